@@ -1,0 +1,31 @@
+# The two commands the README opens with. Both work on a fresh machine with Python >= 3.11.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test,bench]'
+	touch $@
+
+## run: set up, then rank the likely typos of the embedded sample targets (offline)
+run: $(VENV)/.installed
+	$(VENV)/bin/typorisk permute pentagon.mil army.mil --top 15
+
+## test: set up, then lint, type-check and run the whole test suite
+test: $(VENV)/.installed lint
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check typorisk tests
+	$(VENV)/bin/ruff format --check typorisk tests
+	$(VENV)/bin/mypy
+
+bench: $(VENV)/.installed
+	$(PY) tests/benchmarks/bench_permute.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,71 @@
+"""Helpers shared by command modules: reading target lists, words and model parameters."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from typorisk.errors import DataFileError, TyporiskError
+
+_WORD = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+
+
+def read_lines(path: str) -> Iterator[str]:
+    """Lines of ``path`` (``-`` for standard input), streamed, without line endings.
+
+    Undecodable bytes are replaced rather than aborting the run; the bad line will then be
+    rejected with a clear message by the parser.
+    """
+    if path == "-":
+        for line in sys.stdin:
+            yield line.rstrip("\r\n")
+        return
+    try:
+        with Path(path).open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                yield line.rstrip("\r\n")
+    except OSError as exc:
+        raise DataFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def target_texts(positional: Sequence[str], files: Sequence[str]) -> Iterable[str]:
+    """Targets from the command line followed by those in ``--file`` arguments."""
+    yield from positional
+    for path in files:
+        yield from read_lines(path)
+
+
+def read_words(path: str) -> list[str]:
+    """Combosquat words, one a line (``#`` comments allowed), each a valid LDH label."""
+    words: list[str] = []
+    for number, raw in enumerate(read_lines(path), start=1):
+        word = raw.strip().lower()
+        if not word or word.startswith("#"):
+            continue
+        if not _WORD.match(word):
+            raise DataFileError(
+                f"{path}:{number}: {raw.strip()!r} is not a host-name word "
+                "(letters, digits, inner hyphens; at most 63 characters)"
+            )
+        words.append(word)
+    return words
+
+
+def parse_params(items: Sequence[str]) -> dict[str, str]:
+    """``--param name=value`` items into a mapping; a malformed item raises an error."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            raise TyporiskError(f"--param {item!r}: expected NAME=VALUE, e.g. error_rate=0.02")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def split_csv(values: Sequence[str] | None) -> list[str] | None:
+    """``--kinds a,b --kinds c`` into ``["a", "b", "c"]``; ``None`` when the flag was absent."""
+    if values is None:
+        return None
+    return [part for value in values for part in value.split(",") if part.strip()]

@@ -1,0 +1,137 @@
+"""``typorisk permute``: the ranked likely typos of protected domains, offline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+
+from typorisk.cli.common import parse_params, read_words, split_csv, target_texts
+from typorisk.domains import iter_targets
+from typorisk.errors import InvalidTargetError, TyporiskError
+from typorisk.model import Candidate, Target
+from typorisk.permute import DEFAULT_MODEL, OPERATORS, groups, permute
+from typorisk.writers import ROW_FORMATS, Row, write_rows
+
+NAME = "permute"
+HELP = "list the likely typo domains of protected domains, most likely first (offline)"
+
+COLUMNS = ("target", "domain", "unicode", "kinds", "likelihood", "fqdn", "suffix")
+TABLE_COLUMNS = ("target", "domain", "likelihood", "kinds", "unicode")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``typorisk permute``; each maps to an argument of :func:`typorisk.permute`."""
+    parser.add_argument(
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help="domain, e-mail address or URL to protect (e.g. army.mil)",
+    )
+    parser.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="read targets from PATH, one a line ('-' for stdin); repeatable",
+    )
+    parser.add_argument(
+        "--kinds",
+        action="append",
+        metavar="K,K",
+        help="only these typo kinds or groups (see --list-kinds)",
+    )
+    parser.add_argument(
+        "--exclude-kinds", action="append", metavar="K,K", help="drop these typo kinds or groups"
+    )
+    parser.add_argument("--top", type=int, metavar="N", help="keep the N most likely per target")
+    parser.add_argument(
+        "--min-likelihood",
+        type=float,
+        default=0.0,
+        metavar="X",
+        help="drop candidates less likely than X per typing (e.g. 1e-5)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=sorted(ROW_FORMATS),
+        default=None,
+        help="output format (default: table on a terminal, jsonl otherwise)",
+    )
+    parser.add_argument(
+        "--words", metavar="PATH", help="words for combosquats (brand-login.com), one a line"
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a typing-model prior (see README), e.g. error_rate=0.02",
+    )
+    parser.add_argument("--list-kinds", action="store_true", help="list typo kinds and exit")
+
+
+def candidate_row(c: Candidate) -> Row:
+    """The flat row of a candidate (the contract other commands and feeds rely on)."""
+    return {
+        "target": c.target,
+        "domain": c.domain,
+        "unicode": c.unicode,
+        "kinds": list(c.kinds),
+        "likelihood": c.likelihood,
+        "fqdn": c.fqdn,
+        "suffix": c.suffix,
+    }
+
+
+def _list_kinds() -> int:
+    for name, info in OPERATORS.items():
+        flag = "" if info.default else "  (off unless --words)"
+        print(f"{name:22} {info.group:7} {info.summary}{flag}")
+    print("\ngroups: " + ", ".join(f"{g} ({len(k)})" for g, k in sorted(groups().items())))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command; returns 1 when some targets were rejected, else 0."""
+    if args.list_kinds:
+        return _list_kinds()
+    if not args.targets and not args.file:
+        raise TyporiskError("no targets: give TARGET arguments or --file PATH (see --help)")
+    if args.top is not None and args.top < 1:
+        raise TyporiskError("--top must be at least 1")
+    if not 0.0 <= args.min_likelihood <= 1.0:
+        raise TyporiskError("--min-likelihood is a probability: give a value in [0, 1]")
+    model = DEFAULT_MODEL.with_overrides(parse_params(args.param))
+    words = read_words(args.words) if args.words else []
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    rejected: list[InvalidTargetError] = []
+
+    def good_targets() -> Iterator[Target]:
+        for item in iter_targets(target_texts(args.targets, args.file)):
+            if isinstance(item, InvalidTargetError):
+                rejected.append(item)
+                print(f"typorisk: skipped: {item}", file=sys.stderr)
+            else:
+                yield item
+
+    candidates = permute(
+        good_targets(),
+        kinds=split_csv(args.kinds),
+        exclude_kinds=split_csv(args.exclude_kinds),
+        top=args.top,
+        min_likelihood=args.min_likelihood,
+        words=words,
+        model=model,
+    )
+    columns: tuple[str, ...] = TABLE_COLUMNS if fmt == "table" else COLUMNS
+    if fmt == "list":
+        columns = ("domain",)
+    write_rows((candidate_row(c) for c in candidates), fmt, sys.stdout, columns)
+    sys.stdout.flush()
+    if rejected:
+        print(
+            f"typorisk: {len(rejected)} target(s) rejected; fix them and run again", file=sys.stderr
+        )
+        return 1
+    return 0

@@ -1,0 +1,16 @@
+"""The permutation engine: likely typos of protected domains, ranked by a typing model."""
+
+from typorisk.permute.engine import generate, make_context, permute
+from typorisk.permute.likelihood import DEFAULT_MODEL, Model
+from typorisk.permute.registry import OPERATORS, groups, select_kinds
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "OPERATORS",
+    "Model",
+    "generate",
+    "groups",
+    "make_context",
+    "permute",
+    "select_kinds",
+]

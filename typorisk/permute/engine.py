@@ -1,0 +1,196 @@
+"""The permutation engine: run the selected operators, keep what is registrable, rank.
+
+Per target: every operator yields ``(typed, p)``; identical typed names are merged (their
+probabilities add, their kinds accumulate); each unique name is checked once — IDNA 2008 A-label,
+LDH labels, length limits, a real ICANN suffix, a registrable domain different from the target's —
+and names reaching the same registrable domain are merged again. Targets are processed one at a
+time, so memory is bounded by one target's candidates, whatever the number of targets.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import idna
+
+from typorisk.domains import parse_target, to_unicode
+from typorisk.model import Candidate, Target
+from typorisk.permute import label_ops, suffix_ops, visual_ops  # noqa: F401  (registers operators)
+from typorisk.permute.idnpolicy import IdnPolicy, load_idn_policy
+from typorisk.permute.likelihood import DEFAULT_MODEL, Model, tables_for
+from typorisk.permute.registry import OPERATORS, Context, select_kinds
+from typorisk.psl import PublicSuffixList, load_psl
+
+_LDH_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_MAX_NAME = 253
+
+
+def make_context(
+    target: Target,
+    *,
+    model: Model = DEFAULT_MODEL,
+    psl: PublicSuffixList | None = None,
+    idn_policy: IdnPolicy | None = None,
+    words: Iterable[str] = (),
+) -> Context:
+    """The read-only context the operators see for ``target``."""
+    typed = target.unicode if target.unicode != target.fqdn else target.fqdn
+    labels = typed.split(".")
+    suffix_count = target.suffix.count(".") + 1
+    prefix_labels = labels[: -(suffix_count + 1)]
+    return Context(
+        target=target,
+        model=model,
+        tables=tables_for(model),
+        psl=psl or load_psl(),
+        idn=idn_policy or load_idn_policy(),
+        words=tuple(words),
+        prefix="".join(f"{x}." for x in prefix_labels),
+        label=labels[-(suffix_count + 1)],
+        suffix=".".join(labels[-suffix_count:]),
+    )
+
+
+def _alabel(typed: str) -> str | None:
+    """A-label form of a typed name, or None when IDNA 2008 refuses it."""
+    if typed.isascii():
+        return typed
+    try:
+        return idna.encode(typed).decode("ascii")
+    except (idna.IDNAError, UnicodeError, IndexError):
+        return None
+
+
+def _valid_labels(fqdn: str) -> bool:
+    for label in fqdn.split("."):
+        if not _LDH_LABEL.match(label):
+            return False
+        if label[2:4] == "--":
+            if not label.startswith("xn--"):
+                return False  # reserved R-LDH label
+            try:
+                idna.decode(label)
+            except (idna.IDNAError, UnicodeError):
+                return False
+    return True
+
+
+def _check(ctx: Context, typed: str) -> tuple[str, str, str] | None:
+    """(fqdn, registrable domain, suffix) of a typed name, or None if it is not a candidate."""
+    fqdn = _alabel(typed)
+    if fqdn is None or len(fqdn) > _MAX_NAME or not _valid_labels(fqdn):
+        return None
+    split = ctx.psl.split(fqdn)
+    if split is None:
+        return None
+    domain, suffix = split
+    if domain == ctx.target.registrable:
+        return None
+    is_idn = not domain.isascii() or "xn--" in domain.partition(".")[0]
+    if is_idn and not ctx.idn.for_suffix(suffix).scripts:
+        return None  # this registry sells no IDNs
+    return fqdn, domain, suffix
+
+
+class _Found:
+    """Accumulator for one registrable domain while a target is being permuted."""
+
+    __slots__ = ("best", "best_p", "kinds", "p", "suffix")
+
+    def __init__(self, p: float, kinds: dict[str, float], fqdn: str, suffix: str) -> None:
+        self.p = p
+        self.kinds = dict(kinds)
+        self.best = fqdn
+        self.best_p = p
+        self.suffix = suffix
+
+    def add(self, p: float, kinds: dict[str, float], fqdn: str) -> None:
+        self.p += p
+        for kind, q in kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0.0) + q
+        if p > self.best_p:
+            self.best, self.best_p = fqdn, p
+
+
+def generate(ctx: Context, kinds: Iterable[str]) -> list[Candidate]:
+    """Every candidate of one target, unsorted. ``kinds`` must be registered operator names."""
+    by_typed: dict[str, tuple[float, dict[str, float]]] = {}
+    for kind in kinds:
+        for typed, p in OPERATORS[kind].func(ctx):
+            entry = by_typed.get(typed)
+            if entry is None:
+                by_typed[typed] = (p, {kind: p})
+            else:
+                entry[1][kind] = entry[1].get(kind, 0.0) + p
+                by_typed[typed] = (entry[0] + p, entry[1])
+    by_domain: dict[str, _Found] = {}
+    for typed, (p, kind_p) in by_typed.items():
+        checked = _check(ctx, typed)
+        if checked is None:
+            continue
+        fqdn, domain, suffix = checked
+        found = by_domain.get(domain)
+        if found is None:
+            by_domain[domain] = _Found(p, kind_p, fqdn, suffix)
+        else:
+            found.add(p, kind_p, fqdn)
+    target = ctx.target.fqdn
+    return [
+        Candidate(
+            target=target,
+            domain=domain,
+            fqdn=found.best,
+            unicode=to_unicode(domain),
+            kinds=tuple(k for k, _ in sorted(found.kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+            likelihood=min(found.p, 1.0),
+            suffix=found.suffix,
+        )
+        for domain, found in by_domain.items()
+    ]
+
+
+def _rank_key(c: Candidate) -> tuple[float, str]:
+    return (-c.likelihood, c.domain)
+
+
+def permute(
+    targets: Iterable[str | Target],
+    *,
+    kinds: Iterable[str] | None = None,
+    exclude_kinds: Iterable[str] | None = None,
+    top: int | None = None,
+    min_likelihood: float = 0.0,
+    words: Iterable[str] = (),
+    model: Model = DEFAULT_MODEL,
+    psl_path: Path | None = None,
+    idn_policy: IdnPolicy | None = None,
+) -> Iterator[Candidate]:
+    """Yield the likely typo domains of each target, most likely first within each target.
+
+    ``targets``: domains, e-mail addresses or URLs (parsed by
+    :func:`~typorisk.domains.parse_target`) or parsed :class:`Target` records. ``kinds`` and
+    ``exclude_kinds`` take kind or group names (``label``, ``suffix``, ``dot``, ``visual``,
+    ``all``); ``None`` runs the defaults. ``top`` keeps the N most likely per target;
+    ``min_likelihood`` drops candidates below it (a probability per typing, in [0, 1]).
+    Ties are broken by domain name, so output is deterministic.
+
+    Raises :class:`~typorisk.errors.InvalidTargetError` for an unparsable target string (use
+    :func:`~typorisk.domains.iter_targets` to keep going past bad input) and
+    :class:`~typorisk.errors.UnknownKindError` for an unknown kind, before yielding anything.
+    """
+    word_list = tuple(w.strip().lower() for w in words if w.strip())
+    selected = select_kinds(kinds, exclude_kinds, with_words=bool(word_list))
+    psl = load_psl(psl_path)
+    for item in targets:
+        target = item if isinstance(item, Target) else parse_target(item)
+        ctx = make_context(target, model=model, psl=psl, idn_policy=idn_policy, words=word_list)
+        found = generate(ctx, selected)
+        if min_likelihood > 0:
+            found = [c for c in found if c.likelihood >= min_likelihood]
+        if top is not None:
+            yield from heapq.nsmallest(top, found, key=_rank_key)
+        else:
+            yield from sorted(found, key=_rank_key)

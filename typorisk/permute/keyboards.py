@@ -1,0 +1,105 @@
+"""Keyboard geometry: key centres for QWERTY, QWERTZ and AZERTY, and the Gaussian key kernel.
+
+Where a finger lands is well modelled by a Gaussian around the intended key's centre (Goodman
+et al., AAAI 2002), so the chance of hitting key ``b`` when aiming at ``a`` falls with the squared
+distance between their centres, measured in key pitches (1.0 = the distance between two
+neighbouring keys on a row). Rows are staggered as on a physical ANSI/ISO board.
+
+Only keys that can appear in a host name (``a-z``, ``0-9``, ``-``) take part; other keys hold their
+place (so geometry stays right) but are never produced.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+LDH = "abcdefghijklmnopqrstuvwxyz0123456789-"
+"""The characters of a host-name label (letters, digits, hyphen), in a fixed order."""
+
+# Rows from the number row down; '·' marks a key that types no LDH character.
+# Horizontal stagger of each row, in key pitches, relative to the number row.
+ROW_OFFSETS = (0.0, 0.5, 0.75, 1.25)
+
+LAYOUTS: Mapping[str, tuple[str, str, str, str]] = {
+    "qwerty": ("1234567890-", "qwertyuiop··", "asdfghjkl··", "zxcvbnm···"),
+    "qwertz": ("1234567890··", "qwertzuiop··", "asdfghjkl···", "yxcvbnm··-"),
+    "azerty": ("1234567890·", "azertyuiop··", "qsdfghjklm··", "wxcvbn····"),
+}
+"""Key rows per layout. AZERTY digits need Shift but keep their keys; QWERTZ has '-' bottom right."""
+
+LEFT_HAND = frozenset("12345qwertasdfgzxcvb")
+"""Keys typed by the left hand in touch typing (QWERTY positions); the rest are right-hand."""
+
+
+def key_centres(layout: str) -> dict[str, tuple[float, float]]:
+    """Centre (x, y) in key pitches of every LDH key of ``layout``."""
+    rows = LAYOUTS[layout]
+    centres: dict[str, tuple[float, float]] = {}
+    for y, (row, offset) in enumerate(zip(rows, ROW_OFFSETS, strict=True)):
+        for x, key in enumerate(row):
+            if key in LDH:
+                centres[key] = (x + offset, float(y))
+    return centres
+
+
+def key_kernel(layout: str, sigma: float) -> dict[str, dict[str, float]]:
+    """P(typed b | aimed at a) for a slip on ``layout``: a Gaussian in key distance.
+
+    ``sigma`` is the spread in key pitches (≈0.6 desktop, ≈0.8 touch screens). For each ``a`` the
+    values over ``b != a`` sum to 1 (the slip is given; the kernel says where it lands).
+    """
+    centres = key_centres(layout)
+    kernel: dict[str, dict[str, float]] = {}
+    for a, (ax, ay) in centres.items():
+        weights = {
+            b: math.exp(-((bx - ax) ** 2 + (by - ay) ** 2) / (2 * sigma * sigma))
+            for b, (bx, by) in centres.items()
+            if b != a
+        }
+        total = sum(weights.values())
+        kernel[a] = {b: w / total for b, w in weights.items()}
+    return kernel
+
+
+def mixed_kernel(mix: Mapping[str, float], sigma: float) -> dict[str, dict[str, float]]:
+    """Key kernel averaged over a layout mix (weights normalised to sum 1).
+
+    Characters a layout cannot type contribute nothing for that layout; each row still sums to 1
+    over the layouts that have the key.
+    """
+    total_weight = sum(mix.values())
+    per_layout = {name: key_kernel(name, sigma) for name in mix}
+    mixed: dict[str, dict[str, float]] = {}
+    for a in LDH:
+        have = [
+            (w / total_weight, per_layout[name][a])
+            for name, w in mix.items()
+            if a in per_layout[name]
+        ]
+        norm = sum(w for w, _ in have)
+        row: dict[str, float] = {}
+        for weight, probs in have:
+            for b, p in probs.items():
+                row[b] = row.get(b, 0.0) + weight / norm * p
+        mixed[a] = row
+    return mixed
+
+
+def layout_map(intended: str, actual: str) -> dict[str, str]:
+    """Character typed on ``actual`` when a person presses the key where ``intended`` has it.
+
+    Used for the layout-swap channel: a QWERTY typist on a QWERTZ board types ``z`` for ``y``.
+    Keys that type no LDH character on ``actual`` map to ``""`` (the result is not a host name).
+    """
+    mapping: dict[str, str] = {}
+    for row_i, row_a in zip(LAYOUTS[intended], LAYOUTS[actual], strict=True):
+        for ki, ka in zip(row_i, row_a, strict=False):
+            if ki in LDH and ki != ka:
+                mapping[ki] = ka if ka in LDH else ""
+    return mapping
+
+
+def crosses_hands(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are typed by different hands (QWERTY touch typing)."""
+    return (a in LEFT_HAND) != (b in LEFT_HAND)

@@ -1,0 +1,145 @@
+"""The Public Suffix List (ICANN section), loaded offline from the shipped snapshot.
+
+Parsing is a pure function of the file's text (:func:`parse_psl`); loading reads the snapshot
+bundled in ``typorisk/data/`` (or a path given explicitly). Nothing here touches the network.
+Only the ICANN section is used: a typo is a risk where a registry sells names, and private
+suffixes (``github.io``) are outside any registry's sale.
+
+All suffixes are stored as lowercase A-labels (Unicode PSL entries are converted once at load).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from typorisk.errors import DataFileError
+
+DATA_PACKAGE = "typorisk.data"
+PSL_FILENAME = "public_suffix_list.dat"
+
+
+def _to_alabel(label: str) -> str:
+    """A-label of one PSL label (entries are trusted data; no IDNA 2008 validation needed)."""
+    if label.isascii():
+        return label
+    return "xn--" + label.encode("punycode").decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class PublicSuffixList:
+    """ICANN public suffix rules, with the lookups the permutation engine needs.
+
+    Invariant: every string held is a lowercase A-label suffix without leading or trailing dot.
+    """
+
+    exact: frozenset[str]
+    """Plain rules (``com``, ``co.uk``)."""
+    wildcards: frozenset[str]
+    """Parents of wildcard rules: ``*.ck`` is stored as ``ck``."""
+    exceptions: frozenset[str]
+    """Exception rules without the ``!`` (``www.ck``)."""
+    version: str
+    """The snapshot's ``VERSION`` line, or ``"unknown"``."""
+    _children: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def split(self, name: str) -> tuple[str, str] | None:
+        """Split ``name`` into (registrable domain, public suffix) under the PSL algorithm.
+
+        Returns ``None`` when ``name`` is itself a public suffix or ends in no known suffix (the
+        PSL's implicit ``*`` rule is deliberately not applied: an unknown TLD is not registrable).
+        ``name`` must be a lowercase A-label without a trailing dot.
+        """
+        labels = name.split(".")
+        count = len(labels)
+        start = -1
+        for i in range(count):
+            candidate = ".".join(labels[i:]) if i else name
+            if candidate in self.exceptions:
+                start = i + 1
+                break
+            if candidate in self.exact or (
+                i + 1 < count and ".".join(labels[i + 1 :]) in self.wildcards
+            ):
+                start = i
+                break
+        if start <= 0:
+            return None
+        return ".".join(labels[start - 1 :]), ".".join(labels[start:])
+
+    def is_suffix(self, suffix: str) -> bool:
+        """True when ``suffix`` is exactly a public suffix (plain or wildcard-implied)."""
+        if suffix in self.exact:
+            return True
+        if suffix in self.exceptions:
+            return False
+        parent = suffix.partition(".")[2]
+        return bool(parent) and parent in self.wildcards
+
+    def children(self, suffix: str) -> tuple[str, ...]:
+        """Plain suffixes one label below ``suffix`` (``uk`` → ``ac.uk``, ``co.uk`` ...), sorted."""
+        if not self._children:
+            grouped: defaultdict[str, list[str]] = defaultdict(list)
+            for rule in self.exact:
+                _, dot, parent = rule.partition(".")
+                if dot:
+                    grouped[parent].append(rule)
+            self._children.update({k: tuple(sorted(v)) for k, v in grouped.items()})
+        return self._children.get(suffix, ())
+
+
+def parse_psl(text: str) -> PublicSuffixList:
+    """Parse the text of ``public_suffix_list.dat``, keeping the ICANN section only.
+
+    Raises :class:`DataFileError` when the ICANN section markers are missing.
+    """
+    exact: set[str] = set()
+    wildcards: set[str] = set()
+    exceptions: set[str] = set()
+    version = "unknown"
+    in_icann = False
+    seen_icann = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("// VERSION:"):
+            version = line.removeprefix("// VERSION:").strip()
+        if line.startswith("// ===BEGIN ICANN DOMAINS==="):
+            in_icann = seen_icann = True
+            continue
+        if line.startswith("// ===END ICANN DOMAINS==="):
+            in_icann = False
+            continue
+        if not in_icann or not line or line.startswith("//"):
+            continue
+        rule = line.split()[0].lower()
+        if rule.startswith("!"):
+            exceptions.add(".".join(_to_alabel(x) for x in rule[1:].split(".")))
+        elif rule.startswith("*."):
+            wildcards.add(".".join(_to_alabel(x) for x in rule[2:].split(".")))
+        else:
+            exact.add(".".join(_to_alabel(x) for x in rule.split(".")))
+    if not seen_icann:
+        raise DataFileError(
+            "the Public Suffix List has no '===BEGIN ICANN DOMAINS===' section; "
+            "use an unmodified public_suffix_list.dat"
+        )
+    return PublicSuffixList(frozenset(exact), frozenset(wildcards), frozenset(exceptions), version)
+
+
+def snapshot_path() -> Path:
+    """Path of the PSL snapshot shipped in the package."""
+    return Path(str(resources.files(DATA_PACKAGE).joinpath(PSL_FILENAME)))
+
+
+@functools.cache
+def load_psl(path: Path | None = None) -> PublicSuffixList:
+    """Load and parse the PSL from ``path`` (default: the shipped snapshot). Cached per path."""
+    where = path or snapshot_path()
+    try:
+        text = where.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataFileError(f"cannot read the Public Suffix List at {where}: {exc}") from exc
+    return parse_psl(text)
