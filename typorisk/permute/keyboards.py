@@ -26,7 +26,7 @@ LAYOUTS: Mapping[str, tuple[str, str, str, str]] = {
     "qwertz": ("1234567890··", "qwertzuiop··", "asdfghjkl···", "yxcvbnm··-"),
     "azerty": ("1234567890·", "azertyuiop··", "qsdfghjklm··", "wxcvbn····"),
 }
-"""Key rows per layout. AZERTY digits need Shift but keep their keys; QWERTZ has '-' bottom right."""
+"""Key rows per layout. AZERTY digits need Shift but keep their keys; QWERTZ has '-' low right."""
 
 LEFT_HAND = frozenset("12345qwertasdfgzxcvb")
 """Keys typed by the left hand in touch typing (QWERTY positions); the rest are right-hand."""
