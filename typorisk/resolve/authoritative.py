@@ -1,0 +1,169 @@
+"""Authoritative mode: ask the suffix's own name servers, with RD=0, whether a name is delegated.
+
+No load on shared resolvers for the registration question, and no resolver cache in the way. The
+configured resolver is still used to find the suffix's servers (once per suffix) and to fetch the
+records of the names that exist (a minority).
+
+Decision on the suffix server's reply to ``NS <name>`` (RD=0):
+
+- NXDOMAIN → unregistered.
+- a referral (NS records for the name in the authority section) → registered; then one delegated
+  server is asked ``SOA <name>`` (RD=0): when none answers authoritatively the delegation is lame
+  (registered, ``lame=True``).
+- an authoritative answer → registered (the server also serves the child zone).
+- an authoritative NODATA → the name exists in the suffix zone without a delegation: registered,
+  unless only the zone's wildcard answers for it.
+- a timeout, SERVFAIL, REFUSED or a non-authoritative reply without referral → unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import dns.rdatatype
+
+from typorisk.model import Candidate
+from typorisk.resolve import classify, wire
+from typorisk.resolve.client import DnsClient
+from typorisk.resolve.names import suffix_of
+from typorisk.resolve.records import Mail, Outcome, Registration, Resolution
+from typorisk.resolve.transport import NameServer
+
+if TYPE_CHECKING:
+    from typorisk.resolve.engine import ResolveScan
+
+MAX_SERVERS = 6
+"""Suffix servers kept per zone (addresses of the first NS hosts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneServers:
+    """The authoritative servers of the zone holding a suffix."""
+
+    zone: str
+    """The zone apex (the suffix itself or an ancestor, e.g. ``bd`` for ``com.bd``)."""
+    servers: tuple[NameServer, ...]
+    failure: Outcome | None = None
+    """Why no server was found (timeout, SERVFAIL...), or ``None``."""
+
+
+async def discover(client: DnsClient, suffix: str, *, port: int = 53) -> ZoneServers:
+    """Find the zone holding ``suffix`` and its servers' addresses through the resolver.
+
+    Walks up from ``suffix`` until an NS answer (the zone apex). Addresses get ``port``.
+    """
+    zone = suffix
+    hosts: tuple[str, ...] = ()
+    while zone:
+        reply, _ = await client.query(zone, dns.rdatatype.NS)
+        if reply is None:
+            return ZoneServers(suffix, (), Outcome.TIMEOUT)
+        if reply.rcode not in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
+            return ZoneServers(suffix, (), classify.outcome_of_rcode(reply.rcode, 0))
+        if reply.rcode == wire.RCODE_NOERROR and reply.header.ancount:
+            hosts = classify.hosts(reply.message(), zone)
+            if hosts:
+                break
+        zone = zone.partition(".")[2]
+    if not hosts:
+        return ZoneServers(suffix, (), Outcome.ERROR)
+    servers: list[NameServer] = []
+    for host in hosts[:MAX_SERVERS]:
+        for address in await _addresses(client, host):
+            servers.append(NameServer(address, port))
+    if not servers:
+        return ZoneServers(zone, (), Outcome.TIMEOUT)
+    return ZoneServers(zone, tuple(dict.fromkeys(servers)))
+
+
+async def _addresses(client: DnsClient, host: str) -> tuple[str, ...]:
+    reply, _ = await client.query(host, dns.rdatatype.A)
+    if reply is None or reply.rcode != wire.RCODE_NOERROR or not reply.header.ancount:
+        return ()
+    return classify.addresses(reply.message(), host, dns.rdatatype.A)
+
+
+async def is_lame(
+    client: DnsClient,
+    name: str,
+    hosts: tuple[str, ...],
+    glue: dict[str, tuple[str, ...]],
+    port: int,
+) -> tuple[bool, int]:
+    """(lame, queries sent): True when none of the first three delegated servers answers
+    ``SOA <name>`` authoritatively (RD=0)."""
+    sent = 0
+    for host in hosts[:3]:
+        addresses = glue.get(host) or await _addresses(client, host)
+        sent += 0 if host in glue else 1
+        for address in addresses[:1]:
+            reply, count = await client.query(
+                name, dns.rdatatype.SOA, rd=False, servers=(NameServer(address, port),)
+            )
+            sent += count
+            if (
+                reply is not None
+                and reply.rcode == wire.RCODE_NOERROR
+                and reply.header.authoritative
+            ):
+                return False, sent
+    return True, sent
+
+
+async def resolve_authoritative(scan: ResolveScan, item: str | Candidate, name: str) -> Resolution:
+    """Settle ``name`` by asking its suffix's servers (see the module docstring)."""
+    info = await scan.zone_servers(suffix_of(item, name))
+    if info.failure is not None:
+        return _unknown(name, info.failure, 0)
+    client = scan.client
+    reply, sent = await client.query(name, dns.rdatatype.NS, rd=False, servers=info.servers)
+    outcome = (
+        Outcome.TIMEOUT
+        if reply is None
+        else classify.outcome_of_rcode(reply.rcode, reply.header.ancount)
+    )
+    if outcome is Outcome.NXDOMAIN:
+        return Resolution(
+            name,
+            outcome.registration,
+            outcome,
+            Mail.NONE,
+            zone_wildcard=False,
+            queries=sent,
+            authoritative=True,
+        )
+    if reply is None or outcome.registration is Registration.UNKNOWN:
+        return _unknown(name, outcome, sent)
+    message = reply.message()
+    delegated = classify.referral(message, name, info.zone)
+    if delegated is not None:
+        lame, count = await is_lame(
+            client, name, delegated, classify.glue(message), scan.authoritative_port
+        )
+        return await scan.existing(
+            item,
+            name,
+            Outcome.REFERRAL,
+            first=None,
+            sent=sent + count,
+            ns=delegated,
+            probe_servers=info.servers,
+            lame=lame,
+        )
+    if not reply.header.authoritative:
+        return _unknown(name, Outcome.ERROR, sent)
+    return await scan.existing(
+        item,
+        name,
+        outcome,
+        first=reply if outcome is Outcome.ANSWER else None,
+        sent=sent,
+        probe_servers=info.servers,
+    )
+
+
+def _unknown(name: str, outcome: Outcome, sent: int) -> Resolution:
+    return Resolution(
+        name, Registration.UNKNOWN, outcome, Mail.UNKNOWN, queries=sent, authoritative=True
+    )

@@ -1,0 +1,154 @@
+"""Pure interpretation of DNS replies: records, mail capability, referrals (no I/O, no clock).
+
+Inputs are parsed :class:`dns.message.Message` objects; names are returned as lowercase A-labels
+without a trailing dot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dns.message
+import dns.name
+import dns.rdatatype
+import dns.rrset
+
+from typorisk.resolve.records import Mail, MxHost, Outcome
+from typorisk.resolve.wire import (
+    RCODE_NOERROR,
+    RCODE_NXDOMAIN,
+    RCODE_REFUSED,
+    RCODE_SERVFAIL,
+)
+
+
+def text_name(name: dns.name.Name) -> str:
+    """``name`` as a lowercase A-label without the trailing dot (``""`` for the root)."""
+    return name.to_text(omit_final_dot=True).lower().rstrip(".")
+
+
+def outcome_of_rcode(rcode: int, ancount: int) -> Outcome:
+    """The outcome a reply's header implies for the name asked (before any wildcard check)."""
+    if rcode == RCODE_NXDOMAIN:
+        return Outcome.NXDOMAIN
+    if rcode == RCODE_NOERROR:
+        return Outcome.ANSWER if ancount else Outcome.NODATA
+    if rcode == RCODE_SERVFAIL:
+        return Outcome.SERVFAIL
+    if rcode == RCODE_REFUSED:
+        return Outcome.REFUSED
+    return Outcome.ERROR
+
+
+def _find(
+    section: list[dns.rrset.RRset], name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+) -> dns.rrset.RRset | None:
+    for rrset in section:
+        if rrset.name == name and rrset.rdtype == rdtype:
+            return rrset
+    return None
+
+
+def answer(
+    message: dns.message.Message, name: str, rdtype: dns.rdatatype.RdataType
+) -> tuple[list[Any], str | None]:
+    """The ``rdtype`` rdatas answering ``name``, following a CNAME chain (at most 8 links).
+
+    Returns (rdatas, first CNAME target or ``None``).
+    """
+    current = dns.name.from_text(name)
+    first_cname: str | None = None
+    for _ in range(8):
+        found = _find(message.answer, current, rdtype)
+        if found is not None:
+            return list(found), first_cname
+        alias = _find(message.answer, current, dns.rdatatype.CNAME)
+        if alias is None or rdtype == dns.rdatatype.CNAME:
+            break
+        target: dns.name.Name = alias[0].target
+        if first_cname is None:
+            first_cname = text_name(target)
+        current = target
+    return [], first_cname
+
+
+def addresses(
+    message: dns.message.Message, name: str, rdtype: dns.rdatatype.RdataType
+) -> tuple[str, ...]:
+    """Sorted A or AAAA addresses answering ``name``."""
+    rdatas, _ = answer(message, name, rdtype)
+    return tuple(sorted(str(r.address) for r in rdatas))
+
+
+def hosts(message: dns.message.Message, name: str) -> tuple[str, ...]:
+    """Sorted NS host names answering ``name``."""
+    rdatas, _ = answer(message, name, dns.rdatatype.NS)
+    return tuple(sorted(text_name(r.target) for r in rdatas))
+
+
+def mx_hosts(message: dns.message.Message, name: str) -> tuple[MxHost, ...]:
+    """MX records answering ``name``, by preference then host."""
+    rdatas, _ = answer(message, name, dns.rdatatype.MX)
+    found = {MxHost(r.preference, text_name(r.exchange)) for r in rdatas}
+    return tuple(sorted(found, key=lambda m: (m.preference, m.host)))
+
+
+def has_txt(message: dns.message.Message, name: str, prefix: str) -> bool:
+    """True when a TXT record at ``name`` starts with ``prefix`` (case-insensitive)."""
+    rdatas, _ = answer(message, name, dns.rdatatype.TXT)
+    wanted = prefix.lower().encode()
+    for rdata in rdatas:
+        text = b"".join(rdata.strings).strip().lower()
+        if text == wanted or text.startswith(wanted + b" "):
+            return True
+    return False
+
+
+def is_null_mx(mx: tuple[MxHost, ...]) -> bool:
+    """RFC 7505: exactly one MX, preference 0, exchange the root."""
+    return len(mx) == 1 and mx[0].preference == 0 and mx[0].host == ""
+
+
+def mail_of(
+    mx: tuple[MxHost, ...], a: tuple[str, ...], aaaa: tuple[str, ...], *, mx_known: bool
+) -> Mail:
+    """Mail capability of an existing name.
+
+    ``mx_known`` is False when the MX lookup failed (timeout, SERVFAIL): then only an explicit MX
+    answer could settle it, and without one the result is unknown, never ``implicit``/``none``.
+    """
+    if mx:
+        return Mail.NULL_MX if is_null_mx(mx) else Mail.MX
+    if not mx_known:
+        return Mail.UNKNOWN
+    return Mail.IMPLICIT if a or aaaa else Mail.NONE
+
+
+def referral(message: dns.message.Message, name: str, zone: str) -> tuple[str, ...] | None:
+    """NS hosts of a referral for ``name`` out of ``zone``, or ``None`` when it is no referral.
+
+    A referral is a non-authoritative NOERROR without answers whose authority section holds NS
+    records owned by ``name`` or an ancestor of it strictly below ``zone``.
+    """
+    if message.rcode() != RCODE_NOERROR or message.answer:
+        return None
+    qname = dns.name.from_text(name)
+    apex = dns.name.from_text(zone)
+    for rrset in message.authority:
+        if (
+            rrset.rdtype == dns.rdatatype.NS
+            and qname.is_subdomain(rrset.name)
+            and rrset.name != apex
+            and rrset.name.is_subdomain(apex)
+        ):
+            return tuple(sorted(text_name(r.target) for r in rrset))
+    return None
+
+
+def glue(message: dns.message.Message) -> dict[str, tuple[str, ...]]:
+    """Addresses in the additional section, by host name (A and AAAA)."""
+    found: dict[str, list[str]] = {}
+    for rrset in message.additional:
+        if rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+            found.setdefault(text_name(rrset.name), []).extend(str(r.address) for r in rrset)
+    return {host: tuple(sorted(addrs)) for host, addrs in found.items()}

@@ -1,0 +1,327 @@
+"""The resolve engine: many names concurrently, cheapest question first, results as they arrive.
+
+Per name (recursive mode) the first and usually only query is ``NS`` of the name: NXDOMAIN settles
+it from the header alone (one query, no parse). A NOERROR means the name exists: then A, AAAA, MX,
+TXT (SPF) and ``_dmarc`` TXT are fetched concurrently, and the name's parent zone and suffix are
+probed once each for a wildcard. Authoritative mode (:mod:`typorisk.resolve.authoritative`) asks
+the suffix's own servers with RD=0 instead.
+
+Structured concurrency: one :class:`asyncio.TaskGroup` holds the workers and the shared probes;
+leaving :meth:`ResolveScan.run` (exhausted, closed, cancelled) ends every task it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import TypeVar
+
+import dns.message
+import dns.rdatatype
+
+from typorisk.model import Candidate
+from typorisk.resolve import authoritative, classify, wire
+from typorisk.resolve.authoritative import ZoneServers
+from typorisk.resolve.client import DnsClient
+from typorisk.resolve.names import normalise, zones_of
+from typorisk.resolve.records import (
+    Mail,
+    Outcome,
+    Records,
+    Registration,
+    Resolution,
+    ScanStats,
+)
+from typorisk.resolve.transport import NameServer, Reply
+from typorisk.resolve.wildcard import OnceCache, ZoneWildcard, random_label
+
+T = TypeVar("T", str, Candidate)
+
+NS = dns.rdatatype.NS
+_DONE = object()
+
+
+class ResolveScan:
+    """One resolve run over a stream of names, with its caches and statistics.
+
+    Args:
+        client: the DNS client (its servers are the recursive resolvers).
+        concurrency: names in flight at once (≥ 1).
+        budget: total seconds for the run; names not settled by then come out ``unknown``
+            with outcome ``budget`` (none is dropped). ``None``: no limit.
+        authoritative: ask each suffix's own servers with RD=0 (see ``authoritative`` module).
+        authoritative_port: port of those servers (53; other values are for local tests).
+        wildcards: probe zones for wildcards (on by default).
+    """
+
+    def __init__(
+        self,
+        client: DnsClient,
+        *,
+        concurrency: int = 256,
+        budget: float | None = None,
+        authoritative: bool = False,
+        authoritative_port: int = 53,
+        wildcards: bool = True,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be >= 1")
+        self.client = client
+        self.concurrency = concurrency
+        self.budget = budget
+        self.authoritative = authoritative
+        self.authoritative_port = authoritative_port
+        self.check_wildcards = wildcards
+        self._deadline: float | None = None
+        self._started = 0.0
+        self._elapsed: float | None = None
+        self._names = 0
+        self._registrations: Counter[str] = Counter()
+        self._probes: OnceCache[tuple[str, tuple[NameServer, ...] | None], ZoneWildcard] | None
+        self._probes = None
+        self._zone_servers: OnceCache[str, ZoneServers] | None = None
+
+    # -- public ---------------------------------------------------------------------------------
+
+    async def run(self, items: Iterable[T]) -> AsyncIterator[tuple[T, Resolution]]:
+        """Resolve every item, yielding ``(item, resolution)`` in completion order."""
+        loop = asyncio.get_running_loop()
+        self._started = loop.time()
+        self._elapsed = None
+        self._deadline = None if self.budget is None else self._started + self.budget
+        out: asyncio.Queue[object] = asyncio.Queue(maxsize=self.concurrency * 2)
+        shared = iter(items)
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._probes = OnceCache(group, self._probe)
+                self._zone_servers = OnceCache(group, self._discover)
+                workers = [
+                    group.create_task(self._worker(shared, out)) for _ in range(self.concurrency)
+                ]
+                group.create_task(self._close_when_done(workers, out))
+                while (entry := await out.get()) is not _DONE:
+                    yield entry  # type: ignore[misc]
+        finally:
+            self._elapsed = loop.time() - self._started
+
+    def stats(self) -> ScanStats:
+        """Totals so far (final once :meth:`run` has finished)."""
+        elapsed = self._elapsed
+        if elapsed is None:
+            elapsed = time.monotonic() - self._started if self._started else 0.0
+        zones = tuple(
+            sorted(
+                p.zone for p in (self._probes.done_values() if self._probes else []) if p.wildcarded
+            )
+        )
+        return ScanStats(
+            names=self._names,
+            queries=self.client.sent,
+            rcodes=dict(self.client.rcodes),
+            timeouts=self.client.timeouts,
+            retries=self.client.retried,
+            tcp=self.client.tcp,
+            mismatched=self.client.mismatched,
+            registrations=dict(self._registrations),
+            wildcard_zones=tuple(dict.fromkeys(zones)),
+            elapsed=elapsed,
+        )
+
+    # -- workers --------------------------------------------------------------------------------
+
+    async def _close_when_done(
+        self, workers: list[asyncio.Task[None]], out: asyncio.Queue[object]
+    ) -> None:
+        await asyncio.wait(workers)
+        if self._probes is not None:
+            self._probes.cancel_pending()
+        if self._zone_servers is not None:
+            self._zone_servers.cancel_pending()
+        await out.put(_DONE)
+
+    async def _worker(self, items: Iterator[T], out: asyncio.Queue[object]) -> None:
+        loop = asyncio.get_running_loop()
+        for item in items:
+            result = await self._settle(item, loop)
+            self._names += 1
+            self._registrations[result.registration.value] += 1
+            await out.put((item, result))
+
+    async def _settle(self, item: str | Candidate, loop: asyncio.AbstractEventLoop) -> Resolution:
+        raw = item.domain if isinstance(item, Candidate) else item
+        name = normalise(raw)
+        if name is None:
+            return Resolution(raw, Registration.UNKNOWN, Outcome.ERROR, Mail.UNKNOWN)
+        if self._deadline is not None and loop.time() >= self._deadline:
+            return _budget(name)
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                if self.authoritative:
+                    return await authoritative.resolve_authoritative(self, item, name)
+                return await self._recursive(item, name)
+        except TimeoutError:
+            return _budget(name)
+
+    # -- recursive mode -------------------------------------------------------------------------
+
+    async def _recursive(self, item: str | Candidate, name: str) -> Resolution:
+        reply, sent = await self.client.query(name, NS)
+        if reply is None:
+            return Resolution(
+                name, Registration.UNKNOWN, Outcome.TIMEOUT, Mail.UNKNOWN, queries=sent
+            )
+        outcome = classify.outcome_of_rcode(reply.rcode, reply.header.ancount)
+        if outcome is Outcome.NXDOMAIN:
+            return Resolution(
+                name, outcome.registration, outcome, Mail.NONE, zone_wildcard=False, queries=sent
+            )
+        if outcome.registration is Registration.UNKNOWN:
+            return Resolution(name, Registration.UNKNOWN, outcome, Mail.UNKNOWN, queries=sent)
+        return await self.existing(item, name, outcome, first=reply, sent=sent)
+
+    async def existing(
+        self,
+        item: str | Candidate,
+        name: str,
+        outcome: Outcome,
+        *,
+        first: Reply | None,
+        sent: int,
+        ns: tuple[str, ...] = (),
+        probe_servers: tuple[NameServer, ...] | None = None,
+        lame: bool = False,
+    ) -> Resolution:
+        """Records, mail and wildcard status of a name known to exist (decided by ``outcome``)."""
+        zones = zones_of(item, name) if self.check_wildcards else ()
+        async with asyncio.TaskGroup() as group:
+            fetch = group.create_task(self.fetch_records(name, first, ns=ns))
+            probes = [group.create_task(self.probe_zone(zone, probe_servers)) for zone in zones]
+        records, mx_known, queries = fetch.result()
+        found = [p.result() for p in probes]
+        wildcard = (
+            any(p.wildcarded and p.fingerprint == records.fingerprint() for p in found)
+            and outcome is not Outcome.REFERRAL
+        )
+        states = [p.wildcarded for p in found]
+        zone_wildcard = (
+            True if True in states else (None if None in states or not states else False)
+        )
+        if wildcard:
+            outcome = Outcome.WILDCARD
+        mail = (
+            Mail.UNKNOWN
+            if wildcard
+            else classify.mail_of(records.mx, records.a, records.aaaa, mx_known=mx_known)
+        )
+        return Resolution(
+            name,
+            outcome.registration,
+            outcome,
+            mail,
+            records,
+            wildcard=wildcard,
+            zone_wildcard=zone_wildcard,
+            lame=lame,
+            queries=sent + queries,
+            authoritative=self.authoritative,
+        )
+
+    async def fetch_records(
+        self, name: str, first: Reply | None, *, ns: tuple[str, ...] = ()
+    ) -> tuple[Records, bool, int]:
+        """(records, MX lookup succeeded, queries sent) for an existing ``name``, via the resolver.
+
+        ``first`` is the NS reply already in hand (recursive mode); without it NS is asked too
+        unless ``ns`` is given (authoritative mode knows them from the referral).
+        """
+        types = [dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.MX, dns.rdatatype.TXT]
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(self.client.query(name, t)) for t in types]
+            dmarc = group.create_task(self.client.query(f"_dmarc.{name}", dns.rdatatype.TXT))
+            ns_task = None
+            if first is None and not ns:
+                ns_task = group.create_task(self.client.query(name, NS))
+        replies = [t.result() for t in (*tasks, dmarc)]
+        queries = sum(sent for _, sent in replies)
+        if ns_task is not None:
+            first, sent = ns_task.result()
+            queries += sent
+        msgs = [_parsed(reply) for reply, _ in replies]
+        a_msg, aaaa_msg, mx_msg, txt_msg, dmarc_msg = msgs
+        cname = None
+        if first is not None and first.header.ancount:
+            ns_msg = first.message()
+            ns = ns or classify.hosts(ns_msg, name)
+            cname = classify.answer(ns_msg, name, NS)[1]
+        a = classify.addresses(a_msg, name, dns.rdatatype.A) if a_msg else ()
+        if a_msg is not None and cname is None:
+            cname = classify.answer(a_msg, name, dns.rdatatype.A)[1]
+        records = Records(
+            ns=ns,
+            a=a,
+            aaaa=classify.addresses(aaaa_msg, name, dns.rdatatype.AAAA) if aaaa_msg else (),
+            mx=classify.mx_hosts(mx_msg, name) if mx_msg else (),
+            cname=cname,
+            spf=bool(txt_msg and classify.has_txt(txt_msg, name, "v=spf1")),
+            dmarc=bool(dmarc_msg and classify.has_txt(dmarc_msg, f"_dmarc.{name}", "v=DMARC1")),
+        )
+        mx_reply = replies[2][0]
+        mx_known = mx_reply is not None and mx_reply.rcode in (
+            wire.RCODE_NOERROR,
+            wire.RCODE_NXDOMAIN,
+        )
+        return records, mx_known, queries
+
+    # -- shared probes --------------------------------------------------------------------------
+
+    async def probe_zone(self, zone: str, servers: tuple[NameServer, ...] | None) -> ZoneWildcard:
+        """The wildcard status of ``zone`` (asked once per run and server set)."""
+        assert self._probes is not None
+        return await self._probes.get((zone, servers))
+
+    async def _probe(self, key: tuple[str, tuple[NameServer, ...] | None]) -> ZoneWildcard:
+        zone, servers = key
+        if not zone:
+            return ZoneWildcard(zone, False)
+        probe = f"{random_label()}.{zone}"
+        reply, sent = await self.client.query(probe, NS, rd=servers is None, servers=servers)
+        if reply is None or reply.rcode not in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
+            return ZoneWildcard(zone, None, queries=sent)
+        if reply.rcode == wire.RCODE_NXDOMAIN:
+            return ZoneWildcard(zone, False, queries=sent)
+        records, _, queries = await self.fetch_records(probe, reply if servers is None else None)
+        return ZoneWildcard(zone, True, records.fingerprint(), queries=sent + queries)
+
+    async def zone_servers(self, suffix: str) -> ZoneServers:
+        """Authoritative mode: the suffix's zone and servers, discovered once per run."""
+        assert self._zone_servers is not None
+        return await self._zone_servers.get(suffix)
+
+    async def _discover(self, suffix: str) -> ZoneServers:
+        return await authoritative.discover(self.client, suffix, port=self.authoritative_port)
+
+
+def _parsed(reply: Reply | None) -> dns.message.Message | None:
+    """A full parse of a NOERROR reply with answers, or ``None`` (nothing to read)."""
+    if reply is None or reply.rcode != wire.RCODE_NOERROR or not reply.header.ancount:
+        return None
+    return reply.message()
+
+
+def _budget(name: str) -> Resolution:
+    return Resolution(name, Registration.UNKNOWN, Outcome.BUDGET, Mail.UNKNOWN)
+
+
+async def resolve(
+    names: Iterable[T], *, client: DnsClient, **options: object
+) -> AsyncIterator[tuple[T, Resolution]]:
+    """Resolve ``names`` (strings or :class:`Candidate`) with ``client``; yields as they complete.
+
+    ``options`` are :class:`ResolveScan`'s keyword arguments. For statistics, use
+    :class:`ResolveScan` directly and call :meth:`ResolveScan.stats` afterwards.
+    """
+    scan = ResolveScan(client, **options)  # type: ignore[arg-type]
+    async for entry in scan.run(names):
+        yield entry
