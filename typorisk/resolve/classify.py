@@ -99,7 +99,7 @@ def has_txt(message: dns.message.Message, name: str, prefix: str) -> bool:
     wanted = prefix.lower().encode()
     for rdata in rdatas:
         text = b"".join(rdata.strings).strip().lower()
-        if text == wanted or text.startswith(wanted + b" "):
+        if text.startswith(wanted) and text[len(wanted) : len(wanted) + 1] in (b"", b" ", b";"):
             return True
     return False
 

@@ -82,6 +82,7 @@ class DnsClient:
         self.retried = 0
         self.tcp = 0
         self.rcodes: Counter[str] = Counter()
+        self._closed_mismatched = 0
 
     async def __aenter__(self) -> DnsClient:
         return self
@@ -98,6 +99,7 @@ class DnsClient:
         """Close every socket."""
         for task in self._channels.values():
             if task.done() and not task.cancelled() and task.exception() is None:
+                self._closed_mismatched += task.result().mismatched
                 task.result().close()
             else:
                 task.cancel()
@@ -106,7 +108,7 @@ class DnsClient:
     @property
     def mismatched(self) -> int:
         """Replies dropped so far by the spoofing guard, over every socket."""
-        return sum(
+        return self._closed_mismatched + sum(
             t.result().mismatched
             for t in self._channels.values()
             if t.done() and not t.cancelled() and t.exception() is None

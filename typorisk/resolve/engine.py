@@ -91,20 +91,37 @@ class ResolveScan:
         self._started = loop.time()
         self._elapsed = None
         self._deadline = None if self.budget is None else self._started + self.budget
-        out: asyncio.Queue[object] = asyncio.Queue(maxsize=self.concurrency * 2)
-        shared = iter(items)
+        # Unbounded on purpose: at most one result per name, and the sentinel must always fit.
+        out: asyncio.Queue[object] = asyncio.Queue()
+        runner = asyncio.ensure_future(self._run_workers(iter(items), out))
+        try:
+            while (entry := await out.get()) is not _DONE:
+                yield entry  # type: ignore[misc]
+            await runner  # re-raises a bug from a worker
+        finally:
+            if not runner.done():
+                runner.cancel()
+                await asyncio.wait([runner])
+            self._elapsed = loop.time() - self._started
+
+    async def _run_workers(self, items: Iterator[T], out: asyncio.Queue[object]) -> None:
+        """Run the workers and the shared probes in one task group; always ends with ``_DONE``.
+
+        The task group lives in this task, not in the generator: a consumer closing the generator
+        early cancels this task, which ends every worker and probe before ``run`` returns.
+        """
         try:
             async with asyncio.TaskGroup() as group:
                 self._probes = OnceCache(group, self._probe)
                 self._zone_servers = OnceCache(group, self._discover)
                 workers = [
-                    group.create_task(self._worker(shared, out)) for _ in range(self.concurrency)
+                    group.create_task(self._worker(items, out)) for _ in range(self.concurrency)
                 ]
-                group.create_task(self._close_when_done(workers, out))
-                while (entry := await out.get()) is not _DONE:
-                    yield entry  # type: ignore[misc]
+                await asyncio.wait(workers)
+                self._probes.cancel_pending()
+                self._zone_servers.cancel_pending()
         finally:
-            self._elapsed = loop.time() - self._started
+            out.put_nowait(_DONE)
 
     def stats(self) -> ScanStats:
         """Totals so far (final once :meth:`run` has finished)."""
@@ -130,16 +147,6 @@ class ResolveScan:
         )
 
     # -- workers --------------------------------------------------------------------------------
-
-    async def _close_when_done(
-        self, workers: list[asyncio.Task[None]], out: asyncio.Queue[object]
-    ) -> None:
-        await asyncio.wait(workers)
-        if self._probes is not None:
-            self._probes.cancel_pending()
-        if self._zone_servers is not None:
-            self._zone_servers.cancel_pending()
-        await out.put(_DONE)
 
     async def _worker(self, items: Iterator[T], out: asyncio.Queue[object]) -> None:
         loop = asyncio.get_running_loop()

@@ -15,6 +15,7 @@ import random
 import socket
 import struct
 from dataclasses import dataclass
+from typing import cast
 
 import dns.message
 
@@ -102,8 +103,8 @@ class UdpChannel(asyncio.DatagramProtocol):
         return channel
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self._transport = transport
+        # The selector loop's datagram transport does not subclass DatagramTransport.
+        self._transport = cast(asyncio.DatagramTransport, transport)
         sock = transport.get_extra_info("socket")
         if sock is not None:
             with contextlib.suppress(OSError):
