@@ -1,4 +1,4 @@
-"""A small in-process DNS server (dnspython, asyncio UDP + TCP on 127.0.0.1) that misbehaves on demand.
+"""An in-process DNS server (dnspython, asyncio UDP + TCP on 127.0.0.1) misbehaving on demand.
 
 The behaviour is chosen by the first label's prefix (``drop-x.mis.test`` is dropped):
 

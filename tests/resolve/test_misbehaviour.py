@@ -102,7 +102,8 @@ def test_closing_early_ends_every_task() -> None:
 def test_rate_limit_spaces_queries() -> None:
     async def main() -> float:
         async with NanoServer() as server:
-            async with DnsClient([NameServer("127.0.0.1", server.port)], rate=200) as client:
+            client = DnsClient([NameServer("127.0.0.1", server.port)], rate=200)
+            async with client:
                 scan = ResolveScan(client, concurrency=50)
                 loop = asyncio.get_running_loop()
                 start = loop.time()
