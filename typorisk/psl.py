@@ -44,6 +44,8 @@ class PublicSuffixList:
     """Exception rules without the ``!`` (``www.ck``)."""
     version: str
     """The snapshot's ``VERSION`` line, or ``"unknown"``."""
+    nodes: frozenset[str] = frozenset()
+    """Every rule and every dot-suffix of a rule: where a right-to-left walk may go on."""
     _children: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def split(self, name: str) -> tuple[str, str] | None:
@@ -54,18 +56,22 @@ class PublicSuffixList:
         ``name`` must be a lowercase A-label without a trailing dot.
         """
         labels = name.split(".")
-        count = len(labels)
-        start = -1
-        for i in range(count):
-            candidate = ".".join(labels[i:]) if i else name
-            if candidate in self.exceptions:
-                start = i + 1
+        j = len(labels) - 1
+        current = labels[j]
+        start = -1  # index of the first label of the public suffix
+        # Walk right to left, as in a trie: an exception ends the walk, the longest rule wins.
+        while True:
+            if current in self.exceptions:
+                start = j + 1
                 break
-            if candidate in self.exact or (
-                i + 1 < count and ".".join(labels[i + 1 :]) in self.wildcards
-            ):
-                start = i
+            if current in self.exact:
+                start = j
+            if j > 0 and current in self.wildcards:
+                start = j - 1
+            if j == 0 or current not in self.nodes:
                 break
+            j -= 1
+            current = f"{labels[j]}.{current}"
         if start <= 0:
             return None
         return ".".join(labels[start - 1 :]), ".".join(labels[start:])
@@ -126,7 +132,13 @@ def parse_psl(text: str) -> PublicSuffixList:
             "the Public Suffix List has no '===BEGIN ICANN DOMAINS===' section; "
             "use an unmodified public_suffix_list.dat"
         )
-    return PublicSuffixList(frozenset(exact), frozenset(wildcards), frozenset(exceptions), version)
+    nodes: set[str] = set()
+    for rule in exact | wildcards | exceptions:
+        labels = rule.split(".")
+        nodes.update(".".join(labels[i:]) for i in range(len(labels)))
+    return PublicSuffixList(
+        frozenset(exact), frozenset(wildcards), frozenset(exceptions), version, frozenset(nodes)
+    )
 
 
 def snapshot_path() -> Path:

@@ -30,6 +30,18 @@ def read_lines(path: str) -> Iterator[str]:
         raise DataFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
+def check_readable(paths: Sequence[str]) -> None:
+    """Fail before any output when an input file cannot be opened (``-`` is stdin)."""
+    for path in paths:
+        if path == "-":
+            continue
+        try:
+            with Path(path).open("rb"):
+                pass
+        except OSError as exc:
+            raise DataFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
 def target_texts(positional: Sequence[str], files: Sequence[str]) -> Iterable[str]:
     """Targets from the command line followed by those in ``--file`` arguments."""
     yield from positional

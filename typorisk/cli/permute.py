@@ -6,7 +6,13 @@ import argparse
 import sys
 from collections.abc import Iterator
 
-from typorisk.cli.common import parse_params, read_words, split_csv, target_texts
+from typorisk.cli.common import (
+    check_readable,
+    parse_params,
+    read_words,
+    split_csv,
+    target_texts,
+)
 from typorisk.domains import iter_targets
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.model import Candidate, Target
@@ -102,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         raise TyporiskError("--top must be at least 1")
     if not 0.0 <= args.min_likelihood <= 1.0:
         raise TyporiskError("--min-likelihood is a probability: give a value in [0, 1]")
+    check_readable(args.file)
     model = DEFAULT_MODEL.with_overrides(parse_params(args.param))
     words = read_words(args.words) if args.words else []
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")

@@ -36,20 +36,30 @@ def repetitions(s: str, rate: float, m: Model, first: float) -> Iterator[tuple[s
             yield s[: i + 1] + ch + s[i + 1 :], base * (first if i == 0 else 1.0)
 
 
+def _intruders(s: str, i: int, window: int, exclude: str = "") -> str:
+    """Letters of ``s`` within ``window`` characters of position ``i`` (dots, hyphens and
+    ``exclude`` left out): the candidates for an intrusion error."""
+    return "".join(sorted(set(s[max(i - window, 0) : i + window]) - set(".-" + exclude)))
+
+
 def insertions(
     s: str, rate: float, m: Model, t: Tables, first: float
 ) -> Iterator[tuple[str, float]]:
     """Insert c in the gap before character i (i = len(s): at the end).
 
-    p = rate·θ_ins·(1−ρ−dot share)·φ·[(1−u)·mean(g_key(c|left), g_key(c|right)) + u/|LDH|],
-    neighbours being the characters either side of the gap (dots excluded).
+    p = rate·θ_ins·(1−ρ−dot share)·φ·[k·mean(g_key(c|left), g_key(c|right))
+        + w·[c is a letter of the word within ``intrusion_window``]/|those letters| + u/|LDH|]
+    with k = 1−w−u: a near key, an intrusion of a nearby letter of the same word (anticipation
+    and perseveration, Salthouse 1986: ``microsorft``), or anything.
     """
     near = t.key_near
     base = rate * m.theta_insertion * (1.0 - m.repetition_share - m.extra_dot_share)
-    keyed = 1.0 - m.insert_uniform
+    keyed = 1.0 - m.insert_uniform - m.insert_intrusion
     uniform = m.insert_uniform * _UNIFORM
     for i in range(len(s) + 1):
         rows = [near[x] for x in (s[i - 1 : i], s[i : i + 1]) if x in near]
+        intruders = _intruders(s, i, m.intrusion_window)
+        intrusion = m.insert_intrusion / len(intruders) if intruders else 0.0
         head, tail = s[:i], s[i:]
         scale = base * (first if i == 0 else 1.0)
         edge = i == 0 or i == len(s) or "." in (s[i - 1], s[i])
@@ -57,22 +67,32 @@ def insertions(
             if c == "-" and edge:
                 continue
             kernel = sum(r.get(c, 0.0) for r in rows) / len(rows) if rows else 0.0
-            yield head + c + tail, scale * (keyed * kernel + uniform)
+            p = keyed * kernel + uniform + (intrusion if c in intruders else 0.0)
+            yield head + c + tail, scale * p
 
 
 def replacements(
     s: str, rate: float, m: Model, t: Tables, first: float
 ) -> Iterator[tuple[str, float]]:
-    """Replace character i by c: rate·θ_sub·g_sub(c|a)·φ (key kernel, phonetic, visual, uniform)."""
+    """Replace character i by c: rate·θ_sub·φ·[(1−w)·g_sub(c|a) + w·intrusion(c)].
+
+    g_sub mixes the key kernel, phonetic, visual and uniform terms; the intrusion term spreads
+    ``sub_intrusion`` over the other letters of the word within ``intrusion_window`` (``goggle``,
+    ``twiiter``: a letter of the word typed in the wrong place).
+    """
     base = rate * m.theta_substitution
     for i, a in enumerate(s):
         if a == ".":
             continue
         head, tail = s[:i], s[i + 1 :]
         scale = base * (first if i == 0 else 1.0)
+        intruders = _intruders(s, i, m.intrusion_window, exclude=a)
+        intrusion = m.sub_intrusion / len(intruders) if intruders else 0.0
+        own = 1.0 - m.sub_intrusion if intruders else 1.0
         for c, g in t.substitution.get(a, _FALLBACK_ROW).items():
             if c != a:
-                yield head + c + tail, scale * g
+                p = own * g + (intrusion if c in intruders else 0.0)
+                yield head + c + tail, scale * p
 
 
 def transpositions(s: str, rate: float, m: Model, first: float) -> Iterator[tuple[str, float]]:

@@ -24,7 +24,9 @@ from typorisk.permute.likelihood import DEFAULT_MODEL, Model, tables_for
 from typorisk.permute.registry import OPERATORS, Context, select_kinds
 from typorisk.psl import PublicSuffixList, load_psl
 
-_LDH_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_LDH_NAME = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z"
+)
 _MAX_NAME = 253
 
 
@@ -64,10 +66,9 @@ def _alabel(typed: str) -> str | None:
         return None
 
 
-def _valid_labels(fqdn: str) -> bool:
+def _reserved_ok(fqdn: str) -> bool:
+    """False when an ASCII label has ``--`` in positions 3-4 without being a valid A-label."""
     for label in fqdn.split("."):
-        if not _LDH_LABEL.match(label):
-            return False
         if label[2:4] == "--":
             if not label.startswith("xn--"):
                 return False  # reserved R-LDH label
@@ -78,10 +79,15 @@ def _valid_labels(fqdn: str) -> bool:
     return True
 
 
-def _check(ctx: Context, typed: str) -> tuple[str, str, str] | None:
-    """(fqdn, registrable domain, suffix) of a typed name, or None if it is not a candidate."""
-    fqdn = _alabel(typed)
-    if fqdn is None or len(fqdn) > _MAX_NAME or not _valid_labels(fqdn):
+def _check(ctx: Context, typed: str) -> tuple[str, str, str, str] | None:  # noqa: PLR0911
+    """(fqdn, registrable domain, its Unicode form, suffix) of a typed name, or None when it is
+    not a candidate: not IDNA-valid, not LDH, too long, not under an ICANN suffix, the target's
+    own registrable domain, or an IDN where the registry sells none."""
+    ascii_typed = typed.isascii()
+    fqdn = typed if ascii_typed else _alabel(typed)
+    if fqdn is None or len(fqdn) > _MAX_NAME or not _LDH_NAME.match(fqdn):
+        return None
+    if ascii_typed and "--" in fqdn and not _reserved_ok(fqdn):
         return None
     split = ctx.psl.split(fqdn)
     if split is None:
@@ -89,23 +95,31 @@ def _check(ctx: Context, typed: str) -> tuple[str, str, str] | None:
     domain, suffix = split
     if domain == ctx.target.registrable:
         return None
-    is_idn = not domain.isascii() or "xn--" in domain.partition(".")[0]
-    if is_idn and not ctx.idn.for_suffix(suffix).scripts:
+    if ascii_typed:
+        if "xn--" not in domain:
+            return fqdn, domain, domain, suffix
+        unicode = to_unicode(domain)
+    else:
+        unicode = ".".join(typed.split(".")[-(domain.count(".") + 1) :])
+    if not ctx.idn.for_suffix(suffix).scripts and "xn--" in domain.partition(".")[0]:
         return None  # this registry sells no IDNs
-    return fqdn, domain, suffix
+    return fqdn, domain, unicode, suffix
 
 
 class _Found:
     """Accumulator for one registrable domain while a target is being permuted."""
 
-    __slots__ = ("best", "best_p", "kinds", "p", "suffix")
+    __slots__ = ("best", "best_p", "kinds", "p", "suffix", "unicode")
 
-    def __init__(self, p: float, kinds: dict[str, float], fqdn: str, suffix: str) -> None:
+    def __init__(
+        self, p: float, kinds: dict[str, float], fqdn: str, suffix: str, unicode: str
+    ) -> None:
         self.p = p
         self.kinds = dict(kinds)
         self.best = fqdn
         self.best_p = p
         self.suffix = suffix
+        self.unicode = unicode
 
     def add(self, p: float, kinds: dict[str, float], fqdn: str) -> None:
         self.p += p
@@ -115,26 +129,33 @@ class _Found:
             self.best, self.best_p = fqdn, p
 
 
+def _ordered_kinds(kinds: dict[str, float]) -> tuple[str, ...]:
+    """Kinds by contribution, largest first (ties by name)."""
+    if len(kinds) == 1:
+        return tuple(kinds)
+    return tuple(k for k, _ in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def generate(ctx: Context, kinds: Iterable[str]) -> list[Candidate]:
     """Every candidate of one target, unsorted. ``kinds`` must be registered operator names."""
-    by_typed: dict[str, tuple[float, dict[str, float]]] = {}
+    by_typed: dict[str, dict[str, float]] = {}
     for kind in kinds:
         for typed, p in OPERATORS[kind].func(ctx):
             entry = by_typed.get(typed)
             if entry is None:
-                by_typed[typed] = (p, {kind: p})
+                by_typed[typed] = {kind: p}
             else:
-                entry[1][kind] = entry[1].get(kind, 0.0) + p
-                by_typed[typed] = (entry[0] + p, entry[1])
+                entry[kind] = entry.get(kind, 0.0) + p
     by_domain: dict[str, _Found] = {}
-    for typed, (p, kind_p) in by_typed.items():
+    for typed, kind_p in by_typed.items():
+        p = sum(kind_p.values())
         checked = _check(ctx, typed)
         if checked is None:
             continue
-        fqdn, domain, suffix = checked
+        fqdn, domain, unicode, suffix = checked
         found = by_domain.get(domain)
         if found is None:
-            by_domain[domain] = _Found(p, kind_p, fqdn, suffix)
+            by_domain[domain] = _Found(p, kind_p, fqdn, suffix, unicode)
         else:
             found.add(p, kind_p, fqdn)
     target = ctx.target.fqdn
@@ -143,8 +164,8 @@ def generate(ctx: Context, kinds: Iterable[str]) -> list[Candidate]:
             target=target,
             domain=domain,
             fqdn=found.best,
-            unicode=to_unicode(domain),
-            kinds=tuple(k for k, _ in sorted(found.kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+            unicode=found.unicode,
+            kinds=_ordered_kinds(found.kinds),
             likelihood=min(found.p, 1.0),
             suffix=found.suffix,
         )

@@ -63,16 +63,16 @@ PHONETIC: Mapping[str, str] = {
 """Single characters confused by sound or spelling (vowel swaps, c/k, s/z, ...)."""
 
 LATIN_DIACRITICS: Mapping[str, str] = {
-    "a": "àáâãäåą",
+    "a": "àáâãäåąạā",
     "c": "çćč",
-    "e": "èéêëęě",
+    "e": "èéêëęěėē",
     "g": "ğ",
-    "i": "ìíîïı",
+    "i": "ìíîïıįī",
     "l": "ł",
     "n": "ñń",
-    "o": "òóôõöø",
+    "o": "òóôõöøȯơő",
     "s": "śšş",
-    "u": "ùúûüů",
+    "u": "ùúûüůūűų",
     "y": "ýÿ",
     "z": "źżž",
 }

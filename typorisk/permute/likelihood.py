@@ -76,6 +76,14 @@ class Model:
     """Substitution mix: weight spread evenly over every LDH character."""
     insert_uniform: float = 0.10
     """Insertion mix: weight spread evenly over LDH characters (the rest: keys near a neighbour)."""
+    insert_intrusion: float = 0.4
+    """Insertion mix: weight of a letter from elsewhere in the word (``microsorft``)."""
+    sub_intrusion: float = 0.15
+    """Substitution mix: weight of a letter from elsewhere in the word (``goggle``, ``twiiter``)."""
+    intrusion_window: int = 3
+    """How far (characters) from the slip an intruding letter may come from."""
+    www_share: float = 0.3
+    """Share of typings of a bare domain that start with ``www.`` (for ``wwwexample.com``)."""
     doubled_boost: float = 1.0
     """β: omission of one of a doubled pair is (1+β) times as likely."""
     cross_hand_boost: float = 0.5
@@ -112,11 +120,14 @@ class Model:
             if name not in known or name == "layout_mix":
                 hint = ", ".join(sorted(known - {"layout_mix"}))
                 raise TyporiskError(f"unknown model parameter {name!r}; known: {hint}")
+            integral = isinstance(getattr(self, name), int)
             try:
-                number = float(value)  # type: ignore[arg-type]
+                text = str(value)
+                number: float = int(text) if integral else float(text)
             except (TypeError, ValueError) as exc:
                 raise TyporiskError(f"model parameter {name}={value!r} is not a number") from exc
-            if not 0.0 <= number <= (10.0 if name == "sigma" else 1.0):  # NaN fails too
+            limit = 10.0 if name in ("sigma", "intrusion_window") else 1.0
+            if not 0.0 <= number <= limit:  # NaN fails too
                 raise TyporiskError(f"model parameter {name}={number} is out of range")
             changes[name] = number
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

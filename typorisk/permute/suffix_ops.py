@@ -134,11 +134,17 @@ def _dots(typed: str) -> list[int]:
 
 @operator("missing-dot", "dot", "a dot between typed labels dropped (us.corp.com → uscorp.com)")
 def missing_dot(ctx: Context) -> Iterator[tuple[str, float]]:
-    """Drop one dot of the typed name: ε·θ_missing_dot each."""
+    """Drop one dot of the typed name: ε·θ_missing_dot each.
+
+    A bare domain is also typed with ``www.`` in browsers (``Model.www_share`` of the time), so
+    ``wwwexample.com`` is a missing-dot typo of ``example.com`` too.
+    """
     typed = ctx.typed
     p = ctx.model.error_rate * ctx.model.theta_missing_dot
     for i in _dots(typed):
         yield typed[:i] + typed[i + 1 :], p
+    if not ctx.prefix:
+        yield "www" + typed, p * ctx.model.www_share
 
 
 @operator("extra-dot", "dot", "a dot typed inside the label (gmail.com → g.mail.com)")

@@ -76,11 +76,12 @@ def bitsquatting(ctx: Context) -> Iterator[tuple[str, float]]:
 
 @operator("layout-swap", "visual", "the name typed on another keyboard layout (seznam → seynam)")
 def layout_swap(ctx: Context) -> Iterator[tuple[str, float]]:
-    """Type the whole name on a different layout (e.g. QWERTY habits on a QWERTZ board).
+    """Type the name on a different layout (e.g. QWERTY habits on a QWERTZ board).
 
-    p = Model.layout_swap · w(intended) · w(actual) / (1 − w(intended)) over the layout mix.
+    p = Model.layout_swap · w(intended) · w(actual) / (1 − w(intended)) over the layout mix, split
+    evenly between the whole name remapped and the label alone remapped (the suffix typed by
+    rote, as in the registered ``seynam.cz`` for ``seznam.cz``).
     """
-    typed = ctx.typed
     mix = dict(ctx.model.layout_mix)
     total = sum(mix.values())
     for intended, wi in mix.items():
@@ -88,9 +89,12 @@ def layout_swap(ctx: Context) -> Iterator[tuple[str, float]]:
             if intended == actual or wi >= total:
                 continue
             mapping = layout_map(intended, actual)
-            out = "".join(mapping.get(ch, ch) for ch in typed)
-            if out != typed and len(out) == len(typed):
-                yield out, ctx.model.layout_swap * (wi / total) * (wa / (total - wi))
+            p = ctx.model.layout_swap * (wi / total) * (wa / (total - wi)) / 2
+            label = "".join(mapping.get(ch, ch) for ch in ctx.label)
+            whole = "".join(mapping.get(ch, ch) for ch in ctx.typed)
+            for out, original in ((ctx.name(label), ctx.typed), (whole, ctx.typed)):
+                if out != original and len(out) == len(original):
+                    yield out, p
 
 
 @operator(

@@ -1,0 +1,68 @@
+"""The PSL matcher: plain, wildcard and exception rules, ICANN section only."""
+
+from __future__ import annotations
+
+import pytest
+
+from typorisk.errors import DataFileError
+from typorisk.psl import load_psl, parse_psl
+
+SAMPLE = """// VERSION: test
+// ===BEGIN ICANN DOMAINS===
+com
+uk
+co.uk
+org.uk
+*.ck
+!www.ck
+jp
+*.kobe.jp
+!city.kobe.jp
+// ===END ICANN DOMAINS===
+// ===BEGIN PRIVATE DOMAINS===
+github.io
+// ===END PRIVATE DOMAINS===
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("example.com", ("example.com", "com")),
+        ("a.b.example.com", ("example.com", "com")),
+        ("corp.co.uk", ("corp.co.uk", "co.uk")),
+        ("corp.uk", ("corp.uk", "uk")),
+        ("foo.bar.ck", ("foo.bar.ck", "bar.ck")),
+        ("www.ck", ("www.ck", "ck")),
+        ("a.www.ck", ("www.ck", "ck")),
+        ("city.kobe.jp", ("city.kobe.jp", "kobe.jp")),
+        ("x.y.kobe.jp", ("x.y.kobe.jp", "y.kobe.jp")),
+        ("com", None),
+        ("co.uk", None),
+        ("bar.ck", None),
+        ("example.notatld", None),
+        ("user.github.io", None),  # private section ignored, and 'io' is not in the sample
+    ],
+)
+def test_split(name: str, expected: tuple[str, str] | None) -> None:
+    assert parse_psl(SAMPLE).split(name) == expected
+
+
+def test_is_suffix_and_children() -> None:
+    psl = parse_psl(SAMPLE)
+    assert psl.is_suffix("co.uk") and psl.is_suffix("anything.ck")
+    assert not psl.is_suffix("www.ck") and not psl.is_suffix("github.io")
+    assert psl.children("uk") == ("co.uk", "org.uk")
+    assert psl.version == "test"
+
+
+def test_missing_icann_section_is_a_clear_error() -> None:
+    with pytest.raises(DataFileError, match="ICANN"):
+        parse_psl("com\nnet\n")
+
+
+def test_shipped_snapshot_has_the_suffixes_the_mission_needs() -> None:
+    psl = load_psl()
+    for suffix in ("mil", "ml", "com", "cm", "co", "om", "nl", "co.uk", "org.uk", "com.bd", "bd"):
+        assert psl.is_suffix(suffix), suffix
+    assert psl.split("xn--bcher-kva.de") == ("xn--bcher-kva.de", "de")
