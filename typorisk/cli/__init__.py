@@ -14,10 +14,12 @@ from types import ModuleType
 
 from typorisk import __version__
 from typorisk.cli import permute as _permute
+from typorisk.cli import resolve as _resolve
+from typorisk.cli import scan as _scan
 from typorisk.errors import TyporiskError
 
 # Every command module provides NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS: tuple[ModuleType, ...] = (_permute,)
+COMMANDS: tuple[ModuleType, ...] = (_permute, _resolve, _scan)
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
