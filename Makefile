@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 
 ## run: set up, then rank the likely typos of the embedded sample targets (offline)
 run: $(VENV)/.installed
-	$(VENV)/bin/typorisk permute pentagon.mil army.mil --top 15
+	$(VENV)/bin/typorisk permute pentagon.mil army.mil --top 12 --format table
 
 ## test: set up, then lint, type-check and run the whole test suite
 test: $(VENV)/.installed lint

@@ -84,7 +84,7 @@ def candidate_row(c: Candidate) -> Row:
         "domain": c.domain,
         "unicode": c.unicode,
         "kinds": list(c.kinds),
-        "likelihood": c.likelihood,
+        "likelihood": float(f"{c.likelihood:.6g}"),  # six significant digits are plenty
         "fqdn": c.fqdn,
         "suffix": c.suffix,
     }
