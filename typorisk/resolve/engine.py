@@ -163,13 +163,18 @@ class ResolveScan:
             return Resolution(raw, Registration.UNKNOWN, Outcome.ERROR, Mail.UNKNOWN)
         if self._deadline is not None and loop.time() >= self._deadline:
             return _budget(name)
+        if self._deadline is None:
+            return await self._dispatch(item, name)
         try:
             async with asyncio.timeout_at(self._deadline):
-                if self.authoritative:
-                    return await authoritative.resolve_authoritative(self, item, name)
-                return await self._recursive(item, name)
+                return await self._dispatch(item, name)
         except TimeoutError:
             return _budget(name)
+
+    async def _dispatch(self, item: str | Candidate, name: str) -> Resolution:
+        if self.authoritative:
+            return await authoritative.resolve_authoritative(self, item, name)
+        return await self._recursive(item, name)
 
     # -- recursive mode -------------------------------------------------------------------------
 

@@ -22,6 +22,9 @@ import dns.message
 from typorisk.errors import ResolverConfigError
 from typorisk.resolve import wire
 
+SWEEP_INTERVAL = 0.02
+"""Seconds between two checks of the in-flight queries' deadlines (timeout precision)."""
+
 _RCVBUF = 4 * 1024 * 1024
 """Socket receive buffer, bytes: replies to a thousand queries in flight arrive in bursts."""
 
@@ -88,7 +91,9 @@ class UdpChannel(asyncio.DatagramProtocol):
 
     def __init__(self) -> None:
         self._transport: asyncio.DatagramTransport | None = None
-        self._pending: dict[int, tuple[bytes, asyncio.Future[bytes]]] = {}
+        # query id -> (question, future, deadline in loop time)
+        self._pending: dict[int, tuple[bytes, asyncio.Future[bytes | None], float]] = {}
+        self._sweeper: asyncio.TimerHandle | None = None
         self.mismatched = 0
         """Datagrams ignored: unknown id, not a response, or a question that does not match."""
 
@@ -130,10 +135,27 @@ class UdpChannel(asyncio.DatagramProtocol):
         pass
 
     def connection_lost(self, exc: Exception | None) -> None:
-        for _, future in self._pending.values():
+        for _, future, _ in self._pending.values():
             if not future.done():
-                future.cancel()
+                future.set_result(None)
         self._pending.clear()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+
+    def _sweep(self) -> None:
+        """End the queries whose deadline has passed (they return ``None``: a timeout).
+
+        One timer per socket instead of one per query: with thousands of queries in flight, a
+        timer heap entry per query costs more CPU than the query itself. Deadlines are honoured
+        within ``SWEEP_INTERVAL`` seconds.
+        """
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for _, future, deadline in self._pending.values():
+            if deadline <= now and not future.done():
+                future.set_result(None)
+        self._sweeper = loop.call_later(SWEEP_INTERVAL, self._sweep) if self._pending else None
 
     async def exchange(self, question_wire: bytes, *, rd: bool, timeout: float) -> bytes | None:
         """Send one query and wait up to ``timeout`` seconds; the reply bytes, or ``None``."""
@@ -142,13 +164,16 @@ class UdpChannel(asyncio.DatagramProtocol):
         qid = random.getrandbits(16)
         while qid in self._pending:
             qid = random.getrandbits(16)
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self._pending[qid] = (question_wire, future)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bytes | None] = loop.create_future()
+        self._pending[qid] = (question_wire, future, loop.time() + timeout)
+        if self._sweeper is None:
+            self._sweeper = loop.call_later(SWEEP_INTERVAL, self._sweep)
         try:
             self._transport.sendto(wire.build_query(qid, question_wire, rd=rd))
-            async with asyncio.timeout(timeout):
-                return await future
-        except (TimeoutError, OSError):
+            # Bounded: the sweeper ends the future at its deadline (see _sweep).
+            return await future
+        except OSError:
             return None
         finally:
             del self._pending[qid]
