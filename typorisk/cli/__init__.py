@@ -14,12 +14,13 @@ from types import ModuleType
 
 from typorisk import __version__
 from typorisk.cli import permute as _permute
+from typorisk.cli import rank as _rank
 from typorisk.cli import resolve as _resolve
 from typorisk.cli import scan as _scan
 from typorisk.errors import TyporiskError
 
 # Every command module provides NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS: tuple[ModuleType, ...] = (_permute, _resolve, _scan)
+COMMANDS: tuple[ModuleType, ...] = (_permute, _resolve, _scan, _rank)
 
 EXIT_OK = 0
 EXIT_REJECTED = 1

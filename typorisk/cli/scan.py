@@ -1,22 +1,29 @@
-"""``typorisk scan``: permute protected domains, then resolve every candidate.
+"""``typorisk scan``: permute protected domains, resolve every candidate, rank by risk.
 
-Rows carry both facets: the candidate's (target, kinds, likelihood) and the resolution's
-(registration, mail, records, wildcard), in completion order.
+Rows carry every facet: the candidate's (target, kinds, likelihood), the resolution's
+(registration, mail, records, wildcard), the target's own MX/NS (``target_mx``, ``target_ns``, for
+recognising defensive registrations) and the risk (risk, capture, reasons, contributions).
+Ranking needs every result (graph signals), so rows are held and written riskiest first at the
+end — also on Ctrl-C, for the names settled so far. ``--no-rank`` streams rows as they complete.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
+from typorisk.cli import rank as rank_cli
 from typorisk.cli import resolve as resolve_cli
-from typorisk.cli.common import check_readable, target_texts
+from typorisk.cli.common import check_readable, parse_params, target_texts
 from typorisk.domains import iter_targets
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.model import Candidate, Target
 from typorisk.permute import permute
-from typorisk.resolve import ScanStats
+from typorisk.rank import RiskWeights
+from typorisk.resolve import DnsClient, ScanStats
 from typorisk.writers import Row, write_rows
 
 NAME = "scan"
@@ -31,8 +38,11 @@ COLUMNS = (
     "unicode",
     "fqdn",
     "suffix",
+    "target_mx",
+    "target_ns",
 )
 TABLE_COLUMNS = ("target", "domain", "likelihood", "registration", "mail", "mx", "error")
+RANKED_TABLE_COLUMNS = ("target", "domain", "risk", "registration", "mail", "reasons")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +56,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="read targets from PATH, one a line ('-' for stdin); repeatable",
     )
     parser.add_argument("--top", type=int, metavar="N", help="resolve the N most likely per target")
+    parser.add_argument(
+        "--no-rank",
+        action="store_true",
+        help="stream rows as names complete, without risk ranking",
+    )
+    rank_cli.add_rank_arguments(parser, top=False)
     resolve_cli.add_dns_arguments(parser)
 
 
@@ -71,15 +87,18 @@ def run(args: argparse.Namespace) -> int:
             else:
                 yield item
 
-    candidates: Iterator[Candidate] = permute(good_targets(), top=args.top)
+    targets = list(good_targets())
     stats: list[ScanStats] = []
-    progress = resolve_cli.Progress()
     options = resolve_cli.scan_options(args)
+    own = _own_records(targets, factory, options)
+    candidates: Iterator[Candidate] = permute(targets, top=args.top)
+    progress = resolve_cli.Progress()
 
     def rows() -> Iterator[Row]:
         for candidate, resolution in resolve_cli.stream(candidates, factory, options, stats):
             progress.tick()
             row = dict(resolve_cli.resolution_row(resolution))
+            mx, ns = own.get(candidate.target, ([], []))
             row.update(
                 target=candidate.target,
                 likelihood=candidate.likelihood,
@@ -87,11 +106,16 @@ def run(args: argparse.Namespace) -> int:
                 unicode=candidate.unicode,
                 fqdn=candidate.fqdn,
                 suffix=candidate.suffix,
+                target_mx=mx,
+                target_ns=ns,
             )
             yield row
 
     try:
-        write_rows(rows(), fmt, sys.stdout, columns)
+        if args.no_rank:
+            write_rows(rows(), fmt, sys.stdout, columns)
+        else:
+            _write_ranked(rows(), fmt, args)
         sys.stdout.flush()
     finally:
         progress.close()
@@ -101,3 +125,42 @@ def run(args: argparse.Namespace) -> int:
         print(f"typorisk: {len(rejected)} target(s) rejected", file=sys.stderr)
         return 1
     return 0
+
+
+def _own_records(
+    targets: list[Target], factory: Callable[[], DnsClient], options: dict[str, Any]
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Resolve each target's own registrable domain: target fqdn → (its MX hosts, its NS)."""
+    by_domain: dict[str, list[str]] = {}
+    for target in targets:
+        by_domain.setdefault(target.registrable, []).append(target.fqdn)
+    own: dict[str, tuple[list[str], list[str]]] = {}
+    unused: list[ScanStats] = []
+    for domain, resolution in resolve_cli.stream(list(by_domain), factory, options, unused):
+        records = resolution.records
+        facts = ([m.host for m in records.mx if m.host], list(records.ns))
+        for fqdn in by_domain[domain]:
+            own[fqdn] = facts
+    return own
+
+
+def _write_ranked(rows: Iterator[Row], fmt: str, args: argparse.Namespace) -> None:
+    """Collect every row (keeping those settled before a Ctrl-C), rank, write riskiest first."""
+    held: list[Row] = []
+    interrupted = False
+    try:
+        held.extend(rows)
+    except KeyboardInterrupt:
+        interrupted = True
+    weights = RiskWeights().with_overrides(parse_params(args.weight))
+    ranked, result = rank_cli.ranked_rows(held, weights, args.today or dt.date.today())
+    if fmt == "table":
+        columns: tuple[str, ...] = RANKED_TABLE_COLUMNS
+    elif fmt == "list":
+        columns = ("domain",)
+    else:
+        columns = (*COLUMNS[:2], *rank_cli.EXTRA_COLUMNS, *COLUMNS[2:])
+    write_rows(ranked, fmt, sys.stdout, columns)
+    rank_cli.print_findings(result)
+    if interrupted:
+        raise KeyboardInterrupt

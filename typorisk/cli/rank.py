@@ -1,0 +1,160 @@
+"""``typorisk rank``: re-rank stored or piped scan results (JSON lines) without any network."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TextIO
+
+from typorisk.cli.common import check_readable, parse_params, read_lines
+from typorisk.errors import TyporiskError
+from typorisk.rank import Observation, RankResult, RiskWeights, observation_from_row, rank
+from typorisk.writers import ROW_FORMATS, Row, write_rows
+
+NAME = "rank"
+HELP = "rank scan results (JSON lines) by explainable risk, offline"
+
+EXTRA_COLUMNS = ("risk", "capture", "defensive", "reasons", "contributions")
+TABLE_COLUMNS = ("target", "domain", "risk", "capture", "reasons")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``typorisk rank``; each maps to an argument of :func:`typorisk.rank.rank`."""
+    parser.add_argument(
+        "inputs",
+        nargs="*",
+        default=["-"],
+        metavar="FILE",
+        help="JSON lines from 'typorisk scan --format jsonl' ('-': stdin)",
+    )
+    add_rank_arguments(parser)
+    parser.add_argument(
+        "--format",
+        choices=sorted(ROW_FORMATS),
+        default=None,
+        help="output format (default: table on a terminal, jsonl otherwise)",
+    )
+
+
+def add_rank_arguments(parser: argparse.ArgumentParser, *, top: bool = True) -> None:
+    """Ranking flags (``scan`` shares them, except ``--top``, which it uses for permutation)."""
+    parser.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a risk weight (see README, 'Risk'), e.g. w_graph=0.3",
+    )
+    if top:
+        parser.add_argument("--top", type=int, metavar="N", help="print only the N riskiest rows")
+    parser.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=None,
+        metavar="DATE",
+        help="date 'recently registered' is measured from (default: today)",
+    )
+
+
+def own_records(
+    observed: Iterable[tuple[Observation, Mapping[str, object]]],
+) -> dict[str, Observation]:
+    """Targets' own MX/NS, from the ``target_mx``/``target_ns`` columns scan writes."""
+    own: dict[str, Observation] = {}
+    for obs, row in observed:
+        mx, ns = row.get("target_mx"), row.get("target_ns")
+        if obs.target not in own and (mx or ns):
+            own[obs.target] = observation_from_row(
+                {"target": obs.target, "domain": obs.target, "mx": mx, "ns": ns}
+            )
+    return own
+
+
+def ranked_rows(
+    rows: Sequence[Row], weights: RiskWeights, today: dt.date
+) -> tuple[list[Row], RankResult]:
+    """Rank flat rows; returns the rows (risk, reasons... added) riskiest first, and findings."""
+    observed = [(observation_from_row(row), row) for row in rows]
+    by_key = {(o.target, o.domain): row for o, row in observed}
+    result = rank((o for o, _ in observed), weights=weights, own=own_records(observed), now=today)
+    out: list[Row] = []
+    for r in result.ranked:
+        row = dict(by_key[(r.obs.target, r.obs.domain)])
+        row.update(
+            risk=r.risk,
+            capture=r.capture,
+            defensive=r.defensive,
+            reasons=list(r.reasons),
+            contributions=dict(r.contributions),
+        )
+        out.append(row)
+    return out, result
+
+
+def print_findings(result: RankResult, err: TextIO | None = None) -> None:
+    """A short summary of the findings on stderr."""
+    stream = err or sys.stderr
+    for cluster in result.clusters[:5]:
+        print(
+            f"typorisk: cluster: {cluster.kind.upper()} {cluster.name} serves "
+            f"{len(cluster.members)} typo domains of {len(cluster.targets)} targets",
+            file=stream,
+        )
+    for suffix, members in result.wildcard_suffixes.items():
+        print(
+            f"typorisk: wildcarded suffix .{suffix}: {len(members)} typo domains land in it",
+            file=stream,
+        )
+    if result.defensive:
+        names = ", ".join(r.obs.domain for r in result.defensive[:5])
+        print(
+            f"typorisk: {len(result.defensive)} likely defensive registrations to confirm: "
+            f"{names}{' ...' if len(result.defensive) > 5 else ''}",
+            file=stream,
+        )
+
+
+def read_rows(paths: Sequence[str]) -> list[Row]:
+    """Parse JSON lines; a bad line is an error naming the file and line (nothing is ranked)."""
+    rows: list[Row] = []
+    for path in paths:
+        for number, line in enumerate(read_lines(path), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise TyporiskError(f"{path}:{number}: not a JSON object ({exc.msg})") from exc
+            if not isinstance(row, dict):
+                raise TyporiskError(f"{path}:{number}: expected a JSON object per line")
+            rows.append(row)
+    return rows
+
+
+def output_columns(fmt: str, first: Row | None) -> tuple[str, ...]:
+    """Columns for ``fmt``: the table view, or every input column followed by the risk facets."""
+    if fmt == "table":
+        return TABLE_COLUMNS
+    if fmt == "list":
+        return ("domain",)
+    base = [c for c in (first or {}) if c not in EXTRA_COLUMNS]
+    return (*base[:2], *EXTRA_COLUMNS, *base[2:])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command."""
+    if args.top is not None and args.top < 1:
+        raise TyporiskError("--top must be at least 1")
+    check_readable(args.inputs)
+    weights = RiskWeights().with_overrides(parse_params(args.weight))
+    rows, result = ranked_rows(read_rows(args.inputs), weights, args.today or dt.date.today())
+    if args.top is not None:
+        rows = rows[: args.top]
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    write_rows(rows, fmt, sys.stdout, output_columns(fmt, rows[0] if rows else None))
+    sys.stdout.flush()
+    print_findings(result)
+    return 0

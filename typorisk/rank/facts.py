@@ -1,0 +1,111 @@
+"""What ranking knows about a candidate: one flat, frozen observation per row.
+
+Ranking must work from stored or piped results alone (no network), so it reads the flat rows that
+``typorisk scan`` writes (JSON lines) and tolerates missing facets: a row from ``permute`` alone
+(no DNS facts) still ranks, as ``unknown`` capture.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from typorisk.errors import TyporiskError
+
+
+class RankInputError(TyporiskError, ValueError):
+    """A row cannot be ranked (no ``domain`` or ``target``, wrong types); the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """Facts about one candidate (or one protected target's own domain)."""
+
+    target: str
+    """The protected target's name (lowercase A-label)."""
+    domain: str
+    """The candidate's registrable domain (lowercase A-label)."""
+    suffix: str
+    """Public suffix of ``domain``."""
+    likelihood: float = 0.0
+    """Typo likelihood per typing, in [0, 1] (0 when unknown)."""
+    kinds: tuple[str, ...] = ()
+    registration: str = "unknown"
+    """``registered``, ``unregistered`` or ``unknown``."""
+    mail: str = "unknown"
+    """``mx``, ``implicit``, ``null-mx``, ``none`` or ``unknown``."""
+    mx: tuple[str, ...] = ()
+    ns: tuple[str, ...] = ()
+    a: tuple[str, ...] = ()
+    aaaa: tuple[str, ...] = ()
+    wildcard: bool = False
+    """Only a wildcard answers for this name."""
+    zone_wildcard: bool = False
+    """The name's parent zone or its suffix is wildcarded."""
+    registrar: str | None = None
+    created: dt.date | None = None
+    smtp: str | None = None
+    """SMTP probe classification (``accepts-any``, ``rejects-unknown``...), when probed."""
+    weight: float = 1.0
+    """Exposure of the target (sensitivity × mail volume), ≥ 0; 1 by default."""
+
+
+def _strings(value: object, field: str, domain: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(x for x in value.split("|") if x)
+    if isinstance(value, list | tuple) and all(isinstance(x, str) for x in value):
+        return tuple(x.lower().rstrip(".") for x in value if x and x != ".")
+    raise RankInputError(f"{domain}: '{field}' must be a list of strings, not {value!r}")
+
+
+def _bool(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("true", "yes", "1"))
+
+
+def _date(value: object, domain: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise RankInputError(f"{domain}: 'created' must be an ISO date, not {value!r}") from exc
+
+
+def observation_from_row(row: Mapping[str, object]) -> Observation:
+    """Read one scan/permute row. Raises :class:`RankInputError` naming the problem."""
+    domain = row.get("domain")
+    target = row.get("target")
+    if not isinstance(domain, str) or not domain:
+        raise RankInputError("a row has no 'domain'; rank reads the JSON lines of typorisk scan")
+    if not isinstance(target, str) or not target:
+        raise RankInputError(f"{domain}: no 'target'; rank needs the protected target of each row")
+    try:
+        likelihood = float(row.get("likelihood") or 0.0)  # type: ignore[arg-type]
+        weight = float(row.get("weight") or 1.0)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise RankInputError(f"{domain}: 'likelihood' and 'weight' must be numbers") from exc
+    if not 0.0 <= likelihood <= 1.0 or weight < 0:
+        raise RankInputError(f"{domain}: likelihood must be in [0, 1] and weight ≥ 0")
+    suffix = row.get("suffix")
+    return Observation(
+        target=target.lower(),
+        domain=domain.lower(),
+        suffix=suffix if isinstance(suffix, str) and suffix else domain.partition(".")[2],
+        likelihood=likelihood,
+        kinds=_strings(row.get("kinds"), "kinds", domain),
+        registration=str(row.get("registration") or "unknown"),
+        mail=str(row.get("mail") or "unknown"),
+        mx=_strings(row.get("mx"), "mx", domain),
+        ns=_strings(row.get("ns"), "ns", domain),
+        a=_strings(row.get("a"), "a", domain),
+        aaaa=_strings(row.get("aaaa"), "aaaa", domain),
+        wildcard=_bool(row.get("wildcard")),
+        zone_wildcard=_bool(row.get("zone_wildcard")),
+        registrar=str(row["registrar"]) if row.get("registrar") else None,
+        created=_date(row.get("created"), domain),
+        smtp=str(row["smtp"]) if row.get("smtp") else None,
+        weight=weight,
+    )

@@ -1,0 +1,140 @@
+"""Explainable risk: one score in [0, 1] per candidate, with its reasons and each factor's share.
+
+    risk = min(1, exposure · registration · (w_likelihood·L + w_capture·C + w_graph·G))
+
+- L, typo likelihood on a log scale: ``(log10 p − log10 floor) / (log10 ceiling − log10 floor)``
+  clamped to [0, 1] (defaults 1e-7 → 0, 1e-2 → 1): a likely typo matters even before it is bought.
+- C, capture capability: catch-all SMTP 1.0 > MX 0.8 > mail via a wildcard 0.7 > implicit MX
+  (A/AAAA, RFC 5321 §5.1) 0.6 > wildcard without mail 0.35 > registered without mail 0.3 = unknown
+  0.3 > unregistered 0.15 > null MX 0.02 (RFC 7505: accepts no mail).
+- G, graph signal: a two-step walk from the candidate through its infrastructure back to other
+  candidates, counting the distinct registered typo domains (of any protected target) it reaches:
+  ``w_node · log(1 + k) / log(1 + saturation)`` for the best node, with node weights MX 1.0,
+  IP 0.6, /24 network 0.4, NS 0.4, registrar 0.3 (big providers share NS; a shared MX is an
+  operation collecting mail).
+- registration: × ``defensive`` (0.25) when the candidate shares MX/NS/registrar with its own
+  target (likely the brand's defensive registration: listed separately to confirm), ×
+  ``recent`` (1.25) when registered less than ``recent_days`` ago.
+- exposure: the target's weight (sensitivity × mail volume) from the feed definition, default 1.
+
+Every default is a field of :class:`RiskWeights`; override any of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from typorisk.errors import TyporiskError
+from typorisk.rank.facts import Observation
+
+CAPTURE_LABELS = {
+    "catch-all": "catch-all MX accepts any recipient",
+    "mx": "has MX: can receive mail",
+    "wildcard-mail": "a wildcard in its zone answers with mail records",
+    "implicit": "no MX but an address: mail is delivered there (RFC 5321 §5.1)",
+    "wildcard": "answered only by a wildcard",
+    "registered": "registered, no mail records",
+    "unknown": "registration unknown",
+    "unregistered": "not registered: block before a squatter buys it",
+    "null-mx": "null MX: accepts no mail (RFC 7505)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RiskWeights:
+    """Every parameter of the risk score (see the module docstring for the formula)."""
+
+    w_likelihood: float = 0.35
+    w_capture: float = 0.45
+    w_graph: float = 0.20
+    likelihood_floor: float = 1e-7
+    likelihood_ceiling: float = 1e-2
+    catch_all: float = 1.0
+    mx: float = 0.8
+    wildcard_mail: float = 0.7
+    implicit: float = 0.6
+    wildcard: float = 0.35
+    registered: float = 0.3
+    unknown: float = 0.3
+    unregistered: float = 0.15
+    null_mx: float = 0.02
+    node_mx: float = 1.0
+    node_ip: float = 0.6
+    node_net: float = 0.4
+    node_ns: float = 0.4
+    node_registrar: float = 0.3
+    saturation: int = 50
+    """Other typo domains on one node at which the graph signal is full."""
+    defensive: float = 0.25
+    recent: float = 1.25
+    recent_days: int = 90
+    cluster_min: int = 5
+    """Registered typo domains on one MX/IP/NS node before it is reported as a cluster."""
+
+    def with_overrides(self, overrides: Mapping[str, object]) -> RiskWeights:
+        """A copy with some weights replaced; unknown names or non-numbers raise an error."""
+        known = {f.name: f for f in dataclasses.fields(self)}
+        changes: dict[str, float | int] = {}
+        for name, value in overrides.items():
+            if name not in known:
+                raise TyporiskError(f"unknown risk weight {name!r}; known: {', '.join(known)}")
+            try:
+                number = float(str(value))
+            except ValueError as exc:
+                raise TyporiskError(f"risk weight {name}={value!r} is not a number") from exc
+            if number < 0 or not math.isfinite(number):
+                raise TyporiskError(f"risk weight {name}={number} must be ≥ 0")
+            is_int = isinstance(getattr(self, name), int)
+            changes[name] = int(number) if is_int else number
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def capture_value(self, label: str) -> float:
+        """C for a capture label of :data:`CAPTURE_LABELS`."""
+        return float(getattr(self, label.replace("-", "_")))
+
+
+def capture_label(obs: Observation) -> str:
+    """Which capture capability an observation shows (a key of :data:`CAPTURE_LABELS`)."""
+    mail_ok = obs.mail in ("mx", "implicit")
+    if obs.smtp == "accepts-any" and mail_ok:
+        return "catch-all"
+    if obs.wildcard:
+        # DNS calls the mail of a wildcard-only name unknown, but the wildcard's own MX or address
+        # records receive the mail sent to it (the .ml/.cm case).
+        delivers = mail_ok or any(h and h != "." for h in obs.mx) or obs.a or obs.aaaa
+        return "wildcard-mail" if delivers else "wildcard"
+    if obs.registration == "registered":
+        return {"mx": "mx", "implicit": "implicit", "null-mx": "null-mx"}.get(
+            obs.mail, "registered"
+        )
+    if obs.registration == "unregistered":
+        return "unregistered"
+    return "unknown"
+
+
+def likelihood_scale(p: float, w: RiskWeights) -> float:
+    """L: the likelihood on a log scale, clamped to [0, 1]."""
+    if p <= 0:
+        return 0.0
+    low, high = math.log10(w.likelihood_floor), math.log10(w.likelihood_ceiling)
+    return min(1.0, max(0.0, (math.log10(p) - low) / (high - low)))
+
+
+def graph_value(kind: str, others: int, w: RiskWeights) -> float:
+    """G contributed by one infrastructure node shared with ``others`` other typo domains."""
+    if others <= 0:
+        return 0.0
+    node_weight = float(getattr(w, f"node_{kind}", 0.0))
+    return node_weight * min(1.0, math.log1p(others) / math.log1p(max(w.saturation, 1)))
+
+
+def is_recent(obs: Observation, now: dt.date | None, w: RiskWeights) -> int | None:
+    """Days since registration when it is under ``recent_days``, else None."""
+    if obs.created is None or now is None:
+        return None
+    age = (now - obs.created).days
+    return age if 0 <= age < w.recent_days else None
