@@ -26,6 +26,8 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) tests/benchmarks/bench_permute.py
+	$(PY) tests/benchmarks/bench_resolve.py
+	$(PY) tests/benchmarks/bench_rank.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
