@@ -24,7 +24,11 @@ def world(count: int, seed: int = 3) -> list[Observation]:
         registered = rng.random() < 0.1
         out.append(
             Observation(
-                target, f"typo{i}.com", "com", 10 ** rng.uniform(-7, -2), ("replacement",),
+                target,
+                f"typo{i}.com",
+                "com",
+                10 ** rng.uniform(-7, -2),
+                ("replacement",),
                 "registered" if registered else "unregistered",
                 "mx" if registered else "none",
                 mx=(f"mx{rng.randrange(500)}.host.example",) if registered else (),
@@ -47,9 +51,11 @@ def main() -> None:
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"ranked {len(result.ranked):,} candidates: median {median:.2f} s "
-          f"({len(result.ranked) / median:,.0f}/s), {len(result.clusters)} clusters, "
-          f"peak RSS {rss:.0f} MiB")
+    print(
+        f"ranked {len(result.ranked):,} candidates: median {median:.2f} s "
+        f"({len(result.ranked) / median:,.0f}/s), {len(result.clusters)} clusters, "
+        f"peak RSS {rss:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":
