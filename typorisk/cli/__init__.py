@@ -10,17 +10,32 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from types import ModuleType
+from typing import Protocol
 
 from typorisk import __version__
 from typorisk.cli import permute as _permute
 from typorisk.cli import rank as _rank
 from typorisk.cli import resolve as _resolve
 from typorisk.cli import scan as _scan
+from typorisk.cli.history import DiffCommand as _diff
+from typorisk.cli.history import History as _history
+from typorisk.cli.history import Record as _record
 from typorisk.errors import TyporiskError
 
+
+class Command(Protocol):
+    """A command: a module (or class) with NAME, HELP, add_arguments(parser) and run(args)."""
+
+    NAME: str
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser, /) -> None: ...
+
+    def run(self, args: argparse.Namespace, /) -> int: ...
+
+
 # Every command module provides NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS: tuple[ModuleType, ...] = (_permute, _resolve, _scan, _rank)
+COMMANDS: tuple[Command, ...] = (_permute, _resolve, _scan, _rank, _record, _history, _diff)
 
 EXIT_OK = 0
 EXIT_REJECTED = 1

@@ -1,0 +1,250 @@
+"""SQLite history of runs: every run, every observation, first/last seen, and what changed.
+
+Write-ahead logging, and one transaction per batch of rows, so a process killed mid-run leaves the
+store consistent: the run stays ``running`` (shown as incomplete) with the batches it committed,
+and ``resume`` continues it — rows are keyed by (run, target, domain), so nothing is doubled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+
+from typorisk.errors import TyporiskError
+from typorisk.store.diff import Key, field_changes, text
+from typorisk.store.schema import migrate
+from typorisk.writers import Row
+
+BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One recorded run."""
+
+    id: int
+    feed: str
+    started: str
+    """ISO 8601 UTC."""
+    finished: str | None
+    status: str
+    """``complete``, ``incomplete`` or ``running`` (a running run that no process finishes is
+    incomplete: a crash, a kill or Ctrl-C)."""
+    settings: Mapping[str, object]
+    stats: Mapping[str, object]
+
+
+def utcnow() -> str:
+    """The current time as ISO 8601 UTC, seconds precision."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """A typorisk history database. Use as a context manager; see the module docstring."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise TyporiskError(f"cannot open the store {self.path}: {exc}") from exc
+        self.conn.row_factory = sqlite3.Row
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            migrate(self.conn)
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise TyporiskError(f"{self.path} is not a typorisk store ({exc})") from exc
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (committed batches are already on disk)."""
+        self.conn.close()
+
+    # runs ---------------------------------------------------------------------------------
+
+    def begin_run(self, feed: str, settings: Mapping[str, object], now: str | None = None) -> int:
+        """Record the start of a run; returns its id."""
+        with self.conn:
+            cur = self.conn.execute(
+                "INSERT INTO runs (feed, started, status, settings) VALUES (?, ?, 'running', ?)",
+                (feed, now or utcnow(), json.dumps(dict(settings), sort_keys=True, default=str)),
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(
+        self,
+        run_id: int,
+        stats: Mapping[str, object],
+        *,
+        complete: bool = True,
+        now: str | None = None,
+    ) -> None:
+        """Mark a run complete (or incomplete, e.g. after Ctrl-C) with its statistics."""
+        with self.conn:
+            self.conn.execute(
+                "UPDATE runs SET finished = ?, status = ?, stats = ? WHERE id = ?",
+                (
+                    now or utcnow(),
+                    "complete" if complete else "incomplete",
+                    json.dumps(dict(stats), sort_keys=True, default=str),
+                    run_id,
+                ),
+            )
+
+    def runs(self, feed: str | None = None) -> list[Run]:
+        """Every run, oldest first (of one feed when given)."""
+        if feed:
+            rows = self.conn.execute("SELECT * FROM runs WHERE feed = ? ORDER BY id", (feed,))
+        else:
+            rows = self.conn.execute("SELECT * FROM runs ORDER BY id")
+        return [_run(r) for r in rows]
+
+    def run(self, run_id: int) -> Run:
+        """One run by id; a clear error when there is none."""
+        row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise TyporiskError(
+                f"no run {run_id} in {self.path}; 'typorisk diff --list' shows them"
+            )
+        return _run(row)
+
+    def latest(self, feed: str | None = None, *, before: int | None = None) -> Run | None:
+        """The newest complete run (of ``feed``; older than run id ``before`` when given)."""
+        complete = [r for r in self.runs(feed) if r.status == "complete"]
+        if before is not None:
+            complete = [r for r in complete if r.id < before]
+        return complete[-1] if complete else None
+
+    def resumable(self, feed: str) -> Run | None:
+        """The newest unfinished run of ``feed`` newer than its last complete run, if any."""
+        runs = self.runs(feed)
+        return runs[-1] if runs and runs[-1].status != "complete" else None
+
+    # observations -------------------------------------------------------------------------
+
+    def done(self, run_id: int) -> set[Key]:
+        """(target, domain) pairs already recorded for a run (what ``--resume`` skips)."""
+        rows = self.conn.execute(
+            "SELECT target, domain FROM observations WHERE run_id = ?", (run_id,)
+        )
+        return {(r["target"], r["domain"]) for r in rows}
+
+    def add(self, run_id: int, rows: Iterable[Row], now: str | None = None) -> int:
+        """Record rows for a run in committed batches; returns the number recorded.
+
+        Re-adding a row of the same run replaces it (idempotent, so a resumed run never doubles).
+        Changes are computed against the run's baseline: the feed's previous complete run.
+        """
+        run = self.run(run_id)
+        baseline = self.latest(run.feed, before=run_id)
+        stamp = now or utcnow()
+        count = 0
+        iterator = iter(rows)
+        while batch := list(islice(iterator, BATCH)):
+            with self.conn:
+                for row in batch:
+                    self._add_one(run_id, baseline.id if baseline else None, row, stamp)
+            count += len(batch)
+        return count
+
+    def _add_one(self, run_id: int, baseline: int | None, row: Row, now: str) -> None:
+        target, domain = str(row["target"]), str(row["domain"])
+        risk = row.get("risk")
+        self.conn.execute(
+            "INSERT OR REPLACE INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                target,
+                domain,
+                str(row.get("registration") or "unknown"),
+                str(row.get("mail") or "unknown"),
+                text(row.get("mx")) or "",
+                text(row.get("registrar")),
+                text(row.get("smtp")),
+                float(risk) if isinstance(risk, int | float) else None,
+                float(row.get("likelihood") or 0.0),  # type: ignore[arg-type]
+                json.dumps(dict(row), sort_keys=True, default=str),
+            ),
+        )
+        registered = now if row.get("registration") == "registered" else None
+        self.conn.execute(
+            """INSERT INTO seen VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (target, domain) DO UPDATE SET
+                 last_run = excluded.last_run, last_seen = excluded.last_seen,
+                 registered_since = CASE
+                   WHEN excluded.registered_since IS NULL THEN NULL
+                   ELSE coalesce(seen.registered_since, excluded.registered_since) END""",
+            (target, domain, run_id, run_id, now, now, registered),
+        )
+        old = self.observation(baseline, target, domain) if baseline is not None else None
+        for change in field_changes((target, domain), old, row):
+            self.conn.execute(
+                "INSERT OR REPLACE INTO changes VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, target, domain, change.field, change.old, change.new),
+            )
+
+    def observation(self, run_id: int, target: str, domain: str) -> Row | None:
+        """The row recorded for (target, domain) in a run, or None."""
+        found = self.conn.execute(
+            "SELECT row FROM observations WHERE run_id = ? AND target = ? AND domain = ?",
+            (run_id, target, domain),
+        ).fetchone()
+        return _row(found["row"]) if found else None
+
+    def observations(self, run_id: int) -> dict[Key, Row]:
+        """Every row of a run, keyed by (target, domain)."""
+        rows = self.conn.execute("SELECT row FROM observations WHERE run_id = ?", (run_id,))
+        out: dict[Key, Row] = {}
+        for r in rows:
+            row = _row(r["row"])
+            out[(str(row["target"]), str(row["domain"]))] = row
+        return out
+
+    def history(self, domain: str) -> Iterator[tuple[Run, Row]]:
+        """Every observation of ``domain`` (any target), oldest run first."""
+        rows = self.conn.execute(
+            "SELECT run_id, row FROM observations WHERE domain = ? ORDER BY run_id, target",
+            (domain,),
+        ).fetchall()
+        for r in rows:
+            yield self.run(int(r["run_id"])), _row(r["row"])
+
+    def seen(self, domain: str) -> list[Mapping[str, object]]:
+        """First/last seen records of ``domain`` (one per target)."""
+        rows = self.conn.execute("SELECT * FROM seen WHERE domain = ? ORDER BY target", (domain,))
+        return [dict(r) for r in rows]
+
+
+def _row(raw: str) -> Row:
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise TyporiskError("the store holds a malformed observation; it may be corrupted")
+    return value
+
+
+def _run(row: sqlite3.Row) -> Run:
+    return Run(
+        id=int(row["id"]),
+        feed=row["feed"],
+        started=row["started"],
+        finished=row["finished"],
+        status=row["status"] if row["status"] != "running" else "incomplete",
+        settings=json.loads(row["settings"]),
+        stats=json.loads(row["stats"]),
+    )
