@@ -6,12 +6,13 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import TextIO
 
 from typorisk.cli.common import check_readable, parse_params, read_lines
 from typorisk.errors import TyporiskError
-from typorisk.rank import Observation, RankResult, RiskWeights, observation_from_row, rank
+from typorisk.rank import RankResult, RiskWeights
+from typorisk.rank.rows import ranked_rows
 from typorisk.writers import ROW_FORMATS, Row, write_rows
 
 NAME = "rank"
@@ -57,41 +58,6 @@ def add_rank_arguments(parser: argparse.ArgumentParser, *, top: bool = True) -> 
         metavar="DATE",
         help="date 'recently registered' is measured from (default: today)",
     )
-
-
-def own_records(
-    observed: Iterable[tuple[Observation, Mapping[str, object]]],
-) -> dict[str, Observation]:
-    """Targets' own MX/NS, from the ``target_mx``/``target_ns`` columns scan writes."""
-    own: dict[str, Observation] = {}
-    for obs, row in observed:
-        mx, ns = row.get("target_mx"), row.get("target_ns")
-        if obs.target not in own and (mx or ns):
-            own[obs.target] = observation_from_row(
-                {"target": obs.target, "domain": obs.target, "mx": mx, "ns": ns}
-            )
-    return own
-
-
-def ranked_rows(
-    rows: Sequence[Row], weights: RiskWeights, today: dt.date
-) -> tuple[list[Row], RankResult]:
-    """Rank flat rows; returns the rows (risk, reasons... added) riskiest first, and findings."""
-    observed = [(observation_from_row(row), row) for row in rows]
-    by_key = {(o.target, o.domain): row for o, row in observed}
-    result = rank((o for o, _ in observed), weights=weights, own=own_records(observed), now=today)
-    out: list[Row] = []
-    for r in result.ranked:
-        row = dict(by_key[(r.obs.target, r.obs.domain)])
-        row.update(
-            risk=r.risk,
-            capture=r.capture,
-            defensive=r.defensive,
-            reasons=list(r.reasons),
-            contributions=dict(r.contributions),
-        )
-        out.append(row)
-    return out, result
 
 
 def print_findings(result: RankResult, err: TextIO | None = None) -> None:

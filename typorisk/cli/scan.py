@@ -23,6 +23,7 @@ from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.model import Candidate, Target
 from typorisk.permute import permute
 from typorisk.rank import RiskWeights
+from typorisk.rank.rows import ranked_rows
 from typorisk.resolve import DnsClient, ScanStats
 from typorisk.writers import Row, write_rows
 
@@ -153,7 +154,7 @@ def _write_ranked(rows: Iterator[Row], fmt: str, args: argparse.Namespace) -> No
     except KeyboardInterrupt:
         interrupted = True
     weights = RiskWeights().with_overrides(parse_params(args.weight))
-    ranked, result = rank_cli.ranked_rows(held, weights, args.today or dt.date.today())
+    ranked, result = ranked_rows(held, weights, args.today or dt.date.today())
     if fmt == "table":
         columns: tuple[str, ...] = RANKED_TABLE_COLUMNS
     elif fmt == "list":
