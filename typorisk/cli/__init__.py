@@ -16,6 +16,7 @@ from typorisk import __version__
 from typorisk.cli import permute as _permute
 from typorisk.cli import rank as _rank
 from typorisk.cli import resolve as _resolve
+from typorisk.cli import review as _review
 from typorisk.cli import scan as _scan
 from typorisk.cli.history import DiffCommand as _diff
 from typorisk.cli.history import History as _history
@@ -35,7 +36,16 @@ class Command(Protocol):
 
 
 # Every command module provides NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS: tuple[Command, ...] = (_permute, _resolve, _scan, _rank, _record, _history, _diff)
+COMMANDS: tuple[Command, ...] = (
+    _permute,
+    _resolve,
+    _scan,
+    _rank,
+    _record,
+    _history,
+    _diff,
+    _review,
+)
 
 EXIT_OK = 0
 EXIT_REJECTED = 1

@@ -1,0 +1,72 @@
+"""``typorisk review``: a Markdown and a self-contained HTML threat review from the history.
+
+Exit codes for cron and CI: 0 nothing new at or above the threshold; 3 new high-risk findings
+since the baseline; 4 the newest run of the feed did not complete (the review still covers the
+newest complete run); 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from typorisk.cli.history import DEFAULT_DB, open_existing
+from typorisk.fsutil import atomic_write_text
+from typorisk.report import build_review, render_html, render_markdown
+
+NAME = "review"
+HELP = "write a threat review (Markdown + HTML): top risks, what is new, clusters, charts"
+
+EXIT_NEW_HIGH_RISK = 3
+EXIT_RUN_FAILED = 4
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``typorisk review``; each maps to an argument of :func:`build_review`."""
+    parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help="SQLite history file")
+    parser.add_argument("--feed", help="review this feed's runs (default: the newest run's feed)")
+    parser.add_argument(
+        "--since",
+        metavar="DATE|RUN",
+        help="compare with this run, or the last complete run on or before DATE",
+    )
+    parser.add_argument(
+        "--out",
+        default="review",
+        metavar="DIR",
+        help="directory for review.md and review.html (default: ./review)",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        metavar="RISK",
+        help="risk from which a new finding is high risk (exit code 3)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the review; see the module docstring for exit codes."""
+    with open_existing(args.db) as store:
+        review = build_review(
+            store, feed=args.feed, since=args.since, threshold=args.threshold, today=dt.date.today()
+        )
+        newest = store.runs(review.run.feed)[-1]
+    out = Path(args.out)
+    atomic_write_text(out / "review.md", render_markdown(review))
+    atomic_write_text(out / "review.html", render_html(review))
+    high = review.new_high_risk
+    print(
+        f"typorisk: review of run {review.run.id} written to {out / 'review.html'} and "
+        f"{out / 'review.md'}; {len(high)} new high-risk finding(s)",
+        file=sys.stderr,
+    )
+    if newest.status != "complete":
+        print(
+            f"typorisk: the newest run ({newest.id}) of feed {newest.feed!r} did not complete",
+            file=sys.stderr,
+        )
+        return EXIT_RUN_FAILED
+    return EXIT_NEW_HIGH_RISK if high else 0

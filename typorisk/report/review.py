@@ -1,0 +1,119 @@
+"""A periodic threat review, built from the store: what is riskiest, what is new, who runs it.
+
+:func:`build_review` reads the store (the only I/O here); rendering is pure
+(:mod:`typorisk.report.render`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from typorisk.errors import TyporiskError
+from typorisk.rank import RankResult, RiskWeights
+from typorisk.rank.rows import ranked_rows
+from typorisk.store import Change, Diff, Run, Store, diff
+
+NEW_FINDING_GROUPS = ("new_registrations", "new_mail", "smtp_changes", "risk_up")
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """Per-run totals, for the charts."""
+
+    run: int
+    started: str
+    registered: int
+    mail: int
+    """Registered candidates that can receive mail (MX or implicit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """Everything a review shows. ``rows`` are riskiest first."""
+
+    feed: str | None
+    run: Run
+    baseline: Run | None
+    rows: list[dict[str, object]]
+    findings: RankResult
+    changes: Diff
+    trend: list[Trend]
+    threshold: float
+    """Risk at or above which a new finding counts as high risk (exit code 3)."""
+
+    @property
+    def new_high_risk(self) -> list[Change]:
+        """New findings since the baseline with risk ≥ threshold, one per candidate (the first
+        group that lists it: new registration, new mail, SMTP change, risk rise)."""
+        found: dict[tuple[str, str], Change] = {}
+        for group in NEW_FINDING_GROUPS:
+            for c in getattr(self.changes, group):
+                if c.risk >= self.threshold:
+                    found.setdefault((c.target, c.domain), c)
+        return list(found.values())
+
+    def capture_counts(self) -> Counter[str]:
+        """Candidates by capture capability."""
+        return Counter(str(r.get("capture")) for r in self.rows)
+
+    def risk_histogram(self, bins: int = 10) -> list[int]:
+        """Candidates per risk decile (0–0.1, ..., 0.9–1.0)."""
+        counts = [0] * bins
+        for r in self.rows:
+            risk = float(r.get("risk") or 0.0)  # type: ignore[arg-type]
+            counts[min(int(risk * bins), bins - 1)] += 1
+        return counts
+
+
+def _keyed(rows: list[dict[str, object]]) -> dict[tuple[str, str], dict[str, object]]:
+    return {(str(r["target"]), str(r["domain"])): r for r in rows}
+
+
+def _baseline(store: Store, run: Run, since: str | None) -> Run | None:
+    if since is None:
+        return store.latest(run.feed, before=run.id)
+    if since.isdigit():
+        return store.run(int(since))
+    try:
+        day = dt.date.fromisoformat(since)
+    except ValueError as exc:
+        raise TyporiskError(f"--since {since!r}: give a run number or a date (YYYY-MM-DD)") from exc
+    older = [
+        r for r in store.runs(run.feed) if r.status == "complete" and r.started[:10] <= str(day)
+    ]
+    return older[-1] if older and older[-1].id != run.id else None
+
+
+def build_review(
+    store: Store,
+    *,
+    feed: str | None = None,
+    since: str | None = None,
+    threshold: float = 0.5,
+    today: dt.date | None = None,
+    weights: RiskWeights | None = None,
+) -> Review:
+    """Review the newest complete run (of ``feed``) against ``since`` (a run id or a date;
+    default: the previous complete run). Raises when there is no complete run."""
+    run = store.latest(feed)
+    if run is None:
+        raise TyporiskError("no complete run to review; run 'typorisk run FEED' or record a scan")
+    baseline = _baseline(store, run, since)
+    w = weights or RiskWeights()
+    rows, findings = ranked_rows(list(store.observations(run.id).values()), w, today)
+    before: list[dict[str, object]] = []
+    if baseline is not None:
+        before, _ = ranked_rows(list(store.observations(baseline.id).values()), w, today)
+    # both runs scored by today's weights, so a risk change is a change in facts, not in weights
+    changes = diff(_keyed(before), _keyed(rows))
+    trend = []
+    for past in store.runs(run.feed):
+        if past.status != "complete" or past.id > run.id:
+            continue
+        seen = store.observations(past.id).values()
+        registered = [r for r in seen if r.get("registration") == "registered"]
+        mail = [r for r in registered if r.get("mail") in ("mx", "implicit")]
+        trend.append(Trend(past.id, past.started, len(registered), len(mail)))
+    return Review(feed, run, baseline, rows, findings, changes, trend, threshold)
