@@ -24,6 +24,7 @@ from typorisk.cli.common import check_readable, read_lines
 from typorisk.errors import ResolverConfigError
 from typorisk.model import Candidate
 from typorisk.resolve import DnsClient, NameServer, Resolution, ResolveScan, ScanStats
+from typorisk.resolve.records import resolution_row
 from typorisk.writers import ROW_FORMATS, Row, write_rows
 
 NAME = "resolve"
@@ -150,28 +151,6 @@ def scan_options(args: argparse.Namespace) -> dict[str, Any]:
         "authoritative": args.authoritative,
         "authoritative_port": args.authoritative_port,
         "wildcards": not args.no_wildcards,
-    }
-
-
-def resolution_row(r: Resolution) -> Row:
-    """The flat row of a resolution (lists for multi-valued cells)."""
-    return {
-        "domain": r.domain,
-        "registration": r.registration.value,
-        "mail": r.mail.value,
-        "mx": [m.host or "." for m in r.records.mx],
-        "ns": list(r.records.ns),
-        "a": list(r.records.a),
-        "aaaa": list(r.records.aaaa),
-        "cname": r.records.cname,
-        "spf": r.records.spf,
-        "dmarc": r.records.dmarc,
-        "wildcard": r.wildcard,
-        "zone_wildcard": r.zone_wildcard,
-        "lame": r.lame,
-        "outcome": r.outcome.value,
-        "queries": r.queries,
-        "error": r.error,
     }
 
 

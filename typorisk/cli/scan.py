@@ -25,6 +25,7 @@ from typorisk.permute import permute
 from typorisk.rank import RiskWeights
 from typorisk.rank.rows import ranked_rows
 from typorisk.resolve import DnsClient, ScanStats
+from typorisk.resolve.records import resolution_row
 from typorisk.writers import Row, write_rows
 
 NAME = "scan"
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     def rows() -> Iterator[Row]:
         for candidate, resolution in resolve_cli.stream(candidates, factory, options, stats):
             progress.tick()
-            row = dict(resolve_cli.resolution_row(resolution))
+            row = resolution_row(resolution)
             mx, ns = own.get(candidate.target, ([], []))
             row.update(
                 target=candidate.target,
