@@ -11,9 +11,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[test,bench]'
 	touch $@
 
-## run: set up, then rank the likely typos of the embedded sample targets (offline)
+## run: set up, then run the whole pipeline on the embedded synthetic world (offline)
 run: $(VENV)/.installed
 	$(VENV)/bin/typorisk permute pentagon.mil army.mil --top 12 --format table
+	$(VENV)/bin/typorisk demo --out typorisk-demo
 
 ## test: set up, then lint, type-check and run the whole test suite
 test: $(VENV)/.installed lint

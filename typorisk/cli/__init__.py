@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from typorisk import __version__
+from typorisk.cli import demo as _demo
 from typorisk.cli import permute as _permute
 from typorisk.cli import rank as _rank
 from typorisk.cli import resolve as _resolve
@@ -45,6 +46,7 @@ COMMANDS: tuple[Command, ...] = (
     _history,
     _diff,
     _review,
+    _demo,
 )
 
 EXIT_OK = 0

@@ -180,14 +180,17 @@ def _score(
         reasons.append(f"registered {age} days ago")
     if obs.weight != 1.0:
         reasons.append(f"target weight {obs.weight:g}")
-    scale = multiplier * obs.weight
     parts = {
-        "likelihood": w.w_likelihood * lik * scale,
-        "capture": w.w_capture * cap * scale,
-        "graph": w.w_graph * best_g * scale,
+        "likelihood": w.w_likelihood * lik * multiplier,
+        "capture": w.w_capture * cap * multiplier,
+        "graph": w.w_graph * best_g * multiplier,
     }
-    risk = min(1.0, sum(parts.values()))
-    contributions = {k: round(v, 6) for k, v in parts.items()}
+    raw = min(1.0, sum(parts.values()))
+    # exposure E bends the score instead of scaling it: 1 − (1 − raw)^E stays in [0, 1] and keeps
+    # the order of candidates within a target (a cap at 1 would tie them all)
+    risk = 1.0 - (1.0 - raw) ** obs.weight if obs.weight > 0 else 0.0
+    share = risk / sum(parts.values()) if sum(parts.values()) > 0 else 0.0
+    contributions = {k: round(v * share, 6) for k, v in parts.items()}
     contributions |= {"registration": multiplier, "exposure": obs.weight}
     return Ranked(obs, round(risk, 6), label, bool(shared), tuple(reasons), contributions)
 

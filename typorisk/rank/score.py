@@ -1,6 +1,7 @@
 """Explainable risk: one score in [0, 1] per candidate, with its reasons and each factor's share.
 
-    risk = min(1, exposure · registration · (w_likelihood·L + w_capture·C + w_graph·G))
+    raw  = min(1, registration · (w_likelihood·L + w_capture·C + w_graph·G))
+    risk = 1 − (1 − raw)^exposure
 
 - L, typo likelihood on a log scale: ``(log10 p − log10 floor) / (log10 ceiling − log10 floor)``
   clamped to [0, 1] (defaults 1e-7 → 0, 1e-2 → 1): a likely typo matters even before it is bought.
@@ -15,7 +16,9 @@
 - registration: × ``defensive`` (0.25) when the candidate shares MX/NS/registrar with its own
   target (likely the brand's defensive registration: listed separately to confirm), ×
   ``recent`` (1.25) when registered less than ``recent_days`` ago.
-- exposure: the target's weight (sensitivity × mail volume) from the feed definition, default 1.
+- exposure: the target's weight (sensitivity × mail volume) from the feed definition, default 1;
+  it bends the score (2 turns 0.5 into 0.75) rather than scaling it, so risk stays in [0, 1]
+  and candidates of a heavy target keep their order instead of all reaching 1.
 
 Every default is a field of :class:`RiskWeights`; override any of them.
 """

@@ -1,0 +1,58 @@
+"""The demo: the whole pipeline on the synthetic world, checked against the world's ground truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import dns.message
+import dns.rcode
+import pytest
+
+from typorisk.cli import main
+from typorisk.demo.dnsserver import Authority
+from typorisk.demo.run import run_demo
+from typorisk.demo.world import COLLECTOR, build_world
+
+
+def test_world_server_answers_like_an_authority() -> None:
+    authority = Authority(build_world(2).zones)
+
+    def ask(name: str, rdtype: str) -> dns.message.Message:
+        return authority.answer(dns.message.make_query(name, rdtype))
+
+    assert ask("nothing-here.com", "NS").rcode() == dns.rcode.NXDOMAIN
+    assert ask("examplebank.com", "MX").answer[0][0].exchange.to_text() == "mx.examplebank.com."
+    wild = ask("anything.ml", "MX")
+    assert wild.answer[0][0].exchange.to_text() == "mx.wildcard.ml."
+    assert ask("army.il", "NS").rcode() == dns.rcode.NXDOMAIN  # the world's root knows no .il
+    assert ask("examplebank.com", "AAAA").answer == []  # NODATA
+
+
+def test_demo_finds_what_the_world_hides(tmp_path: Path) -> None:
+    world = build_world(2)
+    result = run_demo(tmp_path, today=dt.date(2026, 11, 28))
+    rows = {r["domain"]: r for r in result.rows}
+    top = [r["domain"] for r in result.rows[: len(world.operation) + 1]]
+    assert set(world.operation) <= set(top) and "army.ml" in top
+    assert rows["army.ml"]["capture"] == "wildcard-mail"
+    assert {r.obs.domain for r in result.findings.defensive} == set(world.defensive)
+    assert result.findings.clusters[0].name == COLLECTOR
+    assert set(result.findings.clusters[0].members) == set(world.operation)
+    assert rows[world.null_mx[0]]["capture"] == "null-mx"
+    assert all(rows[d]["capture"] == "implicit" for d in world.parked)
+    new = {c.domain for c in result.review.new_high_risk}
+    grown = set(world.operation) - set(build_world(1).operation)
+    assert grown <= new
+    html = result.review_html.read_text(encoding="utf-8")
+    assert COLLECTOR in html and "army.ml" in html
+    assert result.db.exists() and result.scan.exists()
+
+
+def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--out", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out and f"cluster: MX {COLLECTOR}" in out
+    assert "review (HTML)" in out and (tmp_path / "d" / "review.html").exists()
+    assert main(["diff", "--db", str(tmp_path / "d" / "typorisk.db"), "--format", "csv"]) == 0
+    assert "new-registration" in capsys.readouterr().out

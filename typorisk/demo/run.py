@@ -1,0 +1,75 @@
+"""Run the whole pipeline against the synthetic world: two weekly scans, history, review.
+
+Everything listens on 127.0.0.1 and lives in this process; nothing reaches the Internet and no
+privilege is needed. The output directory receives the history database, last week's and this
+week's ranked scan (JSON lines) and the review (Markdown and HTML).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from typorisk.demo.dnsserver import DemoDnsServer
+from typorisk.demo.world import TOP, WEIGHTS, build_world, targets
+from typorisk.fsutil import atomic_write_text
+from typorisk.pipeline import scan_rows
+from typorisk.rank import RankResult, RiskWeights
+from typorisk.rank.rows import ranked_rows
+from typorisk.report import Review, build_review, render_html, render_markdown
+from typorisk.resolve import DnsClient, NameServer
+from typorisk.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    """Where the demo wrote its outputs, and what it found this week."""
+
+    out: Path
+    db: Path
+    scan: Path
+    review_html: Path
+    review_md: Path
+    rows: list[dict[str, object]]
+    findings: RankResult
+    review: Review
+
+
+async def scan_week(week: int) -> list[dict[str, object]]:
+    """Scan the demo targets against the world of ``week`` served by an in-process server."""
+    world = build_world(week)
+    async with (
+        DemoDnsServer(world.zones) as server,
+        DnsClient([NameServer("127.0.0.1", server.port)], timeout=1.0, retries=1) as client,
+    ):
+        rows = [row async for row in scan_rows(targets(), client, top=TOP)]
+    for row in rows:
+        row["weight"] = WEIGHTS[str(row["target"])]
+    return rows
+
+
+def run_demo(out: Path, today: dt.date | None = None) -> DemoResult:
+    """Two weekly runs into a fresh store under ``out``, then a review of what is new."""
+    day = today or dt.date.today()
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "typorisk.db"
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    rows: list[dict[str, object]] = []
+    with Store(db) as store:
+        for week, when in ((1, day - dt.timedelta(days=7)), (2, day)):
+            rows, findings = ranked_rows(asyncio.run(scan_week(week)), RiskWeights(), day)
+            stamp = dt.datetime.combine(when, dt.time(3, 0), dt.UTC).isoformat()
+            run = store.begin_run("demo", {"targets": list(WEIGHTS), "top": TOP}, now=stamp)
+            store.add(run, rows, now=stamp)
+            store.finish_run(run, {"rows": len(rows)}, now=stamp)
+            scan = out / f"scan-week{week}.jsonl"
+            atomic_write_text(scan, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+        review = build_review(store, today=day)
+    html, md = out / "review.html", out / "review.md"
+    atomic_write_text(html, render_html(review))
+    atomic_write_text(md, render_markdown(review))
+    return DemoResult(out, db, scan, html, md, rows, findings, review)
