@@ -1,0 +1,157 @@
+"""Scale the resolve stage past one process: batches on Dask distributed, same code path.
+
+Work is cut into batches of rows (each with at least ``domain``); a batch runs
+:func:`resolve_batch` — its own asyncio loop, its own :class:`~typorisk.resolve.DnsClient` with
+bounded concurrency — in a worker process, and its rows come back in order of completion.
+
+- **Rate limits stay global per upstream server**: each worker's client gets an equal share,
+  ``rate / workers`` queries/s per server, so the cluster as a whole never exceeds ``rate``.
+- **A lost worker's batch is re-run** by Dask (``retries``); batches are pure (the same input
+  gives the same rows), and rows are de-duplicated by ``domain`` as they arrive, so a retried
+  batch can neither lose nor double a row.
+- Dask is optional (``pip install 'typorisk[dask]'``) and imported only here, only when used.
+
+With no scheduler address, an embedded ``LocalCluster`` of worker processes is started; with
+``tcp://HOST:8786``, the batches go to that cluster (every worker must reach the resolver).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from itertools import islice
+from typing import Any
+
+from typorisk.errors import TyporiskError
+from typorisk.resolve import DnsClient, NameServer, ResolveScan
+from typorisk.resolve.records import resolution_row
+
+Row = dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSpec:
+    """How a batch resolves: picklable, so it travels to workers with the batch."""
+
+    servers: tuple[tuple[str, int], ...]
+    """Recursive resolvers as (address, port)."""
+    timeout: float = 2.0
+    """Seconds per query attempt."""
+    retries: int = 2
+    rate: float | None = None
+    """Queries/s per server for this batch's client (already this worker's share)."""
+    concurrency: int = 256
+    wildcards: bool = True
+
+
+def resolve_batch(items: list[Row], spec: BatchSpec) -> list[Row]:
+    """Resolve one batch in a fresh event loop; each row is the input row plus the resolution."""
+    return asyncio.run(_resolve(items, spec))
+
+
+async def _resolve(items: list[Row], spec: BatchSpec) -> list[Row]:
+    servers = [NameServer(host, port) for host, port in spec.servers]
+    by_domain = {str(item["domain"]): item for item in items}
+    out: list[Row] = []
+    async with DnsClient(
+        servers, timeout=spec.timeout, retries=spec.retries, rate=spec.rate
+    ) as client:
+        scan = ResolveScan(client, concurrency=spec.concurrency, wildcards=spec.wildcards)
+        async for name, resolution in scan.run(list(by_domain)):
+            out.append({**by_domain[name], **resolution_row(resolution)})
+    return out
+
+
+def batches(items: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    """Consecutive lists of at most ``size`` rows (streamed)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def resolve_local(
+    items: Iterable[Row], spec: BatchSpec, *, batch_size: int = 2000
+) -> Iterator[Row]:
+    """The local executor: the same batches, one after another, in this process."""
+    for chunk in batches(items, batch_size):
+        yield from resolve_batch(chunk, spec)
+
+
+def resolve_dask(
+    items: Iterable[Row],
+    spec: BatchSpec,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+    batch_size: int = 2000,
+    retries: int = 3,
+    connect_timeout: float = 10.0,
+    cluster_options: Mapping[str, Any] | None = None,
+) -> Iterator[Row]:
+    """Resolve on Dask: an embedded LocalCluster of ``workers`` processes, or the cluster at
+    ``scheduler``. At most two batches per worker are in flight (bounded memory); rows stream
+    back as batches complete, each domain exactly once."""
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed  # noqa: PLC0415
+    except ImportError as exc:
+        raise TyporiskError("the dask executor needs Dask: pip install 'typorisk[dask]'") from exc
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            **dict(cluster_options or {}),
+        )
+    target = cluster if cluster is not None else scheduler
+    try:
+        client = Client(target, timeout=connect_timeout)  # type: ignore[no-untyped-call]
+    except OSError as exc:
+        if cluster is not None:
+            cluster.close()
+        raise TyporiskError(
+            f"cannot reach the Dask scheduler at {scheduler}: {exc}; start one with "
+            "'dask scheduler' (and 'dask worker ADDRESS' on each host) or omit --scheduler"
+        ) from exc
+    try:
+        with client:
+            count = max(len(client.scheduler_info()["workers"]), 1)
+            share = replace(spec, rate=spec.rate / count if spec.rate else None)
+            yield from _stream(
+                client,
+                as_completed,
+                batches(items, batch_size),
+                share,
+                window=2 * count,
+                retries=retries,
+            )
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _stream(
+    client: Any,
+    as_completed: Any,
+    chunks: Iterator[list[Row]],
+    spec: BatchSpec,
+    *,
+    window: int,
+    retries: int,
+) -> Iterator[Row]:
+    seen: set[str] = set()
+    pending = as_completed()
+    for chunk in islice(chunks, window):
+        pending.add(client.submit(resolve_batch, chunk, spec, pure=False, retries=retries))
+    for future in pending:
+        for row in future.result():
+            domain = str(row["domain"])
+            if domain not in seen:
+                seen.add(domain)
+                yield row
+        future.release()
+        following = next(chunks, None)
+        if following is not None:
+            pending.add(client.submit(resolve_batch, following, spec, pure=False, retries=retries))
