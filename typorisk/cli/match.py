@@ -1,0 +1,173 @@
+"""``typorisk match``: which mail already went to (or came from) typo domains of your domains.
+
+Exit codes: 0 no typo domain found; 3 typo domains found (so cron can alert); 1 nothing found
+but some input was rejected or a log could not be read to the end; 2 usage or configuration
+error (nothing done).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from typorisk.cli.common import check_readable, split_csv, target_texts
+from typorisk.domains import iter_targets, parse_target
+from typorisk.errors import InvalidTargetError, TyporiskError
+from typorisk.match import (
+    ROLES,
+    Aggregator,
+    MatchSettings,
+    build_matcher,
+    expand_rotated,
+    rotation_order,
+    scan_logs,
+)
+from typorisk.match.readers import check_logs
+from typorisk.model import Target
+from typorisk.writers import write_rows
+
+NAME = "match"
+HELP = "find mail logs' recipients and senders at typo domains of protected domains"
+EXIT_FOUND = 3
+
+COLUMNS = (
+    "domain", "target", "match", "kinds", "distance", "part", "likelihood", "count", "messages",
+    "first_seen", "last_seen", "status", "roles", "queue_ids", "addresses",
+)  # fmt: skip
+TABLE_COLUMNS = ("domain", "target", "match", "count", "status", "first_seen", "last_seen")
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--target``/``--file`` and the matcher settings (shared with ``typorisk policyd``)."""
+    parser.add_argument(
+        "--target", action="append", default=[], metavar="DOMAIN", help="protected domain"
+    )
+    parser.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="read protected domains from PATH, one a line ('#' comments); repeatable",
+    )
+    parser.add_argument(
+        "--top", type=int, default=500, metavar="N", help="candidates per target (500)"
+    )
+    parser.add_argument(
+        "--min-likelihood", type=float, default=0.0, metavar="X", help="drop less likely candidates"
+    )
+    parser.add_argument(
+        "--max-distance",
+        type=int,
+        default=2,
+        metavar="N",
+        help="also report names within N edits of a target (2; 0 = only generated candidates)",
+    )
+    parser.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="a domain of yours or a partner's that is never reported; repeatable",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``typorisk match``."""
+    parser.add_argument("logs", nargs="*", metavar="LOGFILE", help="log files ('-': stdin)")
+    add_target_arguments(parser)
+    parser.add_argument(
+        "--rotated",
+        action="store_true",
+        help="also read each LOGFILE's rotated siblings (maillog.1, maillog.2.gz, ...)",
+    )
+    parser.add_argument(
+        "--roles",
+        action="append",
+        metavar="R,R",
+        help=f"address roles to check (default: all of {','.join(ROLES)})",
+    )
+    parser.add_argument(
+        "--bare-domains",
+        action="store_true",
+        help="also match bare domain names in free text (DNS/proxy logs, lists)",
+    )
+    parser.add_argument(
+        "--format", choices=["table", "csv", "jsonl", "yaml"], help="(table on a terminal)"
+    )
+
+
+def load_targets(args: argparse.Namespace) -> tuple[list[Target], int]:
+    """Targets from ``--target``/``--file``; returns them and the number rejected (reported on
+    stderr). Raises :class:`TyporiskError` when none is given."""
+    if not args.target and not args.file:
+        raise TyporiskError("no protected domains: give --target DOMAIN or --file PATH")
+    check_readable(args.file)
+    targets: list[Target] = []
+    rejected = 0
+    for item in iter_targets(target_texts(args.target, args.file)):
+        if isinstance(item, InvalidTargetError):
+            rejected += 1
+            print(f"typorisk: skipped: {item}", file=sys.stderr)
+        else:
+            targets.append(item)
+    if not targets:
+        raise TyporiskError("no valid protected domain; fix the targets above")
+    return targets, rejected
+
+
+def settings_from(args: argparse.Namespace) -> MatchSettings:
+    """:class:`MatchSettings` from the shared flags (validated)."""
+    if args.top is not None and args.top < 1:
+        raise TyporiskError("--top must be at least 1")
+    if not 0.0 <= args.min_likelihood <= 1.0:
+        raise TyporiskError("--min-likelihood is a probability: give a value in [0, 1]")
+    if not 0 <= args.max_distance <= 3:
+        raise TyporiskError("--max-distance must be 0, 1, 2 or 3")
+    allow = frozenset(parse_target(a).registrable for a in args.allow)
+    return MatchSettings(
+        top=args.top, min_likelihood=args.min_likelihood, max_distance=args.max_distance, allow=allow
+    )
+
+
+def _log_paths(logs: Sequence[str], rotated: bool) -> list[str]:
+    paths = list(logs) or ["-"]
+    if rotated:
+        paths = [p for path in paths for p in expand_rotated(path)]
+    ordered = rotation_order(paths)
+    check_logs(ordered)
+    return ordered
+
+
+def run(args: argparse.Namespace) -> int:
+    """Scan the logs; print findings; exit 3 when typo domains were found (see module doc)."""
+    roles = split_csv(args.roles) or list(ROLES)
+    if unknown := set(roles) - set(ROLES):
+        raise TyporiskError(f"unknown role(s) {sorted(unknown)}; use {', '.join(ROLES)}")
+    settings = settings_from(args)
+    paths = _log_paths(args.logs, args.rotated)
+    targets, rejected = load_targets(args)
+    matcher = build_matcher(targets, settings)
+    found = Aggregator()
+    started = time.perf_counter()
+    stats = scan_logs(paths, matcher, found, roles=roles, bare_domains=args.bare_domains)
+    seconds = time.perf_counter() - started
+    findings = found.findings()
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    columns = TABLE_COLUMNS if fmt == "table" else COLUMNS
+    write_rows((f.row() for f in findings), fmt, sys.stdout, columns)
+    sys.stdout.flush()
+    for error in stats.errors:
+        print(f"typorisk: {error}", file=sys.stderr)
+    rate = stats.lines / seconds if seconds > 0 else 0.0
+    print(
+        f"typorisk: {stats.files} file(s), {stats.lines} lines ({rate:,.0f}/s), "
+        f"{stats.events} addresses, {stats.hits} at {len(findings)} typo domain(s), "
+        f"{stats.skipped} garbage line(s) skipped; {matcher.candidate_count} candidates "
+        f"for {len(targets)} target(s)",
+        file=sys.stderr,
+    )
+    if findings:
+        return EXIT_FOUND
+    return 1 if rejected or stats.errors else 0
