@@ -14,6 +14,7 @@ from typing import Protocol
 
 from typorisk import __version__
 from typorisk.cli import demo as _demo
+from typorisk.cli import match as _match
 from typorisk.cli import permute as _permute
 from typorisk.cli import rank as _rank
 from typorisk.cli import resolve as _resolve
@@ -47,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     _diff,
     _review,
     _demo,
+    _match,
 )
 
 EXIT_OK = 0
