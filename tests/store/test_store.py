@@ -17,6 +17,8 @@ from typorisk.cli import main
 from typorisk.errors import TyporiskError
 from typorisk.store import Store, diff
 
+from ..conftest import Record
+
 
 def row(domain: str, **facts: object) -> dict[str, object]:
     base: dict[str, object] = {
@@ -121,7 +123,9 @@ store.add(run, rows())
 """
 
 
-def test_sigkill_mid_run_then_resume_loses_and_doubles_nothing(tmp_path: Path) -> None:
+def test_sigkill_mid_run_then_resume_loses_and_doubles_nothing(
+    tmp_path: Path, ledger: Record
+) -> None:
     db = tmp_path / "h.db"
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True
@@ -156,7 +160,9 @@ def test_sigkill_mid_run_then_resume_loses_and_doubles_nothing(tmp_path: Path) -
         (run,) = store.runs()
         assert run.status == "complete"
         count = store.conn.execute("SELECT count(*), count(DISTINCT domain) FROM observations")
-        assert tuple(count.fetchone()) == (10_000, 10_000)
+        total, distinct = tuple(count.fetchone())
+    ledger("process SIGKILLed mid-run, then --resume (rows)", 10_000, distinct, 10_000 - distinct)
+    assert (total, distinct) == (10_000, 10_000)
 
 
 def test_cli_record_history_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

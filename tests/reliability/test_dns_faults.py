@@ -1,0 +1,133 @@
+"""DNS faults against a real NSD behind a fault injector: nothing misclassified, nothing lost.
+
+The ground truth is the zone: a name is registered exactly when it is in it. Under every fault,
+each name must come out either right or ``unknown`` — never the wrong verdict — and every name
+must have a row, within the run's time budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+
+import pytest
+
+from typorisk.resolve import DnsClient, NameServer, ResolveScan
+
+from ..conftest import Record
+from ..resolve.servers import free_port, nsd
+from .faultproxy import FaultProxy
+
+NAMES = [f"n{i}.test" for i in range(300)]
+REGISTERED = {f"n{i}.test" for i in range(0, 300, 10)}
+SOA = "@ 300 IN SOA ns.test. admin.test. 1 3600 600 86400 60\n"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    body = "@ NS ns.test.\nns A 127.0.0.1\n" + "".join(
+        f"{n.removesuffix('.test')} A 192.0.2.1\n{n.removesuffix('.test')} MX 10 mx.test.\n"
+        for n in sorted(REGISTERED)
+    )
+    zone = f"$ORIGIN test.\n$TTL 300\n{SOA}{body}"
+    with nsd(tmp_path_factory.mktemp("faults"), {"test.": zone}, port=free_port()) as address:
+        yield address
+
+
+Scenario = Callable[[FaultProxy], Awaitable[None]]
+
+
+async def scan_through(
+    upstream: tuple[str, int],
+    scenario: Scenario,
+    *,
+    timeout: float = 0.3,
+    retries: int = 3,
+    budget: float | None = 20.0,
+) -> tuple[dict[str, str], float, int]:
+    """Scan NAMES through a fault proxy while ``scenario`` drives the faults.
+
+    Returns (name → registration, elapsed seconds, queries received by the proxy)."""
+    async with FaultProxy(upstream) as proxy:
+        driver = asyncio.create_task(scenario(proxy))
+        started = time.monotonic()
+        async with DnsClient(
+            [NameServer("127.0.0.1", proxy.port)], timeout=timeout, retries=retries, backoff=0.05
+        ) as client:
+            scan = ResolveScan(client, concurrency=64, budget=budget, wildcards=False)
+            verdicts = {name: r.registration.value async for name, r in scan.run(NAMES)}
+        elapsed = time.monotonic() - started
+        driver.cancel()
+        return verdicts, elapsed, proxy.received
+
+
+def judge(verdicts: dict[str, str]) -> tuple[int, int, int]:
+    """(misclassified, unknown, lost)."""
+    wrong = sum(
+        1
+        for name, v in verdicts.items()
+        if v != "unknown" and v != ("registered" if name in REGISTERED else "unregistered")
+    )
+    unknown = sum(1 for v in verdicts.values() if v == "unknown")
+    return wrong, unknown, len(set(NAMES) - set(verdicts))
+
+
+async def drop_30(proxy: FaultProxy) -> None:
+    proxy.drop = 0.3
+
+
+async def slow(proxy: FaultProxy) -> None:
+    proxy.delay = 0.12
+
+
+async def servfail_window(proxy: FaultProxy) -> None:
+    proxy.servfail = True
+    await asyncio.sleep(0.6)
+    proxy.servfail = False
+
+
+async def dies_and_returns(proxy: FaultProxy) -> None:
+    await asyncio.sleep(0.05)
+    proxy.dead = True
+    await asyncio.sleep(0.8)
+    proxy.dead = False
+
+
+SCENARIOS = {
+    "resolver drops 30% of queries": drop_30,
+    "resolver answers slowly (+120 ms, timeout 300 ms)": slow,
+    "resolver answers SERVFAIL for a while": servfail_window,
+    "resolver dies mid-scan and comes back": dies_and_returns,
+}
+
+
+@pytest.mark.parametrize("fault", list(SCENARIOS))
+def test_fault_never_turns_into_a_wrong_answer(
+    server: tuple[str, int], fault: str, ledger: Record
+) -> None:
+    verdicts, elapsed, _ = asyncio.run(scan_through(server, SCENARIOS[fault]))
+    wrong, unknown, lost = judge(verdicts)
+    ledger(fault, len(NAMES), len(NAMES) - wrong - lost, lost)
+    assert wrong == 0 and lost == 0
+    assert elapsed < 20.0
+    if fault.startswith(("resolver drops", "resolver answers slowly")):
+        assert unknown <= len(NAMES) // 50  # retries recover almost everything
+
+
+def test_dead_resolver_ends_within_budget_all_unknown(
+    server: tuple[str, int], ledger: Record
+) -> None:
+    async def dead(proxy: FaultProxy) -> None:
+        proxy.dead = True
+
+    verdicts, elapsed, received = asyncio.run(
+        scan_through(server, dead, timeout=0.2, retries=1, budget=2.0)
+    )
+    wrong, unknown, lost = judge(verdicts)
+    ledger(
+        "resolver dead for the whole run (budget 2 s)", len(NAMES), len(NAMES) - wrong - lost, lost
+    )
+    assert wrong == 0 and lost == 0 and unknown == len(NAMES)
+    assert elapsed < 2.0 + 1.0
+    assert received <= len(NAMES) * 2  # retries are bounded: one retry per query
