@@ -30,6 +30,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
         f"{n.removesuffix('.test')} A 192.0.2.1\n{n.removesuffix('.test')} MX 10 mx.test.\n"
         for n in sorted(REGISTERED)
     )
+    body += 'evil A 192.0.2.9\nevil MX 10 x\\027[31mred.test.\nevil TXT "v=spf1 \\027[2J -all"\n'
     zone = f"$ORIGIN test.\n$TTL 300\n{SOA}{body}"
     with nsd(tmp_path_factory.mktemp("faults"), {"test.": zone}, port=free_port()) as address:
         yield address
@@ -131,3 +132,27 @@ def test_dead_resolver_ends_within_budget_all_unknown(
     assert wrong == 0 and lost == 0 and unknown == len(NAMES)
     assert elapsed < 2.0 + 1.0
     assert received <= len(NAMES) * 2  # retries are bounded: one retry per query
+
+
+def test_hostile_names_in_answers_never_reach_a_terminal(
+    server: tuple[str, int], ledger: Record
+) -> None:
+    """An MX exchange holding an escape sequence (ESC [31m) comes back escaped, and the table
+    writer, which prints to terminals, never emits a control character."""
+    import io
+
+    from typorisk.resolve.records import resolution_row
+    from typorisk.writers import write_rows
+
+    async def run() -> list[dict[str, object]]:
+        async with DnsClient([NameServer(*server)], timeout=1.0) as client:
+            scan = ResolveScan(client, wildcards=False)
+            return [resolution_row(r) async for _, r in scan.run(["evil.test"])]
+
+    rows = asyncio.run(run())
+    assert rows[0]["registration"] == "registered" and rows[0]["mail"] == "mx"
+    out = io.StringIO()
+    write_rows(rows, "table", out, ("domain", "mx", "spf"))
+    text = out.getvalue()
+    assert "\x1b" not in text and all(c.isprintable() or c == "\n" for c in text)
+    ledger("hostile bytes in DNS answers (MX name with ESC)", 1, 1, 0)
