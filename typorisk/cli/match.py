@@ -127,7 +127,10 @@ def settings_from(args: argparse.Namespace) -> MatchSettings:
         raise TyporiskError("--max-distance must be 0, 1, 2 or 3")
     allow = frozenset(parse_target(a).registrable for a in args.allow)
     return MatchSettings(
-        top=args.top, min_likelihood=args.min_likelihood, max_distance=args.max_distance, allow=allow
+        top=args.top,
+        min_likelihood=args.min_likelihood,
+        max_distance=args.max_distance,
+        allow=allow,
     )
 
 
