@@ -1,0 +1,110 @@
+"""``typorisk policyd``: the Postfix policy service (runs until SIGTERM/SIGINT; SIGHUP reloads).
+
+Exit codes: 0 stopped by a signal; 2 usage or configuration error (bad flags, no valid target,
+the address cannot be bound).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from typorisk.cli.match import add_target_arguments, load_targets, settings_from
+from typorisk.errors import TyporiskError
+from typorisk.match import Matcher, build_matcher
+from typorisk.policyd import LEVELS, Limits, Policy, PolicyServer, PolicyState, parse_actions
+from typorisk.policyd.protocol import DEFAULT_TEXT
+
+NAME = "policyd"
+HELP = "Postfix policy service: REJECT/HOLD/WARN mail to typo domains of protected domains"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``typorisk policyd``."""
+    parser.add_argument(
+        "--listen", default="127.0.0.1:10040", metavar="HOST:PORT", help="(127.0.0.1:10040)"
+    )
+    add_target_arguments(parser)
+    parser.add_argument(
+        "--action",
+        action="append",
+        default=[],
+        metavar="LEVEL=ACTION",
+        help=f"answer per risk level ({', '.join(LEVELS)}): REJECT, HOLD, WARN or DUNNO "
+        "(default high=REJECT medium=HOLD low=WARN)",
+    )
+    parser.add_argument("--text", default=DEFAULT_TEXT, help="reply text; {domain} {target}")
+    parser.add_argument(
+        "--high-likelihood",
+        type=float,
+        default=1e-4,
+        metavar="X",
+        help="candidates at least this likely per typing are high risk (1e-4)",
+    )
+    parser.add_argument("--max-connections", type=int, default=256, metavar="N")
+    parser.add_argument("--max-request-bytes", type=int, default=16_384, metavar="B")
+    parser.add_argument("--idle-timeout", type=float, default=300.0, metavar="S")
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+
+
+def _address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise TyporiskError(f"--listen {text!r}: give HOST:PORT, e.g. 127.0.0.1:10040")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+async def serve(state: PolicyState, limits: Limits, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT; SIGHUP reloads the targets (in the background)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    reloads: set[asyncio.Task[bool]] = set()
+
+    def on_hup() -> None:
+        task = loop.create_task(state.reload())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    try:
+        server = await PolicyServer(state, limits).start(host, port)
+    except OSError as exc:
+        raise TyporiskError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    logging.getLogger("typorisk.policyd").info(
+        "listening on %s:%d: %d targets, %d candidates",
+        host, port, len(state.matcher.targets), state.matcher.candidate_count,
+    )  # fmt: skip
+    async with server:
+        await stop.wait()
+    for task in reloads:
+        task.cancel()
+    logging.getLogger("typorisk.policyd").info("stopped: %s", dict(state.stats))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the server; returns 0 after SIGTERM/SIGINT."""
+    host, port = _address(args.listen)
+    settings = settings_from(args)
+    policy = Policy(parse_actions(args.action), args.text, args.high_likelihood)
+    limits = Limits(args.max_connections, args.max_request_bytes, 4_096, args.idle_timeout)
+    if min(limits.max_connections, limits.max_request_bytes) < 1 or limits.idle_timeout <= 0:
+        raise TyporiskError("--max-connections, --max-request-bytes, --idle-timeout must be > 0")
+    logging.basicConfig(
+        level=args.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
+    )
+
+    def loader() -> Matcher:
+        return build_matcher(load_targets(args)[0], settings)
+
+    state = PolicyState(loader, policy)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(state, limits, host, port))
+    return 0
