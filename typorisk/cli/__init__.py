@@ -16,6 +16,7 @@ from typorisk import __version__
 from typorisk.cli import demo as _demo
 from typorisk.cli import match as _match
 from typorisk.cli import permute as _permute
+from typorisk.cli import policyd as _policyd
 from typorisk.cli import rank as _rank
 from typorisk.cli import resolve as _resolve
 from typorisk.cli import review as _review
@@ -49,6 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     _review,
     _demo,
     _match,
+    _policyd,
 )
 
 EXIT_OK = 0
