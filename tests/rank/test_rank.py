@@ -127,3 +127,23 @@ def test_rows_from_permute_alone_still_rank() -> None:
     ranked = rank([obs]).ranked[0]
     assert ranked.capture == "unknown" and 0 < ranked.risk < 1
     assert ranked.reasons[0] == "suffix typo mil→ml (suffix-omission)"
+
+
+def test_one_mx_for_many_typos_stays_linear() -> None:
+    """A shared MX for 20,000 typo domains used to cost a set copy per candidate (quadratic);
+    the reasons must still count the others exactly."""
+    many = [
+        Observation(
+            "brand.com",
+            f"t{i}.com",
+            "com",
+            1e-4,
+            ("omission",),
+            "registered",
+            "mx",
+            mx=("mx.one.example",),
+        )
+        for i in range(20_000)
+    ]
+    first = rank(many).ranked[0]
+    assert "MX mx.one.example shared with 19999 typo domains of 1 targets" in first.reasons

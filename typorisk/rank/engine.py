@@ -12,7 +12,13 @@ import networkx as nx
 
 from typorisk.psl import load_psl
 from typorisk.rank.facts import Observation
-from typorisk.rank.graph import Node, build_graph, candidates_behind, shared_with_target
+from typorisk.rank.graph import (
+    Node,
+    build_graph,
+    candidates_behind,
+    own_infrastructure,
+    shared_with_target,
+)
 from typorisk.rank.score import (
     CAPTURE_LABELS,
     RiskWeights,
@@ -88,6 +94,7 @@ class _Members:
         self.eligible = eligible
         self.targets_of = targets_of
         self.cache: dict[Node, set[str]] = {}
+        self.owner_counts: dict[Node, int] = {}
 
     def of(self, node: Node) -> set[str]:
         found = self.cache.get(node)
@@ -95,6 +102,19 @@ class _Members:
             found = candidates_behind(self.graph, node) & self.eligible
             self.cache[node] = found
         return found
+
+    def others(self, node: Node, domain: str) -> int:
+        """How many members other than ``domain`` (O(1): no set is copied per candidate)."""
+        group = self.of(node)
+        return len(group) - (domain in group)
+
+    def owners(self, node: Node) -> int:
+        """Distinct protected targets among the node's members (memoised)."""
+        count = self.owner_counts.get(node)
+        if count is None:
+            count = len({t for d in self.of(node) for t in self.targets_of[d]})
+            self.owner_counts[node] = count
+        return count
 
 
 def rank(
@@ -113,7 +133,8 @@ def rank(
     w = weights or RiskWeights()
     obs_list = list(observations)
     graph = build_graph(obs_list, own)
-    shared = {(o.target, o.domain): shared_with_target(graph, o) for o in obs_list}
+    own_nodes = own_infrastructure(graph)
+    shared = {(o.target, o.domain): shared_with_target(o, own_nodes) for o in obs_list}
     targets_of: defaultdict[str, set[str]] = defaultdict(set)
     for o in obs_list:
         targets_of[o.domain].add(o.target)
@@ -156,16 +177,15 @@ def _score(
     cap = w.capture_value(label)
     best_g, best_node, best_k = 0.0, None, 0
     for node in _infra_nodes(graph, obs.domain):
-        others = members.of(node) - {obs.domain}
-        value = graph_value(node[0], len(others), w)
+        others = members.others(node, obs.domain)
+        value = graph_value(node[0], others, w)
         if value > best_g:
-            best_g, best_node, best_k = value, node, len(others)
+            best_g, best_node, best_k = value, node, others
     reasons = [_primary_reason(obs), _capture_reason(obs, label)]
     if best_node is not None:
-        owners = {t for d in members.of(best_node) for t in members.targets_of[d]}
         reasons.append(
             f"{best_node[0].upper()} {best_node[1]} shared with {best_k} typo domains "
-            f"of {len(owners)} targets"
+            f"of {members.owners(best_node)} targets"
         )
     multiplier = 1.0
     if shared:

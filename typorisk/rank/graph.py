@@ -77,15 +77,25 @@ def candidates_behind(graph: nx.MultiDiGraph[Node], node: Node) -> set[str]:
     return members
 
 
-def shared_with_target(graph: nx.MultiDiGraph[Node], obs: Observation) -> list[Node]:
+def own_infrastructure(graph: nx.MultiDiGraph[Node]) -> dict[str, set[Node]]:
+    """Each target's own infrastructure nodes (its ``own`` edges), computed once."""
+    own: dict[str, set[Node]] = {}
+    edges: Iterable[tuple[Node, Node, object]] = graph.edges(data="rel")
+    for source, node, rel in edges:
+        if rel == "own":
+            own.setdefault(source[1], set()).add(node)
+    return own
+
+
+def shared_with_target(obs: Observation, own: Mapping[str, set[Node]]) -> list[Node]:
     """Infrastructure the candidate shares with its own target (a sign of a defensive
-    registration): MX or NS hosts, or the registrar, that the target also uses."""
-    target = ("target", obs.target)
-    if target not in graph:
+    registration): MX or NS hosts, or the registrar, that the target also uses. ``own`` comes
+    from :func:`own_infrastructure`."""
+    mine = own.get(obs.target)
+    if not mine:
         return []
-    own = {n for n in graph.successors(target) if n[0] in INFRA_KINDS}
     return [
         node
         for node, rel in infrastructure(obs)
-        if rel in ("mx", "ns", "registrar") and node in own
+        if rel in ("mx", "ns", "registrar") and node in mine
     ]
