@@ -1,12 +1,13 @@
 """Benchmark: one million candidates end to end on this machine.
 
-permute (1,700 real-looking targets × 600) → resolve against a local NSD serving a generated
+permute (1,950 real-looking targets × up to 600) → resolve against a local NSD serving a generated
 root zone (one candidate in twenty registered, with A and MX) → rank → RPZ + CSV files. Reports
 wall time per stage, names/s, queries per name and peak RSS, then runs the dnstwist comparison
 (bench_resolve.py) on 20,000 names for a same-run ratio.
 
 Run: .venv/bin/python tests/benchmarks/bench_million.py [--targets 1700] [--top 600]
-Memory: generation and resolution stream; ranking holds every row (the graph needs them all).
+Memory: generation and resolution stream; ranking holds one compact Observation per candidate
+(the graph needs them all), not the rows.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import tempfile
 import time
 import zlib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -30,8 +32,7 @@ from tests.resolve.servers import free_port, nsd  # noqa: E402
 from typorisk.domains import parse_target  # noqa: E402
 from typorisk.permute import permute  # noqa: E402
 from typorisk.pipeline import scan_row  # noqa: E402
-from typorisk.rank import RiskWeights  # noqa: E402
-from typorisk.rank.rows import ranked_rows  # noqa: E402
+from typorisk.rank import Observation, observation_from_row, rank  # noqa: E402
 from typorisk.resolve import DnsClient, NameServer, ResolveScan  # noqa: E402
 from typorisk.writers import write_rows  # noqa: E402
 
@@ -58,20 +59,19 @@ def root_zone(targets: list[str], top: int, path: Path) -> int:
     return count
 
 
-async def resolve_all(
-    targets: list[str], top: int, port: int
-) -> tuple[list[dict[str, object]], object]:
-    rows: list[dict[str, object]] = []
+async def resolve_all(targets: list[str], top: int, port: int) -> tuple[list[Observation], Any]:
+    """Stream candidates through the resolver; keep only the compact facts ranking needs."""
+    rows: list[Observation] = []
     async with DnsClient([NameServer("127.0.0.1", port)], timeout=2.0, retries=2) as client:
         scan = ResolveScan(client, concurrency=512)
         async for cand, res in scan.run(permute([parse_target(t) for t in targets], top=top)):
-            rows.append(scan_row(cand, res))
+            rows.append(observation_from_row(scan_row(cand, res)))
         return rows, scan.stats()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--targets", type=int, default=1700)
+    parser.add_argument("--targets", type=int, default=1950)
     parser.add_argument("--top", type=int, default=600)
     parser.add_argument("--skip-dnstwist", action="store_true")
     args = parser.parse_args()
@@ -89,10 +89,23 @@ def main() -> None:
             started = time.perf_counter()
             rows, stats = asyncio.run(resolve_all(targets, args.top, port))
             resolved = time.perf_counter()
-            ranked, result = ranked_rows(rows, RiskWeights(), dt.date.today())
+            result = rank(rows, now=dt.date.today())
             ranked_at = time.perf_counter()
             with (work / "feed.csv").open("w") as out:
-                write_rows(ranked, "csv", out, ("domain", "target", "risk", "registration"))
+                write_rows(
+                    (
+                        {
+                            "domain": r.obs.domain,
+                            "target": r.obs.target,
+                            "risk": r.risk,
+                            "registration": r.obs.registration,
+                        }
+                        for r in result.ranked
+                    ),
+                    "csv",
+                    out,
+                    ("domain", "target", "risk", "registration"),
+                )
             written = time.perf_counter()
         names = len(rows)
         print(
