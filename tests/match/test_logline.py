@@ -6,6 +6,8 @@ import pytest
 
 from typorisk.match.logline import MAX_LINE, LogEvent, is_garbage, parse_line
 
+from ..conftest import Record
+
 PF = "Jan 12 10:00:01 mx postfix/smtp[1234]: 4F1A2B3C4D: "
 EX = "2024-01-12 10:00:01 1rABCD-000123-AB "
 
@@ -95,7 +97,7 @@ def test_garbage_never_yields_events(line: str) -> None:
     assert parse_line(line) == []
 
 
-def test_random_bytes_never_raise() -> None:
+def test_random_bytes_never_raise(ledger: Record) -> None:
     import random
 
     rnd = random.Random(1)
@@ -104,3 +106,4 @@ def test_random_bytes_never_raise() -> None:
         line = raw.decode("utf-8", "replace").replace("\ufffd", "") + " to=<a@b.ml> @"
         for event in parse_line(line):
             assert isinstance(event, LogEvent) and "." in event.domain
+    ledger("match: random binary log lines", 2000, 2000, 0)

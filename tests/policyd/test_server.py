@@ -11,6 +11,8 @@ import pytest
 from typorisk.match import MatchSettings, build_matcher
 from typorisk.policyd import Limits, Policy, PolicyServer, PolicyState
 
+from ..conftest import Record
+
 REQUEST = "request=smtpd_access_policy\nprotocol_state=RCPT\nsender=s@corp.com\nrecipient={}\n\n"
 
 
@@ -32,7 +34,9 @@ async def ask(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, payloa
     return await reader.readuntil(b"\n\n")
 
 
-def test_one_connection_many_requests_and_malformed_ones(caplog: pytest.LogCaptureFixture) -> None:
+def test_one_connection_many_requests_and_malformed_ones(
+    caplog: pytest.LogCaptureFixture, ledger: Record
+) -> None:
     async def scenario() -> list[bytes]:
         st = state(["pentagon.mil"])
         srv, port = await started(st, Limits(max_request_bytes=2048, max_line_bytes=512))
@@ -55,6 +59,7 @@ def test_one_connection_many_requests_and_malformed_ones(caplog: pytest.LogCaptu
         replies = asyncio.run(scenario())
     assert replies[0].startswith(b"action=REJECT 5.7.1 pentagon.ml")
     assert replies[1:] == [b"action=DUNNO\n\n"] * 5
+    ledger("policyd: malformed, oversized, non-UTF-8 requests", 5, 5, 0)
     assert "malformed" in caplog.text and "recipient=<a@pentagon.ml>" in caplog.text
 
 
