@@ -56,38 +56,46 @@ def build_world(week: int, collector_ip: str = "127.0.0.1") -> World:
         parked=[bank[8], corp[4]],
         null_mx=[corp[5]],
     )
-    com = [
-        "@ NS ns.registry.example.",
-        "examplebank.com. NS ns1.examplebank.com.",
-        "examplebank.com. MX 10 mx.examplebank.com.",
-        "examplecorp.com. NS ns1.examplecorp.com.",
-        "examplecorp.com. MX 10 mx.examplecorp.com.",
-        "us.examplecorp.com. MX 10 mx.examplecorp.com.",
-    ]
-    for i, name in enumerate(operation):
-        com += [
-            f"{name}. NS ns{i % 2}.parking.example.",
-            f"{name}. MX 10 {COLLECTOR}.",
-            f"{name}. A 198.51.100.{10 + i}",
-        ]
-    com += [f"{name}. NS ns1.examplebank.com." for name in world.defensive[:2]]
-    com += [
-        f"{n}. NS ns.parking.example.\n{n}. A 203.0.113.{i + 5}" for i, n in enumerate(world.parked)
-    ]
-    com += [f"{n}. NS ns.parking.example.\n{n}. MX 0 ." for n in world.null_mx]
-    mil = [
-        "@ NS ns.registry.example.",
-        "army.mil. NS ns1.army.mil.",
-        "army.mil. MX 10 mail.army.mil.",
-        f"{world.defensive[2]}. NS ns1.army.mil.",
-    ]
-    world.zones = {
-        "com.": SOA + "\n".join(com) + "\n",
-        "mil.": SOA + "\n".join(mil) + "\n",
-        # the registry wildcards the whole suffix: every typo into .ml receives mail
-        "ml.": SOA + "@ NS ns.registry.example.\n* MX 10 mx.wildcard.ml.\n* A 192.0.2.66\n",
-        "example.": SOA + f"@ NS ns.registry.example.\n{COLLECTOR}. A {collector_ip}\n",
-        # the world's root knows nothing else: every other name does not exist
-        ".": SOA + "@ NS ns.registry.example.\n",
+    # Every registered name is its own zone (as on the Internet: the registry delegates it), so
+    # the world is served the same by the in-process server and by a real NSD.
+    children: dict[str, list[str]] = {
+        "examplebank.com": ["NS ns1.examplebank.com.", "MX 10 mx.examplebank.com."],
+        "examplecorp.com": [
+            "NS ns1.examplecorp.com.",
+            "MX 10 mx.examplecorp.com.",
+            "us MX 10 mx.examplecorp.com.",
+        ],
+        "army.mil": ["NS ns1.army.mil.", "MX 10 mail.army.mil."],
     }
+    for i, name in enumerate(operation):
+        children[name] = [
+            f"NS ns{i % 2}.parking.example.",
+            f"MX 10 {COLLECTOR}.",
+            f"A 198.51.100.{10 + i}",
+        ]
+    children[world.defensive[0]] = ["NS ns1.examplebank.com."]
+    children[world.defensive[1]] = ["NS ns1.examplebank.com."]
+    children[world.defensive[2]] = ["NS ns1.army.mil."]
+    for i, name in enumerate(world.parked):
+        children[name] = ["NS ns.parking.example.", f"A 203.0.113.{i + 5}"]
+    for name in world.null_mx:
+        children[name] = ["NS ns.parking.example.", "MX 0 ."]
+    registry = "@ NS ns.registry.example.\n"
+    zones = {
+        "com.": SOA + registry,
+        "mil.": SOA + registry,
+        # the registry wildcards the whole suffix: every typo into .ml receives mail
+        "ml.": SOA + registry + "* MX 10 mx.wildcard.ml.\n* A 192.0.2.66\n",
+        "example.": SOA + registry + f"{COLLECTOR}. A {collector_ip}\n",
+        # the world's root knows nothing else: every other name does not exist
+        ".": SOA + registry,
+    }
+    for name, records in children.items():
+        parent = name.partition(".")[2] + "."
+        zones[parent] += f"{name}. {records[0]}\n"  # the delegation (an NS record)
+        # records are "TYPE RDATA" at the apex, or "OWNER TYPE RDATA" below it
+        zones[f"{name}."] = SOA + "".join(
+            f"@ {r}\n" if r.split()[0] in ("NS", "MX", "A") else f"{r}\n" for r in records
+        )
+    world.zones = zones
     return world

@@ -1,0 +1,113 @@
+"""Every example in examples/ is executed or validated by the tool that consumes it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from typorisk.demo.world import TARGETS, build_world
+
+from .resolve.servers import free_port, nsd, require
+
+ROOT = Path(__file__).resolve().parents[1]
+WEEKLY = ROOT / "examples" / "weekly"
+
+
+def test_library_example_runs() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "library.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "riskiest: pentagon.ml" in proc.stdout and "suffix typo mil→ml" in proc.stdout
+
+
+def test_systemd_units_verify(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        if os.environ.get("CI"):
+            pytest.fail("systemd-analyze is missing (apt-get install systemd)")
+        pytest.skip("systemd-analyze is missing")
+    for unit in ("typorisk-weekly.service", "typorisk-weekly.timer"):
+        text = (WEEKLY / unit).read_text()
+        # the unit's paths are where an install puts them; point them at this checkout
+        text = text.replace("/opt/typorisk/examples/weekly/weekly.sh", str(WEEKLY / "weekly.sh"))
+        (tmp_path / unit).write_text(text)
+    proc = subprocess.run(
+        [
+            analyze,
+            "verify",
+            str(tmp_path / "typorisk-weekly.service"),
+            str(tmp_path / "typorisk-weekly.timer"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_cron_line_is_well_formed() -> None:
+    lines = [
+        line
+        for line in (WEEKLY / "typorisk.cron").read_text().splitlines()
+        if line.strip() and not line.startswith("#") and "=" not in line.split()[0]
+    ]
+    (entry,) = lines
+    fields = entry.split()
+    minute, hour, day, month, weekday, user = fields[:6]
+    assert (minute, hour, day, month, weekday, user) == ("0", "6", "*", "*", "1", "typorisk")
+    assert fields[6] == "/opt/typorisk/examples/weekly/weekly.sh" and os.access(
+        WEEKLY / "weekly.sh", os.X_OK
+    )
+
+
+@pytest.fixture
+def world_server(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
+    require("nsd")
+    yield "127.0.0.1", free_port(), tmp_path
+
+
+def run_week(week: int, where: tuple[str, int, Path]) -> int:
+    host, port, tmp = where
+    zones = build_world(week).zones
+    targets = tmp / "targets.txt"
+    targets.write_text("\n".join(TARGETS) + "\n")
+    env = {
+        **os.environ,
+        "TYPORISK": str(Path(sys.executable).with_name("typorisk")),
+        "TARGETS": str(targets),
+        "STATE": str(tmp / "state"),
+        "TOP": "60",
+        "NAMESERVER": f"{host}:{port}",
+    }
+    with nsd(tmp / f"nsd{week}-{os.urandom(2).hex()}", zones, host=host, port=port):
+        proc = subprocess.run(
+            [str(WEEKLY / "weekly.sh")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    assert proc.returncode in (0, 3), proc.stderr
+    return proc.returncode
+
+
+def test_weekly_job_against_a_real_nsd(world_server: tuple[str, int, Path]) -> None:
+    """The weekly script, run three times by 'cron': the first review finds everything new,
+    the second finds the operation's new domains, the third (nothing changed) finds nothing."""
+    assert run_week(1, world_server) == 3
+    assert run_week(2, world_server) == 3
+    assert run_week(2, world_server) == 0
+    review = (world_server[2] / "state" / "review" / "review.html").read_text()
+    assert "mx.collector.example" in review
