@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench reliability clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,6 +29,11 @@ bench: $(VENV)/.installed
 	$(PY) tests/benchmarks/bench_permute.py
 	$(PY) tests/benchmarks/bench_resolve.py
 	$(PY) tests/benchmarks/bench_rank.py
+
+## reliability: the fault and bad-input suites, with the table of cases survived and rows lost
+reliability: $(VENV)/.installed
+	TYPORISK_RELIABILITY_JSON=.reliability.json $(PY) -m pytest -q tests
+	$(PY) tests/reliability/render_table.py .reliability.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
