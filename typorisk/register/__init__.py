@@ -1,0 +1,68 @@
+"""Registration intelligence: who holds a name, since when (RDAP, WHOIS, zone files).
+
+Public API::
+
+    async with aiohttp.ClientSession() as session:
+        rdap = RdapClient(session, load_bootstrap(), ServerBuckets(rate=1.0))
+        whois = WhoisClient(load_whois_servers())
+        with LookupCache(user_cache_dir() / "registration.sqlite") as cache:
+            lookups = await Registrations(rdap, whois, cache).lookup_many(["exampel.com"])
+
+    parse_rdap(doc) -> RegistrationFacts        # pure
+    parse_whois(text) -> (status, facts, reason) # pure
+    scan_zone_files(paths, candidates) -> ZoneScan
+
+Layers: ``engine`` (cache → RDAP → WHOIS) → ``rdap``/``whois`` clients → ``http`` (the only HTTP
+I/O; redirect and size policy) and ``politeness`` (token buckets); parsers, ``records`` and
+``text`` are pure. Nothing here fetches at import time.
+"""
+
+from __future__ import annotations
+
+from typorisk.register.bootstrap import (
+    Bootstrap,
+    load_bootstrap,
+    load_whois_servers,
+    parse_bootstrap,
+)
+from typorisk.register.cache import LookupCache, user_cache_dir
+from typorisk.register.engine import RegisterStats, Registrations
+from typorisk.register.politeness import ServerBuckets, TokenBucket, parse_retry_after
+from typorisk.register.rdap import RdapClient, parse_rdap
+from typorisk.register.records import (
+    REGISTRATION_COLUMNS,
+    Lookup,
+    LookupStatus,
+    RegistrationFacts,
+    Source,
+    registration_row,
+)
+from typorisk.register.whois import WhoisClient, parse_whois
+from typorisk.register.zonefile import ZoneScan, parse_zone_line, scan_zone_files
+
+__all__ = [
+    "REGISTRATION_COLUMNS",
+    "Bootstrap",
+    "Lookup",
+    "LookupCache",
+    "LookupStatus",
+    "RdapClient",
+    "RegisterStats",
+    "RegistrationFacts",
+    "Registrations",
+    "ServerBuckets",
+    "Source",
+    "TokenBucket",
+    "WhoisClient",
+    "ZoneScan",
+    "load_bootstrap",
+    "load_whois_servers",
+    "parse_bootstrap",
+    "parse_rdap",
+    "parse_retry_after",
+    "parse_whois",
+    "parse_zone_line",
+    "registration_row",
+    "scan_zone_files",
+    "user_cache_dir",
+]
