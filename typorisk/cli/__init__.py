@@ -21,6 +21,7 @@ from typorisk.cli import rank as _rank
 from typorisk.cli import resolve as _resolve
 from typorisk.cli import review as _review
 from typorisk.cli import scan as _scan
+from typorisk.cli import update_data as _update_data
 from typorisk.cli.history import DiffCommand as _diff
 from typorisk.cli.history import History as _history
 from typorisk.cli.history import Record as _record
@@ -51,6 +52,7 @@ COMMANDS: tuple[Command, ...] = (
     _demo,
     _match,
     _policyd,
+    _update_data,
 )
 
 EXIT_OK = 0

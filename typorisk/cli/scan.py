@@ -24,6 +24,12 @@ from typorisk.model import Candidate, Target
 from typorisk.permute import permute
 from typorisk.rank import RiskWeights
 from typorisk.rank.rows import ranked_rows
+from typorisk.register.enrich import (
+    EnrichStats,
+    add_enrich_arguments,
+    enrich_rows,
+    settings_from_args,
+)
 from typorisk.resolve import DnsClient, ScanStats
 from typorisk.resolve.records import resolution_row
 from typorisk.writers import Row, write_rows
@@ -65,6 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     rank_cli.add_rank_arguments(parser, top=False)
     resolve_cli.add_dns_arguments(parser)
+    add_enrich_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
                 yield item
 
     targets = list(good_targets())
+    enrich = settings_from_args(args, {t.registrable for t in targets})
+    if fmt not in ("table", "list"):
+        columns = (*columns, *enrich.columns())
+    enrich_stats = EnrichStats()
     stats: list[ScanStats] = []
     options = resolve_cli.scan_options(args)
     own = _own_records(targets, factory, options)
@@ -114,15 +125,18 @@ def run(args: argparse.Namespace) -> int:
             yield row
 
     try:
+        enriched = enrich_rows(rows(), enrich, enrich_stats)
         if args.no_rank:
-            write_rows(rows(), fmt, sys.stdout, columns)
+            write_rows(enriched, fmt, sys.stdout, columns)
         else:
-            _write_ranked(rows(), fmt, args)
+            _write_ranked(enriched, fmt, args, enrich.columns())
         sys.stdout.flush()
     finally:
         progress.close()
         if stats:
             resolve_cli.print_stats(stats[0])
+        for line in enrich_stats.lines:
+            print(line, file=sys.stderr)
     if rejected:
         print(f"typorisk: {len(rejected)} target(s) rejected", file=sys.stderr)
         return 1
@@ -146,7 +160,9 @@ def _own_records(
     return own
 
 
-def _write_ranked(rows: Iterator[Row], fmt: str, args: argparse.Namespace) -> None:
+def _write_ranked(
+    rows: Iterator[Row], fmt: str, args: argparse.Namespace, extra: tuple[str, ...] = ()
+) -> None:
     """Collect every row (keeping those settled before a Ctrl-C), rank, write riskiest first."""
     held: list[Row] = []
     interrupted = False
@@ -161,7 +177,7 @@ def _write_ranked(rows: Iterator[Row], fmt: str, args: argparse.Namespace) -> No
     elif fmt == "list":
         columns = ("domain",)
     else:
-        columns = (*COLUMNS[:2], *rank_cli.EXTRA_COLUMNS, *COLUMNS[2:])
+        columns = (*COLUMNS[:2], *rank_cli.EXTRA_COLUMNS, *COLUMNS[2:], *extra)
     write_rows(ranked, fmt, sys.stdout, columns)
     rank_cli.print_findings(result)
     if interrupted:

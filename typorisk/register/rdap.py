@@ -178,9 +178,11 @@ class RdapClient:
             await bucket.acquire()
             try:
                 reply = await fetch(
-                    self.session, f"{base}domain/{domain}", timeout=self.timeout,
+                    self.session,
+                    f"{base}domain/{domain}",
+                    timeout=self.timeout,
                     max_bytes=self.max_bytes,
-                )  # fmt: skip
+                )
             except FetchError as exc:
                 if exc.reason not in ("timeout", "connection"):
                     return unknown(domain, exc.reason, Source.RDAP, base)

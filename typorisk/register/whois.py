@@ -32,20 +32,43 @@ _LIMITED = re.compile(
     re.IGNORECASE,
 )
 _FIELDS: dict[str, tuple[str, ...]] = {
-    "created": ("creation date", "created", "created on", "registered", "registered on",
-                "registration time", "domain registration date", "registration date"),
-    "expires": ("registry expiry date", "registrar registration expiration date",
-                "expiration date", "expiry date", "expires", "expires on", "paid-till",
-                "expire date", "renewal date"),
-    "last_changed": ("updated date", "last updated", "changed", "last modified", "modified",
-                     "last-update", "last update"),
+    "created": (
+        "creation date",
+        "created",
+        "created on",
+        "registered",
+        "registered on",
+        "registration time",
+        "domain registration date",
+        "registration date",
+    ),
+    "expires": (
+        "registry expiry date",
+        "registrar registration expiration date",
+        "expiration date",
+        "expiry date",
+        "expires",
+        "expires on",
+        "paid-till",
+        "expire date",
+        "renewal date",
+    ),
+    "last_changed": (
+        "updated date",
+        "last updated",
+        "changed",
+        "last modified",
+        "modified",
+        "last-update",
+        "last update",
+    ),
     "registrar": ("registrar", "sponsoring registrar", "registrar name", "registrar organization"),
     "registrar_iana": ("registrar iana id",),
     "status": ("domain status", "status", "state"),
     "nameservers": ("name server", "nserver", "nameserver", "name servers", "nameservers"),
     "registrant_org": ("registrant organization", "registrant organisation"),
     "domain": ("domain name", "domain", "domainname"),
-}  # fmt: skip
+}
 _KEY_OF = {alias: key for key, aliases in _FIELDS.items() for alias in aliases}
 _LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 ./_-]{0,48}?)\s*:\s*(.*?)\s*$")
 

@@ -1,0 +1,49 @@
+"""``typorisk update-data``: refresh the RDAP bootstrap and the Public Suffix List into the user
+cache (``$XDG_CACHE_HOME/typorisk``). The only command that fetches from the Internet."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import aiohttp
+
+from typorisk.register.cache import user_cache_dir
+from typorisk.register.update import PSL_URL, RDAP_URL, Updated, update_data
+
+NAME = "update-data"
+HELP = "download the current IANA RDAP bootstrap and Public Suffix List into the user cache"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``typorisk update-data``."""
+    parser.add_argument(
+        "--only", choices=("rdap", "psl"), help="refresh one file only (default: both)"
+    )
+    parser.add_argument("--rdap-url", default=RDAP_URL, metavar="URL", help="bootstrap source")
+    parser.add_argument("--psl-url", default=PSL_URL, metavar="URL", help="PSL source")
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where to write (default: $XDG_CACHE_HOME/typorisk or ~/.cache/typorisk)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, metavar="S", help="seconds per download"
+    )
+
+
+async def _run(sources: dict[str, str], dest: Path, timeout: float) -> list[Updated]:
+    async with aiohttp.ClientSession() as session:
+        return await update_data(session, dest, sources=sources, timeout=timeout)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Download, validate and write; returns 0 (errors raise and exit 2 with a message)."""
+    sources = {"rdap": args.rdap_url, "psl": args.psl_url}
+    if args.only:
+        sources = {args.only: sources[args.only]}
+    dest = Path(args.cache_dir) if args.cache_dir else user_cache_dir()
+    for item in asyncio.run(_run(sources, dest, args.timeout)):
+        print(f"typorisk: {item.name}: {item.path} ({item.size:,} bytes, version {item.version})")
+    return 0

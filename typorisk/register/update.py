@@ -1,0 +1,86 @@
+"""Refresh the data snapshots into the user cache: the only code that fetches from the Internet.
+
+Run explicitly (``typorisk update-data``), never at import or scan time. Each download is
+validated with the same parser that reads it later (a truncated or HTML answer is refused) and
+written atomically, so a failed refresh leaves the previous copy, or the shipped snapshot, in use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from typorisk.errors import DataFileError
+from typorisk.psl import PSL_FILENAME, parse_psl
+from typorisk.register.bootstrap import BOOTSTRAP_FILENAME, parse_bootstrap
+from typorisk.register.http import fetch
+
+RDAP_URL = "https://data.iana.org/rdap/dns.json"
+PSL_URL = "https://publicsuffix.org/list/public_suffix_list.dat"
+MAX_BYTES = 16 << 20
+"""Cap on one download: 16 MiB (the PSL is about 300 KiB, the bootstrap about 70 KiB)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Updated:
+    """One refreshed file."""
+
+    name: str
+    """``rdap`` or ``psl``."""
+    path: Path
+    version: str
+    """The bootstrap's publication time or the PSL's VERSION line."""
+    size: int
+    """Bytes written."""
+
+
+def _validate(name: str, body: bytes, url: str) -> str:
+    """Parse the download; return its version. Raises DataFileError when it is not the data."""
+    try:
+        text = body.decode("utf-8")
+        if name == "rdap":
+            return parse_bootstrap(json.loads(text), url).publication or "unknown"
+        return parse_psl(text).version
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DataFileError(f"{url} did not return the expected file: {exc}") from exc
+
+
+def _write_atomic(path: Path, body: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(body)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+async def update_data(
+    session: aiohttp.ClientSession,
+    dest: Path,
+    *,
+    sources: dict[str, str],
+    timeout: float = 60.0,
+) -> list[Updated]:
+    """Download each ``name → url`` of ``sources`` (names: ``rdap``, ``psl``) into ``dest``.
+
+    Redirects only to the URL's own scheme (see :mod:`typorisk.register.http`). Raises
+    :class:`~typorisk.register.http.FetchError` or :class:`DataFileError` on the first failure.
+    """
+    done: list[Updated] = []
+    for name, url in sources.items():
+        reply = await fetch(session, url, timeout=timeout, max_bytes=MAX_BYTES, accept="*/*")
+        if reply.status != 200:
+            raise DataFileError(f"{url} answered HTTP {reply.status}; try again later")
+        version = _validate(name, reply.body, url)
+        path = dest / (BOOTSTRAP_FILENAME if name == "rdap" else PSL_FILENAME)
+        _write_atomic(path, reply.body)
+        done.append(Updated(name, path, version, len(reply.body)))
+    return done
