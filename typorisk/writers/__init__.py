@@ -2,9 +2,34 @@
 
 A *row* is a flat mapping from column name to a JSON-compatible value (str, int, float, bool,
 None, or a list of those). Writers never open files and never touch the network; the caller
-passes the stream.
+passes the stream. Consumer formats (RPZ, Postfix maps, Suricata rules...) turn rows into
+validated :class:`Entry` records first, so only lowercase LDH A-labels reach them.
+:mod:`typorisk.writers.atomic` replaces files atomically for the feed runner and the CLI.
 """
 
+from typorisk.writers.entries import (
+    Entry,
+    UnsafeNameError,
+    WriterOptions,
+    candidate_row,
+    check_name,
+    entries,
+)
+from typorisk.writers.formats import CANDIDATE_FORMATS, FORMATS, Format, write_candidates
 from typorisk.writers.rows import ROW_FORMATS, Row, write_rows
 
-__all__ = ["ROW_FORMATS", "Row", "write_rows"]
+__all__ = [
+    "CANDIDATE_FORMATS",
+    "FORMATS",
+    "ROW_FORMATS",
+    "Entry",
+    "Format",
+    "Row",
+    "UnsafeNameError",
+    "WriterOptions",
+    "candidate_row",
+    "check_name",
+    "entries",
+    "write_candidates",
+    "write_rows",
+]

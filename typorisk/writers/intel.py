@@ -1,0 +1,158 @@
+"""Threat-intelligence formats: a STIX 2.1 bundle and a MISP feed (event, hashes, manifest).
+
+Both are written as a stream (one JSON object per indicator or attribute), with ids derived from
+the feed name and the domain (UUIDv5), so the same name in the same feed keeps its id from run to
+run and a platform updates it rather than duplicating it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from typing import TextIO
+
+from typorisk.writers.entries import Entry, Row, WriterOptions, comment_safe, entries
+
+NAMESPACE = uuid.UUID("6f0c2a4e-8d1b-5c3a-9e7f-1a2b3c4d5e6f")
+"""Namespace of every UUIDv5 typorisk derives (fixed forever: ids must stay stable)."""
+
+
+def _stamp(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, "\x00".join(parts)))
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+def stix_identity(options: WriterOptions) -> dict[str, object]:
+    """The STIX Identity that creates every indicator (setting ``org``, default ``typorisk``)."""
+    org = comment_safe(options.get("org", "typorisk"), 100)
+    stamp = _stamp(options.now)
+    return {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": f"identity--{_uuid('identity', org)}",
+        "created": stamp,
+        "modified": stamp,
+        "name": org,
+        "identity_class": "organization",
+    }
+
+
+def stix_indicator(entry: Entry, options: WriterOptions, creator: str) -> dict[str, object]:
+    """The STIX 2.1 Indicator of one entry: the name and its subdomains."""
+    stamp = _stamp(options.now)
+    name = entry.domain
+    indicator: dict[str, object] = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": f"indicator--{_uuid('indicator', options.feed, name)}",
+        "created_by_ref": creator,
+        "created": stamp,
+        "modified": stamp,
+        "name": f"Typo domain {name}",
+        "description": entry.reason(),
+        "indicator_types": ["anomalous-activity"],
+        "pattern": f"[domain-name:value = '{name}' OR domain-name:value LIKE '%.{name}']",
+        "pattern_type": "stix",
+        "valid_from": stamp,
+        "labels": ["typosquatting", *entry.kinds[:3]],
+    }
+    if entry.risk is not None:
+        indicator["confidence"] = round(entry.risk * 100)
+    return indicator
+
+
+def write_stix(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
+    """A STIX 2.1 bundle: the creating Identity, then one Indicator per name. Streamed."""
+    identity = stix_identity(options)
+    bundle = _uuid("bundle", options.feed, _stamp(options.now))
+    out.write(f'{{"type":"bundle","id":"bundle--{bundle}","objects":[\n{_json(identity)}')
+    count = 0
+    for entry in entries(rows, options):
+        out.write(",\n" + _json(stix_indicator(entry, options, str(identity["id"]))))
+        count += 1
+    out.write("\n]}\n")
+    return count
+
+
+def misp_event_uuid(options: WriterOptions) -> str:
+    """The event's UUID: one event per feed, replaced on every run."""
+    return _uuid("misp-event", options.feed)
+
+
+def _event_head(options: WriterOptions) -> dict[str, object]:
+    org = comment_safe(options.get("org", "typorisk"), 100)
+    stamp = str(int(options.now.timestamp()))
+    return {
+        "uuid": misp_event_uuid(options),
+        "info": comment_safe(options.get("info", f"{options.feed}: likely typo domains"), 200),
+        "date": options.now.astimezone(dt.UTC).date().isoformat(),
+        "timestamp": stamp,
+        "publish_timestamp": stamp,
+        "published": True,
+        "analysis": "2",
+        "threat_level_id": str(options.get("threat_level_id", 3)),
+        "Orgc": {"name": org, "uuid": _uuid("org", org)},
+        "Tag": [{"name": "typorisk:typosquatting", "colour": "#d62728"}],
+    }
+
+
+def write_misp_event(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
+    """The MISP feed event ``<uuid>.json``: ``{"Event": {..., "Attribute": [...]}}`` with one
+    ``domain`` attribute (category Network activity, to_ids) per name. Streamed."""
+    head = _json({"Event": _event_head(options)})
+    out.write(head[:-2] + ',"Attribute":[\n')  # reopen the event object to stream attributes
+    event = misp_event_uuid(options)
+    stamp = str(int(options.now.timestamp()))
+    count = 0
+    for entry in entries(rows, options):
+        attribute = {
+            "uuid": _uuid("misp-attribute", event, entry.domain),
+            "type": "domain",
+            "category": "Network activity",
+            "to_ids": True,
+            "value": entry.domain,
+            "comment": entry.reason(),
+            "timestamp": stamp,
+            "disable_correlation": False,
+        }
+        out.write(("," if count else "") + _json(attribute) + "\n")
+        count += 1
+    out.write("]}}\n")
+    return count
+
+
+def write_misp_hashes(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
+    """The feed's ``hashes.csv``: ``md5(value),event_uuid`` per attribute (MISP's fast lookup)."""
+    event = misp_event_uuid(options)
+    count = 0
+    for entry in entries(rows, options):
+        digest = hashlib.md5(entry.domain.encode("ascii"), usedforsecurity=False).hexdigest()
+        out.write(f"{digest},{event}\n")
+        count += 1
+    return count
+
+
+def misp_manifest(options: WriterOptions) -> dict[str, object]:
+    """The feed's ``manifest.json``: event uuid → the event's summary fields."""
+    head = _event_head(options)
+    return {
+        str(head["uuid"]): {
+            "Orgc": head["Orgc"],
+            "Tag": head["Tag"],
+            "info": head["info"],
+            "date": head["date"],
+            "analysis": 2,
+            "threat_level_id": int(str(head["threat_level_id"])),
+            "timestamp": int(str(head["timestamp"])),
+        }
+    }
