@@ -20,8 +20,10 @@ from typorisk.cli import policyd as _policyd
 from typorisk.cli import rank as _rank
 from typorisk.cli import resolve as _resolve
 from typorisk.cli import review as _review
+from typorisk.cli import run as _run
 from typorisk.cli import scan as _scan
 from typorisk.cli import update_data as _update_data
+from typorisk.cli import validate as _validate
 from typorisk.cli.history import DiffCommand as _diff
 from typorisk.cli.history import History as _history
 from typorisk.cli.history import Record as _record
@@ -53,6 +55,8 @@ COMMANDS: tuple[Command, ...] = (
     _match,
     _policyd,
     _update_data,
+    _run,
+    _validate,
 )
 
 EXIT_OK = 0

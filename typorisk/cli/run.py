@@ -1,0 +1,57 @@
+"""``typorisk run``: produce every output of feed definitions (permute, resolve if asked,
+thresholds, allowlist), each file replaced atomically."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from typorisk.feeds import RunReport, run_feed
+from typorisk.feedspec import FeedSpec, load_feed
+
+NAME = "run"
+HELP = "run feed definitions (feeds/*.yaml): write every output atomically"
+SHOWN_REFUSALS = 5
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``typorisk run``: the definitions to run."""
+    parser.add_argument("feeds", nargs="+", metavar="FEED.yaml", help="feed definition")
+
+
+def _print(report: RunReport) -> None:
+    for done in report.written:
+        print(
+            f"typorisk: {report.feed}: wrote {done.output.path} "
+            f"({done.output.format}, {done.entries} entries)",
+            file=sys.stderr,
+        )
+    if report.allowlisted:
+        print(
+            f"typorisk: {report.feed}: {report.allowlisted} allowlisted rows left out",
+            file=sys.stderr,
+        )
+    if report.stats is not None:
+        s = report.stats
+        print(
+            f"typorisk: {report.feed}: resolved {s.names} names with {s.queries} queries "
+            f"in {s.elapsed:.1f} s",
+            file=sys.stderr,
+        )
+    for message in report.refused[:SHOWN_REFUSALS]:
+        print(f"typorisk: {report.feed}: refused: {message}", file=sys.stderr)
+    if len(report.refused) > SHOWN_REFUSALS:
+        print(f"typorisk: {report.feed}: {len(report.refused)} refusals in all", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate every definition first (nothing is written if one is invalid), then run each.
+    Returns 1 when rows were refused at the writer boundary, else 0."""
+    specs: list[FeedSpec] = [load_feed(Path(text)) for text in args.feeds]
+    status = 0
+    for spec in specs:
+        report = run_feed(spec)
+        _print(report)
+        status = 1 if report.refused else status
+    return status

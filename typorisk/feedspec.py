@@ -1,0 +1,369 @@
+"""Feed definitions: YAML files naming protected targets, scan settings, thresholds, an allowlist
+and outputs. :func:`load_feed` returns a validated :class:`FeedSpec` or raises
+:class:`FeedSpecError` listing **every** problem as ``file:line:column: what is expected``.
+
+Parsing is safe: the file is capped at :data:`MAX_BYTES`, composed with PyYAML's ``SafeLoader``
+(no object construction from tags), and anchors/aliases are refused, so a "billion laughs" file
+costs nothing. The JSON Schema for editors is ``typorisk/data/feed.schema.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from typorisk.domains import parse_target
+from typorisk.errors import InvalidTargetError, TyporiskError
+from typorisk.feedyaml import Checker, Problem
+from typorisk.permute import OPERATORS, groups
+from typorisk.resolve.transport import NameServer
+from typorisk.writers.entries import UnsafeNameError, check_name
+from typorisk.writers.formats import FORMATS
+
+MAX_BYTES = 1 << 20
+"""Largest feed definition read, in bytes (1 MiB): a definition is a page, not a data set."""
+SENSITIVITY = {"low": 0.5, "normal": 1.0, "high": 2.0}
+"""Named target weights."""
+
+
+class FeedSpecError(TyporiskError):
+    """A feed definition is invalid; ``problems`` holds each one with its line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        listed = "\n".join(str(p) for p in problems)
+        super().__init__(f"invalid feed definition ({len(problems)} problems):\n{listed}")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedTarget:
+    """A protected name and how much it matters."""
+
+    domain: str
+    """As written (a domain, e-mail address or URL); normalised by the permutation stage."""
+    weight: float = 1.0
+    """Multiplies likelihood and risk before thresholds (> 0; ``sensitivity`` names 0.5/1/2)."""
+    top: int | None = None
+    """Candidates kept for this target (overrides ``scan.top``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveSettings:
+    """DNS settings; the same meaning as ``typorisk resolve`` flags."""
+
+    nameservers: tuple[str, ...] = ()
+    """``HOST[:PORT]``; empty: the system resolver."""
+    authoritative: bool = False
+    concurrency: int = 256
+    rate: float = 1000.0
+    """Queries/s per server (0: no limit)."""
+    timeout: float = 2.0
+    """Seconds per query."""
+    retries: int = 2
+    budget: float | None = None
+    """Total seconds for the resolve stage; unsettled names become unknown."""
+    wildcards: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One file (or directory, for MISP) the feed writes."""
+
+    format: str
+    """A key of :data:`typorisk.writers.formats.FORMATS`."""
+    path: Path
+    """Resolved against the definition's directory."""
+    settings: dict[str, object] = field(default_factory=dict)
+    line: int = 0
+    """Line of the output in the definition (for messages)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """A validated feed definition."""
+
+    name: str
+    source: Path
+    targets: tuple[FeedTarget, ...]
+    outputs: tuple[Output, ...]
+    description: str = ""
+    kinds: tuple[str, ...] = ()
+    exclude_kinds: tuple[str, ...] = ()
+    top: int | None = 200
+    """Candidates per target."""
+    resolve: ResolveSettings | None = None
+    """``None``: offline (permutation only)."""
+    min_likelihood: float = 0.0
+    """Keep candidates at least this likely (after the target's weight), in [0, 1]."""
+    min_risk: float | None = None
+    """Keep candidates at least this risky (needs ``resolve``), in [0, 1]."""
+    include_unregistered: bool = True
+    include_unknown: bool = True
+    allowlist: tuple[str, ...] = ()
+    """Names never listed (with their subdomains): defensive registrations you own."""
+
+
+def load_feed(path: Path) -> FeedSpec:
+    """Read and validate a feed definition; raises :class:`FeedSpecError` with every problem."""
+    try:
+        data = path.read_bytes()[: MAX_BYTES + 1]
+    except OSError as exc:
+        raise FeedSpecError([Problem(str(path), 0, 0, f"cannot read: {exc.strerror}")]) from exc
+    check = Checker(str(path))
+    if len(data) > MAX_BYTES:
+        check.problem(None, f"file is over {MAX_BYTES} bytes; a feed definition is smaller")
+        raise FeedSpecError(check.problems)
+    root = check.compose(data)
+    spec = _spec(check, root, path) if root is not None else None
+    if check.problems or spec is None:
+        raise FeedSpecError(check.problems or [Problem(str(path), 1, 1, "empty definition")])
+    return spec
+
+
+TOP_KEYS = {
+    "feed": "feed name: letters, digits, '-', '_' and '.'",
+    "description": "free text",
+    "targets": "list of protected domains (strings or mappings with domain/weight/top)",
+    "scan": "mapping: kinds, exclude_kinds, top, resolve, rdap, probe",
+    "thresholds": "mapping: min_likelihood, min_risk, include_unregistered, include_unknown",
+    "allowlist": "list of domains you own (never listed)",
+    "outputs": "list of mappings with format, path and options",
+}
+
+
+def _spec(check: Checker, root: yaml.Node, path: Path) -> FeedSpec | None:
+    top = check.mapping(
+        root, "the feed definition", TOP_KEYS, required=("feed", "targets", "outputs")
+    )
+    if top is None:
+        return None
+    name = check.string(top.get("feed"), "feed", pattern=r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+    scan = _scan(check, top.get("scan"))
+    thresholds = _thresholds(check, top.get("thresholds"), resolve=scan.get("resolve") is not None)
+    spec = FeedSpec(
+        name=name or "",
+        source=path,
+        description=check.string(top.get("description"), "description") or "",
+        targets=tuple(check.items(top.get("targets"), "targets", _target, minimum=1)),
+        outputs=tuple(check.items(top.get("outputs"), "outputs", _output(path.parent), minimum=1)),
+        allowlist=tuple(check.items(top.get("allowlist"), "allowlist", _allowed)),
+        **scan,  # type: ignore[arg-type]
+        **thresholds,  # type: ignore[arg-type]
+    )
+    _check_paths(check, spec, top.get("outputs"))
+    return spec
+
+
+def _target(check: Checker, node: yaml.Node, where: str) -> FeedTarget | None:
+    if isinstance(node, yaml.ScalarNode):
+        domain = check.string(node, where)
+        return FeedTarget(domain) if domain and _target_ok(check, node, domain) else None
+    keys = {
+        "domain": "the protected name",
+        "weight": "number > 0",
+        "sensitivity": "low|normal|high",
+        "top": "candidates kept for this target",
+    }
+    item = check.mapping(node, where, keys, required=("domain",))
+    if item is None:
+        return None
+    domain = check.string(item.get("domain"), f"{where}.domain")
+    weight = check.number(item.get("weight"), f"{where}.weight", low=0.0, low_open=True, high=100.0)
+    level = check.choice(item.get("sensitivity"), f"{where}.sensitivity", tuple(SENSITIVITY))
+    if weight is not None and level is not None:
+        check.problem(item["sensitivity"], f"{where}: give weight or sensitivity, not both")
+    top = check.integer(item.get("top"), f"{where}.top", low=1)
+    if not domain or not _target_ok(check, item["domain"], domain):
+        return None
+    return FeedTarget(domain, weight or SENSITIVITY.get(level or "normal", 1.0), top)
+
+
+def _target_ok(check: Checker, node: yaml.Node, text: str) -> bool:
+    try:
+        parse_target(text)
+    except InvalidTargetError as exc:
+        check.problem(node, f"{exc.reason}; expected a registrable domain like army.mil")
+        return False
+    return True
+
+
+def _allowed(check: Checker, node: yaml.Node, where: str) -> str | None:
+    text = check.string(node, where)
+    if text is None:
+        return None
+    try:
+        return check_name(text.strip().lower().rstrip("."))
+    except UnsafeNameError as exc:
+        check.problem(node, f"{where}: {exc.reason}")
+        return None
+
+
+SCAN_KEYS = {
+    "kinds": "typo kinds or groups to generate (typorisk permute --list-kinds)",
+    "exclude_kinds": "typo kinds or groups to drop",
+    "top": "candidates per target (200)",
+    "resolve": "mapping of DNS settings; absent or false: offline",
+    "rdap": "false (RDAP registration lookups are not part of `run` yet)",
+    "probe": "false (SMTP probes are not part of `run` yet)",
+}
+RESOLVE_KEYS = {
+    "nameservers": "list of HOST[:PORT]; empty: the system resolver",
+    "authoritative": "ask each suffix's own servers (RD=0)",
+    "concurrency": "names in flight (256)",
+    "rate": "queries/s per server (1000; 0 = no limit)",
+    "timeout": "seconds per query (2)",
+    "retries": "retries per query (2)",
+    "budget": "total seconds for the resolve stage",
+    "wildcards": "detect wildcard zones (true)",
+}
+
+
+def _scan(check: Checker, node: yaml.Node | None) -> dict[str, object]:
+    out: dict[str, object] = {}
+    scan = check.mapping(node, "scan", SCAN_KEYS) if node is not None else {}
+    if scan is None:
+        return out
+    for key in ("kinds", "exclude_kinds"):
+        if key in scan:
+            out[key] = _kinds(check, scan[key], f"scan.{key}")
+    if "top" in scan:
+        out["top"] = check.integer(scan["top"], "scan.top", low=1)
+    for key in ("rdap", "probe"):
+        if key in scan and check.boolean(scan[key], f"scan.{key}"):
+            check.problem(scan[key], f"scan.{key}: not supported by `typorisk run` yet; use false")
+    if "resolve" in scan:
+        out["resolve"] = _resolve(check, scan["resolve"])
+    return out
+
+
+def _kinds(check: Checker, node: yaml.Node, where: str) -> tuple[str, ...]:
+    known = set(OPERATORS) | set(groups())
+    kinds = check.items(node, where, lambda c, n, w: c.choice(n, w, tuple(sorted(known))))
+    return tuple(k for k in kinds if k)
+
+
+def _resolve(check: Checker, node: yaml.Node) -> ResolveSettings | None:
+    if isinstance(node, yaml.ScalarNode) and check.boolean(node, "scan.resolve") is not None:
+        return ResolveSettings() if check.boolean(node, "scan.resolve") else None
+    items = check.mapping(node, "scan.resolve", RESOLVE_KEYS)
+    if items is None:
+        return None
+    servers = tuple(check.items(items.get("nameservers"), "scan.resolve.nameservers", _server))
+    where = "scan.resolve."
+    kwargs: dict[str, object] = {
+        "authoritative": check.boolean(items.get("authoritative"), where + "authoritative"),
+        "concurrency": check.integer(items.get("concurrency"), where + "concurrency", low=1),
+        "rate": check.number(items.get("rate"), where + "rate", low=0.0),
+        "timeout": check.number(items.get("timeout"), where + "timeout", low=0.0, low_open=True),
+        "retries": check.integer(items.get("retries"), where + "retries", low=0, high=10),
+        "budget": check.number(items.get("budget"), where + "budget", low=0.0, low_open=True),
+        "wildcards": check.boolean(items.get("wildcards"), where + "wildcards"),
+    }
+    given = {k: v for k, v in kwargs.items() if v is not None}
+    return ResolveSettings(nameservers=servers, **given)  # type: ignore[arg-type]
+
+
+def _server(check: Checker, node: yaml.Node, where: str) -> str | None:
+    text = check.string(node, where)
+    if text is None:
+        return None
+    try:
+        NameServer.parse(text)
+    except TyporiskError as exc:
+        check.problem(node, f"{where}: {exc}; expected an IP address with an optional :PORT")
+        return None
+    return text
+
+
+THRESHOLD_KEYS = {
+    "min_likelihood": "number in [0, 1]",
+    "min_risk": "number in [0, 1] (needs scan.resolve)",
+    "include_unregistered": "list names that are not registered (true)",
+    "include_unknown": "list names whose registration is unknown (true)",
+}
+
+
+def _thresholds(check: Checker, node: yaml.Node | None, *, resolve: bool) -> dict[str, object]:
+    items = check.mapping(node, "thresholds", THRESHOLD_KEYS) if node is not None else {}
+    if items is None:
+        return {}
+    out: dict[str, object | None] = {
+        "min_likelihood": check.number(
+            items.get("min_likelihood"), "thresholds.min_likelihood", low=0.0, high=1.0
+        ),
+        "min_risk": check.number(items.get("min_risk"), "thresholds.min_risk", low=0.0, high=1.0),
+        "include_unregistered": check.boolean(
+            items.get("include_unregistered"), "thresholds.include_unregistered"
+        ),
+        "include_unknown": check.boolean(
+            items.get("include_unknown"), "thresholds.include_unknown"
+        ),
+    }
+    for key in ("min_risk", "include_unregistered", "include_unknown"):
+        if key in items and not resolve:
+            check.problem(items[key], f"thresholds.{key} needs DNS facts: enable scan.resolve")
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _output(base: Path) -> Callable[[Checker, yaml.Node, str], Output | None]:
+    keys = {
+        "format": "one of " + ", ".join(FORMATS),
+        "path": "file (directory for misp)",
+        "options": "mapping of format settings",
+    }
+
+    def output(check: Checker, node: yaml.Node, where: str) -> Output | None:
+        item = check.mapping(node, where, keys, required=("format", "path"))
+        if item is None:
+            return None
+        fmt = check.choice(item.get("format"), f"{where}.format", tuple(FORMATS))
+        path = check.string(item.get("path"), f"{where}.path", pattern=r"[^\x00]+")
+        settings = _settings(check, item.get("options"), fmt, where) if fmt else {}
+        if fmt is None or path is None or settings is None:
+            return None
+        return Output(fmt, base / path, settings, node.start_mark.line + 1)
+
+    return output
+
+
+def _settings(
+    check: Checker, node: yaml.Node | None, fmt: str, where: str
+) -> dict[str, object] | None:
+    known = FORMATS[fmt].settings
+    if node is None:
+        return {}
+    items = check.mapping(node, f"{where}.options", {k: s.help for k, s in known.items()})
+    if items is None:
+        return None
+    values: dict[str, object] = {}
+    for key, value in items.items():
+        value_of = check.setting(
+            value, f"{where}.options.{key}", known[key].kind, known[key].choices
+        )
+        if value_of is not None:
+            values[key] = value_of
+    return values
+
+
+def _check_paths(check: Checker, spec: FeedSpec, node: yaml.Node | None) -> None:
+    seen: dict[Path, int] = {}
+    for output in spec.outputs:
+        resolved = output.path.resolve()
+        if resolved in seen:
+            check.problem(
+                node,
+                f"outputs: line {output.line} writes the same path as line "
+                f"{seen[resolved]}; give each output its own path",
+            )
+        seen[resolved] = output.line
+
+
+def iter_problems(path: Path) -> Iterator[Problem]:
+    """Every problem in the definition at ``path`` (none: it is valid)."""
+    try:
+        load_feed(path)
+    except FeedSpecError as exc:
+        yield from exc.problems
