@@ -142,6 +142,12 @@ def _scan_one(
         if line.startswith(b"$ORIGIN"):
             origin = line.split()[1].lower().rstrip(b".") if len(line.split()) > 1 else b""
             continue
+        if soa is not None and not origin and (cut := line.find(b"\t")) > 0:
+            # Fast path for CZDS lines (absolute, tab-separated): most owners are not wanted.
+            owner = line[:cut].rstrip(b".").lower()
+            if owner not in wanted:
+                previous = owner
+                continue
         parsed = parse_zone_line(line, origin, previous)
         if parsed is None:
             continue
