@@ -30,12 +30,14 @@ from typorisk.register.http import FetchError, fetch
 from . import documents as docs
 
 
-def rdap_app(hits: Counter[str]) -> web.Application:
-    """An RDAP server whose behaviour is chosen by the domain's first label."""
+def rdap_app(hits: Counter[str], default: str = "error") -> web.Application:
+    """An RDAP server whose behaviour is chosen by the domain's first label (else ``default``)."""
 
     async def domain(request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         kind = name.split("-")[0].split(".")[0]
+        if kind not in KINDS:
+            kind = default
         hits[kind] += 1
         if kind == "found":
             return web.json_response({**docs.THIN, "ldhName": name.upper()})
@@ -71,6 +73,9 @@ def rdap_app(hits: Counter[str]) -> web.Application:
     app.router.add_get("/rdap/domain/{name}", domain)
     return app
 
+
+KINDS = {"found", "missing", "limited", "banned", "malformed", "slow", "big", "redirect"}
+KINDS |= {"downgrade", "loop", "flaky"}
 
 Check = Callable[[RdapClient, Counter[str]], Awaitable[None]]
 
@@ -237,7 +242,9 @@ def test_registrations_rdap_then_whois_then_cache(tmp_path: Path) -> None:
         with LookupCache(tmp_path / "cache.sqlite") as cache:
             async with aiohttp.ClientSession() as session:
                 engine = Registrations(
-                    RdapClient(session, boot, ServerBuckets(None), scheme="http", timeout=2.0),
+                    RdapClient(
+                        session, boot, ServerBuckets(None), scheme="http", timeout=2.0, backoff=0.05
+                    ),
                     WhoisClient({"de": "127.0.0.1"}, ServerBuckets(None), port=whois_port),
                     cache,
                 )
