@@ -114,9 +114,13 @@ class Prober:
             return ProbeResult(domain, Verdict.REFUSES, server, reply=why[:200])
         try:
             talk = await converse(
-                reader, writer, helo=self.helo, mail_from=self.mail_from, rcpt=rcpt,
+                reader,
+                writer,
+                helo=self.helo,
+                mail_from=self.mail_from,
+                rcpt=rcpt,
                 timeout=self.timeout,
-            )  # fmt: skip
+            )
         finally:
             writer.close()
         return _result(domain, server, talk)

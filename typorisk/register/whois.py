@@ -21,9 +21,9 @@ MAX_BYTES = 256 * 1024
 """Cap on one WHOIS answer, in bytes (answers are a few KiB)."""
 
 _NOT_FOUND = re.compile(
-    r"^\s*(no match|not found|no data found|no entries found|no object found|"
+    r"^[\s%#]*(no match|not found|no data found|no entries found|no object found|"
     r"domain not found|object does not exist|nothing found|status:\s*(free|available)|"
-    r"the queried object does not exist|no matching record|%% no entries found)",
+    r"the queried object does not exist|no matching record)",
     re.IGNORECASE | re.MULTILINE,
 )
 _LIMITED = re.compile(
