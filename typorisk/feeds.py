@@ -50,8 +50,8 @@ class RunReport:
 
     feed: str
     written: list[Written] = field(default_factory=list)
-    allowlisted: int = 0
-    """Rows dropped because an allowlisted name covers them (counted once per output pass)."""
+    allowlisted: set[str] = field(default_factory=set)
+    """Names left out because an allowlisted name covers them (the name or a parent)."""
     refused: list[str] = field(default_factory=list)
     """Why rows were refused at the writer boundary (unsafe names), one message each."""
     stats: ScanStats | None = None
@@ -221,7 +221,7 @@ def _filtered(spec: FeedSpec, rows: Iterable[Row], report: RunReport) -> Iterato
         domain = str(row.get("domain", ""))
         labels = domain.split(".")
         if allowed and any(".".join(labels[i:]) in allowed for i in range(len(labels))):
-            report.allowlisted += 1
+            report.allowlisted.add(domain)
             continue
         yield row
 

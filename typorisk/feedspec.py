@@ -33,7 +33,7 @@ class FeedSpecError(TyporiskError):
     """A feed definition is invalid; ``problems`` holds each one with its line."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
+        self.problems = sorted(problems, key=lambda p: (p.line, p.column))
         listed = "\n".join(str(p) for p in problems)
         super().__init__(f"invalid feed definition ({len(problems)} problems):\n{listed}")
 

@@ -76,7 +76,7 @@ def test_live_unbound_enforces_the_feed_rpz(tmp_path: Path) -> None:
     require_tool("nsd")
     (tmp_path / "feed.yaml").write_text(FEED)
     report = run_feed(load_feed(tmp_path / "feed.yaml"), now=NOW)
-    assert report.allowlisted == 1  # pentagn.mil is a top-50 typo of pentagon.mil
+    assert report.allowlisted == {"pentagn.mil"}  # pentagn.mil is a top-50 typo of pentagon.mil
     zone = tmp_path / "typo.rpz"
     text = zone.read_text()
     assert "pentagn.mil CNAME rpz-passthru." in text and "\npentagn.mil CNAME .\n" not in text

@@ -29,7 +29,7 @@ def _print(report: RunReport) -> None:
         )
     if report.allowlisted:
         print(
-            f"typorisk: {report.feed}: {report.allowlisted} allowlisted rows left out",
+            f"typorisk: {report.feed}: {len(report.allowlisted)} allowlisted names left out",
             file=sys.stderr,
         )
     if report.stats is not None:

@@ -27,7 +27,12 @@ class AtomicFiles:
         self._staged: list[tuple[Path, str, TextIO]] = []
 
     def open(self, path: Path) -> TextIO:
-        """A UTF-8 text stream (``\\n`` line endings) whose content replaces ``path`` on commit."""
+        """A UTF-8 text stream (``\\n`` line endings) whose content replaces ``path`` on commit.
+
+        Raises :class:`TyporiskError` at once when ``path`` could not be replaced (a directory
+        is in the way, or the directory is not writable), before anything is renamed."""
+        if path.is_dir():
+            raise TyporiskError(f"cannot write {path}: a directory is in the way")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -49,8 +54,15 @@ class AtomicFiles:
             raise TyporiskError(f"cannot write feed files: {exc.strerror or exc}") from exc
         done: list[Path] = []
         for path, tmp, _ in self._staged:
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; consumers often run as another user
-            os.replace(tmp, path)
+            try:
+                os.chmod(tmp, 0o644)  # mkstemp makes 0600; consumers often run as another user
+                os.replace(tmp, path)
+            except OSError as exc:  # rare after the checks in open(): say what was replaced
+                self.abort()
+                replaced = ", ".join(map(str, done)) or "none"
+                raise TyporiskError(
+                    f"cannot replace {path}: {exc.strerror or exc}; already replaced: {replaced}"
+                ) from exc
             done.append(path)
         for directory in {p.parent for p in done}:
             _fsync_dir(directory)
