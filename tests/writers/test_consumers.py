@@ -223,3 +223,24 @@ def test_misp_feed_loads_with_pymisp(tmp_path: Path, mil_rows: list[dict[str, ob
     write_misp_hashes(mil_rows, out, options)
     assert [line.split(",")[0] for line in out.getvalue().splitlines()] == feed["_hashes"]
     json.loads(event_text)  # strict JSON
+
+
+def test_permute_cli_rpz_passes_named_checkzone(tmp_path: Path) -> None:
+    """The issue's command: ``typorisk permute pentagon.mil army.mil --top 50 --format rpz``."""
+    import argparse
+    import contextlib
+
+    from typorisk.cli import main
+    from typorisk.cli import permute as permute_cli
+
+    checkzone = require_tool("named-checkzone")
+    parser = argparse.ArgumentParser()
+    permute_cli.add_arguments(parser)
+    choices = next(a.choices for a in parser._actions if a.dest == "format") or ()
+    if "rpz" not in choices:
+        pytest.skip("typorisk permute has no --format rpz yet (apply the cli/permute.py change)")
+    zone = tmp_path / "t.rpz"
+    with zone.open("w") as handle, contextlib.redirect_stdout(handle):
+        assert main(["permute", "pentagon.mil", "army.mil", "--top", "50", "--format", "rpz"]) == 0
+    proc = run_tool([checkzone, "rpz.typorisk", str(zone)])
+    assert proc.returncode == 0 and "OK" in proc.stdout, proc.stdout
