@@ -36,6 +36,8 @@ def test_demo_finds_what_the_world_hides(tmp_path: Path) -> None:
     top = [r["domain"] for r in result.rows[: len(world.operation) + 1]]
     assert set(world.operation) <= set(top) and "army.ml" in top
     assert rows["army.ml"]["capture"] == "wildcard-mail"
+    assert all(rows[d]["capture"] == "catch-all" for d in world.operation)  # probed, 250 to RCPT
+    assert "RCPT" in result.smtp_commands and "DATA" not in result.smtp_commands
     assert {r.obs.domain for r in result.findings.defensive} == set(world.defensive)
     assert result.findings.clusters[0].name == COLLECTOR
     assert set(result.findings.clusters[0].members) == set(world.operation)

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typorisk.demo.dnsserver import DemoDnsServer
-from typorisk.demo.world import TOP, WEIGHTS, build_world, targets
+from typorisk.demo.smtp import CatchAllServer
+from typorisk.demo.world import COLLECTOR, TOP, WEIGHTS, build_world, targets
 from typorisk.fsutil import atomic_write_text
 from typorisk.pipeline import scan_rows
+from typorisk.probe.engine import Prober, probe_row
 from typorisk.rank import RankResult, RiskWeights
 from typorisk.rank.rows import ranked_rows
 from typorisk.report import Review, build_review, render_html, render_markdown
@@ -36,19 +38,40 @@ class DemoResult:
     rows: list[dict[str, object]]
     findings: RankResult
     review: Review
+    smtp_commands: tuple[str, ...]
+    """What the catch-all server was sent (RCPT, never DATA)."""
 
 
-async def scan_week(week: int) -> list[dict[str, object]]:
-    """Scan the demo targets against the world of ``week`` served by an in-process server."""
+async def scan_week(week: int, smtp_port: int) -> list[dict[str, object]]:
+    """Scan the demo targets against the world of ``week`` served by an in-process server, then
+    probe (SMTP, never DATA) the mail hosts that the world places on 127.0.0.1."""
     world = build_world(week)
     async with (
         DemoDnsServer(world.zones) as server,
         DnsClient([NameServer("127.0.0.1", server.port)], timeout=1.0, retries=1) as client,
     ):
         rows = [row async for row in scan_rows(targets(), client, top=TOP)]
+    await probe(rows, {COLLECTOR: "127.0.0.1"}, smtp_port)
     for row in rows:
         row["weight"] = WEIGHTS[str(row["target"])]
     return rows
+
+
+async def probe(rows: list[dict[str, object]], addresses: dict[str, str], port: int) -> None:
+    """Add the SMTP columns to rows whose MX the world puts on loopback (only those: the demo
+    never opens a connection anywhere else)."""
+    prober = Prober(helo="typorisk-demo.invalid", port=port, timeout=3.0, rate=None)
+    items: list[tuple[str, list[str]]] = []
+    for row in rows:
+        mx = row.get("mx")
+        hosts = [addresses[h] for h in mx if h in addresses] if isinstance(mx, list) else []
+        if hosts and all(ip.startswith("127.") for ip in hosts):
+            items.append((str(row["domain"]), hosts))
+    results = await prober.probe_many(items)
+    for row in rows:
+        found = results.get(str(row["domain"]))
+        if found is not None:
+            row.update(probe_row(found))
 
 
 def run_demo(out: Path, today: dt.date | None = None) -> DemoResult:
@@ -59,9 +82,10 @@ def run_demo(out: Path, today: dt.date | None = None) -> DemoResult:
     for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         stale.unlink(missing_ok=True)
     rows: list[dict[str, object]] = []
-    with Store(db) as store:
+    with Store(db) as store, CatchAllServer() as smtp:
         for week, when in ((1, day - dt.timedelta(days=7)), (2, day)):
-            rows, findings = ranked_rows(asyncio.run(scan_week(week)), RiskWeights(), day)
+            scanned = asyncio.run(scan_week(week, smtp.port))
+            rows, findings = ranked_rows(scanned, RiskWeights(), day)
             stamp = dt.datetime.combine(when, dt.time(3, 0), dt.UTC).isoformat()
             run = store.begin_run("demo", {"targets": list(WEIGHTS), "top": TOP}, now=stamp)
             store.add(run, rows, now=stamp)
@@ -72,4 +96,4 @@ def run_demo(out: Path, today: dt.date | None = None) -> DemoResult:
     html, md = out / "review.html", out / "review.md"
     atomic_write_text(html, render_html(review))
     atomic_write_text(md, render_markdown(review))
-    return DemoResult(out, db, scan, html, md, rows, findings, review)
+    return DemoResult(out, db, scan, html, md, rows, findings, review, tuple(smtp.handler.commands))
