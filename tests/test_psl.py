@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from typorisk.errors import DataFileError
@@ -66,3 +68,36 @@ def test_shipped_snapshot_has_the_suffixes_the_mission_needs() -> None:
     for suffix in ("mil", "ml", "com", "cm", "co", "om", "nl", "co.uk", "org.uk", "com.bd", "bd"):
         assert psl.is_suffix(suffix), suffix
     assert psl.split("xn--bcher-kva.de") == ("xn--bcher-kva.de", "de")
+
+
+def test_a_newer_refreshed_copy_in_the_user_cache_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`typorisk update-data` leaves a newer PSL in the cache; parsing then knows new suffixes.
+    An older cached copy never replaces the shipped snapshot."""
+    from typorisk import domains, psl
+
+    shipped = psl.shipped_path().read_text(encoding="utf-8")
+    cache = tmp_path / "typorisk"
+    cache.mkdir()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+    def reset() -> None:
+        for cached in (psl.snapshot_path, psl.load_psl, domains._extractor):
+            cached.cache_clear()
+
+    try:
+        newer = shipped.replace("// VERSION: ", "// VERSION: 9999-", 1).replace(
+            "// ===END ICANN DOMAINS===", "zzztest\n// ===END ICANN DOMAINS===", 1
+        )
+        (cache / psl.PSL_FILENAME).write_text(newer, encoding="utf-8")
+        reset()
+        assert psl.snapshot_path() == cache / psl.PSL_FILENAME
+        assert domains.parse_target("brand.zzztest").suffix == "zzztest"
+        older = shipped.replace("// VERSION: ", "// VERSION: 1999-", 1)
+        (cache / psl.PSL_FILENAME).write_text(older, encoding="utf-8")
+        reset()
+        assert psl.snapshot_path() == psl.shipped_path()
+    finally:
+        monkeypatch.undo()
+        reset()

@@ -28,3 +28,10 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise TyporiskError(
             f"cannot write {path}: {exc.strerror or exc}; the old file is kept"
         ) from exc
+
+
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/typorisk``, or ``~/.cache/typorisk`` (not created here). Refreshed
+    snapshots (``typorisk update-data``) and caches live there."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "typorisk"

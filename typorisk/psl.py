@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from typorisk.errors import DataFileError
+from typorisk.fsutil import user_cache_dir
 
 DATA_PACKAGE = "typorisk.data"
 PSL_FILENAME = "public_suffix_list.dat"
@@ -141,9 +142,32 @@ def parse_psl(text: str) -> PublicSuffixList:
     )
 
 
-def snapshot_path() -> Path:
+def shipped_path() -> Path:
     """Path of the PSL snapshot shipped in the package."""
     return Path(str(resources.files(DATA_PACKAGE).joinpath(PSL_FILENAME)))
+
+
+def _version_of(path: Path) -> str:
+    """The ``// VERSION:`` of a PSL file ("" when unreadable or absent)."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for _, line in zip(range(40), handle, strict=False):
+                if line.startswith("// VERSION:"):
+                    return line.removeprefix("// VERSION:").strip()
+    except OSError:
+        return ""
+    return ""
+
+
+@functools.cache
+def snapshot_path() -> Path:
+    """The PSL in force: the copy ``typorisk update-data`` left in the user cache when it is
+    newer than the shipped snapshot, else the shipped one. No network, ever."""
+    shipped = shipped_path()
+    cached = user_cache_dir() / PSL_FILENAME
+    if cached.is_file() and _version_of(cached) > _version_of(shipped):
+        return cached
+    return shipped
 
 
 @functools.cache

@@ -19,13 +19,14 @@ I/O; redirect and size policy) and ``politeness`` (token buckets); parsers, ``re
 
 from __future__ import annotations
 
+from typorisk.fsutil import user_cache_dir
 from typorisk.register.bootstrap import (
     Bootstrap,
     load_bootstrap,
     load_whois_servers,
     parse_bootstrap,
 )
-from typorisk.register.cache import LookupCache, user_cache_dir
+from typorisk.register.cache import LookupCache
 from typorisk.register.engine import RegisterStats, Registrations
 from typorisk.register.politeness import ServerBuckets, TokenBucket, parse_retry_after
 from typorisk.register.rdap import RdapClient, parse_rdap

@@ -9,7 +9,6 @@ decided lookups (found, not found) are kept: an unknown one is asked again next 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -31,12 +30,6 @@ CREATE TABLE IF NOT EXISTS lookups (
     body   TEXT NOT NULL
 )
 """
-
-
-def user_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/typorisk``, or ``~/.cache/typorisk`` (not created here)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "typorisk"
 
 
 class LookupCache:

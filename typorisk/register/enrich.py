@@ -22,9 +22,10 @@ from typing import Any
 import aiohttp
 
 from typorisk.errors import DataFileError
+from typorisk.fsutil import user_cache_dir
 from typorisk.probe import SMTP_COLUMNS, Prober, ProbeResult, check_sender, probe_row
 from typorisk.register.bootstrap import load_bootstrap, load_whois_servers
-from typorisk.register.cache import LookupCache, user_cache_dir
+from typorisk.register.cache import LookupCache
 from typorisk.register.engine import Registrations
 from typorisk.register.politeness import ServerBuckets
 from typorisk.register.rdap import RdapClient
