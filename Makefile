@@ -29,6 +29,9 @@ bench: $(VENV)/.installed
 	$(PY) tests/benchmarks/bench_permute.py
 	$(PY) tests/benchmarks/bench_resolve.py
 	$(PY) tests/benchmarks/bench_rank.py
+	$(PY) tests/benchmarks/bench_feeds.py
+	$(PY) tests/benchmarks/bench_zonefile.py
+	$(PY) tests/benchmarks/bench_match.py
 
 ## reliability: the fault and bad-input suites, with the table of cases survived and rows lost
 reliability: $(VENV)/.installed

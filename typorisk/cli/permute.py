@@ -17,7 +17,7 @@ from typorisk.domains import iter_targets
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.model import Candidate, Target
 from typorisk.permute import DEFAULT_MODEL, OPERATORS, groups, permute
-from typorisk.writers import ROW_FORMATS, Row, write_rows
+from typorisk.writers import CANDIDATE_FORMATS, ROW_FORMATS, Row, write_candidates, write_rows
 
 NAME = "permute"
 HELP = "list the likely typo domains of protected domains, most likely first (offline)"
@@ -60,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=sorted(ROW_FORMATS),
+        choices=sorted({*ROW_FORMATS, *CANDIDATE_FORMATS}),
         default=None,
         help="output format (default: table on a terminal, jsonl otherwise)",
     )
@@ -134,7 +134,11 @@ def run(args: argparse.Namespace) -> int:
     columns: tuple[str, ...] = TABLE_COLUMNS if fmt == "table" else COLUMNS
     if fmt == "list":
         columns = ("domain",)
-    write_rows((candidate_row(c) for c in candidates), fmt, sys.stdout, columns)
+    rows = (candidate_row(c) for c in candidates)
+    if fmt in ROW_FORMATS:
+        write_rows(rows, fmt, sys.stdout, columns)
+    else:  # consumer formats (rpz, postfix-access, stix...): names validated by the writer
+        write_candidates(rows, fmt, sys.stdout)
     sys.stdout.flush()
     if rejected:
         print(
