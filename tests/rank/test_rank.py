@@ -147,3 +147,16 @@ def test_one_mx_for_many_typos_stays_linear() -> None:
     ]
     first = rank(many).ranked[0]
     assert "MX mx.one.example shared with 19999 typo domains of 1 targets" in first.reasons
+
+
+def test_a_registry_lookup_settles_what_dns_could_not() -> None:
+    row = {
+        "target": "corp.com",
+        "domain": "c0rp.com",
+        "registration": "unknown",
+        "registration_lookup": "found",
+        "registrar": "Example Registrar",
+    }
+    assert observation_from_row(row).registration == "registered"
+    row["registration_lookup"] = "unknown"
+    assert observation_from_row(row).registration == "unknown"

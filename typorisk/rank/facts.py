@@ -90,13 +90,18 @@ def observation_from_row(row: Mapping[str, object]) -> Observation:
     if not 0.0 <= likelihood <= 1.0 or weight < 0:
         raise RankInputError(f"{domain}: likelihood must be in [0, 1] and weight ≥ 0")
     suffix = row.get("suffix")
+    registration = str(row.get("registration") or "unknown")
+    if registration != "registered" and row.get("registration_lookup") == "found":
+        # RDAP, WHOIS or a zone file says the registry holds the name (on hold, or DNS could
+        # not tell): registered, whatever DNS said
+        registration = "registered"
     return Observation(
         target=target.lower(),
         domain=domain.lower(),
         suffix=suffix if isinstance(suffix, str) and suffix else domain.partition(".")[2],
         likelihood=likelihood,
         kinds=_strings(row.get("kinds"), "kinds", domain),
-        registration=str(row.get("registration") or "unknown"),
+        registration=registration,
         mail=str(row.get("mail") or "unknown"),
         mx=_strings(row.get("mx"), "mx", domain),
         ns=_strings(row.get("ns"), "ns", domain),
