@@ -49,6 +49,11 @@ def test_demo_finds_what_the_world_hides(tmp_path: Path) -> None:
     html = result.review_html.read_text(encoding="utf-8")
     assert COLLECTOR in html and "army.ml" in html
     assert result.db.exists() and result.scan.exists()
+    rpz = next(p for p in result.feeds if p.name == "typo-domains-rpz.rpz")
+    zone = rpz.read_text(encoding="utf-8")
+    assert all(f"\n{d} CNAME ." in zone for d in world.operation)
+    assert "\narmy.ml CNAME ." in zone and "\nexamplebank.com CNAME" not in zone
+    assert len(result.feeds) >= 15
 
 
 def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

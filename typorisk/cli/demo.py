@@ -42,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"review (HTML):     {result.review_html}")
     print(f"review (Markdown): {result.review_md}")
     print(f"ranked scan:       {result.scan}")
+    print(
+        f"blocklists:        {result.feeds[0].parent}/ ({len(result.feeds)} formats: RPZ, "
+        "Postfix, Unbound, STIX, ...)"
+    )
     print(f"history database:  {result.db}  (try: typorisk diff --db {result.db})")
     return 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from typorisk.rank.rows import ranked_rows
 from typorisk.report import Review, build_review, render_html, render_markdown
 from typorisk.resolve import DnsClient, NameServer
 from typorisk.store import Store
+from typorisk.writers.entries import WriterOptions
+from typorisk.writers.formats import FORMATS, write_candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,27 @@ class DemoResult:
     review: Review
     smtp_commands: tuple[str, ...]
     """What the catch-all server was sent (RCPT, never DATA)."""
+    feeds: tuple[Path, ...]
+    """One blocklist per consumer format."""
+
+
+FEED_MIN_RISK = 0.4
+"""Risk from which the demo lists a candidate in its blocklists."""
+
+
+def write_feeds(rows: list[dict[str, object]], where: Path) -> tuple[Path, ...]:
+    """Write the rows at or above :data:`FEED_MIN_RISK` in every single-file feed format."""
+    listed = [r for r in rows if float(str(r.get("risk") or 0)) >= FEED_MIN_RISK]
+    written = []
+    for name, spec in FORMATS.items():
+        if spec.directory:
+            continue
+        buffer = io.StringIO()
+        write_candidates(listed, name, buffer, WriterOptions(feed="demo"))
+        path = where / f"typo-domains-{name}.{spec.extension.lstrip('.')}"
+        atomic_write_text(path, buffer.getvalue())
+        written.append(path)
+    return tuple(written)
 
 
 async def scan_week(week: int, smtp_port: int) -> list[dict[str, object]]:
@@ -93,7 +117,10 @@ def run_demo(out: Path, today: dt.date | None = None) -> DemoResult:
             scan = out / f"scan-week{week}.jsonl"
             atomic_write_text(scan, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
         review = build_review(store, today=day)
+    feeds = write_feeds(rows, out / "feeds")
     html, md = out / "review.html", out / "review.md"
     atomic_write_text(html, render_html(review))
     atomic_write_text(md, render_markdown(review))
-    return DemoResult(out, db, scan, html, md, rows, findings, review, tuple(smtp.handler.commands))
+    return DemoResult(
+        out, db, scan, html, md, rows, findings, review, tuple(smtp.handler.commands), feeds
+    )
