@@ -146,3 +146,27 @@ def test_rank_reports_bad_input_with_its_line(
     assert main(["rank", str(bad)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and f"{bad}:2: not a JSON object" in err
+
+
+def test_scan_on_dask_equals_local(resolver: str, capsys: pytest.CaptureFixture[str]) -> None:
+    base = [
+        "scan",
+        TARGET,
+        "--top",
+        "40",
+        "--nameserver",
+        resolver,
+        "--format",
+        "jsonl",
+        "--today",
+        "2026-11-28",
+    ]
+    assert main(base) == 0
+    local = {r["domain"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert main([*base, "--executor", "dask", "--workers", "2", "--batch-size", "8"]) == 0
+    dask = {r["domain"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert set(dask) == set(local)
+    for domain, row in local.items():
+        for key in ("registration", "mail", "mx", "capture", "defensive", "target_mx"):
+            assert dask[domain][key] == row[key], (domain, key)
+        assert dask[domain]["risk"] == pytest.approx(row["risk"])

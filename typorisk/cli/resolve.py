@@ -115,6 +115,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "file", nargs="?", default="-", metavar="FILE", help="names one a line ('-': stdin)"
     )
     add_dns_arguments(parser)
+    add_scale_arguments(parser)
+
+
+def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--executor local|dask`` and its options (shared with ``scan``)."""
     scale = parser.add_argument_group("scale out (Dask)")
     scale.add_argument(
         "--executor",
@@ -298,8 +303,11 @@ def _names(path: str) -> Iterator[str]:
         yield text
 
 
-def _run_dask(args: argparse.Namespace, fmt: str, columns: tuple[str, ...]) -> int:
-    """``--executor dask``: the same rows, resolved in batches on Dask workers."""
+def dask_rows(
+    args: argparse.Namespace, items: Iterable[dict[str, object]]
+) -> Iterator[dict[str, object]]:
+    """Resolve rows (each with ``domain``) in batches on Dask, as ``--executor dask`` asks.
+    Each output row is its input row plus the resolution's columns."""
     from typorisk.scale import BatchSpec, resolve_dask  # noqa: PLC0415  (Dask stays optional)
 
     servers = [NameServer.parse(text) for text in args.nameserver] or system_nameservers()
@@ -313,12 +321,17 @@ def _run_dask(args: argparse.Namespace, fmt: str, columns: tuple[str, ...]) -> i
     )
     if args.batch_size < 1 or args.workers < 1:
         raise ResolverConfigError("--batch-size and --workers must be at least 1")
+    return resolve_dask(
+        items, spec, scheduler=args.scheduler, workers=args.workers, batch_size=args.batch_size
+    )
+
+
+def _run_dask(args: argparse.Namespace, fmt: str, columns: tuple[str, ...]) -> int:
+    """``--executor dask``: the same rows, resolved in batches on Dask workers."""
     started = time.monotonic()
     items: Iterator[dict[str, object]] = ({"domain": name} for name in _names(args.file))
     count = write_rows(
-        resolve_dask(
-            items, spec, scheduler=args.scheduler, workers=args.workers, batch_size=args.batch_size
-        ),
+        dask_rows(args, items),
         fmt,
         sys.stdout,
         columns,

@@ -18,10 +18,12 @@ from typing import Any
 from typorisk.cli import rank as rank_cli
 from typorisk.cli import resolve as resolve_cli
 from typorisk.cli.common import check_readable, parse_params, target_texts
+from typorisk.cli.permute import candidate_row
 from typorisk.domains import iter_targets
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.model import Candidate, Target
 from typorisk.permute import permute
+from typorisk.pipeline import scan_row
 from typorisk.rank import RiskWeights
 from typorisk.rank.rows import ranked_rows
 from typorisk.register.enrich import (
@@ -31,7 +33,6 @@ from typorisk.register.enrich import (
     settings_from_args,
 )
 from typorisk.resolve import DnsClient, ScanStats
-from typorisk.resolve.records import resolution_row
 from typorisk.writers import Row, write_rows
 
 NAME = "scan"
@@ -71,6 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     rank_cli.add_rank_arguments(parser, top=False)
     resolve_cli.add_dns_arguments(parser)
+    resolve_cli.add_scale_arguments(parser)
     add_enrich_arguments(parser)
 
 
@@ -108,21 +110,16 @@ def run(args: argparse.Namespace) -> int:
     progress = resolve_cli.Progress()
 
     def rows() -> Iterator[Row]:
+        if args.executor == "dask":
+            items = (dict(candidate_row(c)) for c in candidates)
+            for row in resolve_cli.dask_rows(args, items):
+                progress.tick()
+                mx, ns = own.get(str(row["target"]), ([], []))
+                yield {**row, "target_mx": mx, "target_ns": ns}
+            return
         for candidate, resolution in resolve_cli.stream(candidates, factory, options, stats):
             progress.tick()
-            row = resolution_row(resolution)
-            mx, ns = own.get(candidate.target, ([], []))
-            row.update(
-                target=candidate.target,
-                likelihood=candidate.likelihood,
-                kinds=list(candidate.kinds),
-                unicode=candidate.unicode,
-                fqdn=candidate.fqdn,
-                suffix=candidate.suffix,
-                target_mx=mx,
-                target_ns=ns,
-            )
-            yield row
+            yield scan_row(candidate, resolution, own)
 
     try:
         enriched = enrich_rows(rows(), enrich, enrich_stats)
