@@ -21,6 +21,8 @@ from typorisk.feedspec import (
 )
 from typorisk.writers.formats import FORMATS
 
+from ..conftest import Record
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "typorisk" / "data" / "feed.schema.json").read_text())
 VALID = """feed: t
@@ -119,7 +121,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert [p.split(":")[1] for p in found] == ["1", "4", "7", "7"]
 
 
-def test_yaml_bombs_and_huge_files_are_refused_fast(tmp_path: Path) -> None:
+def test_yaml_bombs_and_huge_files_are_refused_fast(tmp_path: Path, ledger: Record) -> None:
     laughs = ["a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']"]
     for i in range(1, 9):
         prev = chr(ord("a") + i - 1)
@@ -132,6 +134,7 @@ def test_yaml_bombs_and_huge_files_are_refused_fast(tmp_path: Path) -> None:
     wide = "feed: t\ntargets: [" + ",".join(["a.mil"] * 30_000) + "]\n"
     assert any("YAML nodes" in p for p in problems(tmp_path, wide))
     assert time.monotonic() - start < 10
+    ledger("feed YAML: billion laughs, >1 MiB, deep nesting, 30k nodes", 4, 4, 0)
 
 
 def test_json_schema_agrees_with_the_validator() -> None:

@@ -23,6 +23,7 @@ from typorisk.probe import (
     parse_reply,
 )
 
+from ..conftest import Record
 from . import servers
 
 BEHAVIOURS = [
@@ -60,6 +61,7 @@ def test_classification_against_real_servers(
     behaviour: str,
     verdict: Verdict,
     code: int | None,
+    ledger: Record,
 ) -> None:
     controller, recorder = smtp_servers[behaviour]
     before = len(recorder.commands)
@@ -73,6 +75,7 @@ def test_classification_against_real_servers(
         assert got == ["EHLO", "MAIL", "RCPT", "QUIT"]
     if behaviour == "greet-554":
         assert got == ["QUIT"]
+    ledger(f"SMTP server behaviour: {behaviour} (classified, no DATA)", 1, 1, 0)
 
 
 def test_reject_all_is_not_accepts_any(

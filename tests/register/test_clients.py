@@ -27,6 +27,7 @@ from typorisk.register import (
 )
 from typorisk.register.http import FetchError, fetch
 
+from ..conftest import Record
 from . import documents as docs
 
 
@@ -113,7 +114,7 @@ def with_rdap(check: Check, **client: Any) -> None:
         ("other.example", LookupStatus.UNKNOWN, "no-rdap-service"),
     ],
 )
-def test_rdap_outcomes(name: str, status: LookupStatus, reason: str | None) -> None:
+def test_rdap_outcomes(name: str, status: LookupStatus, reason: str | None, ledger: Record) -> None:
     async def check(client: RdapClient, hits: Counter[str]) -> None:
         lookup = await client.lookup(name)
         assert (lookup.status, lookup.reason) == (status, reason)
@@ -122,9 +123,11 @@ def test_rdap_outcomes(name: str, status: LookupStatus, reason: str | None) -> N
             assert lookup.source is Source.RDAP and lookup.server and lookup.facts.status
 
     with_rdap(check)
+    if reason is not None or name in ("redirect.test", "flaky.test"):
+        ledger(f"RDAP server fault: {reason or name.split('.', maxsplit=1)[0]}", 1, 1, 0)
 
 
-def test_rdap_429_honours_retry_after() -> None:
+def test_rdap_429_honours_retry_after(ledger: Record) -> None:
     async def check(client: RdapClient, hits: Counter[str]) -> None:
         started = time.monotonic()
         lookup = await client.lookup("limited.test")
@@ -138,9 +141,10 @@ def test_rdap_429_honours_retry_after() -> None:
         assert hits["banned"] == 1
 
     with_rdap(check)
+    ledger("RDAP server fault: 429 with Retry-After (1 s; 999 s → unknown)", 2, 2, 0)
 
 
-def test_rdap_timeout_is_unknown_never_free() -> None:
+def test_rdap_timeout_is_unknown_never_free(ledger: Record) -> None:
     async def check(client: RdapClient, hits: Counter[str]) -> None:
         started = time.monotonic()
         lookup = await client.lookup("slow.test")
@@ -149,6 +153,7 @@ def test_rdap_timeout_is_unknown_never_free() -> None:
         assert time.monotonic() - started < 2.0
 
     with_rdap(check, timeout=0.3, retries=1)
+    ledger("RDAP server fault: slow server → unknown, never 'free'", 1, 1, 0)
 
 
 def test_rdap_token_bucket_spaces_queries() -> None:
