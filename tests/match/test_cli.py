@@ -137,3 +137,22 @@ def test_bad_target_is_reported_and_the_rest_runs(
         capsys, "match", "--target", "foo_bar.com", "--target", "army.mil", str(logs / "maillog")
     )
     assert code == 1 and "skipped" in err and "foo_bar.com" in err
+
+
+def test_feed_gives_targets_and_allowlist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed = tmp_path / "feed.yaml"
+    feed.write_text(
+        "feed: mil\ntargets: [pentagon.mil, army.mil]\nallowlist: [army.ml]\n"
+        "outputs: [{format: list, path: out.txt}]\n",
+        encoding="utf-8",
+    )
+    log = tmp_path / "maillog"
+    log.write_text(pf(1, "A1A1A1A1A1", "a@pentagon.ml") + pf(2, "B2B2B2B2B2", "b@army.ml"))
+    code, out, _ = run(capsys, "match", "--feed", str(feed), str(log), "--format", "jsonl")
+    domains = {json.loads(line)["domain"] for line in out.splitlines()}
+    assert code == EXIT_FOUND and domains == {"pentagon.ml"}  # army.ml is allowlisted
+    feed.write_text("feed: mil\ntargets: [bad_name.mil]\noutputs: []\n", encoding="utf-8")
+    code, _, err = run(capsys, "match", "--feed", str(feed), str(log))
+    assert code == 2 and "feed.yaml" in err

@@ -11,10 +11,12 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from typorisk.cli.common import check_readable, split_csv, target_texts
 from typorisk.domains import iter_targets, parse_target
 from typorisk.errors import InvalidTargetError, TyporiskError
+from typorisk.feedspec import load_feed
 from typorisk.match import (
     ROLES,
     Aggregator,
@@ -40,7 +42,12 @@ TABLE_COLUMNS = ("domain", "target", "match", "count", "status", "first_seen", "
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--target``/``--file`` and the matcher settings (shared with ``typorisk policyd``)."""
+    """``--feed``/``--target``/``--file`` and the matcher settings (shared with ``policyd``)."""
+    parser.add_argument(
+        "--feed",
+        metavar="FEED.yaml",
+        help="take the protected domains and the allowlist from a feed definition",
+    )
     parser.add_argument(
         "--target", action="append", default=[], metavar="DOMAIN", help="protected domain"
     )
@@ -101,12 +108,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def load_targets(args: argparse.Namespace) -> tuple[list[Target], int]:
     """Targets from ``--target``/``--file``; returns them and the number rejected (reported on
     stderr). Raises :class:`TyporiskError` when none is given."""
-    if not args.target and not args.file:
-        raise TyporiskError("no protected domains: give --target DOMAIN or --file PATH")
+    if not args.target and not args.file and not args.feed:
+        raise TyporiskError(
+            "no protected domains: give --feed FEED.yaml, --target DOMAIN or --file PATH"
+        )
     check_readable(args.file)
+    texts = list(args.target)
+    if args.feed:
+        spec = load_feed(Path(args.feed))  # re-read on every call: policyd's SIGHUP reloads it
+        texts += [t.domain for t in spec.targets]
     targets: list[Target] = []
     rejected = 0
-    for item in iter_targets(target_texts(args.target, args.file)):
+    for item in iter_targets(target_texts(texts, args.file)):
         if isinstance(item, InvalidTargetError):
             rejected += 1
             print(f"typorisk: skipped: {item}", file=sys.stderr)
@@ -125,7 +138,10 @@ def settings_from(args: argparse.Namespace) -> MatchSettings:
         raise TyporiskError("--min-likelihood is a probability: give a value in [0, 1]")
     if not 0 <= args.max_distance <= 3:
         raise TyporiskError("--max-distance must be 0, 1, 2 or 3")
-    allow = frozenset(parse_target(a).registrable for a in args.allow)
+    allowed = list(args.allow)
+    if getattr(args, "feed", None):
+        allowed += load_feed(Path(args.feed)).allowlist
+    allow = frozenset(parse_target(a).registrable for a in allowed)
     return MatchSettings(
         top=args.top,
         min_likelihood=args.min_likelihood,

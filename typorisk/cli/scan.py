@@ -109,20 +109,9 @@ def run(args: argparse.Namespace) -> int:
     candidates: Iterator[Candidate] = permute(targets, top=args.top)
     progress = resolve_cli.Progress()
 
-    def rows() -> Iterator[Row]:
-        if args.executor == "dask":
-            items = (dict(candidate_row(c)) for c in candidates)
-            for row in resolve_cli.dask_rows(args, items):
-                progress.tick()
-                mx, ns = own.get(str(row["target"]), ([], []))
-                yield {**row, "target_mx": mx, "target_ns": ns}
-            return
-        for candidate, resolution in resolve_cli.stream(candidates, factory, options, stats):
-            progress.tick()
-            yield scan_row(candidate, resolution, own)
-
     try:
-        enriched = enrich_rows(rows(), enrich, enrich_stats)
+        rows = _rows(args, candidates, factory, own, stats=stats, progress=progress)
+        enriched = enrich_rows(rows, enrich, enrich_stats)
         if args.no_rank:
             write_rows(enriched, fmt, sys.stdout, columns)
         else:
@@ -138,6 +127,29 @@ def run(args: argparse.Namespace) -> int:
         print(f"typorisk: {len(rejected)} target(s) rejected", file=sys.stderr)
         return 1
     return 0
+
+
+def _rows(
+    args: argparse.Namespace,
+    candidates: Iterator[Candidate],
+    factory: Callable[[], DnsClient],
+    own: dict[str, tuple[list[str], list[str]]],
+    *,
+    stats: list[ScanStats],
+    progress: resolve_cli.Progress,
+) -> Iterator[Row]:
+    """Resolved candidate rows, in this process or (``--executor dask``) on Dask workers."""
+    if args.executor == "dask":
+        items = (dict(candidate_row(c)) for c in candidates)
+        for row in resolve_cli.dask_rows(args, items):
+            progress.tick()
+            mx, ns = own.get(str(row["target"]), ([], []))
+            yield {**row, "target_mx": mx, "target_ns": ns}
+        return
+    options = resolve_cli.scan_options(args)
+    for candidate, resolution in resolve_cli.stream(candidates, factory, options, stats):
+        progress.tick()
+        yield scan_row(candidate, resolution, own)
 
 
 def _own_records(
