@@ -97,13 +97,14 @@ def test_closing_early_ends_every_task() -> None:
                 first = await anext(stream)
                 await stream.aclose()
                 assert first[1].registration is Registration.REGISTERED
-                # Only the test server's own handlers may still run.
-                current = asyncio.current_task()
-                return [
-                    t
-                    for t in asyncio.all_tasks()
-                    if t is not current and "NanoServer" not in repr(t.get_coro())
-                ]
+            # Once the scan and its client are closed, only the test server's own handlers may
+            # still run (asked after the client, whose socket sweepers live as long as it does).
+            current = asyncio.current_task()
+            return [
+                t
+                for t in asyncio.all_tasks()
+                if t is not current and "NanoServer" not in repr(t.get_coro())
+            ]
 
     assert asyncio.run(main()) == []
 
