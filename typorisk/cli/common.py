@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from typorisk.errors import DataFileError, TyporiskError
+from typorisk.domains import iter_targets
+from typorisk.errors import DataFileError, InvalidTargetError, TyporiskError
+from typorisk.model import Target
 
 _WORD = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 
@@ -81,3 +84,30 @@ def split_csv(values: Sequence[str] | None) -> list[str] | None:
     if values is None:
         return None
     return [part for value in values for part in value.split(",") if part.strip()]
+
+
+def valid_targets(texts: Iterable[str], rejected: list[InvalidTargetError]) -> Iterator[Target]:
+    """Parsed targets; each invalid one is reported on stderr, appended to ``rejected`` and
+    skipped, so a batch goes on past bad lines."""
+    for item in iter_targets(texts):
+        if isinstance(item, InvalidTargetError):
+            rejected.append(item)
+            print(f"typorisk: skipped: {item}", file=sys.stderr)
+        else:
+            yield item
+
+
+def read_json_lines(paths: Sequence[str]) -> Iterator[dict[str, object]]:
+    """JSON objects, one a line, streamed from files (``-``: stdin); blank lines skipped.
+    A bad line raises :class:`TyporiskError` naming the file and line."""
+    for path in paths:
+        for number, line in enumerate(read_lines(path), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise TyporiskError(f"{path}:{number}: not a JSON object ({exc.msg})") from exc
+            if not isinstance(row, dict):
+                raise TyporiskError(f"{path}:{number}: expected a JSON object per line")
+            yield row

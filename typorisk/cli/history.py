@@ -6,12 +6,11 @@ Three small command modules share this file's helpers; each is registered on its
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from typorisk.cli.common import check_readable, read_lines
+from typorisk.cli.common import check_readable, read_json_lines
 from typorisk.errors import TyporiskError
 from typorisk.store import Change, Diff, Store, diff
 from typorisk.writers import ROW_FORMATS, Row, write_rows
@@ -48,18 +47,11 @@ def open_existing(path: str) -> Store:
 
 
 def json_rows(paths: list[str]) -> Iterator[Row]:
-    """Stream JSON-lines rows; a bad line raises an error naming file and line."""
-    for path in paths:
-        for number, line in enumerate(read_lines(path), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TyporiskError(f"{path}:{number}: not a JSON object ({exc.msg})") from exc
-            if not isinstance(row, dict) or "target" not in row or "domain" not in row:
-                raise TyporiskError(f"{path}:{number}: expected a scan row with target and domain")
-            yield row
+    """Stream JSON-lines scan rows; a bad line raises an error naming file and line."""
+    for row in read_json_lines(paths):
+        if "target" not in row or "domain" not in row:
+            raise TyporiskError(f"a row of {', '.join(paths)} has no target or domain: {row}")
+        yield row
 
 
 def change_rows(result: Diff) -> Iterator[Row]:

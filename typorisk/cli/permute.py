@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
 
 from typorisk.cli.common import (
     check_readable,
@@ -12,10 +11,10 @@ from typorisk.cli.common import (
     read_words,
     split_csv,
     target_texts,
+    valid_targets,
 )
-from typorisk.domains import iter_targets
 from typorisk.errors import InvalidTargetError, TyporiskError
-from typorisk.model import Candidate, Target
+from typorisk.model import Candidate
 from typorisk.permute import DEFAULT_MODEL, OPERATORS, groups, permute
 from typorisk.writers import CANDIDATE_FORMATS, ROW_FORMATS, Row, write_candidates, write_rows
 
@@ -114,16 +113,8 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     rejected: list[InvalidTargetError] = []
 
-    def good_targets() -> Iterator[Target]:
-        for item in iter_targets(target_texts(args.targets, args.file)):
-            if isinstance(item, InvalidTargetError):
-                rejected.append(item)
-                print(f"typorisk: skipped: {item}", file=sys.stderr)
-            else:
-                yield item
-
     candidates = permute(
-        good_targets(),
+        valid_targets(target_texts(args.targets, args.file), rejected),
         kinds=split_csv(args.kinds),
         exclude_kinds=split_csv(args.exclude_kinds),
         top=args.top,

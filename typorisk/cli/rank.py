@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from typorisk.cli.common import check_readable, parse_params, read_lines
+from typorisk.cli.common import check_readable, parse_params, read_json_lines
 from typorisk.errors import TyporiskError
 from typorisk.rank import RankResult, RiskWeights
 from typorisk.rank.rows import ranked_rows
@@ -85,19 +84,7 @@ def print_findings(result: RankResult, err: TextIO | None = None) -> None:
 
 def read_rows(paths: Sequence[str]) -> list[Row]:
     """Parse JSON lines; a bad line is an error naming the file and line (nothing is ranked)."""
-    rows: list[Row] = []
-    for path in paths:
-        for number, line in enumerate(read_lines(path), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TyporiskError(f"{path}:{number}: not a JSON object ({exc.msg})") from exc
-            if not isinstance(row, dict):
-                raise TyporiskError(f"{path}:{number}: expected a JSON object per line")
-            rows.append(row)
-    return rows
+    return list(read_json_lines(paths))
 
 
 def output_columns(fmt: str, first: Row | None) -> tuple[str, ...]:

@@ -17,9 +17,8 @@ from typing import Any
 
 from typorisk.cli import rank as rank_cli
 from typorisk.cli import resolve as resolve_cli
-from typorisk.cli.common import check_readable, parse_params, target_texts
+from typorisk.cli.common import check_readable, parse_params, target_texts, valid_targets
 from typorisk.cli.permute import candidate_row
-from typorisk.domains import iter_targets
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.model import Candidate, Target
 from typorisk.permute import permute
@@ -90,15 +89,7 @@ def run(args: argparse.Namespace) -> int:
         columns = ("domain",)
     rejected: list[InvalidTargetError] = []
 
-    def good_targets() -> Iterator[Target]:
-        for item in iter_targets(target_texts(args.targets, args.file)):
-            if isinstance(item, InvalidTargetError):
-                rejected.append(item)
-                print(f"typorisk: skipped: {item}", file=sys.stderr)
-            else:
-                yield item
-
-    targets = list(good_targets())
+    targets = list(valid_targets(target_texts(args.targets, args.file), rejected))
     enrich = settings_from_args(args, {t.registrable for t in targets})
     if fmt not in ("table", "list"):
         columns = (*columns, *enrich.columns())
