@@ -23,7 +23,7 @@ def bar_chart(
 ) -> str:
     """Vertical bars with their values on top; empty data draws an explicit 'no data' chart.
     ``colour`` paints every bar alike (a distribution); by default each bar gets its own."""
-    top, bottom, left = 28, 38, 10
+    top, bottom, left = 40, 38, 10
     plot_h = height - top - bottom
     count = max(len(values), 1)
     slot = (width - 2 * left) / count
