@@ -23,7 +23,6 @@ from typorisk.feedspec import FeedSpec, FeedTarget, Output
 from typorisk.model import Candidate, Target
 from typorisk.permute import permute
 from typorisk.pipeline import own_records, scan_row
-from typorisk.rank import RiskWeights
 from typorisk.rank.rows import ranked_rows
 from typorisk.resolve import DnsClient, NameServer, ResolveScan, ScanStats
 from typorisk.writers.atomic import AtomicFiles
@@ -189,7 +188,7 @@ def _resolved_rows(
             report.stats = resolve.stats()
             return rows
 
-    ranked, _ = ranked_rows(asyncio.run(scan()), RiskWeights(), None)
+    ranked, _ = ranked_rows(asyncio.run(scan()), spec.risk, dt.date.today())
     return list(ranked)
 
 

@@ -9,6 +9,7 @@ costs nothing. The JSON Schema for editors is ``typorisk/data/feed.schema.json``
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from typorisk.domains import parse_target
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.feedyaml import Checker, Problem
 from typorisk.permute import OPERATORS, groups
+from typorisk.rank import RiskWeights
 from typorisk.resolve.transport import NameServer
 from typorisk.writers.entries import UnsafeNameError, check_name
 from typorisk.writers.formats import FORMATS
@@ -104,6 +106,8 @@ class FeedSpec:
     include_unknown: bool = True
     allowlist: tuple[str, ...] = ()
     """Names never listed (with their subdomains): defensive registrations you own."""
+    risk: RiskWeights = field(default_factory=RiskWeights)
+    """Risk weights: the defaults with the feed's ``risk:`` overrides."""
 
 
 def load_feed(path: Path) -> FeedSpec:
@@ -131,7 +135,11 @@ TOP_KEYS = {
     "thresholds": "mapping: min_likelihood, min_risk, include_unregistered, include_unknown",
     "allowlist": "list of domains you own (never listed)",
     "outputs": "list of mappings with format, path and options",
+    "risk": "mapping of risk weights to override (see RiskWeights: w_graph, mx, defensive...)",
 }
+
+RISK_KEYS = {f.name: "number ≥ 0" for f in dataclasses.fields(RiskWeights)}
+"""Every risk weight a feed may override (the fields of :class:`~typorisk.rank.RiskWeights`)."""
 
 
 def _spec(check: Checker, root: yaml.Node, path: Path) -> FeedSpec | None:
@@ -150,11 +158,23 @@ def _spec(check: Checker, root: yaml.Node, path: Path) -> FeedSpec | None:
         targets=tuple(check.items(top.get("targets"), "targets", _target, minimum=1)),
         outputs=tuple(check.items(top.get("outputs"), "outputs", _output(path.parent), minimum=1)),
         allowlist=tuple(check.items(top.get("allowlist"), "allowlist", _allowed)),
+        risk=_risk(check, top.get("risk")),
         **scan,  # type: ignore[arg-type]
         **thresholds,  # type: ignore[arg-type]
     )
     _check_paths(check, spec, top.get("outputs"))
     return spec
+
+
+def _risk(check: Checker, node: yaml.Node | None) -> RiskWeights:
+    """Risk weights: the defaults with the feed's overrides (each a number ≥ 0)."""
+    found = check.mapping(node, "risk", RISK_KEYS) or {}
+    overrides: dict[str, object] = {}
+    for key, value in found.items():
+        number = check.number(value, f"risk.{key}", low=0.0)
+        if number is not None:
+            overrides[key] = number
+    return RiskWeights().with_overrides(overrides)
 
 
 def _target(check: Checker, node: yaml.Node, where: str) -> FeedTarget | None:

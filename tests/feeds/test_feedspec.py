@@ -160,3 +160,22 @@ def test_shipped_feeds_pass_the_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     for path in sorted((ROOT / "feeds").glob("*.yaml")):
         jsonschema.validate(yaml.safe_load(path.read_text()), SCHEMA)
+
+
+def test_risk_weights_are_overridable_in_the_feed(tmp_path: Path) -> None:
+    path = tmp_path / "feed.yaml"
+    path.write_text(
+        "feed: f\ntargets: [corp.com]\nrisk: {w_graph: 0.5, defensive: 0.1}\n"
+        "outputs: [{format: list, path: out.txt}]\n",
+        encoding="utf-8",
+    )
+    spec = load_feed(path)
+    assert (spec.risk.w_graph, spec.risk.defensive, spec.risk.mx) == (0.5, 0.1, 0.8)
+    path.write_text(
+        "feed: f\ntargets: [corp.com]\nrisk: {w_grph: 1, mx: -1}\n"
+        "outputs: [{format: list, path: out.txt}]\n",
+        encoding="utf-8",
+    )
+    found = problems(tmp_path, path.read_text())
+    assert any(":3:" in p and "unknown key 'w_grph'" in p for p in found)
+    assert any("risk.mx" in p for p in found)
