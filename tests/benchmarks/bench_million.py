@@ -1,7 +1,8 @@
 """Benchmark: one million candidates end to end on this machine.
 
 permute (1,950 real-looking targets × up to 600) → resolve against a local NSD serving a generated
-root zone (one candidate in twenty registered, with A and MX) → rank → RPZ + CSV files. Reports
+root zone (one candidate in twenty registered, with A and MX) → rank → CSV + RPZ (checked by
+named-checkzone). Reports
 wall time per stage, names/s, queries per name and peak RSS, then runs the dnstwist comparison
 (bench_resolve.py) on 20,000 names for a same-run ratio.
 
@@ -35,6 +36,7 @@ from typorisk.pipeline import scan_row  # noqa: E402
 from typorisk.rank import Observation, observation_from_row, rank  # noqa: E402
 from typorisk.resolve import DnsClient, NameServer, ResolveScan  # noqa: E402
 from typorisk.writers import write_rows  # noqa: E402
+from typorisk.writers.formats import write_candidates  # noqa: E402
 
 
 def registered(domain: str) -> bool:
@@ -106,7 +108,30 @@ def main() -> None:
                     out,
                     ("domain", "target", "risk", "registration"),
                 )
+            csv_at = time.perf_counter()
+            with (work / "feed.rpz").open("w") as out:
+                listed = write_candidates(
+                    (
+                        {
+                            "domain": r.obs.domain,
+                            "target": r.obs.target,
+                            "risk": r.risk,
+                            "kinds": list(r.obs.kinds),
+                            "likelihood": r.obs.likelihood,
+                        }
+                        for r in result.ranked
+                        if r.risk >= 0.3
+                    ),
+                    "rpz",
+                    out,
+                )
             written = time.perf_counter()
+            check = subprocess.run(
+                ["named-checkzone", "rpz.bench", str(work / "feed.rpz")],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
         names = len(rows)
         print(
             f"permute+resolve: {resolved - started:6.1f} s  {names / (resolved - started):,.0f}"
@@ -116,7 +141,12 @@ def main() -> None:
             f"rank:            {ranked_at - resolved:6.1f} s  {names / (ranked_at - resolved):,.0f}"
             f" rows/s  {len(result.clusters)} clusters"
         )
-        print(f"csv:             {written - ranked_at:6.1f} s")
+        print(f"csv:             {csv_at - ranked_at:6.1f} s")
+        verdict = check.stdout.strip().splitlines()[-1] if check.stdout else check.stderr.strip()
+        print(
+            f"rpz:             {written - csv_at:6.1f} s  {listed:,} names with risk >= 0.3; "
+            f"named-checkzone: {verdict}"
+        )
         print(f"total:           {written - started:6.1f} s; peak RSS {rss_mib():,.0f} MiB")
     if not args.skip_dnstwist:
         print("\nsame-run comparison with dnstwist on 20,000 names (bench_resolve.py):")
