@@ -44,14 +44,14 @@ class AtomicFiles:
 
     def commit(self) -> list[Path]:
         """Flush, fsync and rename every staged file; returns the paths written."""
-        try:
-            for _, _, handle in self._staged:
+        for path, _, handle in self._staged:
+            try:
                 handle.flush()
                 os.fsync(handle.fileno())
                 handle.close()
-        except OSError as exc:
-            self.abort()
-            raise TyporiskError(f"cannot write feed files: {exc.strerror or exc}") from exc
+            except OSError as exc:
+                self.abort()
+                raise TyporiskError(f"cannot write {path}: {exc.strerror or exc}") from exc
         done: list[Path] = []
         for path, tmp, _ in self._staged:
             try:
@@ -91,6 +91,22 @@ class AtomicFiles:
             self.commit()
         else:
             self.abort()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically: one file through
+    :class:`AtomicFiles` (temporary file in the same directory, fsync,
+    rename). On any failure the previous file stays as it was and the temporary file is removed;
+    the error names the path and the cause."""
+    try:
+        with AtomicFiles() as files:
+            files.open(path).write(text)
+    except OSError as exc:  # from write(): AtomicFiles has already removed the temporary file
+        raise TyporiskError(
+            f"cannot write {path}: {exc.strerror or exc}; the old file is kept"
+        ) from exc
+    except TyporiskError as exc:  # from open() or commit(), which name the path and the cause
+        raise TyporiskError(f"{exc}; the old file is kept") from exc
 
 
 def _fsync_dir(directory: Path) -> None:
