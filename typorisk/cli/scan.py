@@ -10,6 +10,7 @@ end — also on Ctrl-C, for the names settled so far. ``--no-rank`` streams rows
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from typorisk.cli.permute import candidate_row
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.model import Candidate, Target
 from typorisk.permute import permute
-from typorisk.pipeline import scan_row
+from typorisk.pipeline import own_records, scan_row
 from typorisk.rank import RiskWeights
 from typorisk.rank.rows import ranked_rows
 from typorisk.register.enrich import (
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     progress = resolve_cli.Progress()
 
     try:
-        rows = _rows(args, candidates, factory, own, stats=stats, progress=progress)
+        rows = _rows(args, candidates, factory, own, options, stats=stats, progress=progress)
         enriched = enrich_rows(rows, enrich, enrich_stats)
         if args.no_rank:
             write_rows(enriched, fmt, sys.stdout, columns)
@@ -125,6 +126,7 @@ def _rows(
     candidates: Iterator[Candidate],
     factory: Callable[[], DnsClient],
     own: dict[str, tuple[list[str], list[str]]],
+    options: dict[str, Any],
     *,
     stats: list[ScanStats],
     progress: resolve_cli.Progress,
@@ -137,7 +139,6 @@ def _rows(
             mx, ns = own.get(str(row["target"]), ([], []))
             yield {**row, "target_mx": mx, "target_ns": ns}
         return
-    options = resolve_cli.scan_options(args)
     for candidate, resolution in resolve_cli.stream(candidates, factory, options, stats):
         progress.tick()
         yield scan_row(candidate, resolution, own)
@@ -146,18 +147,14 @@ def _rows(
 def _own_records(
     targets: list[Target], factory: Callable[[], DnsClient], options: dict[str, Any]
 ) -> dict[str, tuple[list[str], list[str]]]:
-    """Resolve each target's own registrable domain: target fqdn → (its MX hosts, its NS)."""
-    by_domain: dict[str, list[str]] = {}
-    for target in targets:
-        by_domain.setdefault(target.registrable, []).append(target.fqdn)
-    own: dict[str, tuple[list[str], list[str]]] = {}
-    unused: list[ScanStats] = []
-    for domain, resolution in resolve_cli.stream(list(by_domain), factory, options, unused):
-        records = resolution.records
-        facts = ([m.host for m in records.mx if m.host], list(records.ns))
-        for fqdn in by_domain[domain]:
-            own[fqdn] = facts
-    return own
+    """Each target's own MX and NS (target fqdn → (MX hosts, NS)), via the pipeline's
+    :func:`~typorisk.pipeline.own_records` on a short event loop of its own."""
+
+    async def resolve() -> dict[str, tuple[list[str], list[str]]]:
+        async with factory() as client:
+            return await own_records(targets, client, **options)
+
+    return asyncio.run(resolve())
 
 
 def _write_ranked(
