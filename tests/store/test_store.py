@@ -189,3 +189,12 @@ def test_cli_record_history_diff(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "no store at" in capsys.readouterr().err
     assert main(["diff", "--list", "--db", db, "--format", "csv"]) == 0
     assert capsys.readouterr().out.count("complete") == 2
+
+
+def test_record_names_the_line_of_a_bad_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "scan.jsonl"
+    path.write_text(json.dumps(RUN_1[0]) + "\n" + json.dumps({"domain": "x.com"}) + "\n")
+    assert main(["record", str(path), "--db", str(tmp_path / "h.db")]) == 2
+    assert f"{path}:2: the row has no target" in capsys.readouterr().err

@@ -97,9 +97,12 @@ def valid_targets(texts: Iterable[str], rejected: list[InvalidTargetError]) -> I
             yield item
 
 
-def read_json_lines(paths: Sequence[str]) -> Iterator[dict[str, object]]:
+def read_json_lines(
+    paths: Sequence[str], required: Sequence[str] = ()
+) -> Iterator[dict[str, object]]:
     """JSON objects, one a line, streamed from files (``-``: stdin); blank lines skipped.
-    A bad line raises :class:`TyporiskError` naming the file and line."""
+    A bad line, or an object without one of the ``required`` keys, raises
+    :class:`TyporiskError` naming the file and line."""
     for path in paths:
         for number, line in enumerate(read_lines(path), start=1):
             if not line.strip():
@@ -110,4 +113,7 @@ def read_json_lines(paths: Sequence[str]) -> Iterator[dict[str, object]]:
                 raise TyporiskError(f"{path}:{number}: not a JSON object ({exc.msg})") from exc
             if not isinstance(row, dict):
                 raise TyporiskError(f"{path}:{number}: expected a JSON object per line")
+            missing = [key for key in required if key not in row]
+            if missing:
+                raise TyporiskError(f"{path}:{number}: the row has no {', '.join(missing)}")
             yield row

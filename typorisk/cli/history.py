@@ -46,14 +46,6 @@ def open_existing(path: str) -> Store:
     return Store(path)
 
 
-def json_rows(paths: list[str]) -> Iterator[Row]:
-    """Stream JSON-lines scan rows; a bad line raises an error naming file and line."""
-    for row in read_json_lines(paths):
-        if "target" not in row or "domain" not in row:
-            raise TyporiskError(f"a row of {', '.join(paths)} has no target or domain: {row}")
-        yield row
-
-
 def change_rows(result: Diff) -> Iterator[Row]:
     """Flat rows of a diff, grouped as in :class:`~typorisk.store.Diff`."""
     groups: list[tuple[str, tuple[Change, ...]]] = [
@@ -106,7 +98,11 @@ class Record:
                 raise TyporiskError(f"no unfinished run of feed {args.feed!r} to resume")
             run_id = unfinished.id if unfinished else store.begin_run(args.feed, {"via": "record"})
             skip = store.done(run_id)
-            rows = (r for r in json_rows(args.inputs) if (r["target"], r["domain"]) not in skip)
+            rows = (
+                r
+                for r in read_json_lines(args.inputs, required=("target", "domain"))
+                if (r["target"], r["domain"]) not in skip
+            )
             try:
                 added = store.add(run_id, rows)
             except KeyboardInterrupt:
