@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -117,3 +118,29 @@ def read_json_lines(
             if missing:
                 raise TyporiskError(f"{path}:{number}: the row has no {', '.join(missing)}")
             yield row
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """``TARGET...`` and ``--file PATH`` (shared by ``permute`` and ``scan``)."""
+    parser.add_argument(
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help="domain, e-mail address or URL to protect (e.g. army.mil)",
+    )
+    parser.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="read targets from PATH, one a line ('-' for stdin); repeatable",
+    )
+
+
+def target_texts_of(args: argparse.Namespace) -> Iterable[str]:
+    """The targets of :func:`add_target_arguments`; an error when none is given, or when a
+    ``--file`` cannot be read (checked before any output)."""
+    if not args.targets and not args.file:
+        raise TyporiskError("no targets: give TARGET arguments or --file PATH (see --help)")
+    check_readable(args.file)
+    return target_texts(args.targets, args.file)

@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from typorisk.cli.common import (
-    check_readable,
+    add_target_arguments,
     parse_params,
     read_words,
     split_csv,
-    target_texts,
+    target_texts_of,
     valid_targets,
 )
 from typorisk.errors import InvalidTargetError, TyporiskError
@@ -27,19 +27,7 @@ TABLE_COLUMNS = ("target", "domain", "likelihood", "kinds", "unicode")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``typorisk permute``; each maps to an argument of :func:`typorisk.permute`."""
-    parser.add_argument(
-        "targets",
-        nargs="*",
-        metavar="TARGET",
-        help="domain, e-mail address or URL to protect (e.g. army.mil)",
-    )
-    parser.add_argument(
-        "--file",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="read targets from PATH, one a line ('-' for stdin); repeatable",
-    )
+    add_target_arguments(parser)
     parser.add_argument(
         "--kinds",
         action="append",
@@ -101,20 +89,18 @@ def run(args: argparse.Namespace) -> int:
     """Run the command; returns 1 when some targets were rejected, else 0."""
     if args.list_kinds:
         return _list_kinds()
-    if not args.targets and not args.file:
-        raise TyporiskError("no targets: give TARGET arguments or --file PATH (see --help)")
+    texts = target_texts_of(args)
     if args.top is not None and args.top < 1:
         raise TyporiskError("--top must be at least 1")
     if not 0.0 <= args.min_likelihood <= 1.0:
         raise TyporiskError("--min-likelihood is a probability: give a value in [0, 1]")
-    check_readable(args.file)
     model = DEFAULT_MODEL.with_overrides(parse_params(args.param))
     words = read_words(args.words) if args.words else []
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     rejected: list[InvalidTargetError] = []
 
     candidates = permute(
-        valid_targets(target_texts(args.targets, args.file), rejected),
+        valid_targets(texts, rejected),
         kinds=split_csv(args.kinds),
         exclude_kinds=split_csv(args.exclude_kinds),
         top=args.top,

@@ -18,7 +18,12 @@ from typing import Any
 
 from typorisk.cli import rank as rank_cli
 from typorisk.cli import resolve as resolve_cli
-from typorisk.cli.common import check_readable, parse_params, target_texts, valid_targets
+from typorisk.cli.common import (
+    add_target_arguments,
+    parse_params,
+    target_texts_of,
+    valid_targets,
+)
 from typorisk.cli.permute import candidate_row
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.model import Candidate, Target
@@ -56,14 +61,7 @@ RANKED_TABLE_COLUMNS = ("target", "domain", "risk", "registration", "mail", "rea
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``typorisk scan``: targets, --top, and the DNS flags of ``resolve``."""
-    parser.add_argument("targets", nargs="*", metavar="TARGET", help="domain to protect")
-    parser.add_argument(
-        "--file",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="read targets from PATH, one a line ('-' for stdin); repeatable",
-    )
+    add_target_arguments(parser)
     parser.add_argument("--top", type=int, metavar="N", help="resolve the N most likely per target")
     parser.add_argument(
         "--no-rank",
@@ -78,11 +76,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns 1 when some targets were rejected, else 0."""
-    if not args.targets and not args.file:
-        raise TyporiskError("no targets: give TARGET arguments or --file PATH (see --help)")
+    texts = target_texts_of(args)
     if args.top is not None and args.top < 1:
         raise TyporiskError("--top must be at least 1")
-    check_readable(args.file)
     factory = resolve_cli.make_client(args)
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     columns: tuple[str, ...] = TABLE_COLUMNS if fmt == "table" else COLUMNS
@@ -90,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         columns = ("domain",)
     rejected: list[InvalidTargetError] = []
 
-    targets = list(valid_targets(target_texts(args.targets, args.file), rejected))
+    targets = list(valid_targets(texts, rejected))
     enrich = settings_from_args(args, {t.registrable for t in targets})
     if fmt not in ("table", "list"):
         columns = (*columns, *enrich.columns())
