@@ -7,9 +7,9 @@ Public API::
         print(cand.domain, cand.kinds, cand.likelihood)
 """
 
-from typorisk.domains import iter_targets, parse_target
 from typorisk.errors import InvalidTargetError, TyporiskError, UnknownKindError
 from typorisk.model import Candidate, Target
+from typorisk.parse.targets import iter_targets, parse_target
 from typorisk.permute import Model, permute
 
 __version__ = "0.1.0"

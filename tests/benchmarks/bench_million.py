@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks.bench_permute import synthetic_targets  # noqa: E402
 from tests.resolve.servers import free_port, nsd  # noqa: E402
-from typorisk.domains import parse_target  # noqa: E402
+from typorisk.parse.targets import parse_target  # noqa: E402
 from typorisk.permute import permute  # noqa: E402
 from typorisk.pipeline import scan_row  # noqa: E402
 from typorisk.rank import Observation, observation_from_row, rank  # noqa: E402

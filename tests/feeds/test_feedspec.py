@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from typorisk.feedspec import (
+from typorisk.feeds.spec import (
     MAX_BYTES,
     RESOLVE_KEYS,
     SCAN_KEYS,

@@ -12,8 +12,8 @@ import pytest
 
 from typorisk.cli import main
 from typorisk.errors import TyporiskError
-from typorisk.feeds import run_feed
-from typorisk.feedspec import load_feed
+from typorisk.feeds.run import run_feed
+from typorisk.feeds.spec import load_feed
 from typorisk.resolve import DnsClient, NameServer
 
 from ..resolve.servers import free_port, nsd, require

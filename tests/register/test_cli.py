@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestServer
 from typorisk import permute
 from typorisk.cli import main
 from typorisk.demo.dnsserver import DemoDnsServer
-from typorisk.psl import snapshot_path
+from typorisk.parse.psl import snapshot_path
 
 from ..probe import servers as smtp
 from .test_clients import rdap_app

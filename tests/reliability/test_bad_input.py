@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from typorisk import permute
 from typorisk.cli import main
-from typorisk.domains import parse_target
 from typorisk.errors import InvalidTargetError, TyporiskError
-from typorisk.psl import load_psl
+from typorisk.parse.psl import load_psl
+from typorisk.parse.targets import parse_target
 from typorisk.rank import RankInputError, observation_from_row
 
 from ..conftest import Record
@@ -163,7 +163,7 @@ def test_empty_file_is_fine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 FULL_DISK = """
 import resource, signal, sys
 from pathlib import Path
-from typorisk.writers.atomic import atomic_write_text
+from typorisk.kit.atomic import atomic_write_text
 from typorisk.errors import TyporiskError
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # a disk that is full after 4 KiB
@@ -191,7 +191,7 @@ def test_full_disk_keeps_the_previous_file(tmp_path: Path, ledger: Record) -> No
 
 
 def test_output_path_is_a_directory(tmp_path: Path, ledger: Record) -> None:
-    from typorisk.writers.atomic import atomic_write_text
+    from typorisk.kit.atomic import atomic_write_text
 
     (tmp_path / "review.html").mkdir()
     with pytest.raises(TyporiskError, match="cannot write"):

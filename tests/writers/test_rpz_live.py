@@ -14,8 +14,8 @@ import dns.query
 import dns.rcode
 import pytest
 
-from typorisk.feeds import run_feed
-from typorisk.feedspec import load_feed
+from typorisk.feeds.run import run_feed
+from typorisk.feeds.spec import load_feed
 
 from ..resolve.servers import free_port, nsd, wait_until_answering
 from .conftest import NOW, render, require_tool, run_tool

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from typorisk.domains import iter_targets
 from typorisk.errors import DataFileError, InvalidTargetError, TyporiskError
 from typorisk.model import Target
-
-_WORD = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+from typorisk.parse.names import label_problem
+from typorisk.parse.targets import iter_targets
 
 
 def read_lines(path: str) -> Iterator[str]:
@@ -60,7 +58,7 @@ def read_words(path: str) -> list[str]:
         word = raw.strip().lower()
         if not word or word.startswith("#"):
             continue
-        if not _WORD.match(word):
+        if label_problem(word):
             raise DataFileError(
                 f"{path}:{number}: {raw.strip()!r} is not a host-name word "
                 "(letters, digits, inner hyphens; at most 63 characters)"

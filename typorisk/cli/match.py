@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from typorisk.cli.common import check_readable, split_csv, target_texts
-from typorisk.domains import iter_targets, parse_target
 from typorisk.errors import InvalidTargetError, TyporiskError
-from typorisk.feedspec import load_feed
+from typorisk.feeds.spec import load_feed
 from typorisk.match import (
     ROLES,
     Aggregator,
@@ -28,6 +27,7 @@ from typorisk.match import (
 )
 from typorisk.match.readers import check_logs
 from typorisk.model import Target
+from typorisk.parse.targets import iter_targets, parse_target
 from typorisk.writers import write_rows
 
 NAME = "match"

@@ -308,7 +308,7 @@ def dask_rows(
 ) -> Iterator[dict[str, object]]:
     """Resolve rows (each with ``domain``) in batches on Dask, as ``--executor dask`` asks.
     Each output row is its input row plus the resolution's columns."""
-    from typorisk.scale import BatchSpec, resolve_dask  # noqa: PLC0415  (Dask stays optional)
+    from typorisk.resolve.dask import BatchSpec, resolve_dask  # noqa: PLC0415  (Dask stays optional)
 
     servers = [NameServer.parse(text) for text in args.nameserver] or system_nameservers()
     spec = BatchSpec(

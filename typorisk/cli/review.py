@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from typorisk.cli.history import DEFAULT_DB, open_existing
+from typorisk.kit.atomic import atomic_write_text
 from typorisk.report import build_review, render_html, render_markdown
-from typorisk.writers.atomic import atomic_write_text
 
 NAME = "review"
 HELP = "write a threat review (Markdown + HTML): top risks, what is new, clusters, charts"

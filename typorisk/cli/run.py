@@ -7,8 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from typorisk.feeds import RunReport, run_feed
-from typorisk.feedspec import FeedSpec, load_feed
+from typorisk.feeds.run import RunReport, run_feed
+from typorisk.feeds.spec import FeedSpec, load_feed
 
 NAME = "run"
 HELP = "run feed definitions (feeds/*.yaml): write every output atomically"

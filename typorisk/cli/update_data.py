@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiohttp
 
-from typorisk.fsutil import user_cache_dir
+from typorisk.kit.paths import user_cache_dir
 from typorisk.register.update import PSL_URL, RDAP_URL, Updated, update_data
 
 NAME = "update-data"

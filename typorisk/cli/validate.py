@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from typorisk.feedspec import FeedSpecError, load_feed
+from typorisk.feeds.spec import FeedSpecError, load_feed
 
 NAME = "validate"
 HELP = "check feed definitions (YAML): every problem as file:line:column: what is expected"

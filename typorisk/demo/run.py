@@ -17,6 +17,7 @@ from pathlib import Path
 from typorisk.demo.dnsserver import DemoDnsServer
 from typorisk.demo.smtp import CatchAllServer
 from typorisk.demo.world import COLLECTOR, TOP, WEIGHTS, build_world, targets
+from typorisk.kit.atomic import atomic_write_text
 from typorisk.pipeline import scan_rows
 from typorisk.probe.engine import Prober, probe_row
 from typorisk.rank import RankResult, RiskWeights
@@ -24,7 +25,6 @@ from typorisk.rank.rows import ranked_rows
 from typorisk.report import Review, build_review, render_html, render_markdown
 from typorisk.resolve import DnsClient, NameServer
 from typorisk.store import Store
-from typorisk.writers.atomic import atomic_write_text
 from typorisk.writers.entries import WriterOptions
 from typorisk.writers.formats import FORMATS, write_candidates
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from typorisk.domains import parse_target
 from typorisk.model import Target
+from typorisk.parse.targets import parse_target
 from typorisk.permute import permute
 
 TARGETS = ("army.mil", "examplebank.com", "us.examplecorp.com")

@@ -17,19 +17,18 @@ per address.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import idna
 
-from typorisk.domains import parse_target
 from typorisk.match.distance import DeletionIndex, osa_distance
 from typorisk.model import Candidate, Target
+from typorisk.parse.names import is_ldh_name
+from typorisk.parse.psl import PublicSuffixList, load_psl
+from typorisk.parse.targets import parse_target
 from typorisk.permute import permute
-from typorisk.psl import PublicSuffixList, load_psl
 
-_LDH_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}\Z")
 CACHE_LIMIT = 200_000
 """Domains remembered by :meth:`Matcher.lookup` before the cache is cleared (bounds memory)."""
 
@@ -167,7 +166,7 @@ class Matcher:
     def registrable(self, domain: str) -> str | None:
         """Registrable A-label domain of a logged domain, or None when it has none."""
         name = _to_alabel(domain.lower().rstrip("."))
-        if name is None or not _LDH_NAME.match(name):
+        if name is None or not is_ldh_name(name):
             return None
         split = self._psl.split(name)
         return split[0] if split else None

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import idna
 
-from typorisk.domains import parse_target, to_unicode
 from typorisk.model import Candidate, Target
+from typorisk.parse.psl import PublicSuffixList, load_psl
+from typorisk.parse.targets import parse_target, to_unicode
 from typorisk.permute import label_ops, suffix_ops, visual_ops  # noqa: F401  (registers operators)
 from typorisk.permute.idnpolicy import IdnPolicy, load_idn_policy
 from typorisk.permute.likelihood import DEFAULT_MODEL, Model, tables_for
 from typorisk.permute.registry import OPERATORS, Context, select_kinds
-from typorisk.psl import PublicSuffixList, load_psl
 
 _LDH_NAME = re.compile(
     r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z"
@@ -192,14 +192,14 @@ def permute(
     """Yield the likely typo domains of each target, most likely first within each target.
 
     ``targets``: domains, e-mail addresses or URLs (parsed by
-    :func:`~typorisk.domains.parse_target`) or parsed :class:`Target` records. ``kinds`` and
+    :func:`~typorisk.parse.targets.parse_target`) or parsed :class:`Target` records. ``kinds`` and
     ``exclude_kinds`` take kind or group names (``label``, ``suffix``, ``dot``, ``visual``,
     ``all``); ``None`` runs the defaults. ``top`` keeps the N most likely per target;
     ``min_likelihood`` drops candidates below it (a probability per typing, in [0, 1]).
     Ties are broken by domain name, so output is deterministic.
 
     Raises :class:`~typorisk.errors.InvalidTargetError` for an unparsable target string (use
-    :func:`~typorisk.domains.iter_targets` to keep going past bad input) and
+    :func:`~typorisk.parse.targets.iter_targets` to keep going past bad input) and
     :class:`~typorisk.errors.UnknownKindError` for an unknown kind, before yielding anything.
     """
     word_list = tuple(w.strip().lower() for w in words if w.strip())

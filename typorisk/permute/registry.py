@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from typorisk.errors import DuplicateKindError, UnknownKindError
 from typorisk.model import Target
+from typorisk.parse.psl import PublicSuffixList
 from typorisk.permute.idnpolicy import IdnPolicy
 from typorisk.permute.likelihood import Model, Tables
-from typorisk.psl import PublicSuffixList
 
 
 @dataclass(frozen=True, slots=True)

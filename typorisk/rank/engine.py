@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from typorisk.psl import load_psl
+from typorisk.parse.psl import load_psl
 from typorisk.rank.facts import Observation
 from typorisk.rank.graph import (
     Node,

@@ -19,7 +19,7 @@ I/O; redirect and size policy) and ``politeness`` (token buckets); parsers, ``re
 
 from __future__ import annotations
 
-from typorisk.fsutil import user_cache_dir
+from typorisk.kit.paths import user_cache_dir
 from typorisk.register.bootstrap import (
     Bootstrap,
     load_bootstrap,

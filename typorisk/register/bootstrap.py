@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from typorisk.errors import DataFileError
-from typorisk.fsutil import user_cache_dir
+from typorisk.kit.paths import user_cache_dir
 
 BOOTSTRAP_FILENAME = "rdap_dns.json"
 WHOIS_FILENAME = "whois_servers.json"

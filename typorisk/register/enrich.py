@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 
 from typorisk.errors import DataFileError
-from typorisk.fsutil import user_cache_dir
+from typorisk.kit.paths import user_cache_dir
 from typorisk.probe import SMTP_COLUMNS, Prober, ProbeResult, check_sender, probe_row
 from typorisk.register.bootstrap import load_bootstrap, load_whois_servers
 from typorisk.register.cache import LookupCache

@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 
 from typorisk.errors import DataFileError
-from typorisk.psl import PSL_FILENAME, parse_psl
+from typorisk.parse.psl import PSL_FILENAME, parse_psl
 from typorisk.register.bootstrap import BOOTSTRAP_FILENAME, parse_bootstrap
 from typorisk.register.http import fetch
 

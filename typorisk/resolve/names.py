@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typorisk.model import Candidate
-from typorisk.psl import load_psl
+from typorisk.parse.psl import load_psl
 from typorisk.resolve import wire
 
 

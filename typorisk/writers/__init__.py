@@ -4,7 +4,7 @@ A *row* is a flat mapping from column name to a JSON-compatible value (str, int,
 None, or a list of those). Writers never open files and never touch the network; the caller
 passes the stream. Consumer formats (RPZ, Postfix maps, Suricata rules...) turn rows into
 validated :class:`Entry` records first, so only lowercase LDH A-labels reach them.
-:mod:`typorisk.writers.atomic` replaces files atomically for the feed runner and the CLI.
+:mod:`typorisk.kit.atomic` replaces files atomically for the feed runner and the CLI.
 """
 
 from typorisk.writers.entries import (

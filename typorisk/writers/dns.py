@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from typorisk.errors import TyporiskError
+from typorisk.parse.names import MAX_NAME
 from typorisk.writers.blocklist import write_blocklist
 from typorisk.writers.entries import (
-    MAX_NAME,
     Entry,
     Row,
     UnsafeNameError,

@@ -15,19 +15,15 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-import idna
-
 from typorisk import __version__
 from typorisk.errors import TyporiskError
 from typorisk.model import Candidate
+from typorisk.parse.names import name_problem
 
 Row = Mapping[str, object]
 
-_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _KIND = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
 _UNSAFE_COMMENT = re.compile(r"[^A-Za-z0-9 .,:=_/+()@-]")
-MAX_NAME = 253
-"""Octets in a domain name without the trailing dot (RFC 1035 §2.3.4)."""
 
 
 class UnsafeNameError(TyporiskError, ValueError):
@@ -46,34 +42,17 @@ class UnsafeNameError(TyporiskError, ValueError):
 
 
 def check_name(name: object) -> str:
-    """Return ``name`` when it is a lowercase LDH A-label domain with at least two labels.
+    """Return ``name`` when it is a lowercase LDH A-label domain with at least two labels
+    (the one rule of :mod:`typorisk.parse.names`).
 
     Raises :class:`UnsafeNameError` otherwise (never normalises: a writer must not guess).
     """
     if not isinstance(name, str):
         raise UnsafeNameError(name, "not a string")
-    if not name or len(name) > MAX_NAME:
-        raise UnsafeNameError(name, f"length must be 1..{MAX_NAME} octets")
-    labels = name.split(".")
-    if len(labels) < 2:
-        raise UnsafeNameError(name, "a domain needs at least two labels")
-    for label in labels:
-        if not _LABEL.fullmatch(label):
-            raise UnsafeNameError(
-                name, "labels must be 1-63 of a-z, 0-9 and inner '-' (lowercase A-labels)"
-            )
-        if label[2:4] == "--":
-            _check_reserved(name, label)
+    problem = name_problem(name)
+    if problem:
+        raise UnsafeNameError(name, problem)
     return name
-
-
-def _check_reserved(name: str, label: str) -> None:
-    if not label.startswith("xn--"):
-        raise UnsafeNameError(name, f"label {label!r} has '--' at positions 3-4 (RFC 5891)")
-    try:
-        idna.decode(label)
-    except idna.IDNAError as exc:
-        raise UnsafeNameError(name, f"label {label!r} is not a valid A-label: {exc}") from exc
 
 
 def comment_safe(text: object, limit: int = 200) -> str:

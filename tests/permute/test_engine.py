@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from typorisk import Candidate, UnknownKindError, permute
-from typorisk.domains import parse_target
 from typorisk.errors import DuplicateKindError, TyporiskError
+from typorisk.parse.psl import load_psl
+from typorisk.parse.targets import parse_target
 from typorisk.permute import DEFAULT_MODEL, OPERATORS, select_kinds
 from typorisk.permute.registry import operator
-from typorisk.psl import load_psl
 
 LDH = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 

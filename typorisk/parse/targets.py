@@ -2,41 +2,27 @@
 
 Accepts ``army.mil``, ``us.corp.com``, ``corp.co.uk``, ``user@army.mil``,
 ``https://www.example.com/path``, Unicode IDNs (``bücher.de``), uppercase and a trailing dot.
-Splitting uses tldextract **offline**, on the Public Suffix List snapshot shipped with typorisk
-(never a network fetch, never a cache write). Output is always a lowercase A-label (IDNA 2008 with
+Splitting uses the one Public Suffix List engine, :mod:`typorisk.parse.psl`, on the snapshot
+shipped with typorisk (never a network fetch, never a cache write): targets and candidates are
+split by the same code. Output is always a lowercase A-label (IDNA 2008 with
 UTS #46 mapping for user input).
 """
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 import idna
-import tldextract
 
 from typorisk.errors import InvalidTargetError
 from typorisk.model import Target
-from typorisk.psl import snapshot_path
+from typorisk.parse.names import MAX_NAME, label_problem
+from typorisk.parse.psl import load_psl
 
-MAX_NAME = 253
-MAX_LABEL = 63
-_LDH_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
-
-
-@functools.cache
-def _extractor() -> tldextract.TLDExtract:
-    """A tldextract instance bound to the shipped PSL: no network, no disk cache."""
-    return tldextract.TLDExtract(
-        cache_dir=None,
-        suffix_list_urls=(snapshot_path().as_uri(),),
-        fallback_to_snapshot=False,
-        include_psl_private_domains=False,
-    )
 
 
 def _host_of(text: str) -> str:
@@ -81,17 +67,9 @@ def _to_alabel(text: str, host: str) -> str:
 
 
 def _check_label(text: str, label: str) -> None:
-    if not label:
-        raise InvalidTargetError(text, "empty label (two dots in a row, or a leading dot)")
-    if len(label) > MAX_LABEL:
-        raise InvalidTargetError(text, f"label {label[:20]!r}... is longer than 63 characters")
-    if "_" in label:
-        raise InvalidTargetError(text, "'_' is not allowed in a host name (letters, digits, '-')")
-    if not _LDH_LABEL.match(label):
-        raise InvalidTargetError(
-            text,
-            f"label {label!r} must use only letters, digits and '-', not at either end",
-        )
+    problem = label_problem(label)
+    if problem:
+        raise InvalidTargetError(text, problem)
 
 
 def parse_target(text: str) -> Target:
@@ -115,24 +93,27 @@ def parse_target(text: str) -> Target:
     fqdn = _to_alabel(text, host)
     if len(fqdn) > MAX_NAME:
         raise InvalidTargetError(text, f"the name is {len(fqdn)} octets long; the limit is 253")
-    parts = _extractor()(fqdn)
-    if not parts.suffix:
+    psl = load_psl()
+    split = psl.split(fqdn)
+    if split is None:
+        if fqdn in psl.nodes or psl.is_suffix(fqdn):
+            raise InvalidTargetError(
+                text,
+                f"'{fqdn}' is a public suffix itself; give a registrable domain such as "
+                f"example.{fqdn}",
+            )
         tld = fqdn.rpartition(".")[2]
         raise InvalidTargetError(
             text,
             f"'.{tld}' is not a known public suffix (Public Suffix List); check the spelling",
         )
-    if not parts.domain:
-        raise InvalidTargetError(
-            text,
-            f"'{fqdn}' is a public suffix itself; give a registrable domain such as example.{fqdn}",
-        )
+    registrable, suffix = split
     return Target(
         text=text,
         fqdn=fqdn,
-        subdomain=parts.subdomain,
-        label=parts.domain,
-        suffix=parts.suffix,
+        subdomain=fqdn[: -len(registrable)].rstrip("."),
+        label=registrable.partition(".")[0],
+        suffix=suffix,
         unicode=to_unicode(fqdn),
     )
 

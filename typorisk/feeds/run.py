@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from typorisk.domains import parse_target
-from typorisk.feedspec import FeedSpec, FeedTarget, Output
+from typorisk.feeds.spec import FeedSpec, FeedTarget, Output
+from typorisk.kit.atomic import AtomicFiles
 from typorisk.model import Candidate, Target
+from typorisk.parse.targets import parse_target
 from typorisk.permute import permute
 from typorisk.pipeline import own_records, scan_row
 from typorisk.rank.rows import ranked_rows
 from typorisk.resolve import DnsClient, NameServer, ResolveScan, ScanStats
-from typorisk.writers.atomic import AtomicFiles
 from typorisk.writers.entries import Row, UnsafeNameError, WriterOptions, candidate_row
 from typorisk.writers.formats import FORMATS
 from typorisk.writers.intel import misp_event_uuid, misp_manifest, write_misp_hashes

@@ -2,6 +2,10 @@
 
 Parsing is a pure function of the file's text (:func:`parse_psl`); loading reads the snapshot
 bundled in ``typorisk/data/`` (or a path given explicitly). Nothing here touches the network.
+This is typorisk's one PSL engine: targets (:mod:`typorisk.parse.targets`), candidates
+(:mod:`typorisk.permute`) and logged names (:mod:`typorisk.match`) are all split here. tldextract
+reads the file format; its own ``TLDExtract`` splitter is not used, so there is no second engine
+that could disagree (and the generator's hot path keeps a set walk instead of a trie object).
 Only the ICANN section is used: a typo is a risk where a registry sells names, and private
 suffixes (``github.io``) are outside any registry's sale.
 
@@ -16,8 +20,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from tldextract.suffix_list import extract_tlds_from_suffix_list  # type: ignore[import-untyped,unused-ignore]
+
 from typorisk.errors import DataFileError
-from typorisk.fsutil import user_cache_dir
+from typorisk.kit.paths import user_cache_dir
 
 DATA_PACKAGE = "typorisk.data"
 PSL_FILENAME = "public_suffix_list.dat"
@@ -101,38 +107,33 @@ class PublicSuffixList:
 def parse_psl(text: str) -> PublicSuffixList:
     """Parse the text of ``public_suffix_list.dat``, keeping the ICANN section only.
 
-    Raises :class:`DataFileError` when the ICANN section markers are missing.
+    Reading the file format is tldextract's (:func:`tldextract.suffix_list.extract_tlds_from_
+    suffix_list`, the maintained parser of the PSL); what is built on it (the right-to-left index
+    that both targets and candidates are split with) is this module's. Raises
+    :class:`DataFileError` when the ICANN section markers are missing.
     """
+    if "// ===BEGIN ICANN DOMAINS===" not in text:
+        raise DataFileError(
+            "the Public Suffix List has no '===BEGIN ICANN DOMAINS===' section; "
+            "use an unmodified public_suffix_list.dat"
+        )
+    version = "unknown"
+    for line in text.splitlines()[:40]:
+        if line.startswith("// VERSION:"):
+            version = line.removeprefix("// VERSION:").strip()
+            break
+    icann, _ = extract_tlds_from_suffix_list(text.partition("// ===END ICANN DOMAINS===")[0])
     exact: set[str] = set()
     wildcards: set[str] = set()
     exceptions: set[str] = set()
-    version = "unknown"
-    in_icann = False
-    seen_icann = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("// VERSION:"):
-            version = line.removeprefix("// VERSION:").strip()
-        if line.startswith("// ===BEGIN ICANN DOMAINS==="):
-            in_icann = seen_icann = True
-            continue
-        if line.startswith("// ===END ICANN DOMAINS==="):
-            in_icann = False
-            continue
-        if not in_icann or not line or line.startswith("//"):
-            continue
-        rule = line.split()[0].lower()
+    for raw in icann:
+        rule = raw.lower()
         if rule.startswith("!"):
             exceptions.add(".".join(_to_alabel(x) for x in rule[1:].split(".")))
         elif rule.startswith("*."):
             wildcards.add(".".join(_to_alabel(x) for x in rule[2:].split(".")))
         else:
             exact.add(".".join(_to_alabel(x) for x in rule.split(".")))
-    if not seen_icann:
-        raise DataFileError(
-            "the Public Suffix List has no '===BEGIN ICANN DOMAINS===' section; "
-            "use an unmodified public_suffix_list.dat"
-        )
     nodes: set[str] = set()
     for rule in exact | wildcards | exceptions:
         labels = rule.split(".")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from typorisk.domains import parse_target
 from typorisk.errors import InvalidTargetError, TyporiskError
-from typorisk.feedyaml import Checker, Problem
+from typorisk.feeds.yamlcheck import Checker, Problem
+from typorisk.parse.targets import parse_target
 from typorisk.permute import OPERATORS, groups
 from typorisk.rank import RiskWeights
 from typorisk.resolve.transport import NameServer

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from typorisk.domains import iter_targets, parse_target
 from typorisk.errors import InvalidTargetError
-from typorisk.psl import load_psl
+from typorisk.parse.psl import load_psl
+from typorisk.parse.targets import iter_targets, parse_target
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from typorisk.errors import DataFileError
-from typorisk.psl import load_psl, parse_psl
+from typorisk.parse.psl import load_psl, parse_psl
 
 SAMPLE = """// VERSION: test
 // ===BEGIN ICANN DOMAINS===
@@ -75,7 +75,8 @@ def test_a_newer_refreshed_copy_in_the_user_cache_is_used(
 ) -> None:
     """`typorisk update-data` leaves a newer PSL in the cache; parsing then knows new suffixes.
     An older cached copy never replaces the shipped snapshot."""
-    from typorisk import domains, psl
+    from typorisk.parse import psl
+    from typorisk.parse.targets import parse_target
 
     shipped = psl.shipped_path().read_text(encoding="utf-8")
     cache = tmp_path / "typorisk"
@@ -83,7 +84,7 @@ def test_a_newer_refreshed_copy_in_the_user_cache_is_used(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
 
     def reset() -> None:
-        for cached in (psl.snapshot_path, psl.load_psl, domains._extractor):
+        for cached in (psl.snapshot_path, psl.load_psl):
             cached.cache_clear()
 
     try:
@@ -93,7 +94,7 @@ def test_a_newer_refreshed_copy_in_the_user_cache_is_used(
         (cache / psl.PSL_FILENAME).write_text(newer, encoding="utf-8")
         reset()
         assert psl.snapshot_path() == cache / psl.PSL_FILENAME
-        assert domains.parse_target("brand.zzztest").suffix == "zzztest"
+        assert parse_target("brand.zzztest").suffix == "zzztest"
         older = shipped.replace("// VERSION: ", "// VERSION: 1999-", 1)
         (cache / psl.PSL_FILENAME).write_text(older, encoding="utf-8")
         reset()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from typorisk.scale import BatchSpec, resolve_dask, resolve_local
+from typorisk.resolve.dask import BatchSpec, resolve_dask, resolve_local
 
 from ..resolve.servers import free_port, nsd
 

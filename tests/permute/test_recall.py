@@ -13,7 +13,7 @@ from pathlib import Path
 
 from typorisk import permute
 
-DATA = Path(__file__).parent / "data" / "real_typos.csv"
+DATA = Path(__file__).parents[1] / "data" / "real_typos.csv"
 
 
 def load_rows() -> list[dict[str, str]]:
