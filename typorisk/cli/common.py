@@ -4,44 +4,61 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from typorisk.errors import DataFileError, InvalidTargetError, TyporiskError
+from typorisk.kit.reading import Limits, LineReader, loads_bounded, long_line
 from typorisk.model import Target
 from typorisk.parse.names import label_problem
 from typorisk.parse.targets import iter_targets
 
+LIST_LIMITS = Limits()
+"""Caps of every list read here (targets, names, words, JSON lines): lines of at most 64 KiB,
+files of at most 2 GiB, plain text only (see :mod:`typorisk.kit.reading`)."""
 
-def read_lines(path: str) -> Iterator[str]:
-    """Lines of ``path`` (``-`` for standard input), streamed, without line endings.
+
+def numbered_lines(path: str, limits: Limits = LIST_LIMITS) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` for each non-empty line of ``path`` (``-``: standard input),
+    streamed, without line endings; numbers are the file's (from 1).
 
     Undecodable bytes are replaced rather than aborting the run; the bad line will then be
-    rejected with a clear message by the parser.
+    rejected with a clear message by the parser. Raises :class:`DataFileError` naming
+    ``file:line`` for a line over ``limits.line_bytes`` and ``file`` for a file over
+    ``limits.file_bytes`` (counted while reading: ``/dev/zero`` fails at once).
     """
-    if path == "-":
-        for line in sys.stdin:
-            yield line.rstrip("\r\n")
-        return
-    try:
-        with Path(path).open(encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                yield line.rstrip("\r\n")
-    except OSError as exc:
-        raise DataFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    with LineReader(path, limits) as reader:
+        for number, raw in reader.numbered():
+            yield number, raw.decode("utf-8", "replace").rstrip("\r")
 
 
-def check_readable(paths: Sequence[str]) -> None:
-    """Fail before any output when an input file cannot be opened (``-`` is stdin)."""
+def read_lines(path: str) -> Iterator[str]:
+    """The non-empty lines of ``path`` (``-``: standard input), as :func:`numbered_lines`
+    (same caps and errors) without the numbers. Empty lines are skipped (every caller skipped
+    them), so a flood of newlines costs nothing per line."""
+    for _, line in numbered_lines(path):
+        yield line
+
+
+def check_readable(paths: Sequence[str], limits: Limits = LIST_LIMITS) -> None:
+    """Fail before any output when an input file cannot be opened (``-`` is stdin), or when
+    its first line is over ``limits.line_bytes`` (``/dev/zero``, a binary file); only regular
+    files and non-terminal character devices are probed, a pipe is never read here."""
     for path in paths:
         if path == "-":
             continue
         try:
-            with Path(path).open("rb"):
-                pass
+            with Path(path).open("rb") as handle:
+                mode = os.fstat(handle.fileno()).st_mode
+                probe = stat.S_ISREG(mode) or (stat.S_ISCHR(mode) and not handle.isatty())
+                head = handle.read(limits.line_bytes + 1) if probe else b""
         except OSError as exc:
             raise DataFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        if len(head) > limits.line_bytes and b"\n" not in head:
+            raise long_line(path, 1, limits.line_bytes)
 
 
 def target_texts(positional: Sequence[str], files: Sequence[str]) -> Iterable[str]:
@@ -54,7 +71,7 @@ def target_texts(positional: Sequence[str], files: Sequence[str]) -> Iterable[st
 def read_words(path: str) -> list[str]:
     """Combosquat words, one a line (``#`` comments allowed), each a valid LDH label."""
     words: list[str] = []
-    for number, raw in enumerate(read_lines(path), start=1):
+    for number, raw in numbered_lines(path):
         word = raw.strip().lower()
         if not word or word.startswith("#"):
             continue
@@ -97,24 +114,37 @@ def valid_targets(texts: Iterable[str], rejected: list[InvalidTargetError]) -> I
 
 
 def read_json_lines(
-    paths: Sequence[str], required: Sequence[str] = ()
+    paths: Sequence[str],
+    required: Sequence[str] = (),
+    check: Callable[[dict[str, object]], str | None] | None = None,
 ) -> Iterator[dict[str, object]]:
     """JSON objects, one a line, streamed from files (``-``: stdin); blank lines skipped.
-    A bad line, or an object without one of the ``required`` keys, raises
+
+    Lines are capped as in :func:`numbered_lines` and nest at most
+    :data:`~typorisk.kit.reading.MAX_JSON_DEPTH` levels (checked without recursion). A bad or
+    too deep line, an object without one of the ``required`` keys, or one for which ``check``
+    returns a problem (e.g. ``likelihood: expected a number, got 'high'``) raises
     :class:`TyporiskError` naming the file and line."""
     for path in paths:
-        for number, line in enumerate(read_lines(path), start=1):
+        for number, line in numbered_lines(path):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = loads_bounded(line)
             except json.JSONDecodeError as exc:
                 raise TyporiskError(f"{path}:{number}: not a JSON object ({exc.msg})") from exc
+            except ValueError as exc:
+                raise TyporiskError(
+                    f"{path}:{number}: JSON {exc}; give scan rows ('typorisk scan --format jsonl')"
+                ) from exc
             if not isinstance(row, dict):
                 raise TyporiskError(f"{path}:{number}: expected a JSON object per line")
             missing = [key for key in required if key not in row]
             if missing:
                 raise TyporiskError(f"{path}:{number}: the row has no {', '.join(missing)}")
+            problem = check(row) if check is not None else None
+            if problem:
+                raise TyporiskError(f"{path}:{number}: {problem}")
             yield row
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from typorisk.errors import InvalidTargetError, TyporiskError
+from typorisk.errors import DataFileError, InvalidTargetError, TyporiskError
 from typorisk.feeds.yamlcheck import Checker, Problem
+from typorisk.kit.reading import InputLimitError, read_capped
 from typorisk.parse.targets import parse_target
 from typorisk.permute import OPERATORS, groups
 from typorisk.rank import RiskWeights
@@ -112,14 +113,15 @@ class FeedSpec:
 
 def load_feed(path: Path) -> FeedSpec:
     """Read and validate a feed definition; raises :class:`FeedSpecError` with every problem."""
-    try:
-        data = path.read_bytes()[: MAX_BYTES + 1]
-    except OSError as exc:
-        raise FeedSpecError([Problem(str(path), 0, 0, f"cannot read: {exc.strerror}")]) from exc
     check = Checker(str(path))
-    if len(data) > MAX_BYTES:
+    try:
+        data = read_capped(str(path), MAX_BYTES)  # stops after MAX_BYTES: /dev/zero is refused
+    except InputLimitError:
         check.problem(None, f"file is over {MAX_BYTES} bytes; a feed definition is smaller")
-        raise FeedSpecError(check.problems)
+        raise FeedSpecError(check.problems) from None
+    except DataFileError as exc:
+        reason = str(exc).removeprefix(f"cannot read {path}: ")
+        raise FeedSpecError([Problem(str(path), 0, 0, f"cannot read: {reason}")]) from exc
     root = check.compose(data)
     spec = _spec(check, root, path) if root is not None else None
     if check.problems or spec is None:

@@ -1,5 +1,11 @@
 """Reading logs: plain or gzip (by content, not by name), standard input, rotated sets.
 
+Every log is read through :class:`~typorisk.kit.reading.LineReader` with :data:`LOG_LIMITS`:
+a line over 64 KiB is skipped and counted (one damaged line must not cost the rest of a log),
+a gzip log decompresses to at most 64 GiB and 200 times its size, and a truncated, damaged or
+trailing-junk gzip ends with one :class:`~typorisk.kit.reading.BadGzipError` line after the
+lines before the damage were matched. Empty lines are not delivered (nor counted as lines).
+
 Rotated sets are read oldest first, so "first seen" and "last seen" follow time:
 ``maillog.3.gz, maillog.2.gz, maillog.1, maillog`` (numbered: higher is older) and
 ``maillog-20240101.gz, maillog-20240108, maillog`` (dated: earlier is older).
@@ -7,19 +13,20 @@ Rotated sets are read oldest first, so "first seen" and "last seen" follow time:
 
 from __future__ import annotations
 
-import gzip
-import io
 import re
-import sys
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from types import TracebackType
 
-from typorisk.errors import DataFileError
+from typorisk.kit.reading import BadGzipError, Limits, LineReader
 
 _ROTATED = re.compile(r"(?P<base>.+?)(?:\.(?P<num>\d{1,4})|-(?P<date>\d{8,10}))?(?P<gz>\.gz)?\Z")
-GZIP_MAGIC = b"\x1f\x8b"
+LOG_LIMITS = Limits(file_bytes=None, gzip=True)
+"""Caps of a log: 64 KiB lines (longer ones skipped), no size cap on plain logs (they are
+streamed), gzip at most 64 GiB decompressed and 200 times its compressed size."""
+OVERLONG = "\x00@ over-long line skipped by the reader"
+"""Stands for a skipped over-long line, so that the scan counts it among garbage lines."""
 READ_ERRORS = (OSError, EOFError, zlib.error, UnicodeDecodeError)
 """What reading a damaged or vanished log can raise (gzip.BadGzipFile is an OSError)."""
 
@@ -53,22 +60,63 @@ def expand_rotated(path: str) -> list[str]:
     return [path, *siblings] if base.exists() else siblings
 
 
-def open_log(path: str) -> TextIO:
-    """Open a log for reading text: ``-`` is standard input; gzip is detected by its magic
-    bytes. Undecodable bytes become U+FFFD (so binary garbage is seen and skipped, not fatal).
+class LogReader:
+    """The text lines of one log (a context manager and an iterable of ``str``), bounded by
+    :data:`LOG_LIMITS`. Undecodable bytes become U+FFFD (so binary garbage is seen and
+    skipped, not fatal); each skipped over-long line is delivered as :data:`OVERLONG` and
+    counted in :attr:`skipped`. Damaged gzip raises ``OSError('truncated gzip ... after line
+    N')`` (one of :data:`READ_ERRORS`) once the lines before the damage were delivered."""
 
-    Raises :class:`DataFileError` with the reason when the file cannot be opened.
+    def __init__(self, path: str, limits: Limits = LOG_LIMITS) -> None:
+        self.path = path
+        self._reader = LineReader(path, limits, long_lines="skip")
+
+    @property
+    def lines(self) -> int:
+        """Lines read so far (empty lines included)."""
+        return self._reader.lines
+
+    @property
+    def skipped(self) -> int:
+        """Over-long lines skipped so far."""
+        return self._reader.skipped
+
+    def __iter__(self) -> Iterator[str]:
+        reader = self._reader
+        reported = 0
+        try:
+            for _, parts in reader.batches():
+                for part in parts:
+                    if part:
+                        yield part.decode("utf-8", "replace")
+                if reader.skipped > reported:  # skipped lines are empty entries: report them
+                    yield from [OVERLONG] * (reader.skipped - reported)
+                    reported = reader.skipped
+        except BadGzipError as exc:  # one of READ_ERRORS: the scan keeps the lines before
+            raise OSError(f"{exc.reason} after line {exc.lines:,}") from exc
+        yield from [OVERLONG] * (reader.skipped - reported)
+
+    def close(self) -> None:
+        """Close the file (standard input stays open)."""
+        self._reader.close()
+
+    def __enter__(self) -> LogReader:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def open_log(path: str) -> LogReader:
+    """Open a log for reading text lines: ``-`` is standard input; gzip is detected by its
+    magic bytes; see :class:`LogReader` for the caps.
+
+    Raises :class:`~typorisk.errors.DataFileError` with the reason when the file cannot be
+    opened; iterating raises ``OSError`` for damaged gzip, after the lines before the damage.
     """
-    if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
-    try:
-        with Path(path).open("rb") as probe:
-            compressed = probe.read(2) == GZIP_MAGIC
-        if compressed:
-            return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-        return Path(path).open(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise DataFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return LogReader(path)
 
 
 def check_logs(paths: Sequence[str]) -> None:
