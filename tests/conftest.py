@@ -1,51 +1,132 @@
-"""The reliability ledger: every fault test records how many cases it ran, how many were
-survived (finished, nothing misclassified) and how many rows were lost. The table is printed at
-the end of the run (and written as JSON when TYPORISK_RELIABILITY_JSON names a file), so the
-figures in RELIABILITY.md come from a run, not from memory."""
+"""The reliability ledger: every fault test counts the cases it runs, the cases it survived
+(finished, nothing misclassified) and the rows it lost. The table is printed at the end of the
+run (and written as JSON when TYPORISK_RELIABILITY_JSON names a file), so the figures in
+RELIABILITY.md come from a run, not from memory.
+
+Counting, not typing: a row's figures come from the cases that ran::
+
+    def test_x(ledger: Ledger) -> None:
+        row = ledger.row("resolver drops 30% of queries")
+        for name in names:
+            with row.case():          # cases += 1 on entry, survived += 1 if the block ends
+                assert classify(name) == expected[name]
+        row.lose(missing_rows)
+
+A property test (hypothesis calls its body once per example, and a function-scoped fixture
+cannot be used with ``@given``) counts into a module-level :func:`ledger_row`; the row belongs
+to the test that ran its first case. A row whose test failed is marked ``passed: false`` and
+``make reliability`` refuses to render it. ``ledger(fault, cases, survived, lost)`` still
+records figures computed by a test that has not been converted; those rows are marked
+``counted: false`` (rendered with a dagger).
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import pytest
 
 
 @dataclass
-class Entry:
+class Row:
+    """One line of the ledger; its figures only grow as cases run."""
+
     fault: str
-    cases: int
-    survived: int
-    lost: int
-    test: str
+    """The fault or input class, as the table shows it."""
+    test: str = ""
+    """Node id of the test that ran the first case (``""`` until one ran)."""
+    cases: int = 0
+    """Cases that started."""
+    survived: int = 0
+    """Cases whose block ended without an exception (every assertion held); ≤ cases."""
+    lost: int = 0
+    """Rows or answers lost (never delivered at all), as counted by the test."""
+    counted: bool = True
+    """False for a row whose figures were passed in by the test (the legacy call)."""
+    passed: bool = True
+    """False when the test that recorded the row failed."""
+
+    @contextmanager
+    def case(self) -> Iterator[None]:
+        """One case: counted on entry, survived only if the block ends without an exception."""
+        if not self.test:  # a module-level row: it joins the table when its first case runs
+            self.test = _CURRENT_TEST[0]
+            LEDGER.append(self)
+        self.cases += 1
+        yield
+        self.survived += 1
+
+    def lose(self, rows: int) -> None:
+        """Add ``rows`` (≥ 0) to the rows lost."""
+        if rows < 0:
+            raise ValueError("rows lost cannot be negative")
+        self.lost += rows
 
 
-LEDGER: list[Entry] = []
-Record = Callable[[str, int, int, int], None]
+LEDGER: list[Row] = []
+_CURRENT_TEST = [""]
+
+
+def ledger_row(fault: str) -> Row:
+    """A row for a property test's body: create it at module level, count with ``.case()``."""
+    return Row(fault)
+
+
+class Ledger:
+    """The ``ledger`` fixture: rows owned by one test."""
+
+    def __init__(self, test: str) -> None:
+        self.test = test
+
+    def row(self, fault: str) -> Row:
+        """A new row for this test; count its cases with :meth:`Row.case`."""
+        row = Row(fault, self.test)
+        LEDGER.append(row)
+        return row
+
+    def __call__(self, fault: str, cases: int, survived: int, lost: int) -> None:
+        """Legacy: record figures the test computed itself (rendered as not counted)."""
+        LEDGER.append(Row(fault, self.test, cases, survived, lost, counted=False))
+
+
+Record = Ledger  # the name tests imported before rows were counted
 
 
 @pytest.fixture
-def ledger(request: pytest.FixtureRequest) -> Record:
-    """``ledger(fault_class, cases, survived, lost)`` adds a line to the table."""
+def ledger(request: pytest.FixtureRequest) -> Ledger:
+    """Rows of the reliability ledger for this test (see the module docstring)."""
+    return Ledger(request.node.nodeid)
 
-    def record(fault: str, cases: int, survived: int, lost: int) -> None:
-        LEDGER.append(Entry(fault, cases, survived, lost, request.node.nodeid))
 
-    return record
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _CURRENT_TEST[0] = item.nodeid
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.failed:
+        for row in LEDGER:
+            if row.test == report.nodeid:
+                row.passed = False
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not LEDGER:
+    rows = LEDGER
+    if not rows:
         return
     terminalreporter.section("reliability ledger")
     terminalreporter.write_line(
         f"{'fault or input class':58} {'cases':>6} {'survived':>8} {'lost':>5}"
     )
-    for e in LEDGER:
-        terminalreporter.write_line(f"{e.fault:58} {e.cases:6d} {e.survived:8d} {e.lost:5d}")
+    for r in rows:
+        flag = "" if r.passed else "  TEST FAILED"
+        flag += "" if r.counted else "  (not counted)"
+        terminalreporter.write_line(f"{r.fault:58} {r.cases:6d} {r.survived:8d} {r.lost:5d}{flag}")
     target = os.environ.get("TYPORISK_RELIABILITY_JSON")
     if target:
         with open(target, "w", encoding="utf-8") as handle:
-            json.dump([asdict(e) for e in LEDGER], handle, indent=1)
+            json.dump([asdict(r) for r in rows], handle, indent=1)

@@ -2,30 +2,57 @@
 
 Usage: TYPORISK_RELIABILITY_JSON=ledger.json pytest ...
        python tests/reliability/render_table.py ledger.json
-(``make reliability`` does both.)
+(``make reliability`` does both.) Every figure is one the tests counted as their cases ran
+(``tests/conftest.py``); a row whose figures a test passed in itself is marked †. A ledger
+with a row from a failed test is refused (exit 1, naming the tests): a failure is never
+rendered as cases survived.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
+
+DAGGER = "†"
 
 
-def main(path: str) -> None:
+def render(rows: Sequence[Mapping[str, object]]) -> list[str]:
+    """The Markdown table lines for ``rows`` (dicts of ``tests/conftest.py``'s ``Row``)."""
+    lines = [
+        "| fault or input class | cases | survived | data lost | rerun |",
+        "|---|---:|---:|---:|---|",
+    ]
+    total = survived = lost = 0
+    for r in rows:
+        cases, ok, gone = int(str(r["cases"])), int(str(r["survived"])), int(str(r["lost"]))
+        total, survived, lost = total + cases, survived + ok, lost + gone
+        test = str(r["test"]).split("::")[0]
+        mark = "" if r.get("counted", True) else f" {DAGGER}"
+        lines.append(f"| {r['fault']}{mark} | {cases:,} | {ok:,} | {gone} | `pytest {test}` |")
+    lines.append(
+        f"| **total** | **{total:,}** | **{survived:,}** | **{lost}** | `make reliability` |"
+    )
+    if any(not r.get("counted", True) for r in rows):
+        lines += ["", f"{DAGGER} figures passed in by the test, not yet counted case by case."]
+    return lines
+
+
+def main(path: str) -> int:
+    """Print the table for the ledger at ``path``; 1 (and the failed tests) if any failed."""
     with open(path, encoding="utf-8") as handle:
         rows = json.load(handle)
-    print("| fault or input class | cases | survived | data lost | rerun |")
-    print("|---|---:|---:|---:|---|")
-    for r in rows:
-        test = r["test"].split("::")[0]
+    failed = sorted({str(r["test"]) for r in rows if not r.get("passed", True)})
+    if failed:
         print(
-            f"| {r['fault']} | {r['cases']:,} | {r['survived']:,} | {r['lost']} | `pytest {test}` |"
+            "the ledger has rows from failed tests (fix them and rerun `make reliability`):\n  "
+            + "\n  ".join(failed),
+            file=sys.stderr,
         )
-    total = sum(r["cases"] for r in rows)
-    survived = sum(r["survived"] for r in rows)
-    lost = sum(r["lost"] for r in rows)
-    print(f"| **total** | **{total:,}** | **{survived:,}** | **{lost}** | `make reliability` |")
+        return 1
+    print("\n".join(render(rows)))
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    sys.exit(main(sys.argv[1]))

@@ -20,7 +20,7 @@ from typorisk.parse.psl import load_psl
 from typorisk.parse.targets import parse_target
 from typorisk.rank import RankInputError, observation_from_row
 
-from ..conftest import Record
+from ..conftest import Ledger, ledger_row
 
 NASTY = [
     "",
@@ -83,27 +83,34 @@ def check(text: str) -> str:
     return "ok"
 
 
-def test_nasty_corpus(ledger: Record) -> None:
-    outcomes = [check(text) for text in NASTY]
-    ledger("target parsing: corpus of nasty inputs", len(NASTY), len(outcomes), 0)
+def test_nasty_corpus(ledger: Ledger) -> None:
+    row = ledger.row("target parsing: corpus of nasty inputs")
+    outcomes = []
+    for text in NASTY:
+        with row.case():
+            outcomes.append(check(text))
     assert outcomes.count("ok") >= 5  # some are valid after normalisation (EXAMPLE.COM., ÄÖÜ.de)
+
+
+# Property tests count each example their body runs (hypothesis decides how many run).
+RANDOM_TEXT = ledger_row("target parsing: random Unicode (hypothesis)")
+RANDOM_BYTES = ledger_row("target parsing: random binary (hypothesis)")
+PERMUTED = ledger_row("permute: invariants on arbitrary targets (hypothesis)")
+RANK_ROWS = ledger_row("rank: untrusted JSON rows (hypothesis)")
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.text(max_size=300))
 def test_random_unicode_never_raises_anything_else(text: str) -> None:
-    check(text)
+    with RANDOM_TEXT.case():
+        check(text)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=200))
 def test_random_bytes_never_raise_anything_else(data: bytes) -> None:
-    check(data.decode("utf-8", errors="replace"))
-
-
-def test_random_inputs_recorded(ledger: Record) -> None:
-    # the two property tests above ran 600 random inputs (hypothesis fails the run otherwise)
-    ledger("target parsing: random Unicode and binary (hypothesis)", 600, 600, 0)
+    with RANDOM_BYTES.case():
+        check(data.decode("utf-8", errors="replace"))
 
 
 labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True).filter(
@@ -115,6 +122,12 @@ suffixes = st.sampled_from(sorted(load_psl().exact)[:400:7])
 @settings(max_examples=150, deadline=None)
 @given(labels, suffixes)
 def test_permutation_invariants_on_arbitrary_targets(label: str, suffix: str) -> None:
+    with PERMUTED.case():
+        check_permutations(label, suffix)
+
+
+def check_permutations(label: str, suffix: str) -> None:
+    """Permutation is deterministic and yields valid, likely, registrable other names."""
     try:
         target = parse_target(f"{label}.{suffix}")
     except InvalidTargetError:
@@ -126,7 +139,13 @@ def test_permutation_invariants_on_arbitrary_targets(label: str, suffix: str) ->
         assert load_psl().split(c.domain) == (c.domain, c.suffix)
 
 
-def test_cli_batch_with_garbage_file(tmp_path: Path, ledger: Record) -> None:
+def test_cli_batch_with_garbage_file(tmp_path: Path, ledger: Ledger) -> None:
+    with ledger.row("CLI: target file with binary and nasty lines").case():
+        cli_batch_with_garbage_file(tmp_path)
+
+
+def cli_batch_with_garbage_file(tmp_path: Path) -> None:
+    """One bad file through the CLI: exit 1, one line per bad target, no traceback."""
     path = tmp_path / "targets.txt"
     path.write_bytes(b"army.mil\n\xff\xfe\x00binary\n" + "\n".join(NASTY[:40]).encode() + b"\n")
     proc = subprocess.run(
@@ -150,7 +169,6 @@ def test_cli_batch_with_garbage_file(tmp_path: Path, ledger: Record) -> None:
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "army.mil" not in proc.stdout and proc.stdout.count("\n") >= 2
     assert "\x1b" not in proc.stderr
-    ledger("CLI: target file with binary and nasty lines", 1, 1, 0)
 
 
 def test_empty_file_is_fine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -174,7 +192,13 @@ except TyporiskError as exc:
 """
 
 
-def test_full_disk_keeps_the_previous_file(tmp_path: Path, ledger: Record) -> None:
+def test_full_disk_keeps_the_previous_file(tmp_path: Path, ledger: Ledger) -> None:
+    with ledger.row("output: disk full while writing (RLIMIT_FSIZE)").case():
+        full_disk_keeps_the_previous_file(tmp_path)
+
+
+def full_disk_keeps_the_previous_file(tmp_path: Path) -> None:
+    """A write that hits a 4 KiB file-size limit fails loudly and leaves the old file."""
     feed = tmp_path / "feed.txt"
     feed.write_text("previous feed\n")
     proc = subprocess.run(
@@ -187,16 +211,17 @@ def test_full_disk_keeps_the_previous_file(tmp_path: Path, ledger: Record) -> No
     assert proc.stdout.startswith("error: cannot write") and "old file is kept" in proc.stdout
     assert feed.read_text() == "previous feed\n"
     assert [p.name for p in tmp_path.iterdir()] == ["feed.txt"]  # no temporary file left
-    ledger("output: disk full while writing (RLIMIT_FSIZE)", 1, 1, 0)
 
 
-def test_output_path_is_a_directory(tmp_path: Path, ledger: Record) -> None:
+def test_output_path_is_a_directory(tmp_path: Path, ledger: Ledger) -> None:
     from typorisk.kit.atomic import atomic_write_text
 
     (tmp_path / "review.html").mkdir()
-    with pytest.raises(TyporiskError, match="cannot write"):
+    with (
+        ledger.row("output: path is a directory").case(),
+        pytest.raises(TyporiskError, match="cannot write"),
+    ):
         atomic_write_text(tmp_path / "review.html", "x")
-    ledger("output: path is a directory", 1, 1, 0)
 
 
 @settings(max_examples=300, deadline=None)
@@ -215,5 +240,5 @@ def test_output_path_is_a_directory(tmp_path: Path, ledger: Record) -> None:
     )
 )
 def test_rank_rows_from_untrusted_json(row: dict[str, object]) -> None:
-    with contextlib.suppress(RankInputError):
+    with RANK_ROWS.case(), contextlib.suppress(RankInputError):
         observation_from_row(json.loads(json.dumps(row)))
