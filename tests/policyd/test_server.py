@@ -1,4 +1,5 @@
-"""The asyncio server in process: protocol over TCP, malformed input, limits, reload, load."""
+"""The asyncio server in process: protocol over TCP, malformed input, limits (idle connections
+make room for new ones; busy ones are kept), reload, load."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from typorisk.match import MatchSettings, build_matcher
 from typorisk.policyd import Limits, Policy, PolicyServer, PolicyState
 
-from ..conftest import Record
+from ..conftest import Ledger
 
 REQUEST = "request=smtpd_access_policy\nprotocol_state=RCPT\nsender=s@corp.com\nrecipient={}\n\n"
 
@@ -21,6 +22,7 @@ def state(targets: list[str]) -> PolicyState:
 
 
 DEFAULT_LIMITS = Limits()
+DUNNO = b"action=DUNNO\n\n"
 
 
 async def started(st: PolicyState, limits: Limits = DEFAULT_LIMITS) -> tuple[asyncio.Server, int]:
@@ -35,7 +37,7 @@ async def ask(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, payloa
 
 
 def test_one_connection_many_requests_and_malformed_ones(
-    caplog: pytest.LogCaptureFixture, ledger: Record
+    caplog: pytest.LogCaptureFixture, ledger: Ledger
 ) -> None:
     async def scenario() -> list[bytes]:
         st = state(["pentagon.mil"])
@@ -58,26 +60,81 @@ def test_one_connection_many_requests_and_malformed_ones(
     with caplog.at_level(logging.INFO, "typorisk.policyd"):
         replies = asyncio.run(scenario())
     assert replies[0].startswith(b"action=REJECT 5.7.1 pentagon.ml")
-    assert replies[1:] == [b"action=DUNNO\n\n"] * 5
-    ledger("policyd: malformed, oversized, non-UTF-8 requests", 5, 5, 0)
+    row = ledger.row("policyd: malformed, oversized, non-UTF-8 requests")
+    for reply in replies[1:]:  # one per malformed request sent, each answered DUNNO
+        with row.case():
+            assert reply == DUNNO
     assert "malformed" in caplog.text and "recipient=<a@pentagon.ml>" in caplog.text
 
 
-def test_connections_over_the_limit_are_closed() -> None:
-    async def scenario() -> tuple[bytes, int]:
+def test_a_full_server_closes_the_longest_idle_connection_for_a_new_one() -> None:
+    async def scenario() -> None:
         st = state(["pentagon.mil"])
         srv, port = await started(st, Limits(max_connections=2))
         async with srv:
             held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(2)]
-            await ask(*held[0], REQUEST.format("a@b.com").encode())
-            await ask(*held[1], REQUEST.format("a@b.com").encode())
+            for reader, writer in held:
+                assert await ask(reader, writer, REQUEST.format("a@b.com").encode()) == DUNNO
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            extra = await reader.read()
+            reply = await ask(reader, writer, REQUEST.format("a@pentagon.ml").encode())
+            assert reply.startswith(b"action=REJECT 5.7.1 pentagon.ml")
+            assert await asyncio.wait_for(held[0][0].read(), 5) == b""  # the oldest idle one
+            assert await ask(*held[1], REQUEST.format("a@b.com").encode()) == DUNNO
             for _, w in [*held, (reader, writer)]:
                 w.close()
-            return extra, st.stats["refused"]
+            assert st.stats["evicted"] == 1 and st.stats["refused"] == 0
 
-    assert asyncio.run(scenario()) == (b"", 1)
+    asyncio.run(scenario())
+
+
+def test_a_connection_in_the_middle_of_a_request_is_never_closed_for_a_new_one() -> None:
+    first_line, rest = REQUEST.format("a@pentagon.ml").encode().split(b"\n", 1)
+
+    async def scenario() -> None:
+        st = state(["pentagon.mil"])
+        srv, port = await started(st, Limits(max_connections=1, admit_timeout=0.3))
+        async with srv:
+            busy_r, busy_w = await asyncio.open_connection("127.0.0.1", port)
+            busy_w.write(first_line + b"\n")
+            await busy_w.drain()
+            await asyncio.sleep(0.1)
+            # no slot within admit_timeout: the newcomer is closed, the busy one kept
+            r, w = await asyncio.open_connection("127.0.0.1", port)
+            assert await asyncio.wait_for(r.read(), 5) == b""
+            w.close()
+            assert st.stats["refused"] == 1
+            # a newcomer that waits gets the slot once the busy one has been answered
+            r, w = await asyncio.open_connection("127.0.0.1", port)
+            w.write(REQUEST.format("x@pentagon.mil").encode())
+            await w.drain()
+            await asyncio.sleep(0.1)
+            assert (await ask(busy_r, busy_w, rest)).startswith(b"action=REJECT")
+            assert await asyncio.wait_for(r.readuntil(b"\n\n"), 5) == DUNNO
+            assert await asyncio.wait_for(busy_r.read(), 5) == b""  # idle after its answer
+            busy_w.close()
+            w.close()
+            assert st.stats["evicted"] == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_silent_new_connection_is_evicted_only_after_the_grace_period() -> None:
+    async def scenario() -> float:
+        st = state(["pentagon.mil"])
+        srv, port = await started(st, Limits(max_connections=1, grace=0.4))
+        async with srv:
+            silent_r, silent_w = await asyncio.open_connection("127.0.0.1", port)
+            await asyncio.sleep(0.05)
+            t0 = time.perf_counter()
+            r, w = await asyncio.open_connection("127.0.0.1", port)
+            assert await ask(r, w, REQUEST.format("a@pentagon.mil").encode()) == DUNNO
+            waited = time.perf_counter() - t0
+            assert await asyncio.wait_for(silent_r.read(), 5) == b""
+            silent_w.close()
+            w.close()
+        return waited
+
+    assert 0.3 <= asyncio.run(scenario()) < 2.0
 
 
 def test_idle_connections_time_out_and_reload_swaps_targets() -> None:

@@ -1,5 +1,8 @@
 """``typorisk policyd``: the Postfix policy service (runs until SIGTERM/SIGINT; SIGHUP reloads).
 
+SIGTERM/SIGINT stop it cleanly within about ``shutdown_grace`` (1 s): no new connection is
+accepted, idle ones are closed, requests in progress are answered, then it exits.
+
 Exit codes: 0 stopped by a signal; 2 usage or configuration error (bad flags, no valid target,
 the address cannot be bound).
 """
@@ -45,9 +48,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="X",
         help="candidates at least this likely per typing are high risk (1e-4)",
     )
-    parser.add_argument("--max-connections", type=int, default=256, metavar="N")
-    parser.add_argument("--max-request-bytes", type=int, default=16_384, metavar="B")
-    parser.add_argument("--idle-timeout", type=float, default=300.0, metavar="S")
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=256,
+        metavar="N",
+        help="connections served at once; when all are taken, the one idle longest is closed "
+        "to admit a new one (256)",
+    )
+    parser.add_argument(
+        "--max-request-bytes", type=int, default=16_384, metavar="B", help="(16384)"
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="seconds a connection may wait for its next request; Postfix reconnects (30)",
+    )
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
@@ -71,8 +89,9 @@ async def serve(state: PolicyState, limits: Limits, host: str, port: int) -> Non
         reloads.add(task)
         task.add_done_callback(reloads.discard)
 
+    server = PolicyServer(state, limits)
     try:
-        server = await PolicyServer(state, limits).start(host, port)
+        await server.start(host, port)
     except OSError as exc:
         raise TyporiskError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     loop.add_signal_handler(signal.SIGHUP, on_hup)
@@ -82,10 +101,11 @@ async def serve(state: PolicyState, limits: Limits, host: str, port: int) -> Non
         "listening on %s:%d: %d targets, %d candidates",
         host, port, len(state.matcher.targets), state.matcher.candidate_count,
     )  # fmt: skip
-    async with server:
-        await stop.wait()
+    await stop.wait()
+    await server.shutdown()
     for task in reloads:
         task.cancel()
+    await asyncio.gather(*reloads, return_exceptions=True)
     logging.getLogger("typorisk.policyd").info("stopped: %s", dict(state.stats))
 
 
@@ -94,9 +114,11 @@ def run(args: argparse.Namespace) -> int:
     host, port = _address(args.listen)
     settings = settings_from(args)
     policy = Policy(parse_actions(args.action), args.text, args.high_likelihood)
-    limits = Limits(args.max_connections, args.max_request_bytes, 4_096, args.idle_timeout)
-    if min(limits.max_connections, limits.max_request_bytes) < 1 or limits.idle_timeout <= 0:
-        raise TyporiskError("--max-connections, --max-request-bytes, --idle-timeout must be > 0")
+    limits = Limits(
+        max_connections=args.max_connections,
+        max_request_bytes=args.max_request_bytes,
+        idle_timeout=args.idle_timeout,
+    )
     logging.basicConfig(
         level=args.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )
