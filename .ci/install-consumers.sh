@@ -2,13 +2,28 @@
 # Install the consumer tools the feed-writer tests run for real (tests/writers): named-checkzone,
 # Unbound, dnsmasq, Postfix (postmap), Squid, Suricata (bookworm-backports) and Exim (unpacked
 # with dpkg -x into $EXIM_ROOT, because as a package it conflicts with Postfix).
-# Idempotent; assumes `apt-get update` already ran. Packaged daemons are stopped and disabled:
-# the tests start their own instances on 127.0.0.1 high ports. Python packages are not installed
-# here (pyproject's test extra has them).
+# Idempotent; assumes `apt-get update` already ran. Packaged daemons are not started while
+# installing (policy-rc.d) and never stopped by name: where systemd runs, the units of packages
+# installed by this run are disabled; anything already on the machine is left alone. The tests
+# start their own instances on free 127.0.0.1 high ports. Python packages are not installed here
+# (pyproject's test extra has them).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 EXIM_ROOT=${EXIM_ROOT:-/opt/typorisk-exim}
 here=$(cd "$(dirname "$0")" && pwd)
+
+# apt-get starts a package's daemon through invoke-rc.d, which asks /usr/sbin/policy-rc.d first:
+# exit 101 ("action forbidden") keeps every packaged daemon from starting while we install. Only
+# a policy-rc.d made here is removed afterwards; one already present (Docker images ship one) stays.
+no_daemon_start() {
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+}
+no_daemon_start
+newly_installed=()
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -17,14 +32,15 @@ install_missing() {
     for pkg in "$@"; do installed "$pkg" || missing+=("$pkg"); done
     if [ "${#missing[@]}" -gt 0 ]; then
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        newly_installed+=("${missing[@]}")
     fi
 }
 
-stop_daemon() {
+# Keep a unit this run installed from starting at boot (systemd only; by unit, never by name).
+disable_unit() {
     if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
         systemctl disable --now "$1" >/dev/null 2>&1 || true
     fi
-    pkill -x "$1" >/dev/null 2>&1 || true
 }
 
 # DNS consumers. dnsmasq-base is the binary without the packaged service.
@@ -46,6 +62,7 @@ SRC
             -o APT::Get::List-Cleanup=0 >/dev/null
     fi
     apt-get install -y -qq --no-install-recommends -t bookworm-backports suricata >/dev/null
+    newly_installed+=(suricata)
 fi
 
 # Exim: unpack the packages (no dpkg install, so Postfix stays) and install their libraries.
@@ -62,7 +79,9 @@ fi
 getent passwd Debian-exim >/dev/null ||
     useradd --system --user-group --home-dir /var/spool/exim4 --shell /usr/sbin/nologin Debian-exim
 
-for daemon in unbound dnsmasq squid suricata; do stop_daemon "$daemon"; done
+for pkg in ${newly_installed[@]+"${newly_installed[@]}"}; do
+    case "$pkg" in unbound | squid | suricata) disable_unit "$pkg" ;; esac
+done
 
 named-checkzone -v >/dev/null
 unbound-checkconf -h >/dev/null 2>&1 || true

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -147,8 +148,37 @@ def _running(binary: str, directory: Path, smtp_port: int, policy_port: int) -> 
             f"postfix start failed ({started.stdout}{started.stderr}); Postfix logs early errors "
             f"to syslog only: run `script -qc 'postfix -c {conf} start' /dev/null` to see them"
         )
+    pid = None
     try:
+        pid = master_pid(directory)
         wait_for_banner(smtp_port)
         yield directory / "maillog"
     finally:
         subprocess.run([binary, "-c", str(conf), "stop"], capture_output=True, check=False)
+        if pid is not None:
+            wait_gone(pid)
+
+
+def master_pid(directory: Path, timeout: float = 10.0) -> int:
+    """The PID of the master this instance forked, from its pidfile (``queue/pid/master.pid``)."""
+    pidfile = directory / "queue" / "pid" / "master.pid"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, ValueError):
+            return int(pidfile.read_text().strip())
+        time.sleep(0.05)
+    raise RuntimeError(f"postfix wrote no {pidfile}")
+
+
+def wait_gone(pid: int, timeout: float = 10.0) -> None:
+    """Wait until ``pid`` (this instance's master) has exited; SIGKILL it after ``timeout``
+    seconds. The master stops its own children (smtpd, qmgr...) when it gets SIGTERM."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)

@@ -69,8 +69,14 @@ def world(
             yield smtp_port, targets, proc
             assert "NOQUEUE: reject: RCPT" in maillog.read_text()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
+        proc.send_signal(signal.SIGTERM)  # the PID started above
+        try:
+            code = proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
+        assert code == 0
     assert "action=REJECT level=high recipient=<general@pentagon.ml>" in errlog.read_text()
 
 

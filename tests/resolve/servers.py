@@ -1,7 +1,9 @@
 """Real DNS servers for tests and benchmarks: NSD (authoritative) and Unbound (recursive).
 
 Each server runs in the foreground from a config written into a temporary directory, on 127.0.0.x
-high ports, without dropping privileges or chrooting, and is stopped by the context manager.
+high ports, without dropping privileges or chrooting, and is stopped by the context manager: by
+the PID it started, with the process group that PID leads (NSD forks its xfrd and server
+processes), never by name.
 Nothing here reaches the Internet: Unbound's root is a stub pointing at the local NSD.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -64,13 +67,41 @@ def wait_until_answering(host: str, port: int, qname: str, timeout: float = 10.0
     raise RuntimeError(f"DNS server {host}:{port} did not start")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
+def start(argv: Sequence[str]) -> subprocess.Popen[bytes]:
+    """Start a server in a new session: its PID leads a process group holding it and every
+    process it forks, so :func:`stop` can end them all (stderr is a pipe, stdout discarded)."""
+    return subprocess.Popen(
+        list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+    """SIGTERM the process group led by ``process`` (started by :func:`start`), then SIGKILL
+    what is left after ``timeout`` seconds; returns once the leader is reaped and no process
+    of the group remains."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None and not _group_alive(process.pid):
+                break
+            time.sleep(0.02)
+        else:
+            continue  # still running: SIGKILL
+        break
+    process.wait()
+    if process.stderr is not None:
+        process.stderr.close()
+
+
+def _group_alive(pgid: int) -> bool:
+    """True while any process of group ``pgid`` exists (zombies included)."""
     try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -109,14 +140,12 @@ remote-control:
 """
         + "".join(zone_blocks)
     )
-    process = subprocess.Popen(
-        [binary, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    process = start([binary, "-d", "-c", str(conf)])
     try:
         wait_until_answering(host, port, next(iter(zones)))
         yield host, port
     finally:
-        _stop(process)
+        stop(process)
 
 
 @contextlib.contextmanager
@@ -165,14 +194,12 @@ remote-control:
 """
         + stub_blocks
     )
-    process = subprocess.Popen(
-        [binary, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    process = start([binary, "-d", "-c", str(conf)])
     try:
         wait_until_answering("127.0.0.1", port, probe)
         yield "127.0.0.1", port
     finally:
-        _stop(process)
+        stop(process)
 
 
 def rcode_of(host: str, port: int, qname: str, qtype: str) -> str:

@@ -5,7 +5,6 @@ allowlisted name and the protected domain still resolve. Plus the BIND and Postf
 from __future__ import annotations
 
 import contextlib
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from typorisk.feeds.run import run_feed
 from typorisk.feeds.spec import load_feed
 
-from ..resolve.servers import free_port, nsd, wait_until_answering
+from ..resolve.servers import free_port, nsd, start, stop, wait_until_answering
 from .conftest import NOW, render, require_tool, run_tool
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "feeds"
@@ -63,13 +62,12 @@ def _unbound(directory: Path, zone: Path, nsd_port: int) -> Iterator[int]:
     )
     check = run_tool([require_tool("unbound-checkconf"), str(conf)])
     assert check.returncode == 0, check.stdout + check.stderr
-    process = subprocess.Popen([binary, "-d", "-c", str(conf)], stderr=subprocess.PIPE)
+    process = start([binary, "-d", "-c", str(conf)])
     try:
         wait_until_answering("127.0.0.1", port, "pentagon.mil.")
         yield port
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)  # by the PID started here, with its process group
 
 
 def test_live_unbound_enforces_the_feed_rpz(tmp_path: Path) -> None:
