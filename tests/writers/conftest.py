@@ -4,10 +4,12 @@ the rows of the issue's example (``permute pentagon.mil army.mil --top 50``) and
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import os
 import shutil
 import subprocess
+import types
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +35,18 @@ def require_tool(name: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def require_module(name: str) -> types.ModuleType:
+    """The imported module ``name`` (a test extra): skipped when missing, a failure when ``CI``
+    is set (``pip install -e '.[test]'`` installs it)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        message = f"{name} is not importable ({exc}): pip install -e '.[test]'"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def run_tool(argv: Sequence[str], *, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -1,5 +1,6 @@
 """Every consumer format is loaded by the real tool that consumes it (Debian packages; see
-.ci/install-consumers.sh). Locally a missing tool skips; in CI (``CI`` set) it fails."""
+.ci/install-consumers.sh; stix2 and PyMISP from the test extra). Locally a missing tool skips; in
+CI (``CI`` set) it fails. A format missing from the registry or the CLI always fails."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from typorisk.writers import WriterOptions
 from typorisk.writers.intel import misp_event_uuid, misp_manifest, write_misp_hashes
 
-from .conftest import NOW, render, require_tool, run_tool
+from .conftest import NOW, render, require_module, require_tool, run_tool
 
 
 def _names(rows: list[dict[str, object]]) -> list[str]:
@@ -191,7 +192,7 @@ def test_suricata_loads_the_rules(
 
 
 def test_stix_bundle_parses_with_stix2(mil_rows: list[dict[str, object]]) -> None:
-    stix2 = pytest.importorskip("stix2")
+    stix2 = require_module("stix2")
     bundle = stix2.parse(render("stix", mil_rows, org="Example CERT"), allow_custom=False)
     indicators = [o for o in bundle.objects if o.type == "indicator"]
     assert len(indicators) == len(_names(mil_rows))
@@ -204,7 +205,7 @@ def test_stix_bundle_parses_with_stix2(mil_rows: list[dict[str, object]]) -> Non
 
 
 def test_misp_feed_loads_with_pymisp(tmp_path: Path, mil_rows: list[dict[str, object]]) -> None:
-    pymisp = pytest.importorskip("pymisp")
+    pymisp = require_module("pymisp")
 
     event_text = render("misp", mil_rows, org="Example CERT")
     event = pymisp.MISPEvent()
@@ -237,10 +238,24 @@ def test_permute_cli_rpz_passes_named_checkzone(tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
     permute_cli.add_arguments(parser)
     choices = next(a.choices for a in parser._actions if a.dest == "format") or ()
-    if "rpz" not in choices:
-        pytest.skip("typorisk permute has no --format rpz yet (apply the cli/permute.py change)")
+    # a format that disappears from the CLI is a regression, never a reason to skip
+    assert "rpz" in choices, f"typorisk permute lost --format rpz (choices: {sorted(choices)})"
     zone = tmp_path / "t.rpz"
     with zone.open("w") as handle, contextlib.redirect_stdout(handle):
         assert main(["permute", "pentagon.mil", "army.mil", "--top", "50", "--format", "rpz"]) == 0
     proc = run_tool([checkzone, "rpz.typorisk", str(zone)])
     assert proc.returncode == 0 and "OK" in proc.stdout, proc.stdout
+
+
+CONSUMED = (
+    "rpz", "unbound", "dnsmasq", "postfix-access", "postfix-transport", "exim", "squid",
+    "suricata", "suricata-dataset", "stix", "misp",
+)  # fmt: skip
+
+
+def test_every_consumer_format_is_still_registered() -> None:
+    """The formats above are loaded by their real consumers; one leaving the registry fails
+    here (the tests that render it would fail too, but this names it)."""
+    from typorisk.writers import FORMATS
+
+    assert [f for f in CONSUMED if f not in FORMATS] == []
