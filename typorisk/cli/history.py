@@ -6,13 +6,14 @@ Three small command modules share this file's helpers; each is registered on its
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from typorisk.cli.common import check_readable, read_json_lines
 from typorisk.errors import TyporiskError
-from typorisk.store import Change, Diff, Store, diff
+from typorisk.store import Change, Diff, Store, diff, row_problem
 from typorisk.writers import ROW_FORMATS, Row, write_rows
 
 DEFAULT_DB = "typorisk.db"
@@ -100,13 +101,16 @@ class Record:
             skip = store.done(run_id)
             rows = (
                 r
-                for r in read_json_lines(args.inputs, required=("target", "domain"))
+                for r in read_json_lines(
+                    args.inputs, required=("target", "domain"), check=row_problem
+                )
                 if (r["target"], r["domain"]) not in skip
             )
             try:
                 added = store.add(run_id, rows)
-            except KeyboardInterrupt:
-                store.finish_run(run_id, {"rows": len(store.done(run_id))}, complete=False)
+            except (KeyboardInterrupt, TyporiskError):  # a bad row, a full disk: keep the rest
+                with contextlib.suppress(TyporiskError):  # the disk may still be full
+                    store.finish_run(run_id, {"rows": len(store.done(run_id))}, complete=False)
                 raise
             total = len(store.done(run_id))
             store.finish_run(run_id, {"rows": total})

@@ -1,6 +1,6 @@
 """History of runs in SQLite (stdlib): runs, observations, first/last seen, changes, diffs."""
 
 from typorisk.store.diff import Change, Diff, diff
-from typorisk.store.store import Run, Store, utcnow
+from typorisk.store.store import Run, Store, row_problem, utcnow
 
-__all__ = ["Change", "Diff", "Run", "Store", "diff", "utcnow"]
+__all__ = ["Change", "Diff", "Run", "Store", "diff", "row_problem", "utcnow"]

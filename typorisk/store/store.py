@@ -3,6 +3,12 @@
 Write-ahead logging, and one transaction per batch of rows, so a process killed mid-run leaves the
 store consistent: the run stays ``running`` (shown as incomplete) with the batches it committed,
 and ``resume`` continues it — rows are keyed by (run, target, domain), so nothing is doubled.
+
+Several processes may open one store at once, even a fresh path: each waits up to
+:data:`BUSY_SECONDS` for the write lock, and the schema is created under ``BEGIN IMMEDIATE``
+(see :func:`~typorisk.store.schema.migrate`). A write that fails (a full disk, a read-only file)
+is one :class:`TyporiskError` naming the store; the failed batch is rolled back and everything
+committed before is kept. Rows are checked before they are stored (:func:`row_problem`).
 """
 
 from __future__ import annotations
@@ -10,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 from typorisk.errors import TyporiskError
 from typorisk.store.diff import Key, field_changes, text
@@ -22,6 +29,50 @@ from typorisk.store.schema import migrate
 from typorisk.writers import Row
 
 BATCH = 1000
+BUSY_SECONDS = 60.0
+"""How long a writer waits for another process's write lock, in seconds."""
+T = TypeVar("T")
+
+_TEXT_FIELDS = ("registration", "mail", "registrar", "smtp")
+
+
+def _number(value: object) -> float | None:
+    """``value`` as a float when it is a JSON number (not a boolean)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def row_problem(row: Mapping[str, object]) -> str | None:
+    """What is wrong with a scan row's stored fields, as ``FIELD: expected ..., got ...``; None
+    when it can be stored. Pure. ``target`` and ``domain`` are non-empty strings;
+    ``likelihood`` a number in [0, 1] and ``risk`` a number (or null); ``mx`` a list of strings,
+    a string or null; ``registration``, ``mail``, ``registrar``, ``smtp`` strings or null."""
+    for name in ("target", "domain"):
+        value = row.get(name)
+        if not isinstance(value, str) or not value:
+            return f"{name}: expected a non-empty string, got {_shown(value)}"
+    likelihood = row.get("likelihood")
+    number = _number(likelihood)
+    if likelihood is not None and not (number is not None and 0.0 <= number <= 1.0):
+        return f"likelihood: expected a number in [0, 1], got {_shown(likelihood)}"
+    risk = row.get("risk")
+    if risk is not None and _number(risk) is None:
+        return f"risk: expected a number or null, got {_shown(risk)}"
+    mx = row.get("mx")
+    hosts = mx is None or isinstance(mx, str)
+    if not hosts and not (isinstance(mx, list) and all(isinstance(h, str) for h in mx)):
+        return f"mx: expected a list of host names (strings), got {_shown(mx)}"
+    for name in _TEXT_FIELDS:
+        value = row.get(name)
+        if value is not None and not isinstance(value, str):
+            return f"{name}: expected a string or null, got {_shown(value)}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +101,52 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        if self.path.is_dir():
+            raise TyporiskError(
+                f"cannot open the store {self.path}: it is a directory; give a file"
+            )
         try:
-            self.conn = sqlite3.connect(self.path, timeout=30.0)
+            self.conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
         except sqlite3.Error as exc:
             raise TyporiskError(f"cannot open the store {self.path}: {exc}") from exc
         self.conn.row_factory = sqlite3.Row
         try:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             migrate(self.conn)
+        except sqlite3.OperationalError as exc:
+            self.conn.close()
+            raise self._error(exc, "open") from exc
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise TyporiskError(f"{self.path} is not a typorisk store ({exc})") from exc
+        except TyporiskError:
+            self.conn.close()
+            raise
+
+    def _error(self, exc: sqlite3.Error, doing: str = "write") -> TyporiskError:
+        """One line for a failed store operation: the store, the cause, what is kept."""
+        text = str(exc)
+        if "unable to open" in text or "readonly" in text:
+            hint = "check the file's and its directory's permissions"
+        elif "full" in text or "disk I/O" in text:
+            hint = "free some disk space"
+        else:
+            hint = "another process may hold it; try again"
+        return TyporiskError(
+            f"cannot {doing} the store {self.path}: {text} ({hint}); "
+            "the runs and batches recorded before are kept"
+        )
+
+    def _write(self, action: Callable[[], T]) -> T:
+        """Run ``action`` in one transaction; a failure rolls it back and is one error."""
+        try:
+            with self.conn:
+                return action()
+        except sqlite3.OperationalError as exc:
+            raise self._error(exc) from exc
 
     def __enter__(self) -> Store:
         return self
@@ -80,11 +164,12 @@ class Store:
 
     def begin_run(self, feed: str, settings: Mapping[str, object], now: str | None = None) -> int:
         """Record the start of a run; returns its id."""
-        with self.conn:
-            cur = self.conn.execute(
+        cur = self._write(
+            lambda: self.conn.execute(
                 "INSERT INTO runs (feed, started, status, settings) VALUES (?, ?, 'running', ?)",
                 (feed, now or utcnow(), json.dumps(dict(settings), sort_keys=True, default=str)),
             )
+        )
         return int(cur.lastrowid or 0)
 
     def finish_run(
@@ -96,8 +181,8 @@ class Store:
         now: str | None = None,
     ) -> None:
         """Mark a run complete (or incomplete, e.g. after Ctrl-C) with its statistics."""
-        with self.conn:
-            self.conn.execute(
+        self._write(
+            lambda: self.conn.execute(
                 "UPDATE runs SET finished = ?, status = ?, stats = ? WHERE id = ?",
                 (
                     now or utcnow(),
@@ -106,6 +191,7 @@ class Store:
                     run_id,
                 ),
             )
+        )
 
     def runs(self, feed: str | None = None) -> list[Run]:
         """Every run, oldest first (of one feed when given)."""
@@ -150,22 +236,31 @@ class Store:
 
         Re-adding a row of the same run replaces it (idempotent, so a resumed run never doubles).
         Changes are computed against the run's baseline: the feed's previous complete run.
+        Raises :class:`TyporiskError` for a row with a wrongly typed field (:func:`row_problem`;
+        the batches before it are kept) or when the store cannot be written.
         """
         run = self.run(run_id)
-        baseline = self.latest(run.feed, before=run_id)
+        base = self.latest(run.feed, before=run_id)
+        baseline = base.id if base else None
         stamp = now or utcnow()
         count = 0
         iterator = iter(rows)
         while batch := list(islice(iterator, BATCH)):
-            with self.conn:
+            for row in batch:
+                if problem := row_problem(row):
+                    raise TyporiskError(f"row {row.get('domain')!r}: {problem}")
+
+            def store(batch: list[Row] = batch) -> None:
                 for row in batch:
-                    self._add_one(run_id, baseline.id if baseline else None, row, stamp)
+                    self._add_one(run_id, baseline, row, stamp)
+
+            self._write(store)
             count += len(batch)
         return count
 
     def _add_one(self, run_id: int, baseline: int | None, row: Row, now: str) -> None:
         target, domain = str(row["target"]), str(row["domain"])
-        risk = row.get("risk")
+        risk, likelihood = row.get("risk"), row.get("likelihood")
         self.conn.execute(
             "INSERT OR REPLACE INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -178,7 +273,7 @@ class Store:
                 text(row.get("registrar")),
                 text(row.get("smtp")),
                 float(risk) if isinstance(risk, int | float) else None,
-                float(row.get("likelihood") or 0.0),  # type: ignore[arg-type]
+                float(likelihood) if isinstance(likelihood, int | float) else 0.0,
                 json.dumps(dict(row), sort_keys=True, default=str),
             ),
         )
