@@ -7,6 +7,12 @@ records for it (found); a candidate under a zone we read that has no NS there is
 other zones are left undecided. Each file is streamed once, holding only the candidate set
 (and the NS targets of candidates that are present).
 
+Files are read through :class:`~typorisk.kit.reading.LineReader` with :data:`ZONE_LIMITS`: a
+line over 64 KiB is skipped and counted (:attr:`ZoneScan.skipped`); gzip decompresses to at most
+64 GiB and 200 times its size. A damaged file (truncated or damaged gzip, junk after the
+stream) is an error, not a partial scan: a name in the missing part would be wrongly "not
+delegated", so nothing is decided from it.
+
 Generic master-file conveniences are accepted: ``$ORIGIN``, ``@``, relative owners, a blank
 owner (same as the previous line), TTL and class in either order or absent. ``$INCLUDE`` is not
 followed.
@@ -14,16 +20,18 @@ followed.
 
 from __future__ import annotations
 
-import gzip
-import io
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from typorisk.errors import DataFileError
+from typorisk.kit.reading import BadGzipError, Limits, LineReader
 from typorisk.register.records import Lookup, LookupStatus, RegistrationFacts, Source
 
+ZONE_LIMITS = Limits(file_bytes=None, gzip=True)
+"""Caps of a zone file: 64 KiB lines (longer ones skipped and counted), no size cap on a plain
+file (streamed), gzip at most 64 GiB decompressed and 200 times its compressed size."""
 _CLASSES = frozenset((b"in", b"ch", b"hs", b"cs"))
 _TTL_UNITS = b"0123456789smhdwSMHDW"
 
@@ -66,19 +74,12 @@ def parse_zone_line(
     return owner, fields[i].lower(), rdata
 
 
-def _lines(path: Path) -> Iterator[bytes]:
-    """Lines of a plain or gzip file (detected by its magic bytes), as bytes."""
+def _open(path: Path) -> LineReader:
+    """A bounded reader of a plain or gzip zone file (detected by its magic bytes)."""
     try:
-        raw = path.open("rb")
-    except OSError as exc:
-        raise DataFileError(f"cannot read zone file {path}: {exc.strerror or exc}") from exc
-    with raw:
-        magic = raw.peek(2)[:2] if isinstance(raw, io.BufferedReader) else b""
-        if magic == b"\x1f\x8b":
-            with io.BufferedReader(gzip.GzipFile(fileobj=raw), 1 << 20) as unzipped:
-                yield from unzipped
-        else:
-            yield from raw
+        return LineReader(str(path), ZONE_LIMITS, long_lines="skip")
+    except DataFileError as exc:
+        raise DataFileError(f"zone file: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,22 +94,33 @@ class ZoneScan:
     """Lines read, in every file."""
     seconds: float
     """Wall-clock time of the scan."""
+    skipped: int = 0
+    """Lines over 64 KiB, skipped (not records of a registry zone file)."""
 
 
 def scan_zone_files(paths: Iterable[Path], candidates: Iterable[str]) -> ZoneScan:
     """Read each file once; decide every candidate whose parent zone is one of the files' zones.
 
-    Candidates are lowercase A-labels. Raises :class:`DataFileError` for an unreadable file or
-    one with no SOA record (not a zone file).
+    Candidates are lowercase A-labels. Raises :class:`DataFileError` for an unreadable file, a
+    damaged one (truncated gzip, junk after the stream, over the gzip caps: nothing is decided)
+    or one with no SOA record (not a zone file).
     """
     started = time.monotonic()
     wanted = {c.encode("ascii") for c in candidates}
     servers: dict[bytes, list[bytes]] = {}
     zones: dict[str, str] = {}
-    lines = 0
+    lines = skipped = 0
     for path in paths:
-        origin, count = _scan_one(path, wanted, servers)
-        lines += count
+        with _open(path) as reader:
+            try:
+                origin = _scan_one(reader, wanted, servers)
+            except BadGzipError as exc:
+                raise DataFileError(
+                    f"zone file {path}: {exc.reason} after line {exc.lines:,}; nothing was "
+                    "decided from it (download the zone file again)"
+                ) from exc
+            lines += reader.lines
+            skipped += reader.skipped
         if origin is None:
             raise DataFileError(
                 f"{path}: no SOA record; give a registry zone file (ICANN CZDS: "
@@ -127,18 +139,18 @@ def scan_zone_files(paths: Iterable[Path], candidates: Iterable[str]) -> ZoneSca
         status = LookupStatus.FOUND if ns else LookupStatus.NOT_FOUND
         facts = RegistrationFacts(nameservers=ns)
         lookups[domain] = Lookup(domain, status, Source.ZONE_FILE, zones[zone], facts)
-    return ZoneScan(lookups, tuple(sorted(zones)), lines, time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    return ZoneScan(lookups, tuple(sorted(zones)), lines, elapsed, skipped)
 
 
 def _scan_one(
-    path: Path, wanted: set[bytes], servers: dict[bytes, list[bytes]]
-) -> tuple[str | None, int]:
-    """Stream one file; collect NS targets of wanted owners. Returns (SOA origin, lines)."""
+    reader: LineReader, wanted: set[bytes], servers: dict[bytes, list[bytes]]
+) -> str | None:
+    """Stream one file; collect NS targets of wanted owners. Returns the SOA origin."""
     origin = b""
     soa: str | None = None
     previous = b""
-    count = 0
-    for count, line in enumerate(_lines(path), start=1):  # noqa: B007  (count is returned)
+    for line in reader:
         if line.startswith(b"$ORIGIN"):
             origin = line.split()[1].lower().rstrip(b".") if len(line.split()) > 1 else b""
             continue
@@ -157,4 +169,4 @@ def _scan_one(
             servers.setdefault(owner, []).append(rdata.lower())
         elif rtype == b"soa" and soa is None:
             soa = owner.decode("ascii", "replace")
-    return soa, count
+    return soa
