@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -157,3 +158,79 @@ def test_html_in_a_real_headless_browser(tmp_path: Path) -> None:
     )
     assert result.returncode == 0 and shot.exists(), result.stderr[-2000:]
     assert not png_is_blank(shot.read_bytes())
+
+
+HOSTILE_MX = "=cmd|' /C calc'!A0 `x` a|b <script>alert(1)</script>\nnext"
+
+
+def split_row(line: str) -> list[str]:
+    """A GFM table line's cells, split at unescaped pipes (a backslash escapes the next char)."""
+    parts, cell, chars = [], "", iter(line.strip())
+    for ch in chars:
+        if ch == "\\":
+            cell += ch + next(chars, "")
+        elif ch == "|":
+            parts.append(cell)
+            cell = ""
+        else:
+            cell += ch
+    parts.append(cell)
+    assert parts[0] == "" and parts[-1] == "", line  # | a | b |
+    return [p.strip() for p in parts[1:-1]]
+
+
+def unescape(cell: str) -> str:
+    return re.sub(r"\\(.)", r"\1", cell)
+
+
+def test_markdown_tables_escape_network_text(tmp_path: Path) -> None:
+    with make_store(tmp_path / "h.db") as store:
+        run = store.begin_run("brands", {})
+        hostile = [
+            {
+                "target": "brand0.com",
+                "domain": domain,
+                "likelihood": 1e-3,
+                "registration": "registered",
+                "mail": "mx",
+                "mx": [HOSTILE_MX],
+                "registrar": HOSTILE_MX,
+            }
+            for domain in ("brand0x.com", "brand0y.com")
+        ]
+        store.add(run, hostile)
+        store.finish_run(run, {})
+        md = render_markdown(build_review(store))
+    shown = 0
+    for table in re.findall(r"(?m)(?:^\|.*\n?)+", md):
+        lines = table.splitlines()
+        width = len(split_row(lines[0]))
+        assert all(len(split_row(line)) == width for line in lines), table  # no cell split
+        for line in lines[2:]:
+            for cell in split_row(line):
+                if "cmd" in cell.lower():
+                    shown += 1
+                    assert "=cmd" in unescape(cell).lower()  # shown literally, on one line
+                    assert "a|b" in unescape(cell) and "</script> next" in unescape(cell)
+                    assert re.search(r"(?<!\\)[`<>|*_\[\]#]", cell) is None, cell  # no raw markup
+    assert shown >= 2  # the registrar of both rows at least
+    assert "\nnext" not in md and "<script>" not in md and "`x`" not in md
+
+
+def test_markdown_cell_table() -> None:
+    from typorisk.report.render import markdown_cell
+
+    for value, expected in [
+        ("mx.example.com", "mx.example.com"),
+        ("a|b", "a\\|b"),
+        ("`x`", "\\`x\\`"),
+        ("<b>", "\\<b\\>"),
+        ("*_[#]~&!", "\\*\\_\\[\\#\\]\\~\\&\\!"),
+        ("one\r\ntwo\tthree", "one two three"),
+        ("back\\slash|", "back\\\\slash\\|"),
+        ("esc\x1b[31m", "esc\\[31m"),
+        (["a|", "b"], "a\\|; b"),
+        (None, ""),
+        ("=SUM(A1)", "=SUM(A1)"),  # formula injection is CSV's problem, not Markdown's
+    ]:
+        assert markdown_cell(value) == expected, value

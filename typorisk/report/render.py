@@ -1,8 +1,10 @@
 """Render a :class:`~typorisk.report.review.Review` as Markdown and as one self-contained HTML
-page (inline CSS and SVG; no script, no CDN, no network). Every value from data is escaped."""
+page (inline CSS and SVG; no script, no CDN, no network). Every value from data is escaped:
+:func:`markdown_cell` for Markdown, :func:`html.escape` of :func:`plain_cell` for HTML."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 
@@ -24,14 +26,29 @@ CAPTURE_ORDER = (
 )
 
 
-def _md_cell(value: object) -> str:
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u0085\u2028\u2029]+")
+
+
+def plain_cell(value: object) -> str:
+    """A cell's text on one line: lists joined with ``; ``, line breaks and tabs → one space,
+    other unprintable characters (ESC, bidi controls) dropped. Still needs escaping."""
     text = "; ".join(map(str, value)) if isinstance(value, list) else str(value or "")
-    return "".join(c for c in text if c.isprintable()).replace("|", "\\|")
+    return "".join(c for c in _LINE_BREAKS.sub(" ", text) if c.isprintable())
+
+
+def markdown_cell(value: object) -> str:
+    """A value (from the network: MX names, registrars, banners) as the text of one GFM table
+    cell that renders literally: one line (:func:`plain_cell`), and a backslash before every
+    character Markdown could read as markup — ``\\ ` * _ [ ] < > # | ~ & !`` (the pipe would
+    split the cell, ``<`` open raw HTML, ``&`` start an entity). Leading ``=`` is left alone:
+    that is spreadsheet formula injection, a CSV writer's problem, not Markdown's."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain_cell(value))
 
 
 def _md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in rows]
     return lines
 
 
@@ -116,7 +133,7 @@ def _html_table(header: Sequence[str], rows: Sequence[Sequence[object]], thresho
     body = []
     for row in rows:
         risky = "risk" in header and float(str(row[list(header).index("risk")])) >= threshold
-        cells = "".join(f"<td>{escape(_md_cell(c))}</td>" for c in row)
+        cells = "".join(f"<td>{escape(plain_cell(c))}</td>" for c in row)
         body.append(f'<tr class="high">{cells}</tr>' if risky else f"<tr>{cells}</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
