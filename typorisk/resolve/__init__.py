@@ -6,17 +6,20 @@ Public API::
         scan = ResolveScan(client, concurrency=256)
         async for item, resolution in scan.run(["example.com", "exampel.com"]):
             ...
-        print(scan.stats())
+        print(scan.stats())          # .servers: per-server sent/answered/timeouts
+        checks = await check_servers(client, "example.com")   # before a run: who answers?
 
 Layers (each imports only those below it): ``engine``/``authoritative`` → ``client`` (rate limit,
-retries, TCP fallback) → ``transport`` (the only network I/O) → ``wire`` (hand-built messages);
-``classify`` and ``records`` are pure.
+retries, TCP fallback, malformed-reply check) → ``transport`` (the only network I/O) → ``wire``
+(hand-built messages); ``liveness`` (per-server check) uses ``client``; ``classify``, ``wildcard``
+rules and ``records`` are pure.
 """
 
 from __future__ import annotations
 
 from typorisk.resolve.client import DnsClient, RateLimiter
 from typorisk.resolve.engine import ResolveScan, resolve
+from typorisk.resolve.liveness import check_servers
 from typorisk.resolve.records import (
     Mail,
     MxHost,
@@ -25,6 +28,8 @@ from typorisk.resolve.records import (
     Registration,
     Resolution,
     ScanStats,
+    ServerCheck,
+    ServerStats,
 )
 from typorisk.resolve.transport import NameServer
 
@@ -40,5 +45,8 @@ __all__ = [
     "Resolution",
     "ResolveScan",
     "ScanStats",
+    "ServerCheck",
+    "ServerStats",
+    "check_servers",
     "resolve",
 ]

@@ -13,7 +13,9 @@ Decision on the suffix server's reply to ``NS <name>`` (RD=0):
 - an authoritative answer → registered (the server also serves the child zone).
 - an authoritative NODATA → the name exists in the suffix zone without a delegation: registered,
   unless only the zone's wildcard answers for it.
-- a timeout, SERVFAIL, REFUSED or a non-authoritative reply without referral → unknown.
+- an NXDOMAIN whose answer is a CNAME owned by the name (RFC 6604) → the name exists (an alias).
+- a timeout, SERVFAIL, REFUSED, a malformed reply or a non-authoritative reply without referral
+  → unknown.
 """
 
 from __future__ import annotations
@@ -57,12 +59,12 @@ async def discover(client: DnsClient, suffix: str, *, port: int = 53) -> ZoneSer
     hosts: tuple[str, ...] = ()
     while zone:
         reply, _ = await client.query(zone, dns.rdatatype.NS)
-        if reply is None:
-            return ZoneServers(suffix, (), Outcome.TIMEOUT)
-        if reply.rcode not in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
-            return ZoneServers(suffix, (), classify.outcome_of_rcode(reply.rcode, 0))
-        if reply.rcode == wire.RCODE_NOERROR and reply.header.ancount:
-            hosts = classify.hosts(reply.message(), zone)
+        outcome = classify.outcome_of_reply(reply, zone)
+        if reply is None or outcome.registration is Registration.UNKNOWN:
+            return ZoneServers(suffix, (), outcome)
+        message = reply.message() if reply.header.ancount else None
+        if reply.rcode == wire.RCODE_NOERROR and message is not None:
+            hosts = classify.hosts(message, zone)
             if hosts:
                 break
         zone = zone.partition(".")[2]
@@ -79,9 +81,15 @@ async def discover(client: DnsClient, suffix: str, *, port: int = 53) -> ZoneSer
 
 async def _addresses(client: DnsClient, host: str) -> tuple[str, ...]:
     reply, _ = await client.query(host, dns.rdatatype.A)
-    if reply is None or reply.rcode != wire.RCODE_NOERROR or not reply.header.ancount:
+    if (
+        reply is None
+        or reply.malformed
+        or reply.rcode != wire.RCODE_NOERROR
+        or not reply.header.ancount
+    ):
         return ()
-    return classify.addresses(reply.message(), host, dns.rdatatype.A)
+    message = reply.message()
+    return () if message is None else classify.addresses(message, host, dns.rdatatype.A)
 
 
 async def is_lame(
@@ -104,6 +112,7 @@ async def is_lame(
             sent += count
             if (
                 reply is not None
+                and not reply.malformed
                 and reply.rcode == wire.RCODE_NOERROR
                 and reply.header.authoritative
             ):
@@ -118,11 +127,7 @@ async def resolve_authoritative(scan: ResolveScan, item: str | Candidate, name: 
         return _unknown(name, info.failure, 0)
     client = scan.client
     reply, sent = await client.query(name, dns.rdatatype.NS, rd=False, servers=info.servers)
-    outcome = (
-        Outcome.TIMEOUT
-        if reply is None
-        else classify.outcome_of_rcode(reply.rcode, reply.header.ancount)
-    )
+    outcome = classify.outcome_of_reply(reply, name)
     if outcome is Outcome.NXDOMAIN:
         return Resolution(
             name,
@@ -136,8 +141,8 @@ async def resolve_authoritative(scan: ResolveScan, item: str | Candidate, name: 
     if reply is None or outcome.registration is Registration.UNKNOWN:
         return _unknown(name, outcome, sent)
     message = reply.message()
-    delegated = classify.referral(message, name, info.zone)
-    if delegated is not None:
+    delegated = None if message is None else classify.referral(message, name, info.zone)
+    if message is not None and delegated is not None:
         lame, count = await is_lame(
             client, name, delegated, classify.glue(message), scan.authoritative_port
         )
@@ -151,8 +156,8 @@ async def resolve_authoritative(scan: ResolveScan, item: str | Candidate, name: 
             probe_servers=info.servers,
             lame=lame,
         )
-    if not reply.header.authoritative:
-        return _unknown(name, Outcome.ERROR, sent)
+    if message is None or not reply.header.authoritative:
+        return _unknown(name, Outcome.MALFORMED if message is None else Outcome.ERROR, sent)
     return await scan.existing(
         item,
         name,

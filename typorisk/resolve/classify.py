@@ -1,12 +1,18 @@
 """Pure interpretation of DNS replies: records, mail capability, referrals (no I/O, no clock).
 
-Inputs are parsed :class:`dns.message.Message` objects; names are returned as lowercase A-labels
-without a trailing dot.
+Inputs are checked replies (:class:`~typorisk.resolve.transport.Reply`) or parsed
+:class:`dns.message.Message` objects; names are returned as lowercase A-labels without a trailing
+dot.
+
+An NXDOMAIN is decided from the header alone (no parse) only when the answer section is empty.
+With answers, RFC 6604 applies: the rcode speaks of the *last* name of the CNAME chain, so a
+CNAME owned by the name asked means the name exists (an alias whose target does not); an NXDOMAIN
+with answers that are no such chain is an unusable reply (``error``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dns.message
 import dns.name
@@ -20,6 +26,9 @@ from typorisk.resolve.wire import (
     RCODE_REFUSED,
     RCODE_SERVFAIL,
 )
+
+if TYPE_CHECKING:
+    from typorisk.resolve.transport import Reply
 
 
 def text_name(name: dns.name.Name) -> str:
@@ -38,6 +47,32 @@ def outcome_of_rcode(rcode: int, ancount: int) -> Outcome:
     if rcode == RCODE_REFUSED:
         return Outcome.REFUSED
     return Outcome.ERROR
+
+
+def outcome_of_reply(reply: Reply | None, name: str) -> Outcome:
+    """The outcome a checked reply to a question about ``name`` implies (before wildcards).
+
+    ``None`` (no reply) is a timeout, a malformed reply is ``MALFORMED`` whatever its header
+    says, and an NXDOMAIN with answers follows RFC 6604 (module docstring). The common NXDOMAIN
+    (no answers) costs no parse.
+    """
+    if reply is None:
+        return Outcome.TIMEOUT
+    if reply.malformed:
+        return Outcome.MALFORMED
+    ancount = reply.header.ancount
+    outcome = outcome_of_rcode(reply.header.rcode, ancount)
+    if outcome is not Outcome.NXDOMAIN or not ancount:
+        return outcome
+    message = reply.message()
+    if message is None:
+        return Outcome.MALFORMED
+    return Outcome.ANSWER if is_alias(message, name) else Outcome.ERROR
+
+
+def is_alias(message: dns.message.Message, name: str) -> bool:
+    """True when the answer section holds a CNAME owned by ``name`` (the name is an alias)."""
+    return _find(message.answer, dns.name.from_text(name), dns.rdatatype.CNAME) is not None
 
 
 def _find(
@@ -110,18 +145,27 @@ def is_null_mx(mx: tuple[MxHost, ...]) -> bool:
 
 
 def mail_of(
-    mx: tuple[MxHost, ...], a: tuple[str, ...], aaaa: tuple[str, ...], *, mx_known: bool
+    mx: tuple[MxHost, ...],
+    a: tuple[str, ...],
+    aaaa: tuple[str, ...],
+    *,
+    mx_known: bool,
+    addresses_known: bool = True,
 ) -> Mail:
     """Mail capability of an existing name.
 
-    ``mx_known`` is False when the MX lookup failed (timeout, SERVFAIL): then only an explicit MX
-    answer could settle it, and without one the result is unknown, never ``implicit``/``none``.
+    ``mx_known`` is False when the MX lookup failed (timeout, SERVFAIL, malformed reply): then
+    only an explicit MX answer could settle it, and without one the result is unknown, never
+    ``implicit``/``none``. ``addresses_known`` is False when an A or AAAA lookup failed: an
+    address found still means ``implicit``, but none found is then unknown, not ``none``.
     """
     if mx:
         return Mail.NULL_MX if is_null_mx(mx) else Mail.MX
     if not mx_known:
         return Mail.UNKNOWN
-    return Mail.IMPLICIT if a or aaaa else Mail.NONE
+    if a or aaaa:
+        return Mail.IMPLICIT
+    return Mail.NONE if addresses_known else Mail.UNKNOWN
 
 
 def referral(message: dns.message.Message, name: str, zone: str) -> tuple[str, ...] | None:

@@ -2,6 +2,14 @@
 
 The client is the object injected into the engine (tests inject one pointed at local servers). It
 owns the sockets: use it as ``async with DnsClient(servers) as client``.
+
+Every reply is checked before its header is believed (:func:`wire.well_formed`; replies with
+answers are also parsed in full). A malformed reply (trailing junk, a truncated record, garbage
+after the question) is retried once, on the next server: a one-off corruption on the path is
+repaired by that, while a server that always sends the same broken reply would not be helped by
+more tries. If the retry is malformed too, the query ends with that reply (``malformed=True``);
+a timeout after it uses the remaining retries, and the malformed reply is returned if nothing
+better comes. Callers turn it into ``Outcome.MALFORMED``, never into an answer.
 """
 
 from __future__ import annotations
@@ -14,7 +22,8 @@ from types import TracebackType
 
 from typorisk.errors import ResolverConfigError
 from typorisk.resolve import wire
-from typorisk.resolve.transport import NameServer, Reply, UdpChannel, tcp_exchange
+from typorisk.resolve.records import ServerStats
+from typorisk.resolve.transport import NameServer, Reply, UdpChannel, parse, tcp_exchange
 
 RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 
@@ -42,13 +51,29 @@ class RateLimiter:
             await asyncio.sleep(wait)
 
 
+class _Tally:
+    """Mutable per-server counters behind :class:`ServerStats` (the hot path increments them)."""
+
+    __slots__ = ("answered", "malformed", "sent", "timeouts")
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.answered = 0
+        self.timeouts = 0
+        self.malformed = 0
+
+    def frozen(self) -> ServerStats:
+        return ServerStats(self.sent, self.answered, self.timeouts, self.malformed)
+
+
 class DnsClient:
     """Queries ``servers`` (recursive resolvers by default, any server when given per query).
 
     Args:
         servers: default servers, tried in rotation across retries.
         timeout: seconds to wait for one reply (UDP or TCP).
-        retries: extra attempts after a timeout or SERVFAIL (so ``retries + 1`` tries at most).
+        retries: extra attempts after a timeout or SERVFAIL (so ``retries + 1`` tries at most);
+            a malformed reply is retried once at most (see the module docstring).
         rate: queries/s allowed per server; ``None`` for no limit.
         backoff: seconds before the first retry; doubled each retry, with ±50% jitter.
 
@@ -77,12 +102,17 @@ class DnsClient:
         self.backoff = backoff
         self._channels: dict[NameServer, asyncio.Task[UdpChannel]] = {}
         self._limiters: dict[NameServer, RateLimiter] = {}
+        self._tallies: dict[NameServer, _Tally] = {}
         self.sent = 0
         self.timeouts = 0
         self.retried = 0
         self.tcp = 0
+        self.malformed = 0
         self.rcodes: Counter[str] = Counter()
+        self.send_errors: dict[NameServer, str] = {}
+        """Servers whose socket could not be opened (e.g. no route to an IPv6 address): why."""
         self._closed_mismatched = 0
+        self._closed_unreachable: Counter[NameServer] = Counter()
 
     async def __aenter__(self) -> DnsClient:
         return self
@@ -97,9 +127,10 @@ class DnsClient:
 
     async def aclose(self) -> None:
         """Close every socket."""
-        for task in self._channels.values():
+        for server, task in self._channels.items():
             if task.done() and not task.cancelled() and task.exception() is None:
                 self._closed_mismatched += task.result().mismatched
+                self._closed_unreachable[server] += task.result().unreachable
                 task.result().close()
             else:
                 task.cancel()
@@ -108,47 +139,100 @@ class DnsClient:
     @property
     def mismatched(self) -> int:
         """Replies dropped so far by the spoofing guard, over every socket."""
-        return self._closed_mismatched + sum(
-            t.result().mismatched
-            for t in self._channels.values()
-            if t.done() and not t.cancelled() and t.exception() is None
-        )
+        return self._closed_mismatched + sum(c.mismatched for c in self._open_channels().values())
 
-    async def _channel(self, server: NameServer) -> UdpChannel:
+    def unreachable(self, server: NameServer) -> int:
+        """ICMP errors (port or host unreachable) seen so far on ``server``'s socket."""
+        channel = self._open_channels().get(server)
+        return self._closed_unreachable[server] + (channel.unreachable if channel else 0)
+
+    def server_stats(self) -> dict[str, ServerStats]:
+        """Counters per server asked so far, keyed by ``str(server)`` (``host:port``)."""
+        return {str(server): tally.frozen() for server, tally in self._tallies.items()}
+
+    def _open_channels(self) -> dict[NameServer, UdpChannel]:
+        return {
+            server: t.result()
+            for server, t in self._channels.items()
+            if t.done() and not t.cancelled() and t.exception() is None
+        }
+
+    async def _channel(self, server: NameServer) -> UdpChannel | None:
+        """The socket to ``server``, opened on first use; ``None`` when it cannot be opened."""
         task = self._channels.get(server)
         if task is None:
             task = asyncio.ensure_future(UdpChannel.open(server))
             self._channels[server] = task
-        return await task
+        try:
+            return await task
+        except OSError as exc:
+            # No route (an IPv6 server on an IPv4-only host...): every query to it fails alike.
+            self.send_errors[server] = str(exc)
+            return None
 
-    async def _send(
+    def _tally(self, server: NameServer) -> _Tally:
+        tally = self._tallies.get(server)
+        if tally is None:
+            tally = self._tallies[server] = _Tally()
+        return tally
+
+    async def attempt(
         self, server: NameServer, question_wire: bytes, rd: bool
     ) -> tuple[Reply | None, int]:
-        """One attempt (UDP, then TCP if truncated): the reply or ``None``, and queries sent."""
+        """One try at ``server`` (UDP, then TCP if truncated): the reply or ``None``, and queries
+        sent (1 or 2). No retry; the rate limit and every counter apply."""
         if self.rate is not None:
             limiter = self._limiters.get(server)
             if limiter is None:
                 limiter = self._limiters[server] = RateLimiter(self.rate)
             await limiter.acquire()
+        tally = self._tally(server)
         channel = await self._channel(server)
         self.sent += 1
+        tally.sent += 1
+        if channel is None:
+            self.timeouts += 1
+            tally.timeouts += 1
+            return None, 1
         data = await channel.exchange(question_wire, rd=rd, timeout=self.timeout)
         header = None if data is None else wire.read_header(data)
         if data is None or header is None:
             self.timeouts += 1
+            tally.timeouts += 1
             return None, 1
+        tally.answered += 1
         if header.truncated:
             self.tcp += 1
             self.sent += 1
+            tally.sent += 1
             data = await tcp_exchange(server, question_wire, rd=rd, timeout=self.timeout)
             header = None if data is None else wire.read_header(data)
             if data is None or header is None:
                 self.timeouts += 1
+                tally.timeouts += 1
                 return None, 2
-            self.rcodes[RCODE_NAMES.get(header.rcode, str(header.rcode))] += 1
-            return Reply(header, data, tcp=True), 2
+            tally.answered += 1
+            return self._checked(header, data, question_wire, tally, tcp=True), 2
+        return self._checked(header, data, question_wire, tally, tcp=False), 1
+
+    def _checked(
+        self, header: wire.Header, data: bytes, question_wire: bytes, tally: _Tally, *, tcp: bool
+    ) -> Reply:
+        """The reply, checked: malformed, or well-formed (and parsed when it carries answers)."""
+        parsed = None
+        ok = wire.well_formed(data, wire.HEADER.size + len(question_wire))
+        if ok and header.ancount and header.rcode in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
+            # These replies are always read; parsing here lets a bad record count as malformed
+            # (and be retried) instead of surfacing in the middle of a classification.
+            parsed = parse(data)
+            ok = parsed is not None
+        if not ok:
+            self.malformed += 1
+            tally.malformed += 1
+            self.rcodes["MALFORMED"] += 1
+            return Reply(header, data, tcp=tcp, malformed=True)
         self.rcodes[RCODE_NAMES.get(header.rcode, str(header.rcode))] += 1
-        return Reply(header, data), 1
+        return Reply(header, data, tcp=tcp, parsed=parsed)
 
     async def query(
         self,
@@ -161,26 +245,34 @@ class DnsClient:
         """Ask ``name``/``qtype``; returns (reply, queries sent).
 
         The reply is ``None`` when every attempt timed out. A SERVFAIL is retried (another server
-        first) and returned if it persists; REFUSED moves to the next server without waiting.
+        first) and returned if it persists; REFUSED moves to the next server without waiting; a
+        malformed reply is retried once, then returned (``reply.malformed``).
         """
         pool = self.servers if servers is None else tuple(servers)
         question_wire = wire.question(name, qtype)
         start = random.randrange(len(pool))
         last: Reply | None = None
         sent = 0
+        malformed = 0
         for attempt in range(self.retries + 1):
             if attempt:
                 self.retried += 1
-                if last is None or last.rcode == wire.RCODE_SERVFAIL:
+                if last is None or (last.rcode == wire.RCODE_SERVFAIL and not last.malformed):
                     await asyncio.sleep(
                         self.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
                     )
-            reply, count = await self._send(pool[(start + attempt) % len(pool)], question_wire, rd)
+            server = pool[(start + attempt) % len(pool)]
+            reply, count = await self.attempt(server, question_wire, rd)
             sent += count
-            if reply is not None:
-                last = reply
-                if reply.rcode not in (wire.RCODE_SERVFAIL, wire.RCODE_REFUSED):
+            if reply is None:
+                continue
+            last = reply
+            if reply.malformed:
+                malformed += 1
+                if malformed > 1:
                     return reply, sent
-                if reply.rcode == wire.RCODE_REFUSED and len(pool) == 1:
-                    return reply, sent
+                continue
+            refused = reply.rcode == wire.RCODE_REFUSED
+            if reply.rcode != wire.RCODE_SERVFAIL and (not refused or len(pool) == 1):
+                return reply, sent
         return last, sent

@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 import dns.message
@@ -35,7 +36,7 @@ from typorisk.resolve.records import (
     ScanStats,
 )
 from typorisk.resolve.transport import NameServer, Reply
-from typorisk.resolve.wildcard import OnceCache, ZoneWildcard, random_label
+from typorisk.resolve.wildcard import SAMPLES, OnceCache, ZoneWildcard, random_label
 
 T = TypeVar("T", str, Candidate)
 
@@ -85,7 +86,7 @@ class ResolveScan:
 
     # -- public ---------------------------------------------------------------------------------
 
-    async def run(self, items: Iterable[T]) -> AsyncIterator[tuple[T, Resolution]]:
+    async def run(self, items: Iterable[T]) -> AsyncGenerator[tuple[T, Resolution], None]:
         """Resolve every item, yielding ``(item, resolution)`` in completion order."""
         loop = asyncio.get_running_loop()
         self._started = loop.time()
@@ -144,6 +145,8 @@ class ResolveScan:
             registrations=dict(self._registrations),
             wildcard_zones=tuple(dict.fromkeys(zones)),
             elapsed=elapsed,
+            servers=self.client.server_stats(),
+            malformed=self.client.malformed,
         )
 
     # -- workers --------------------------------------------------------------------------------
@@ -180,16 +183,12 @@ class ResolveScan:
 
     async def _recursive(self, item: str | Candidate, name: str) -> Resolution:
         reply, sent = await self.client.query(name, NS)
-        if reply is None:
-            return Resolution(
-                name, Registration.UNKNOWN, Outcome.TIMEOUT, Mail.UNKNOWN, queries=sent
-            )
-        outcome = classify.outcome_of_rcode(reply.rcode, reply.header.ancount)
+        outcome = classify.outcome_of_reply(reply, name)
         if outcome is Outcome.NXDOMAIN:
             return Resolution(
                 name, outcome.registration, outcome, Mail.NONE, zone_wildcard=False, queries=sent
             )
-        if outcome.registration is Registration.UNKNOWN:
+        if reply is None or outcome.registration is Registration.UNKNOWN:
             return Resolution(name, Registration.UNKNOWN, outcome, Mail.UNKNOWN, queries=sent)
         return await self.existing(item, name, outcome, first=reply, sent=sent)
 
@@ -205,28 +204,37 @@ class ResolveScan:
         probe_servers: tuple[NameServer, ...] | None = None,
         lame: bool = False,
     ) -> Resolution:
-        """Records, mail and wildcard status of a name known to exist (decided by ``outcome``)."""
+        """Records, mail and wildcard status of a name known to exist (decided by ``outcome``).
+
+        The name becomes unknown when a zone's wildcard explains its records (``wildcard``), when
+        a zone's probe failed (``probe-failed``), or when it lies in a wildcarded zone and one of
+        its own NS/A/AAAA/MX lookups failed (that lookup's outcome): in each case DNS cannot tell
+        a real name from the wildcard. A referral is a delegation, which no wildcard makes.
+        """
         zones = zones_of(item, name) if self.check_wildcards else ()
         async with asyncio.TaskGroup() as group:
             fetch = group.create_task(self.fetch_records(name, first, ns=ns))
             probes = [group.create_task(self.probe_zone(zone, probe_servers)) for zone in zones]
-        records, mx_known, queries = fetch.result()
+        fetched = fetch.result()
+        records = fetched.records
         found = [p.result() for p in probes]
-        wildcard = (
-            any(p.wildcarded and p.fingerprint == records.fingerprint() for p in found)
-            and outcome is not Outcome.REFERRAL
-        )
         states = [p.wildcarded for p in found]
         zone_wildcard = (
             True if True in states else (None if None in states or not states else False)
         )
-        if wildcard:
-            outcome = Outcome.WILDCARD
-        mail = (
-            Mail.UNKNOWN
-            if wildcard
-            else classify.mail_of(records.mx, records.a, records.aaaa, mx_known=mx_known)
-        )
+        if outcome is not Outcome.REFERRAL:
+            outcome = _wildcard_verdict(outcome, found, fetched)
+        wildcard = outcome is Outcome.WILDCARD
+        if outcome.registration is Registration.UNKNOWN:
+            mail = Mail.UNKNOWN
+        else:
+            mail = classify.mail_of(
+                records.mx,
+                records.a,
+                records.aaaa,
+                mx_known=fetched.mx_known,
+                addresses_known=fetched.addresses_known,
+            )
         return Resolution(
             name,
             outcome.registration,
@@ -236,14 +244,14 @@ class ResolveScan:
             wildcard=wildcard,
             zone_wildcard=zone_wildcard,
             lame=lame,
-            queries=sent + queries,
+            queries=sent + fetched.queries,
             authoritative=self.authoritative,
         )
 
     async def fetch_records(
         self, name: str, first: Reply | None, *, ns: tuple[str, ...] = ()
-    ) -> tuple[Records, bool, int]:
-        """(records, MX lookup succeeded, queries sent) for an existing ``name``, via the resolver.
+    ) -> Fetched:
+        """The records of an existing ``name``, via the resolver, and how far they are known.
 
         ``first`` is the NS reply already in hand (recursive mode); without it NS is asked too
         unless ``ns`` is given (authoritative mode knows them from the referral).
@@ -257,14 +265,16 @@ class ResolveScan:
                 ns_task = group.create_task(self.client.query(name, NS))
         replies = [t.result() for t in (*tasks, dmarc)]
         queries = sum(sent for _, sent in replies)
+        outcomes = [classify.outcome_of_reply(reply, name) for reply, _ in replies[:3]]
         if ns_task is not None:
             first, sent = ns_task.result()
             queries += sent
+            outcomes.append(classify.outcome_of_reply(first, name))
         msgs = [_parsed(reply) for reply, _ in replies]
         a_msg, aaaa_msg, mx_msg, txt_msg, dmarc_msg = msgs
         cname = None
-        if first is not None and first.header.ancount:
-            ns_msg = first.message()
+        ns_msg = _parsed(first)
+        if ns_msg is not None:
             ns = ns or classify.hosts(ns_msg, name)
             cname = classify.answer(ns_msg, name, NS)[1]
         a = classify.addresses(a_msg, name, dns.rdatatype.A) if a_msg else ()
@@ -279,12 +289,14 @@ class ResolveScan:
             spf=bool(txt_msg and classify.has_txt(txt_msg, name, "v=spf1")),
             dmarc=bool(dmarc_msg and classify.has_txt(dmarc_msg, f"_dmarc.{name}", "v=DMARC1")),
         )
-        mx_reply = replies[2][0]
-        mx_known = mx_reply is not None and mx_reply.rcode in (
-            wire.RCODE_NOERROR,
-            wire.RCODE_NXDOMAIN,
+        failure = next((o for o in outcomes if o.registration is Registration.UNKNOWN), None)
+        return Fetched(
+            records,
+            queries,
+            failure,
+            mx_known=outcomes[2].registration is not Registration.UNKNOWN,
+            addresses_known=all(o.registration is not Registration.UNKNOWN for o in outcomes[:2]),
         )
-        return records, mx_known, queries
 
     # -- shared probes --------------------------------------------------------------------------
 
@@ -294,17 +306,38 @@ class ResolveScan:
         return await self._probes.get((zone, servers))
 
     async def _probe(self, key: tuple[str, tuple[NameServer, ...] | None]) -> ZoneWildcard:
+        """Probe ``zone`` with random labels (rule in :mod:`typorisk.resolve.wildcard`)."""
         zone, servers = key
         if not zone:
             return ZoneWildcard(zone, False)
+        state, sample, queries = await self._sample(zone, servers)
+        if state is not True or sample is None:
+            return ZoneWildcard(zone, state, queries=queries)
+        async with asyncio.TaskGroup() as group:
+            more = [group.create_task(self._sample(zone, servers)) for _ in range(SAMPLES - 1)]
+        results = [task.result() for task in more]
+        queries += sum(count for _, _, count in results)
+        samples = [sample, *(s for _, s, _ in results if s is not None)]
+        if any(state is not True for state, _, _ in results):
+            return ZoneWildcard(zone, None, queries=queries)
+        return ZoneWildcard(zone, True, tuple(samples), queries=queries)
+
+    async def _sample(
+        self, zone: str, servers: tuple[NameServer, ...] | None
+    ) -> tuple[bool | None, Records | None, int]:
+        """Ask one random label under ``zone``: (exists, or None if that could not be told;
+        its records when it exists and every lookup answered; queries sent)."""
         probe = f"{random_label()}.{zone}"
         reply, sent = await self.client.query(probe, NS, rd=servers is None, servers=servers)
-        if reply is None or reply.rcode not in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
-            return ZoneWildcard(zone, None, queries=sent)
-        if reply.rcode == wire.RCODE_NXDOMAIN:
-            return ZoneWildcard(zone, False, queries=sent)
-        records, _, queries = await self.fetch_records(probe, reply if servers is None else None)
-        return ZoneWildcard(zone, True, records.fingerprint(), queries=sent + queries)
+        outcome = classify.outcome_of_reply(reply, probe)
+        if outcome is Outcome.NXDOMAIN:
+            return False, None, sent
+        if reply is None or outcome.registration is Registration.UNKNOWN:
+            return None, None, sent
+        fetched = await self.fetch_records(probe, reply if servers is None else None)
+        if fetched.failure is not None:
+            return None, None, sent + fetched.queries
+        return True, fetched.records, sent + fetched.queries
 
     async def zone_servers(self, suffix: str) -> ZoneServers:
         """Authoritative mode: the suffix's zone and servers, discovered once per run."""
@@ -315,9 +348,42 @@ class ResolveScan:
         return await authoritative.discover(self.client, suffix, port=self.authoritative_port)
 
 
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """The records of an existing name, and which of its lookups answered."""
+
+    records: Records
+    queries: int
+    """Queries sent for them, retries included."""
+    failure: Outcome | None
+    """The first failed NS/A/AAAA/MX lookup's outcome (timeout, servfail, malformed...), or
+    ``None`` when each got an answer, NODATA or NXDOMAIN (TXT lookups do not count)."""
+    mx_known: bool
+    """The MX lookup answered (an empty ``records.mx`` then means no MX)."""
+    addresses_known: bool
+    """The A and AAAA lookups answered (empty addresses then mean none)."""
+
+
+def _wildcard_verdict(outcome: Outcome, found: list[ZoneWildcard], fetched: Fetched) -> Outcome:
+    """The outcome of an existing name once its zones' wildcard probes are in (see ``existing``)."""
+    if any(zone.explains(fetched.records) for zone in found):
+        return Outcome.WILDCARD
+    if any(zone.wildcarded is None for zone in found):
+        return Outcome.PROBE_FAILED
+    if fetched.failure is not None and any(zone.wildcarded for zone in found):
+        return fetched.failure
+    return outcome
+
+
 def _parsed(reply: Reply | None) -> dns.message.Message | None:
-    """A full parse of a NOERROR reply with answers, or ``None`` (nothing to read)."""
-    if reply is None or reply.rcode != wire.RCODE_NOERROR or not reply.header.ancount:
+    """The parse of a well-formed reply with answers (NOERROR, or NXDOMAIN with a CNAME chain),
+    or ``None`` (nothing to read). The client already parsed such replies: this costs nothing."""
+    if (
+        reply is None
+        or reply.malformed
+        or not reply.header.ancount
+        or reply.rcode not in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN)
+    ):
         return None
     return reply.message()
 

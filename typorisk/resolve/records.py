@@ -37,8 +37,15 @@ class Outcome(enum.Enum):
     """The server failed (SERVFAIL) on every retry: unknown."""
     REFUSED = "refused"
     """The server refused the query: unknown."""
+    MALFORMED = "malformed"
+    """The reply did not parse (trailing junk, a truncated record, garbage), also when asked
+    again once: unknown. Its rcode is not believed, so a broken NXDOMAIN is never "free"."""
+    PROBE_FAILED = "probe-failed"
+    """The name exists, but the wildcard probe of its parent zone or suffix failed (timeout,
+    SERVFAIL, malformed reply), so it cannot be told from a wildcard: unknown."""
     ERROR = "error"
-    """Another response code (FORMERR, NOTIMP...) or an unusable reply: unknown."""
+    """Another response code (FORMERR, NOTIMP...) or an unusable reply (an NXDOMAIN whose answer
+    section is no CNAME chain from the name asked): unknown."""
     BUDGET = "budget"
     """The total time budget ended before the name was settled: unknown."""
 
@@ -121,10 +128,32 @@ class Resolution:
 
     @property
     def error(self) -> str | None:
-        """A short reason when the result is not clean: the unknown outcome, or ``lame``."""
+        """A short reason when the result is not clean: the unknown outcome's value (or, for
+        ``probe-failed``, the words "wildcard probe failed"), or ``lame``."""
         if self.registration is Registration.UNKNOWN:
-            return self.outcome.value
+            return _REASONS.get(self.outcome, self.outcome.value)
         return "lame" if self.lame else None
+
+
+_REASONS = {Outcome.PROBE_FAILED: "wildcard probe failed"}
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStats:
+    """Counters of one server over a run (UDP and TCP attempts alike).
+
+    Invariant once no query is in flight: ``sent == answered + timeouts``. A truncated UDP reply
+    counts as answered, and its TCP retry as one more query sent.
+    """
+
+    sent: int
+    """Queries sent to the server (a query that could not be sent at all counts, and times out)."""
+    answered: int
+    """Replies received that matched their query (any rcode, malformed ones included)."""
+    timeouts: int
+    """Queries that got no reply in time (or could not be sent)."""
+    malformed: int = 0
+    """Replies that did not parse (part of ``answered``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +180,12 @@ class ScanStats:
     """Zones (suffixes or parents) found to be wildcarded: a finding of their own."""
     elapsed: float
     """Wall-clock seconds."""
+    servers: dict[str, ServerStats] = field(default_factory=dict)
+    """Counters per server asked (configured resolvers, and in authoritative mode the suffixes'
+    servers), keyed by ``host:port`` (``[v6]:port`` for IPv6, as ``str(NameServer)``). A server
+    with ``sent > 0`` and ``answered == 0`` never answered during the run."""
+    malformed: int = 0
+    """Replies that did not parse (each counted in ``rcodes`` as ``MALFORMED`` too)."""
 
     @property
     def queries_per_second(self) -> float:
@@ -183,3 +218,23 @@ def resolution_row(r: Resolution) -> dict[str, object]:
         "queries": r.queries,
         "error": r.error,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class ServerCheck:
+    """Whether one configured server answers: the result of a liveness check before a run."""
+
+    server: str
+    """``host:port`` (``[v6]:port`` for IPv6): the key of :attr:`ScanStats.servers` too."""
+    ok: bool
+    """A well-formed reply came with rcode NOERROR or NXDOMAIN."""
+    problem: str | None
+    """``None`` when ok; else what went wrong, in words: ``"no reply within 2.0 s after 3 tries"``
+    (with ``" (ICMP port unreachable)"`` when the host said nothing listens), ``"REFUSED"``,
+    ``"SERVFAIL"`` (or another rcode's name), ``"malformed reply"``, ``"cannot send: ..."``."""
+    rcode: str | None = None
+    """The reply's rcode name (``NOERROR``...), ``None`` without a well-formed reply."""
+    tries: int = 0
+    """Queries sent to this server for the check (a TCP retry of a truncated reply included)."""
+    elapsed: float = 0.0
+    """Seconds the check of this server took."""

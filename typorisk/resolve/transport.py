@@ -17,6 +17,7 @@ import struct
 from dataclasses import dataclass
 from typing import cast
 
+import dns.exception
 import dns.message
 
 from typorisk.errors import ResolverConfigError
@@ -70,20 +71,47 @@ def _port(text: str, value: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A validated response: header fields decoded, the wire kept for a full parse on demand."""
+    """A response that matched its query: header decoded, the wire kept for a full parse.
+
+    Invariant: when ``malformed`` is False, the reply passed :func:`wire.well_formed`, and a
+    reply with answers (NOERROR or NXDOMAIN, ANCOUNT > 0) was also parsed in full (``parsed``).
+    A malformed reply's header may be read (its id and question matched) but its rcode must not
+    be believed: see :data:`typorisk.resolve.records.Outcome.MALFORMED`.
+    """
 
     header: wire.Header
     wire: bytes
     tcp: bool = False
+    parsed: dns.message.Message | None = None
+    """The full dnspython parse, made by the client for replies whose records will be read."""
+    malformed: bool = False
+    """The reply does not parse (trailing junk, a truncated record, garbage after the question)."""
 
     @property
     def rcode(self) -> int:
         """The header's response code."""
         return self.header.rcode
 
-    def message(self) -> dns.message.Message:
-        """The full dnspython parse (~100 µs): only for replies whose records are needed."""
-        return dns.message.from_wire(self.wire)
+    def message(self) -> dns.message.Message | None:
+        """The full parse (made now, ~100 µs, unless the client made it); ``None`` when malformed.
+
+        ``None`` also when dnspython rejects record data the structural check let through (an A
+        record of 3 bytes, a bad pointer inside RDATA): the caller treats that as malformed.
+        """
+        if self.parsed is not None:
+            return self.parsed
+        if self.malformed:
+            return None
+        return parse(self.wire)
+
+
+def parse(data: bytes) -> dns.message.Message | None:
+    """dnspython's parse of ``data``, or ``None`` when it is not a valid DNS message."""
+    try:
+        return dns.message.from_wire(data)
+    except (dns.exception.DNSException, ValueError):
+        # ValueError: dnspython's rdata constructors validate values (text, ranges) with it.
+        return None
 
 
 class UdpChannel(asyncio.DatagramProtocol):
@@ -96,6 +124,8 @@ class UdpChannel(asyncio.DatagramProtocol):
         self._sweeper: asyncio.TimerHandle | None = None
         self.mismatched = 0
         """Datagrams ignored: unknown id, not a response, or a question that does not match."""
+        self.unreachable = 0
+        """ICMP errors reported on the socket (port or host unreachable): nothing listens there."""
 
     @classmethod
     async def open(cls, server: NameServer) -> UdpChannel:
@@ -131,8 +161,9 @@ class UdpChannel(asyncio.DatagramProtocol):
         entry[1].set_result(data)
 
     def error_received(self, exc: Exception) -> None:
-        # An ICMP error (port unreachable) names no query: the affected queries time out.
-        pass
+        # An ICMP error (port unreachable) names no query: the affected queries time out. It is
+        # counted so that a liveness check can say why a server did not answer.
+        self.unreachable += 1
 
     def connection_lost(self, exc: Exception | None) -> None:
         for _, future, _ in self._pending.values():

@@ -126,3 +126,49 @@ def question_matches(data: bytes, question_wire: bytes) -> bool:
         data[HEADER.size : name_end].lower() == question_wire[:-4]
         and data[name_end:end] == question_wire[-4:]
     )
+
+
+def well_formed(data: bytes, question_end: int) -> bool:
+    """True when every record after the question parses and nothing follows the last one.
+
+    A structural walk (~1 µs for an NXDOMAIN), run on every reply before its header is believed:
+    each of the ANCOUNT + NSCOUNT + ARCOUNT records must have a valid owner name (labels ≤ 63
+    bytes, compression pointers pointing backwards into the message, the name ≤ 255 bytes) and
+    its fixed fields and RDLENGTH bytes of data inside the message, and the message must end
+    exactly after the last record (no trailing junk). ``question_end`` is the offset just past
+    the (already matched) question. Record data is not interpreted here; a reply whose records
+    are read is also parsed in full by dnspython, which checks the rest.
+    """
+    size = len(data)
+    pos = question_end
+    count = (data[6] << 8 | data[7]) + (data[8] << 8 | data[9]) + (data[10] << 8 | data[11])
+    for _ in range(count):
+        pos = _skip_name(data, pos, size)
+        if pos < 0 or pos + 10 > size:
+            return False
+        pos += 10 + (data[pos + 8] << 8 | data[pos + 9])
+        if pos > size:
+            return False
+    return pos == size
+
+
+def _skip_name(data: bytes, pos: int, size: int) -> int:
+    """The offset just past the name at ``pos``, or -1 when it is not a valid name."""
+    start = pos
+    length = 0
+    while pos < size:
+        byte = data[pos]
+        if byte == 0:
+            return pos + 1
+        if byte >= 0xC0:
+            # A pointer ends the name; it must point backwards (before this name), past the header.
+            if pos + 1 >= size or not HEADER.size <= ((byte & 0x3F) << 8 | data[pos + 1]) < start:
+                return -1
+            return pos + 2
+        if byte > 63:
+            return -1  # extended label types (0x40, 0x80) are obsolete
+        length += byte + 1
+        if length > 255:
+            return -1
+        pos += byte + 1
+    return -1
