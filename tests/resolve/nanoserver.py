@@ -10,13 +10,33 @@ The behaviour is chosen by the first label's prefix (``drop-x.mis.test`` is drop
 - ``badid-``: first a NXDOMAIN with a wrong id, then the real answer (like ``ok-``).
 - ``wrongq-``: first a NXDOMAIN echoing another question, then the real answer.
 - ``notqr-``: first the query echoed back (QR clear, NXDOMAIN rcode), then the real answer.
+
+Malformed replies (id and question right, so they pass the spoofing guard):
+
+- ``junk-``: the answer (like ``ok-``) followed by trailing junk bytes.
+- ``nxjunk-``: an NXDOMAIN followed by trailing junk (the header alone would say "free").
+- ``cut-``: the answer cut inside its last record (counts unchanged, TC clear).
+- ``garbage-``: header (QR, NOERROR, ANCOUNT 1) and question, then garbage bytes.
+- ``junkonce-``: the first UDP reply of each name is ``junk-``, then the real answer.
+
+RFC 6604: ``cnamenx-``: NXDOMAIN with ``<name> CNAME gone.mis.test.`` in the answer section.
+
+Wildcard zones: a label without ``-`` directly below a zone whose first label is
+``wild-<mode>`` gets ``<mode>`` (``x.wild-drop.mis.test`` is dropped); a prefixed label keeps its
+own (``ok-1.wild-drop.mis.test`` is answered). ``rotate``: a wildcard ``A`` answering 2 of
+:data:`ROTATING` at random each time (NODATA for other types).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
+import random
 import struct
+import threading
 from collections import Counter
+from collections.abc import Iterator
 from typing import cast
 
 import dns.flags
@@ -27,11 +47,25 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
+ROTATING = tuple(f"192.0.2.{60 + i}" for i in range(6))
+"""The addresses a ``rotate`` wildcard picks 2 from."""
+
+ANSWERED = ("ok", "slow", "tc", "badid", "wrongq", "notqr", "dropfirst", "junk", "cut", "junkonce")
+
 
 def _answer(query: dns.message.Message, behaviour: str) -> dns.message.Message:
     response = dns.message.make_response(query)
     question = query.question[0]
-    if behaviour in ("ok", "slow", "tc", "badid", "wrongq", "notqr", "dropfirst"):
+    if behaviour == "rotate":
+        if question.rdtype == dns.rdatatype.A:
+            picked = random.sample(ROTATING, 2)
+            response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A", *picked))
+    elif behaviour == "cnamenx":
+        response.set_rcode(dns.rcode.NXDOMAIN)
+        response.answer.append(
+            dns.rrset.from_text(question.name, 60, "IN", "CNAME", "gone.mis.test.")
+        )
+    elif behaviour in ANSWERED:
         if question.rdtype == dns.rdatatype.A:
             response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A", "192.0.2.10"))
         elif question.rdtype == dns.rdatatype.NS:
@@ -48,8 +82,27 @@ def _answer(query: dns.message.Message, behaviour: str) -> dns.message.Message:
 
 
 def behaviour_of(query: dns.message.Message) -> str:
-    first = query.question[0].name.labels[0].decode().lower()
-    return first.partition("-")[0] if "-" in first else "nx"
+    labels = [label.decode().lower() for label in query.question[0].name.labels]
+    if "-" in labels[0]:
+        return labels[0].partition("-")[0]
+    if len(labels) > 1 and labels[1].startswith("wild-"):
+        return labels[1].removeprefix("wild-")
+    return "nx"
+
+
+def _malformed(query: dns.message.Message, data: bytes, behaviour: str) -> bytes:
+    """The broken reply of a ``junk``/``nxjunk``/``cut``/``garbage`` behaviour."""
+    if behaviour == "garbage":
+        name_wire = query.question[0].name.to_wire()
+        assert name_wire is not None
+        question_end = 12 + len(name_wire) + 4
+        header = struct.pack("!HHHHHH", query.id, 0x8180, 1, 1, 0, 0)
+        return header + data[12:question_end] + bytes(range(0xFF, 0xE0, -1))
+    if behaviour == "cut":
+        good = _answer(query, "ok")
+        good.use_edns(False)  # so that the last record is the answer itself
+        return good.to_wire()[:-2]
+    return _answer(query, "nx" if behaviour == "nxjunk" else "ok").to_wire() + b"\x00junk"
 
 
 class _Udp(asyncio.DatagramProtocol):
@@ -126,6 +179,13 @@ class NanoServer:
             other.flags |= dns.flags.QR
             other.set_rcode(dns.rcode.NXDOMAIN)
             transport.sendto(other.to_wire(), addr)
+        if behaviour in ("junk", "nxjunk", "cut", "garbage") or (
+            behaviour == "junkonce" and self.queries[name] == 1
+        ):
+            transport.sendto(
+                _malformed(query, data, "junk" if behaviour == "junkonce" else behaviour), addr
+            )
+            return
         if behaviour == "notqr":
             echo = bytearray(data)
             echo[3] = (echo[3] & 0xF0) | 3  # rcode NXDOMAIN, QR still clear
@@ -142,3 +202,26 @@ class NanoServer:
             await writer.drain()
         finally:
             writer.close()
+
+
+@contextlib.contextmanager
+def in_thread() -> Iterator[NanoServer]:
+    """A :class:`NanoServer` on its own event loop in a daemon thread (for code that runs its
+    own loop, such as the CLI); stopped, and the thread joined, on exit."""
+    ready: queue.Queue[NanoServer] = queue.Queue()
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        async with NanoServer() as server:
+            ready.put(server)
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    try:
+        yield ready.get(timeout=5)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=5)
+        loop.close()

@@ -1,14 +1,27 @@
-"""Pure parts: hand-built wire format (checked with dnspython), reply matching, mail rules."""
+"""Pure parts: hand-built wire format (checked with dnspython), reply matching and structure,
+RFC 6604, the wildcard rule, mail rules."""
 
 from __future__ import annotations
 
 import dns.flags
 import dns.message
 import dns.rcode
+import dns.rrset
 import pytest
 
 from typorisk.errors import ResolverConfigError
-from typorisk.resolve import Mail, MxHost, NameServer, Outcome, Registration, classify, wire
+from typorisk.resolve import (
+    Mail,
+    MxHost,
+    NameServer,
+    Outcome,
+    Records,
+    Registration,
+    classify,
+    wire,
+)
+from typorisk.resolve.transport import Reply
+from typorisk.resolve.wildcard import ZoneWildcard
 
 
 @pytest.mark.parametrize("qtype", [1, 2, 15, 16, 28, 65])
@@ -29,7 +42,7 @@ def test_encode_name_rejects_invalid_names(bad: str) -> None:
         wire.encode_name(bad)
 
 
-def _reply(qname: str, qtype: str, rcode: int = dns.rcode.NXDOMAIN) -> bytes:
+def _reply(qname: str, qtype: str, rcode: dns.rcode.Rcode = dns.rcode.NXDOMAIN) -> bytes:
     query = dns.message.make_query(qname, qtype)
     response = dns.message.make_response(query)
     response.set_rcode(rcode)
@@ -106,3 +119,99 @@ def test_nameserver_parse(text: str, expected: NameServer) -> None:
 def test_nameserver_parse_rejects(text: str) -> None:
     with pytest.raises(ResolverConfigError):
         NameServer.parse(text)
+
+
+def _nx_with_soa(qname: str = "nope.example.com") -> bytes:
+    response = dns.message.make_response(dns.message.make_query(qname, "NS"))
+    response.set_rcode(dns.rcode.NXDOMAIN)
+    response.authority.append(
+        dns.rrset.from_text("example.com.", 60, "IN", "SOA", "ns.example.com. a.example. 1 2 3 4 5")
+    )
+    return response.to_wire()
+
+
+_Q_END = 12 + len(wire.question("nope.example.com", 2))
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (_nx_with_soa(), True),
+        (_nx_with_soa() + b"\x00", False),  # trailing junk
+        (_nx_with_soa()[:-3], False),  # the last record cut
+        (_nx_with_soa()[:_Q_END] + b"\xff\xff" + _nx_with_soa()[_Q_END + 2 :], False),  # pointer
+        (_nx_with_soa()[:_Q_END] + b"\x40abc", False),  # a label type that does not exist
+    ],
+)
+def test_structural_check(data: bytes, expected: bool) -> None:
+    assert wire.well_formed(data, _Q_END) is expected
+
+
+def _checked(data: bytes, *, malformed: bool = False) -> Reply:
+    header = wire.read_header(data)
+    assert header is not None
+    return Reply(header, data, parsed=None if malformed else dns.message.from_wire(data))
+
+
+def _nx_alias(owner: str) -> bytes:
+    response = dns.message.make_response(dns.message.make_query("alias.example", "NS"))
+    response.set_rcode(dns.rcode.NXDOMAIN)
+    response.answer.append(dns.rrset.from_text(owner, 60, "IN", "CNAME", "gone.example."))
+    return response.to_wire()
+
+
+def test_rfc6604_nxdomain_with_a_cname_means_the_name_exists() -> None:
+    assert classify.outcome_of_reply(_checked(_nx_alias("ALIAS.example.")), "alias.example") is (
+        Outcome.ANSWER
+    )
+    # Answers that are no chain from the name asked: an unusable reply, never "free".
+    assert classify.outcome_of_reply(_checked(_nx_alias("other.example.")), "alias.example") is (
+        Outcome.ERROR
+    )
+    plain = _checked(_nx_with_soa())
+    assert classify.outcome_of_reply(plain, "nope.example.com") is Outcome.NXDOMAIN
+    broken = Reply(plain.header, plain.wire, malformed=True)
+    assert classify.outcome_of_reply(broken, "nope.example.com") is Outcome.MALFORMED
+    assert classify.outcome_of_reply(None, "nope.example.com") is Outcome.TIMEOUT
+    assert Outcome.MALFORMED.registration is Registration.UNKNOWN
+    assert Outcome.PROBE_FAILED.registration is Registration.UNKNOWN
+
+
+_A, _B, _C = ("192.0.2.1",), ("192.0.2.2",), ("192.0.2.1", "192.0.2.2")
+_MX = (MxHost(10, "mx.example"),)
+
+
+@pytest.mark.parametrize(
+    ("samples", "name", "explained"),
+    [
+        # A stable wildcard: equal records, or a subset, are the wildcard's; anything else is not.
+        ([Records(a=_C)] * 4, Records(a=_C), True),
+        ([Records(a=_C)] * 4, Records(a=_A), True),
+        ([Records(a=_A)] * 4, Records(a=_B), False),
+        ([Records(a=_A)] * 4, Records(a=_A, mx=_MX), False),  # an MX the wildcard never gives
+        ([Records(a=_A)] * 4, Records(ns=("ns.example",), a=_A), False),  # a delegation
+        ([Records(a=_A, mx=_MX)] * 4, Records(a=_A), False),  # the wildcard's MX is missing
+        # A rotating wildcard: any addresses of the rotating type.
+        ([Records(a=_A), Records(a=_B), Records(a=_A), Records(a=_C)], Records(a=_B), True),
+        ([Records(a=_A), Records(a=_B)], Records(a=("198.51.100.7",)), True),
+        ([Records(a=_A), Records(a=_B)], Records(aaaa=("2001:db8::1",)), False),
+        # CNAME wildcards: same target.
+        ([Records(cname="t.example")] * 4, Records(cname="t.example"), True),
+        ([Records(cname="t.example")] * 4, Records(cname="u.example"), False),
+    ],
+)
+def test_wildcard_rule(samples: list[Records], name: Records, explained: bool) -> None:
+    assert ZoneWildcard("zone.example", True, tuple(samples)).explains(name) is explained
+
+
+def test_a_zone_not_known_to_be_wildcarded_explains_nothing() -> None:
+    assert not ZoneWildcard("zone.example", False).explains(Records())
+    assert not ZoneWildcard("zone.example", None).explains(Records())
+
+
+def test_mail_is_unknown_when_the_address_lookups_failed() -> None:
+    assert classify.mail_of((), (), (), mx_known=True, addresses_known=False) is Mail.UNKNOWN
+    assert (
+        classify.mail_of((), ("192.0.2.1",), (), mx_known=True, addresses_known=False)
+        is Mail.IMPLICIT
+    )
