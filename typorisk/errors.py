@@ -58,3 +58,53 @@ class DataFileError(TyporiskError):
 
 class ResolverConfigError(TyporiskError, ValueError):
     """A resolver option (name server address, port, rate, timeout) is unusable."""
+
+
+class ScanOptionError(TyporiskError, ValueError):
+    """A scan option is out of range.
+
+    Attributes:
+        flag: the command-line flag (``--rate``).
+        feed_key: the key in a feed definition (``scan.resolve.rate``).
+        reason: what the value must be.
+    """
+
+    def __init__(self, flag: str, feed_key: str, reason: str) -> None:
+        self.flag = flag
+        self.feed_key = feed_key
+        self.reason = reason
+        super().__init__(f"{flag} (feed key {feed_key}) {reason}")
+
+
+class ResolverUnreachableError(TyporiskError):
+    """A name server failed the check made before a run (no reply, REFUSED, SERVFAIL...).
+
+    Attributes:
+        server: ``host:port`` of the server.
+        reason: what it did, in words.
+    """
+
+    def __init__(self, server: str, reason: str) -> None:
+        self.server = server
+        self.reason = reason
+        super().__init__(
+            f"name server {server} is not usable ({reason}); the run stopped before resolving "
+            "and replaced nothing: check that it runs, or give another with --nameserver"
+        )
+
+
+class RunIncompleteError(TyporiskError):
+    """A run did not see enough of the world to replace its outputs (exit code 4).
+
+    Attributes:
+        run: what ran (a feed name, a command).
+        reasons: why it is incomplete, one line each.
+    """
+
+    def __init__(self, run: str, reasons: tuple[str, ...]) -> None:
+        self.run = run
+        self.reasons = reasons
+        super().__init__(
+            f"{run}: run incomplete, nothing replaced (the previous files are kept): "
+            + "; ".join(reasons)
+        )

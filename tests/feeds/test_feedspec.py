@@ -86,7 +86,9 @@ def test_a_valid_definition_loads(tmp_path: Path) -> None:
         ),
         (VALID + "thresholds: {min_risk: 0.5}\n", "F:7:24: thresholds.min_risk needs DNS facts"),
         (VALID + "thresholds: {min_likelihood: 2}\n", "expected a number in [0.0, 1.0]"),
-        (VALID + "scan: {rdap: true}\n", "F:7:14: scan.rdap: not supported"),
+        # RDAP moved under scan.registration (feeds run the registration stage now)
+        (VALID + "scan: {rdap: true}\n", "F:7:8: scan: unknown key 'rdap'"),
+        (VALID + "scan: {registration: {rate: 0}}\n", "scan.registration.rate: expected a number"),
         (VALID + "scan: {kinds: [omision]}\n", "F:7:16: scan.kinds[0]: 'omision' is not one of"),
         (
             VALID + "scan: {resolve: {nameservers: [dns.google]}}\n",

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from typorisk.cli.common import check_readable, parse_params, read_json_lines
 from typorisk.errors import TyporiskError
+from typorisk.pipeline.rows import columns_of
 from typorisk.rank import RankResult, RiskWeights
 from typorisk.rank.rows import ranked_rows
 from typorisk.writers import ROW_FORMATS, Row, write_rows
@@ -17,7 +18,8 @@ from typorisk.writers import ROW_FORMATS, Row, write_rows
 NAME = "rank"
 HELP = "rank scan results (JSON lines) by explainable risk, offline"
 
-EXTRA_COLUMNS = ("risk", "capture", "defensive", "reasons", "contributions")
+EXTRA_COLUMNS = columns_of("rank")
+"""The columns ranking adds (risk, capture, defensive, reasons, contrib_*)."""
 TABLE_COLUMNS = ("target", "domain", "risk", "capture", "reasons")
 
 

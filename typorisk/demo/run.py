@@ -8,6 +8,7 @@ week's ranked scan (JSON lines) and the review (Markdown and HTML).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -18,12 +19,11 @@ from typorisk.demo.dnsserver import DemoDnsServer
 from typorisk.demo.smtp import CatchAllServer
 from typorisk.demo.world import COLLECTOR, TOP, WEIGHTS, build_world, targets
 from typorisk.kit.atomic import atomic_write_text
-from typorisk.pipeline import scan_rows
-from typorisk.probe.engine import Prober, probe_row
-from typorisk.rank import RankResult, RiskWeights
-from typorisk.rank.rows import ranked_rows
+from typorisk.pipeline import AsyncScan, ScanOptions, ScanRecord, ScanTarget, to_row
+from typorisk.pipeline.rows import scan_columns
+from typorisk.probe.engine import Prober
+from typorisk.rank import RankResult
 from typorisk.report import Review, build_review, render_html, render_markdown
-from typorisk.resolve import DnsClient, NameServer
 from typorisk.store import Store
 from typorisk.writers.entries import WriterOptions
 from typorisk.writers.formats import FORMATS, write_candidates
@@ -47,6 +47,8 @@ class DemoResult:
     """One blocklist per consumer format."""
 
 
+COLUMNS = (*scan_columns(rank=True, registration=False, probe=True), "weight")
+"""The columns of the demo's scan files."""
 FEED_MIN_RISK = 0.4
 """Risk from which the demo lists a candidate in its blocklists."""
 
@@ -66,36 +68,55 @@ def write_feeds(rows: list[dict[str, object]], where: Path) -> tuple[Path, ...]:
     return tuple(written)
 
 
-async def scan_week(week: int, smtp_port: int) -> list[dict[str, object]]:
-    """Scan the demo targets against the world of ``week`` served by an in-process server, then
-    probe (SMTP, never DATA) the mail hosts that the world places on 127.0.0.1."""
+async def scan_week(week: int, smtp_port: int, today: dt.date) -> ScanWeek:
+    """Scan the demo targets (through the one pipeline) against the world of ``week`` served by
+    an in-process server, probe (SMTP, never DATA) the mail hosts that the world places on
+    127.0.0.1, then rank."""
     world = build_world(week)
-    async with (
-        DemoDnsServer(world.zones) as server,
-        DnsClient([NameServer("127.0.0.1", server.port)], timeout=1.0, retries=1) as client,
-    ):
-        rows = [row async for row in scan_rows(targets(), client, top=TOP)]
-    await probe(rows, {COLLECTOR: "127.0.0.1"}, smtp_port)
-    for row in rows:
-        row["weight"] = WEIGHTS[str(row["target"])]
-    return rows
+    async with DemoDnsServer(world.zones) as server:
+        options = ScanOptions(
+            top=TOP,
+            nameservers=(f"127.0.0.1:{server.port}",),
+            timeout=1.0,
+            retries=1,
+            today=today,
+        )
+        scan = AsyncScan([ScanTarget(t, weight=WEIGHTS[t.fqdn]) for t in targets()], options)
+        scan.rank_inside = False  # the probe's facts join the ranking
+        records = [record async for record in scan]
+    probed = await probe(records, {COLLECTOR: "127.0.0.1"}, smtp_port)
+    ranked = scan.ranked(probed)
+    assert scan.summary.findings is not None
+    return ScanWeek(ranked, scan.summary.findings)
 
 
-async def probe(rows: list[dict[str, object]], addresses: dict[str, str], port: int) -> None:
-    """Add the SMTP columns to rows whose MX the world puts on loopback (only those: the demo
-    never opens a connection anywhere else)."""
+@dataclass(frozen=True, slots=True)
+class ScanWeek:
+    """One week's ranked records and findings."""
+
+    records: list[ScanRecord]
+    findings: RankResult
+
+
+async def probe(
+    records: list[ScanRecord], addresses: dict[str, str], port: int
+) -> list[ScanRecord]:
+    """Records with the probe facet for those whose MX the world puts on loopback (only those:
+    the demo never opens a connection anywhere else)."""
     prober = Prober(helo="typorisk-demo.invalid", port=port, timeout=3.0, rate=None)
     items: list[tuple[str, list[str]]] = []
-    for row in rows:
-        mx = row.get("mx")
-        hosts = [addresses[h] for h in mx if h in addresses] if isinstance(mx, list) else []
+    for record in records:
+        mx = record.resolution.records.mx if record.resolution else ()
+        hosts = [addresses[m.host] for m in mx if m.host in addresses]
         if hosts and all(ip.startswith("127.") for ip in hosts):
-            items.append((str(row["domain"]), hosts))
+            items.append((record.candidate.domain, hosts))
     results = await prober.probe_many(items)
-    for row in rows:
-        found = results.get(str(row["domain"]))
-        if found is not None:
-            row.update(probe_row(found))
+    return [
+        dataclasses.replace(r, probe=results[r.candidate.domain])
+        if r.candidate.domain in results
+        else r
+        for r in records
+    ]
 
 
 def run_demo(out: Path, today: dt.date | None = None) -> DemoResult:
@@ -108,8 +129,9 @@ def run_demo(out: Path, today: dt.date | None = None) -> DemoResult:
     rows: list[dict[str, object]] = []
     with Store(db) as store, CatchAllServer() as smtp:
         for week, when in ((1, day - dt.timedelta(days=7)), (2, day)):
-            scanned = asyncio.run(scan_week(week, smtp.port))
-            rows, findings = ranked_rows(scanned, RiskWeights(), day)
+            week_scan = asyncio.run(scan_week(week, smtp.port, day))
+            findings = week_scan.findings
+            rows = [to_row(r, COLUMNS) for r in week_scan.records]
             stamp = dt.datetime.combine(when, dt.time(3, 0), dt.UTC).isoformat()
             run = store.begin_run("demo", {"targets": list(WEIGHTS), "top": TOP}, now=stamp)
             store.add(run, rows, now=stamp)

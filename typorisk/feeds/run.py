@@ -1,4 +1,5 @@
-"""Run a feed definition: permute → (resolve → rank) → thresholds → allowlist → every output.
+"""Run a feed definition: the one scan (:func:`typorisk.scan`) → thresholds → allowlist → every
+output.
 
 All outputs of a run are staged and replaced together
 (:class:`~typorisk.writers.atomic.AtomicFiles`):
@@ -9,29 +10,26 @@ memory does not grow with the feed. Feeds that resolve hold the rows (ranking ne
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from typorisk.feeds.spec import FeedSpec, FeedTarget, Output
+from typorisk.errors import RunIncompleteError
+from typorisk.feeds.spec import FeedSpec, Output
 from typorisk.kit.atomic import AtomicFiles
-from typorisk.model import Candidate, Target
 from typorisk.parse.targets import parse_target
-from typorisk.permute import permute
-from typorisk.pipeline import own_records, scan_row
-from typorisk.rank.rows import ranked_rows
-from typorisk.resolve import DnsClient, NameServer, ResolveScan, ScanStats
-from typorisk.writers.entries import Row, UnsafeNameError, WriterOptions, candidate_row
+from typorisk.pipeline import ScanOptions, ScanSummary, ScanTarget, Verdict, scan, to_row
+from typorisk.pipeline.rows import CANDIDATE_COLUMNS, scan_columns
+from typorisk.pipeline.servers import ClientFactory
+from typorisk.resolve import ScanStats
+from typorisk.writers.entries import Row, UnsafeNameError, WriterOptions
 from typorisk.writers.formats import FORMATS
 from typorisk.writers.intel import misp_event_uuid, misp_manifest, write_misp_hashes
 
 _SERIAL = re.compile(rb"^@ SOA \S+ \S+ (\d{1,10}) ", re.MULTILINE)
-ClientFactory = Callable[[], DnsClient]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +53,8 @@ class RunReport:
     """Why rows were refused at the writer boundary (unsafe names), one message each."""
     stats: ScanStats | None = None
     """DNS statistics when the feed resolves."""
+    summary: ScanSummary | None = None
+    """The scan's summary (verdict, counts) when the feed resolves."""
 
 
 def run_feed(
@@ -63,23 +63,33 @@ def run_feed(
     now: dt.datetime | None = None,
     client_factory: ClientFactory | None = None,
 ) -> RunReport:
-    """Produce every output of ``spec``; returns what was written.
+    """Produce every output of ``spec`` through the one scan pipeline; returns what was written.
 
     ``now`` (UTC, default: the clock) dates the files and sets the RPZ serial;
     ``client_factory`` builds the DNS client for feeds that resolve (default: the definition's
-    name servers, or the system resolver). Raises :class:`~typorisk.errors.TyporiskError` when
-    an output cannot be written (then no output is replaced).
+    name servers, or the system resolver). Raises :class:`~typorisk.errors.RunIncompleteError`
+    when the scan did not see the world (a dead resolver, too many unknown names) and
+    :class:`~typorisk.errors.TyporiskError` when an output cannot be written: in both cases no
+    output is replaced.
     """
     now = now or dt.datetime.now(dt.UTC)
     report = RunReport(spec.name)
-    targets = [(t, parse_target(t.domain)) for t in spec.targets]
+    targets = [ScanTarget(parse_target(t.domain), t.weight, t.top) for t in spec.targets]
+    columns = feed_columns(spec.options)
     if spec.resolve is None:
 
         def source() -> Iterator[Row]:
-            return _filtered(spec, _offline_rows(spec, targets), report)
+            rows = (to_row(r, columns) for r in scan(targets, spec.options))
+            return _filtered(spec, rows, report)
 
     else:
-        held = list(_filtered(spec, _resolved_rows(spec, targets, client_factory, report), report))
+        result = scan(targets, spec.options, client=client_factory)
+        rows = [to_row(r, columns) for r in result]
+        report.stats = result.summary.dns
+        report.summary = result.summary
+        if result.summary.verdict is Verdict.INCOMPLETE:
+            raise RunIncompleteError(spec.name, tuple(result.summary.reasons))
+        held = list(_filtered(spec, rows, report))
 
         def source() -> Iterator[Row]:
             return iter(held)
@@ -90,11 +100,24 @@ def run_feed(
     with AtomicFiles() as files:
         for output in spec.outputs:
             options = WriterOptions(
-                now=now, feed=spec.name, on_invalid=refuse, settings=_settings(spec, output)
+                now=now,
+                feed=spec.name,
+                on_invalid=refuse,
+                settings=_settings(spec, output, columns),
             )
             count = _write(files, output, source, options)
             report.written.append(Written(output, count))
     return report
+
+
+def feed_columns(options: ScanOptions) -> tuple[str, ...]:
+    """The row columns of a feed's data outputs (csv, jsonl, json, yaml) by default."""
+    if not options.resolve:
+        return (*CANDIDATE_COLUMNS, "weight")
+    stages = scan_columns(
+        rank=options.rank, registration=options.registration, probe=options.probe_smtp
+    )
+    return (*stages, "weight")
 
 
 def _write(
@@ -111,10 +134,12 @@ def _write(
     return count
 
 
-def _settings(spec: FeedSpec, output: Output) -> dict[str, object]:
+def _settings(spec: FeedSpec, output: Output, columns: tuple[str, ...]) -> dict[str, object]:
     """The output's settings, plus what the runner knows: the previous RPZ serial in the file it
-    replaces, and the allowlist as RPZ passthru entries."""
+    replaces, the allowlist as RPZ passthru entries, and the scan's columns for data formats."""
     settings = dict(output.settings)
+    if "columns" in FORMATS[output.format].settings:
+        settings.setdefault("columns", list(columns))
     if output.format == "rpz":
         settings.setdefault("passthru", list(spec.allowlist))
         previous = _previous_serial(output.path)
@@ -133,80 +158,6 @@ def _previous_serial(path: Path) -> int | None:
         return None
     match = _SERIAL.search(head)
     return int(match.group(1)) if match else None
-
-
-def _offline_rows(spec: FeedSpec, targets: list[tuple[FeedTarget, Target]]) -> Iterator[Row]:
-    for feed_target, target in targets:
-        for candidate in permute(
-            [target],
-            kinds=spec.kinds or None,
-            exclude_kinds=spec.exclude_kinds or None,
-            top=feed_target.top or spec.top,
-        ):
-            row = candidate_row(candidate)
-            row["weight"] = feed_target.weight
-            yield row
-
-
-def _resolved_rows(
-    spec: FeedSpec,
-    targets: list[tuple[FeedTarget, Target]],
-    client_factory: ClientFactory | None,
-    report: RunReport,
-) -> list[Row]:
-    """Resolve every candidate (one event loop, one client), then rank: rows riskiest first."""
-    settings = spec.resolve
-    assert settings is not None
-    if client_factory is None:
-        servers = [NameServer.parse(s) for s in settings.nameservers] or _system_servers()
-
-        def client_factory() -> DnsClient:
-            return DnsClient(
-                servers,
-                timeout=settings.timeout,
-                retries=settings.retries,
-                rate=settings.rate or None,
-            )
-
-    options: dict[str, Any] = {
-        "concurrency": settings.concurrency,
-        "budget": settings.budget,
-        "authoritative": settings.authoritative,
-        "wildcards": settings.wildcards,
-    }
-    weights = {t.fqdn: ft.weight for ft, t in targets}
-
-    async def scan() -> list[dict[str, object]]:
-        async with client_factory() as client:
-            own = await own_records([t for _, t in targets], client, **options)
-            resolve = ResolveScan(client, **options)
-            rows = []
-            async for cand, res in resolve.run(_candidates(spec, targets)):
-                row = scan_row(cand, res, own)
-                row["weight"] = weights.get(cand.target, 1.0)
-                rows.append(row)
-            report.stats = resolve.stats()
-            return rows
-
-    ranked, _ = ranked_rows(asyncio.run(scan()), spec.risk, dt.date.today())
-    return list(ranked)
-
-
-def _candidates(spec: FeedSpec, targets: list[tuple[FeedTarget, Target]]) -> Iterator[Candidate]:
-    for feed_target, target in targets:
-        yield from permute(
-            [target],
-            kinds=spec.kinds or None,
-            exclude_kinds=spec.exclude_kinds or None,
-            top=feed_target.top or spec.top,
-        )
-
-
-def _system_servers() -> list[NameServer]:
-    import dns.resolver  # noqa: PLC0415 - only a feed that resolves reads resolv.conf
-
-    system = dns.resolver.Resolver()
-    return [NameServer.parse(str(s), system.port) for s in system.nameservers]
 
 
 def _filtered(spec: FeedSpec, rows: Iterable[Row], report: RunReport) -> Iterator[Row]:

@@ -10,17 +10,19 @@ costs nothing. The JSON Schema for editors is ``typorisk/data/feed.schema.json``
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from typorisk.errors import DataFileError, InvalidTargetError, TyporiskError
+from typorisk.errors import DataFileError, InvalidTargetError, ScanOptionError, TyporiskError
 from typorisk.feeds.yamlcheck import Checker, Problem
 from typorisk.kit.reading import InputLimitError, read_capped
 from typorisk.parse.targets import parse_target
 from typorisk.permute import OPERATORS, groups
+from typorisk.pipeline.options import OPTIONS, OptionSpec, ScanOptions
 from typorisk.rank import RiskWeights
 from typorisk.resolve.transport import NameServer
 from typorisk.writers.entries import UnsafeNameError, check_name
@@ -30,6 +32,8 @@ MAX_BYTES = 1 << 20
 """Largest feed definition read, in bytes (1 MiB): a definition is a page, not a data set."""
 SENSITIVITY = {"low": 0.5, "normal": 1.0, "high": 2.0}
 """Named target weights."""
+FEED_DEFAULTS = ScanOptions(resolve=False, top=200)
+"""A feed's scan options when its definition says nothing: offline, 200 candidates a target."""
 
 
 class FeedSpecError(TyporiskError):
@@ -54,24 +58,6 @@ class FeedTarget:
 
 
 @dataclass(frozen=True, slots=True)
-class ResolveSettings:
-    """DNS settings; the same meaning as ``typorisk resolve`` flags."""
-
-    nameservers: tuple[str, ...] = ()
-    """``HOST[:PORT]``; empty: the system resolver."""
-    authoritative: bool = False
-    concurrency: int = 256
-    rate: float = 1000.0
-    """Queries/s per server (0: no limit)."""
-    timeout: float = 2.0
-    """Seconds per query."""
-    retries: int = 2
-    budget: float | None = None
-    """Total seconds for the resolve stage; unsettled names become unknown."""
-    wildcards: bool = True
-
-
-@dataclass(frozen=True, slots=True)
 class Output:
     """One file (or directory, for MISP) the feed writes."""
 
@@ -93,12 +79,9 @@ class FeedSpec:
     targets: tuple[FeedTarget, ...]
     outputs: tuple[Output, ...]
     description: str = ""
-    kinds: tuple[str, ...] = ()
-    exclude_kinds: tuple[str, ...] = ()
-    top: int | None = 200
-    """Candidates per target."""
-    resolve: ResolveSettings | None = None
-    """``None``: offline (permutation only)."""
+    options: ScanOptions = field(default_factory=lambda: FEED_DEFAULTS)
+    """How the feed scans: the ``scan:`` section (and ``risk:``), mapped 1:1 onto
+    :class:`~typorisk.pipeline.ScanOptions` through the option table."""
     min_likelihood: float = 0.0
     """Keep candidates at least this likely (after the target's weight), in [0, 1]."""
     min_risk: float | None = None
@@ -107,8 +90,16 @@ class FeedSpec:
     include_unknown: bool = True
     allowlist: tuple[str, ...] = ()
     """Names never listed (with their subdomains): defensive registrations you own."""
-    risk: RiskWeights = field(default_factory=RiskWeights)
-    """Risk weights: the defaults with the feed's ``risk:`` overrides."""
+
+    @property
+    def resolve(self) -> ScanOptions | None:
+        """The scan options when the feed resolves; ``None``: offline (permutation only)."""
+        return self.options if self.options.resolve else None
+
+    @property
+    def risk(self) -> RiskWeights:
+        """Risk weights: the defaults with the feed's ``risk:`` overrides."""
+        return RiskWeights().with_overrides(dict(self.options.weights))
 
 
 def load_feed(path: Path) -> FeedSpec:
@@ -133,7 +124,7 @@ TOP_KEYS = {
     "feed": "feed name: letters, digits, '-', '_' and '.'",
     "description": "free text",
     "targets": "list of protected domains (strings or mappings with domain/weight/top)",
-    "scan": "mapping: kinds, exclude_kinds, top, resolve, rdap, probe",
+    "scan": "mapping: kinds, exclude_kinds, top, resolve, executor, registration, probe, rank",
     "thresholds": "mapping: min_likelihood, min_risk, include_unregistered, include_unknown",
     "allowlist": "list of domains you own (never listed)",
     "outputs": "list of mappings with format, path and options",
@@ -151,8 +142,14 @@ def _spec(check: Checker, root: yaml.Node, path: Path) -> FeedSpec | None:
     if top is None:
         return None
     name = check.string(top.get("feed"), "feed", pattern=r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-    scan = _scan(check, top.get("scan"))
-    thresholds = _thresholds(check, top.get("thresholds"), resolve=scan.get("resolve") is not None)
+    values = _scan(check, top.get("scan"), path.parent)
+    values["weights"] = _risk(check, top.get("risk"))
+    try:
+        options = FEED_DEFAULTS.with_values(values)
+    except ScanOptionError as exc:
+        check.problem(top.get("scan"), f"{exc.feed_key} {exc.reason}")
+        options = FEED_DEFAULTS
+    thresholds = _thresholds(check, top.get("thresholds"), resolve=options.resolve)
     spec = FeedSpec(
         name=name or "",
         source=path,
@@ -160,23 +157,22 @@ def _spec(check: Checker, root: yaml.Node, path: Path) -> FeedSpec | None:
         targets=tuple(check.items(top.get("targets"), "targets", _target, minimum=1)),
         outputs=tuple(check.items(top.get("outputs"), "outputs", _output(path.parent), minimum=1)),
         allowlist=tuple(check.items(top.get("allowlist"), "allowlist", _allowed)),
-        risk=_risk(check, top.get("risk")),
-        **scan,  # type: ignore[arg-type]
+        options=options,
         **thresholds,  # type: ignore[arg-type]
     )
     _check_paths(check, spec, top.get("outputs"))
     return spec
 
 
-def _risk(check: Checker, node: yaml.Node | None) -> RiskWeights:
-    """Risk weights: the defaults with the feed's overrides (each a number ≥ 0)."""
+def _risk(check: Checker, node: yaml.Node | None) -> tuple[tuple[str, float], ...]:
+    """The feed's risk weight overrides (each a number ≥ 0), as ``ScanOptions.weights``."""
     found = check.mapping(node, "risk", RISK_KEYS) or {}
-    overrides: dict[str, object] = {}
+    overrides: list[tuple[str, float]] = []
     for key, value in found.items():
         number = check.number(value, f"risk.{key}", low=0.0)
         if number is not None:
-            overrides[key] = number
-    return RiskWeights().with_overrides(overrides)
+            overrides.append((key, number))
+    return tuple(overrides)
 
 
 def _target(check: Checker, node: yaml.Node, where: str) -> FeedTarget | None:
@@ -223,69 +219,154 @@ def _allowed(check: Checker, node: yaml.Node, where: str) -> str | None:
         return None
 
 
-SCAN_KEYS = {
-    "kinds": "typo kinds or groups to generate (typorisk permute --list-kinds)",
-    "exclude_kinds": "typo kinds or groups to drop",
-    "top": "candidates per target (200)",
-    "resolve": "mapping of DNS settings; absent or false: offline",
-    "rdap": "false (RDAP registration lookups are not part of `run` yet)",
-    "probe": "false (SMTP probes are not part of `run` yet)",
-}
-RESOLVE_KEYS = {
-    "nameservers": "list of HOST[:PORT]; empty: the system resolver",
-    "authoritative": "ask each suffix's own servers (RD=0)",
-    "concurrency": "names in flight (256)",
-    "rate": "queries/s per server (1000; 0 = no limit)",
-    "timeout": "seconds per query (2)",
-    "retries": "retries per query (2)",
-    "budget": "total seconds for the resolve stage",
-    "wildcards": "detect wildcard zones (true)",
-}
+def _option_tree() -> dict[str, object]:
+    """The ``scan:`` keys as a tree (a leaf is an :class:`OptionSpec`; ``resolve`` is both a
+    switch and the mapping of DNS settings)."""
+    tree: dict[str, object] = {}
+    for spec in OPTIONS:
+        parts = spec.feed.split(".")
+        if parts[0] != "scan":
+            continue
+        node = tree
+        for part in parts[1:-1]:
+            child = node.setdefault(part, {})
+            if isinstance(child, OptionSpec):  # a switch that is also a section
+                child = node[part] = {"": child}
+            node = child  # type: ignore[assignment]
+        if isinstance(node.get(parts[-1]), dict):
+            node[parts[-1]][""] = spec  # type: ignore[index]
+        else:
+            node[parts[-1]] = spec
+    return tree
 
 
-def _scan(check: Checker, node: yaml.Node | None) -> dict[str, object]:
-    out: dict[str, object] = {}
-    scan = check.mapping(node, "scan", SCAN_KEYS) if node is not None else {}
-    if scan is None:
-        return out
-    for key in ("kinds", "exclude_kinds"):
-        if key in scan:
-            out[key] = _kinds(check, scan[key], f"scan.{key}")
-    if "top" in scan:
-        out["top"] = check.integer(scan["top"], "scan.top", low=1)
-    for key in ("rdap", "probe"):
-        if key in scan and check.boolean(scan[key], f"scan.{key}"):
-            check.problem(scan[key], f"scan.{key}: not supported by `typorisk run` yet; use false")
-    if "resolve" in scan:
-        out["resolve"] = _resolve(check, scan["resolve"])
+def _describe(entry: object) -> str:
+    if isinstance(entry, OptionSpec):
+        return entry.help
+    assert isinstance(entry, dict)
+    return "mapping: " + ", ".join(k for k in entry if k)
+
+
+OPTION_TREE = _option_tree()
+SCAN_KEYS = {k: _describe(v) for k, v in OPTION_TREE.items()}
+"""The keys of ``scan:`` (generated from the option table)."""
+RESOLVE_KEYS = {k: _describe(v) for k, v in OPTION_TREE["resolve"].items() if k}  # type: ignore[attr-defined]
+"""The keys of ``scan.resolve:``."""
+
+
+def scan_schema() -> dict[str, object]:
+    """The JSON Schema of ``scan:``, generated from the option table (``feed.schema.json``
+    carries it; a test checks they are equal)."""
+    return _schema_of(OPTION_TREE)
+
+
+def _schema_of(tree: dict[str, object]) -> dict[str, object]:
+    props = {k: _leaf_schema(v) if isinstance(v, OptionSpec) else _schema_of(v)  # type: ignore[arg-type]
+             for k, v in tree.items() if k}  # fmt: skip
+    obj: dict[str, object] = {"type": "object", "additionalProperties": False, "properties": props}
+    switch = tree.get("")
+    if isinstance(switch, OptionSpec):
+        return {"oneOf": [{"type": "boolean"}, obj], "description": switch.help}
+    return obj
+
+
+def _leaf_schema(spec: OptionSpec) -> dict[str, object]:
+    kinds = sorted(set(OPERATORS) | set(groups()))
+    table: dict[str, dict[str, object]] = {
+        "bool": {"type": "boolean"},
+        "int": {"type": "integer"},
+        "float": {"type": "number"},
+        "str": {"type": "string"},
+        "date": {"type": "string", "format": "date"},
+        "choice": {"enum": list(spec.choices)},
+        "paths": {"type": "array", "items": {"type": "string"}},
+        "strs": {"type": "array", "items": {"enum": kinds} if "kinds" in spec.name else
+                 {"type": "string"}},
+    }  # fmt: skip
+    out = dict(table[spec.kind])
+    if spec.low is not None:
+        out["exclusiveMinimum" if spec.low_open else "minimum"] = spec.low
+    if spec.high is not None:
+        out["maximum"] = spec.high
+    out["description"] = spec.help
     return out
+
+
+def _scan(check: Checker, node: yaml.Node | None, base: Path) -> dict[str, object]:
+    """ScanOptions values from the ``scan:`` section (every problem recorded on ``check``)."""
+    values: dict[str, object] = {}
+    _section(check, node, "scan", OPTION_TREE, values=values, base=base)
+    return values
+
+
+def _section(
+    check: Checker,
+    node: yaml.Node | None,
+    where: str,
+    tree: dict[str, object],
+    *,
+    values: dict[str, object],
+    base: Path,
+) -> None:
+    if node is None:
+        return
+    keys = {k: _describe(v) for k, v in tree.items() if k}
+    found = check.mapping(node, where, keys)
+    for key, child in (found or {}).items():
+        entry = tree[key]
+        if isinstance(entry, OptionSpec):
+            value = _value(check, child, f"{where}.{key}", entry, base)
+            if value is not None:
+                values[entry.name] = value
+            continue
+        assert isinstance(entry, dict)
+        switch = entry.get("")
+        if isinstance(switch, OptionSpec) and isinstance(child, yaml.ScalarNode):
+            value = check.boolean(child, f"{where}.{key}")
+            if value is not None:
+                values[switch.name] = value
+            continue
+        if isinstance(switch, OptionSpec):
+            values[switch.name] = True  # a mapping of settings switches its stage on
+        _section(check, child, f"{where}.{key}", entry, values=values, base=base)
+
+
+def _value(  # noqa: PLR0911 - one branch per kind
+    check: Checker, node: yaml.Node, where: str, spec: OptionSpec, base: Path
+) -> object | None:
+    low, high = spec.low, spec.high
+    if spec.kind == "bool":
+        return check.boolean(node, where)
+    if spec.kind == "int":
+        return check.integer(
+            node, where, None if low is None else int(low), None if high is None else int(high)
+        )
+    if spec.kind == "float":
+        return check.number(node, where, low=low, high=high, low_open=spec.low_open)
+    if spec.kind == "choice":
+        return check.choice(node, where, spec.choices)
+    if spec.kind == "date":
+        text = check.string(node, where, pattern=r"\d{4}-\d{2}-\d{2}")
+        return dt.date.fromisoformat(text) if text else None
+    if spec.kind == "str":
+        text = check.string(node, where)
+        if text is not None and spec.name == "rdap_bootstrap":
+            return base / text
+        return text
+    if spec.kind == "paths":
+        items = check.items(node, where, lambda c, n, w: c.string(n, w))
+        return tuple(base / p for p in items if p)
+    if spec.name == "nameservers":
+        return tuple(s for s in check.items(node, where, _server) if s)
+    if spec.name in ("kinds", "exclude_kinds"):
+        return _kinds(check, node, where)
+    return tuple(t for t in check.items(node, where, lambda c, n, w: c.string(n, w)) if t)
 
 
 def _kinds(check: Checker, node: yaml.Node, where: str) -> tuple[str, ...]:
     known = set(OPERATORS) | set(groups())
     kinds = check.items(node, where, lambda c, n, w: c.choice(n, w, tuple(sorted(known))))
     return tuple(k for k in kinds if k)
-
-
-def _resolve(check: Checker, node: yaml.Node) -> ResolveSettings | None:
-    if isinstance(node, yaml.ScalarNode) and check.boolean(node, "scan.resolve") is not None:
-        return ResolveSettings() if check.boolean(node, "scan.resolve") else None
-    items = check.mapping(node, "scan.resolve", RESOLVE_KEYS)
-    if items is None:
-        return None
-    servers = tuple(check.items(items.get("nameservers"), "scan.resolve.nameservers", _server))
-    where = "scan.resolve."
-    kwargs: dict[str, object] = {
-        "authoritative": check.boolean(items.get("authoritative"), where + "authoritative"),
-        "concurrency": check.integer(items.get("concurrency"), where + "concurrency", low=1),
-        "rate": check.number(items.get("rate"), where + "rate", low=0.0),
-        "timeout": check.number(items.get("timeout"), where + "timeout", low=0.0, low_open=True),
-        "retries": check.integer(items.get("retries"), where + "retries", low=0, high=10),
-        "budget": check.number(items.get("budget"), where + "budget", low=0.0, low_open=True),
-        "wildcards": check.boolean(items.get("wildcards"), where + "wildcards"),
-    }
-    given = {k: v for k, v in kwargs.items() if v is not None}
-    return ResolveSettings(nameservers=servers, **given)  # type: ignore[arg-type]
 
 
 def _server(check: Checker, node: yaml.Node, where: str) -> str | None:

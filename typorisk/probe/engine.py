@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typorisk.errors import TyporiskError
 from typorisk.probe.replies import Verdict
 from typorisk.probe.smtp import Conversation, converse
-from typorisk.register.politeness import ServerBuckets
+from typorisk.kit.rate import ServerBuckets
 
 RETRY_NEXT_HOST = (Verdict.REFUSES, Verdict.TIMEOUT, Verdict.TEMPFAIL, Verdict.UNKNOWN)
 """Verdicts after which the next MX is tried: the first host did not converse usefully."""

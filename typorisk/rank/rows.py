@@ -29,7 +29,8 @@ def ranked_rows(
     rows: Sequence[Row], weights: RiskWeights, today: dt.date | None
 ) -> tuple[list[dict[str, object]], RankResult]:
     """Rank rows; returns them riskiest first with ``risk``, ``capture``, ``defensive``,
-    ``reasons`` and ``contributions`` set, and the findings."""
+    ``reasons`` and the flat ``contrib_<factor>`` columns set (no mapping cells), and the
+    findings."""
     observed = [(observation_from_row(row), row) for row in rows]
     by_key = {(o.target, o.domain): row for o, row in observed}
     result = rank((o for o, _ in observed), weights=weights, own=own_records(observed), now=today)
@@ -41,7 +42,7 @@ def ranked_rows(
             capture=r.capture,
             defensive=r.defensive,
             reasons=list(r.reasons),
-            contributions=dict(r.contributions),
         )
+        row.update({f"contrib_{k}": v for k, v in r.contributions.items()})
         out.append(row)
     return out, result

@@ -28,7 +28,8 @@ from typorisk.register.bootstrap import (
 )
 from typorisk.register.cache import LookupCache
 from typorisk.register.engine import RegisterStats, Registrations
-from typorisk.register.politeness import ServerBuckets, TokenBucket, parse_retry_after
+from typorisk.kit.rate import ServerBuckets, TokenBucket
+from typorisk.register.politeness import parse_retry_after
 from typorisk.register.rdap import RdapClient, parse_rdap
 from typorisk.register.records import (
     REGISTRATION_COLUMNS,

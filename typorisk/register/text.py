@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+from typorisk.kit.text import MAX_TEXT, clean
+
+__all__ = ["MAX_TEXT", "clean", "is_redacted", "iso_date", "rfc8056"]
+
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _REDACTED = re.compile(
     r"redacted|privacy|withheld|not disclosed|data protected|gdpr|non-public", re.IGNORECASE
@@ -21,17 +24,6 @@ _FORMATS = (
     "%d %b %Y",
     "%b %d %Y",
 )
-MAX_TEXT = 200
-"""Longest text kept from a registry answer, in characters."""
-
-
-def clean(value: object) -> str | None:
-    """Untrusted text made safe for rows and terminals: no control or bidi characters,
-    collapsed whitespace, at most :data:`MAX_TEXT` characters; ``None`` when empty."""
-    if not isinstance(value, str):
-        return None
-    text = " ".join(_CONTROL.sub(" ", value).split())
-    return text[:MAX_TEXT] or None
 
 
 def is_redacted(value: str | None) -> bool:

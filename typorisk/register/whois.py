@@ -13,7 +13,7 @@ import asyncio
 import re
 from collections.abc import Mapping
 
-from typorisk.register.politeness import ServerBuckets
+from typorisk.kit.rate import ServerBuckets
 from typorisk.register.records import Lookup, LookupStatus, RegistrationFacts, Source, unknown
 from typorisk.register.text import clean, is_redacted, iso_date, rfc8056
 

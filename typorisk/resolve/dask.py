@@ -24,10 +24,11 @@ from itertools import islice
 from typing import Any
 
 from typorisk.errors import TyporiskError
-from typorisk.resolve import DnsClient, NameServer, ResolveScan
+from typorisk.resolve import DnsClient, NameServer, Resolution, ResolveScan
 from typorisk.resolve.records import resolution_row
 
 Row = dict[str, object]
+"""An input row: at least ``domain``; ``key`` (any hashable) when domains repeat."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,19 +48,26 @@ class BatchSpec:
 
 def resolve_batch(items: list[Row], spec: BatchSpec) -> list[Row]:
     """Resolve one batch in a fresh event loop; each row is the input row plus the resolution."""
+    return [{**item, **resolution_row(res)} for item, res in resolve_pairs(items, spec)]
+
+
+def resolve_pairs(items: list[Row], spec: BatchSpec) -> list[tuple[Row, Resolution]]:
+    """Resolve one batch in a fresh event loop: each input row with its resolution."""
     return asyncio.run(_resolve(items, spec))
 
 
-async def _resolve(items: list[Row], spec: BatchSpec) -> list[Row]:
+async def _resolve(items: list[Row], spec: BatchSpec) -> list[tuple[Row, Resolution]]:
     servers = [NameServer(host, port) for host, port in spec.servers]
-    by_domain = {str(item["domain"]): item for item in items}
-    out: list[Row] = []
+    by_domain: dict[str, list[Row]] = {}
+    for item in items:
+        by_domain.setdefault(str(item["domain"]), []).append(item)
+    out: list[tuple[Row, Resolution]] = []
     async with DnsClient(
         servers, timeout=spec.timeout, retries=spec.retries, rate=spec.rate
     ) as client:
         scan = ResolveScan(client, concurrency=spec.concurrency, wildcards=spec.wildcards)
         async for name, resolution in scan.run(list(by_domain)):
-            out.append({**by_domain[name], **resolution_row(resolution)})
+            out.extend((item, resolution) for item in by_domain[name])
     return out
 
 
@@ -88,10 +96,12 @@ def resolve_dask(
     retries: int = 3,
     connect_timeout: float = 10.0,
     cluster_options: Mapping[str, Any] | None = None,
-) -> Iterator[Row]:
+    resolutions: bool = False,
+) -> Iterator[Any]:
     """Resolve on Dask: an embedded LocalCluster of ``workers`` processes, or the cluster at
     ``scheduler``. At most two batches per worker are in flight (bounded memory); rows stream
-    back as batches complete, each domain exactly once."""
+    back as batches complete, each input exactly once (by its ``key`` cell, else its domain).
+    With ``resolutions``, yields (input row, :class:`Resolution`) pairs instead of rows."""
     try:
         from dask.distributed import Client, LocalCluster, as_completed  # noqa: PLC0415
     except ImportError as exc:
@@ -126,6 +136,7 @@ def resolve_dask(
                 share,
                 window=2 * count,
                 retries=retries,
+                task=resolve_pairs if resolutions else resolve_batch,
             )
     finally:
         if cluster is not None:
@@ -140,18 +151,20 @@ def _stream(
     *,
     window: int,
     retries: int,
-) -> Iterator[Row]:
-    seen: set[str] = set()
+    task: Any = resolve_batch,
+) -> Iterator[Any]:
+    seen: set[object] = set()
     pending = as_completed()
     for chunk in islice(chunks, window):
-        pending.add(client.submit(resolve_batch, chunk, spec, pure=False, retries=retries))
+        pending.add(client.submit(task, chunk, spec, pure=False, retries=retries))
     for future in pending:
-        for row in future.result():
-            domain = str(row["domain"])
-            if domain not in seen:
-                seen.add(domain)
-                yield row
+        for result in future.result():
+            row = result[0] if isinstance(result, tuple) else result
+            key = row.get("key", row["domain"])
+            if key not in seen:
+                seen.add(key)
+                yield result
         future.release()
         following = next(chunks, None)
         if following is not None:
-            pending.add(client.submit(resolve_batch, following, spec, pure=False, retries=retries))
+            pending.add(client.submit(task, following, spec, pure=False, retries=retries))

@@ -1,0 +1,348 @@
+"""The one scan: parse → permute → resolve → register → probe → rank, as records.
+
+:class:`AsyncScan` is the logic core (an async iterator of :class:`ScanRecord`); :func:`scan` is
+its synchronous twin, the same core on a background event loop (:mod:`typorisk.kit.bridge`), the
+way dnspython's ``_Resolution`` serves both its resolvers. Every command that scans (``scan``,
+``run``, ``demo``) and the Dask executor go through here.
+
+A scan ends with a :class:`ScanSummary`: what ran, and its :class:`Verdict`. A scan is
+*incomplete* when it did not see the world: a name server failed the check made before resolving
+(then nothing is resolved at all), a server stopped answering during the run, or more than
+``max_unknown`` of the names stayed ``unknown``. Callers that replace files (feeds) must not
+replace them after an incomplete scan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from typorisk.errors import InvalidTargetError
+from typorisk.kit.bridge import iterate
+from typorisk.model import Candidate, Target
+from typorisk.parse.targets import parse_target
+from typorisk.permute import permute
+from typorisk.pipeline.enrich import Enricher, check_enrich_options
+from typorisk.pipeline.options import ScanOptions
+from typorisk.pipeline.record import ScanRecord, risk_facet, to_row
+from typorisk.pipeline.rows import CONTRIBUTIONS
+from typorisk.pipeline.servers import ClientFactory, client_factory, preflight, server_problems
+from typorisk.rank import RankResult, RiskWeights
+from typorisk.rank.rows import ranked_rows
+from typorisk.resolve import DnsClient, Outcome, Registration, Resolution, ResolveScan, ScanStats
+
+BATCH = 64
+"""Records needing registration or a probe, enriched together."""
+FAULTS = frozenset(o for o in Outcome if o.registration is Registration.UNKNOWN) - {
+    Outcome.WILDCARD
+}
+"""Outcomes that mean the scan did not see the name (a wildcard answer is a fact, not a fault);
+their share is compared with ``max_unknown``."""
+
+
+class Verdict(enum.Enum):
+    """How a run ended."""
+
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    """It ran but did not see enough of the world (see the module docstring)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanTarget:
+    """A protected name with its feed settings."""
+
+    target: Target
+    weight: float = 1.0
+    """Multiplies likelihood and risk (> 0)."""
+    top: int | None = None
+    """Candidates kept for this target (overrides :attr:`ScanOptions.top`)."""
+
+
+@dataclass(slots=True)
+class ScanSummary:
+    """What a scan did; filled as it runs, final when the iteration ends."""
+
+    verdict: Verdict = Verdict.COMPLETE
+    reasons: list[str] = field(default_factory=list)
+    """Why the verdict is not complete, one line each."""
+    records: int = 0
+    unknown: int = 0
+    """Records whose DNS registration stayed unknown by a fault (timeout, SERVFAIL, REFUSED,
+    an unusable reply, the budget): not wildcard answers."""
+    rejected: list[InvalidTargetError] = field(default_factory=list)
+    dns: ScanStats | None = None
+    lines: list[str] = field(default_factory=list)
+    """Statistics lines of the register and probe stages."""
+    findings: RankResult | None = None
+
+    def incomplete(self, reason: str) -> None:
+        """Mark the scan incomplete, for ``reason``."""
+        self.verdict = Verdict.INCOMPLETE
+        self.reasons.append(reason)
+
+
+def scan_targets(
+    targets: Iterable[str | Target | ScanTarget], rejected: list[InvalidTargetError]
+) -> list[ScanTarget]:
+    """Targets as :class:`ScanTarget`; invalid texts are appended to ``rejected``."""
+    out = []
+    for item in targets:
+        if isinstance(item, ScanTarget):
+            out.append(item)
+        elif isinstance(item, Target):
+            out.append(ScanTarget(item))
+        else:
+            try:
+                out.append(ScanTarget(parse_target(item)))
+            except InvalidTargetError as exc:
+                rejected.append(exc)
+    return out
+
+
+def candidates(targets: Sequence[ScanTarget], options: ScanOptions) -> Iterator[Candidate]:
+    """Every target's candidates, most likely first within each target (streamed)."""
+    for st in targets:
+        yield from permute(
+            [st.target],
+            kinds=options.kinds or None,
+            exclude_kinds=options.exclude_kinds or None,
+            top=st.top or options.top,
+        )
+
+
+class AsyncScan:
+    """One scan, as an async iterator of records (ranked riskiest first when ``options.rank``).
+
+    Args:
+        targets: domains (text), parsed targets, or :class:`ScanTarget`; invalid texts are
+            collected in ``summary.rejected`` and the rest go on.
+        options: how to scan.
+        client: builds the DNS client (default: from ``options.nameservers``, or the system's).
+    """
+
+    def __init__(
+        self,
+        targets: Iterable[str | Target | ScanTarget],
+        options: ScanOptions | None = None,
+        *,
+        client: ClientFactory | None = None,
+    ) -> None:
+        self.options = (options or ScanOptions()).checked()
+        self.summary = ScanSummary()
+        self.targets = scan_targets(targets, self.summary.rejected)
+        check_enrich_options(self.options, {t.target.registrable for t in self.targets})
+        self._factory = client or (client_factory(self.options) if self.options.resolve else None)
+        self.rank_inside = True
+        """Rank before yielding (the sync twin ranks in its own thread, to survive Ctrl-C)."""
+
+    @property
+    def ranks(self) -> bool:
+        """Records come out ranked (DNS facts and ``options.rank``)."""
+        return self.options.rank and self._factory is not None
+
+    def __aiter__(self) -> AsyncIterator[ScanRecord]:
+        return self._run()
+
+    def offline(self) -> Iterator[ScanRecord]:
+        """The records of a scan that does not resolve (candidates only)."""
+        weight = {st.target.fqdn: st.weight for st in self.targets}
+        for c in candidates(self.targets, self.options):
+            self.summary.records += 1
+            yield ScanRecord(c, weight=weight.get(c.target, 1.0))
+
+    async def _run(self) -> AsyncIterator[ScanRecord]:
+        weight = {st.target.fqdn: st.weight for st in self.targets}
+        if not self.options.resolve or self._factory is None:
+            for record in self.offline():
+                yield record
+            return
+        async with self._factory() as client:
+            self.summary.lines.extend(await preflight(client, [t.target for t in self.targets]))
+            if self.ranks and self.rank_inside:
+                held = [r async for r in self._resolved(client, weight)]
+                for record in self.ranked(held):
+                    yield record
+            else:
+                async for record in self._resolved(client, weight):
+                    yield record
+        self._judge()
+
+    async def _resolved(
+        self, client: DnsClient, weight: dict[str, float]
+    ) -> AsyncIterator[ScanRecord]:
+        own = await own_records([t.target for t in self.targets], client, self.options)
+        async with Enricher(self.options) as enricher:
+            names: Iterable[Candidate] = candidates(self.targets, self.options)
+            if self.options.zone_files:
+                names = list(names)  # zone-file mode decides every candidate: read the files once
+                await enricher.read_zone_files(c.domain for c in names)
+            pending: list[ScanRecord] = []
+            try:
+                async for cand, res in self._resolve(client, names):
+                    mx, ns = own.get(cand.target, ((), ()))
+                    record = ScanRecord(cand, weight.get(cand.target, 1.0), mx, ns, res)
+                    self._count(res)
+                    if not enricher.active:
+                        yield record
+                    elif enricher.needs_work(record):
+                        pending.append(record)
+                        if len(pending) >= BATCH:
+                            for done in await enricher.enrich(pending):
+                                yield done
+                            pending = []
+                    else:
+                        yield enricher.zone_only(record)
+                for done in await enricher.enrich(pending) if pending else []:
+                    yield done
+            finally:
+                self.summary.lines.extend(enricher.lines)
+
+    async def _resolve(
+        self, client: DnsClient, names: Iterable[Candidate]
+    ) -> AsyncIterator[tuple[Candidate, Resolution]]:
+        options = self.options
+        if options.executor == "dask":
+            from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415
+
+            async for pair in resolve_on_dask(names, options, client):
+                yield pair
+            return
+        resolve = resolver(client, options)
+        try:
+            async for pair in resolve.run(names):
+                yield pair
+        finally:
+            self.summary.dns = resolve.stats()
+
+    def _count(self, res: Resolution) -> None:
+        self.summary.records += 1
+        if res.outcome in FAULTS:
+            self.summary.unknown += 1
+
+    def ranked(self, held: list[ScanRecord]) -> list[ScanRecord]:
+        """``held`` with risk facets, riskiest first; the findings go to the summary."""
+        weights = RiskWeights().with_overrides(dict(self.options.weights))
+        rows = [to_row(r) for r in held]
+        ranked, result = ranked_rows(rows, weights, self.options.today or dt.date.today())
+        self.summary.findings = result
+        by_key = {r.key: r for r in held}
+        out = []
+        for row in ranked:
+            record = by_key[(str(row["target"]), str(row["domain"]))]
+            facet = risk_facet(
+                float(row["risk"]),  # type: ignore[arg-type]
+                str(row["capture"]),
+                bool(row["defensive"]),
+                row["reasons"],  # type: ignore[arg-type]
+                {k: float(row[f"contrib_{k}"]) for k in CONTRIBUTIONS},  # type: ignore[arg-type]
+            )
+            out.append(dataclasses.replace(record, risk=facet))
+        return out
+
+    def _judge(self) -> None:
+        summary = self.summary
+        for problem in server_problems(summary.dns):
+            summary.incomplete(problem)
+        if summary.records and summary.unknown / summary.records > self.options.max_unknown:
+            share = summary.unknown / summary.records
+            summary.incomplete(
+                f"{summary.unknown} of {summary.records} names ({share:.1%}) stayed unknown, "
+                f"more than max_unknown {self.options.max_unknown:.1%}"
+            )
+
+
+def resolver(client: DnsClient, options: ScanOptions) -> ResolveScan:
+    """The resolve stage over ``client``, as ``options`` say."""
+    return ResolveScan(
+        client,
+        concurrency=options.concurrency,
+        budget=options.budget,
+        authoritative=options.authoritative,
+        authoritative_port=options.authoritative_port,
+        wildcards=options.wildcards,
+    )
+
+
+async def own_records(
+    targets: Sequence[Target], client: DnsClient, options: ScanOptions
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each target's own MX hosts and NS (target fqdn → (MX, NS)), to recognise defensive
+    registrations."""
+    by_domain: dict[str, list[str]] = {}
+    for target in targets:
+        by_domain.setdefault(target.registrable, []).append(target.fqdn)
+    own: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    resolve = resolver(client, options)
+    async for domain, resolution in resolve.run(list(by_domain)):
+        facts = (
+            tuple(m.host for m in resolution.records.mx if m.host),
+            tuple(resolution.records.ns),
+        )
+        for fqdn in by_domain[domain]:
+            own[fqdn] = facts
+    return own
+
+
+class Scan:
+    """The synchronous twin of :class:`AsyncScan`: iterate it for records; ``summary`` is
+    final once the iteration ends (also after Ctrl-C, for what ran)."""
+
+    def __init__(
+        self,
+        targets: Iterable[str | Target | ScanTarget],
+        options: ScanOptions | None = None,
+        *,
+        client: ClientFactory | None = None,
+    ) -> None:
+        self._async = AsyncScan(targets, options, client=client)
+        self.summary = self._async.summary
+        self.targets = self._async.targets
+
+    def __iter__(self) -> Iterator[ScanRecord]:
+        if not self._async.options.resolve:
+            return self._async.offline()  # no I/O: no event loop, no thread
+        if not self._async.ranks:
+            return iterate(self._async.__aiter__, name="typorisk-scan")
+        self._async.rank_inside = False
+        return self._ranked()
+
+    def _ranked(self) -> Iterator[ScanRecord]:
+        """Hold every record, rank, yield riskiest first; on Ctrl-C, the settled ones first."""
+        held: list[ScanRecord] = []
+        interrupted = False
+        try:
+            held.extend(iterate(self._async.__aiter__, name="typorisk-scan"))
+        except KeyboardInterrupt:
+            interrupted = True
+        yield from self._async.ranked(held)
+        if interrupted:
+            raise KeyboardInterrupt
+
+
+def scan(
+    targets: Iterable[str | Target | ScanTarget],
+    options: ScanOptions | None = None,
+    *,
+    client: ClientFactory | None = None,
+) -> Scan:
+    """Scan ``targets``: iterate the result for :class:`ScanRecord`, then read its ``summary``.
+
+    Raises :class:`~typorisk.errors.ResolverUnreachableError` (when iteration starts) if a name
+    server fails the check made before resolving, and other
+    :class:`~typorisk.errors.TyporiskError` subclasses for unusable options.
+    """
+    return Scan(targets, options, client=client)
+
+
+def ascan(
+    targets: Iterable[str | Target | ScanTarget],
+    options: ScanOptions | None = None,
+    *,
+    client: ClientFactory | None = None,
+) -> AsyncScan:
+    """The async twin of :func:`scan`: ``async for record in ascan(...)``."""
+    return AsyncScan(targets, options, client=client)

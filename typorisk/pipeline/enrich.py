@@ -1,0 +1,198 @@
+"""The register and probe stages of a scan, on the scan's own event loop.
+
+Only names DNS found registered are looked up with RDAP/WHOIS (in zone-file mode every candidate
+of a covered zone is decided by the files, read once before resolving). The SMTP probe runs only
+for names with mail capability (``mail`` = ``mx`` or ``implicit``), and only when asked. Token
+buckets, the disk cache and the HTTP session live as long as the scan, so politeness holds
+across batches. Neither stage imports the other: this module is where they meet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import socket
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+
+import aiohttp
+
+from typorisk.errors import DataFileError
+from typorisk.kit.paths import user_cache_dir
+from typorisk.kit.rate import ServerBuckets
+from typorisk.pipeline.options import ScanOptions
+from typorisk.pipeline.record import ScanRecord
+from typorisk.probe import Prober, ProbeResult, check_sender
+from typorisk.register.bootstrap import load_bootstrap, load_whois_servers
+from typorisk.register.cache import LookupCache
+from typorisk.register.engine import Registrations
+from typorisk.register.rdap import RdapClient
+from typorisk.register.records import Lookup, LookupStatus
+from typorisk.register.whois import WhoisClient
+from typorisk.register.zonefile import scan_zone_files
+from typorisk.resolve import Mail, Registration
+
+CACHE_FILENAME = "registration.sqlite"
+RDAP_CONCURRENCY = 16
+"""Registration lookups in flight."""
+SMTP_RATE = 1.0
+"""Probes/s per MX host."""
+SMTP_CONCURRENCY = 8
+
+
+def check_enrich_options(options: ScanOptions, protected: Iterable[str]) -> None:
+    """Refuse unusable settings before any work: unreadable zone files, a probe sender at a
+    protected domain. Raises :class:`~typorisk.errors.TyporiskError` subclasses."""
+    if options.probe_smtp:
+        check_sender(options.smtp_from, protected)
+    for path in options.zone_files:
+        try:
+            with Path(path).open("rb"):
+                pass
+        except OSError as exc:
+            raise DataFileError(f"cannot read zone file {path}: {exc.strerror or exc}") from exc
+
+
+def mail_hosts(record: ScanRecord) -> list[str] | None:
+    """The hosts a probe would talk to, or ``None`` when the name cannot receive mail."""
+    res = record.resolution
+    if res is None:
+        return None
+    if res.mail is Mail.IMPLICIT:
+        return [record.candidate.domain]
+    if res.mail is Mail.MX:
+        return [m.host for m in res.records.mx if m.host]
+    return None
+
+
+class Enricher:
+    """Registration and probe facets for records, in batches (an async context manager)."""
+
+    def __init__(self, options: ScanOptions) -> None:
+        self.options = options
+        self.buckets = ServerBuckets(options.rdap_rate)
+        self.asks = options.rdap or options.whois
+        self.zone: dict[str, Lookup] = {}
+        self.lines: list[str] = []
+        """Summary lines (zone files, registration outcomes, probe verdicts)."""
+        self.verdicts: dict[str, int] = {}
+        self._stack = contextlib.AsyncExitStack()
+        self.registrations = Registrations(concurrency=RDAP_CONCURRENCY)
+        self.prober = (
+            Prober(
+                helo=options.smtp_helo or socket.getfqdn(),
+                mail_from=options.smtp_from,
+                port=options.smtp_port,
+                timeout=options.smtp_timeout,
+                rate=SMTP_RATE,
+                concurrency=SMTP_CONCURRENCY,
+            )
+            if options.probe_smtp
+            else None
+        )
+
+    @property
+    def active(self) -> bool:
+        """Some facet will be added."""
+        return self.options.registration or self.prober is not None
+
+    async def __aenter__(self) -> Enricher:
+        options = self.options
+        if options.registration_cache and self.asks:
+            cache = LookupCache(user_cache_dir() / CACHE_FILENAME)
+            self.registrations.cache = self._stack.enter_context(cache)
+        if self.asks:
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=options.rdap_timeout)
+            session = aiohttp.ClientSession(timeout=timeout)
+            await self._stack.enter_async_context(session)
+            if options.rdap:
+                self.registrations.rdap = RdapClient(
+                    session,
+                    load_bootstrap(options.rdap_bootstrap),
+                    self.buckets,
+                    timeout=options.rdap_timeout,
+                    scheme="http" if options.rdap_insecure_http else "https",
+                )
+            if options.whois:
+                self.registrations.whois = WhoisClient(
+                    load_whois_servers(),
+                    self.buckets,
+                    port=options.whois_port,
+                    timeout=options.rdap_timeout,
+                )
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.lines.extend(self._summary())
+        await self._stack.aclose()
+
+    async def read_zone_files(self, domains: Iterable[str]) -> None:
+        """Decide ``domains`` from the zone files (once, in a worker thread: it is CPU work)."""
+        if not self.options.zone_files:
+            return
+        scan = await asyncio.to_thread(scan_zone_files, self.options.zone_files, domains)
+        self.zone = dict(scan.lookups)
+        rate = scan.lines / scan.seconds if scan.seconds > 0 else 0.0
+        self.lines.append(
+            f"typorisk: zone files: {scan.lines:,} lines in {scan.seconds:.1f} s ({rate:,.0f}"
+            f" lines/s); zones {', '.join(scan.zones)}; {len(self.zone)} candidates decided"
+        )
+
+    def needs_work(self, record: ScanRecord) -> bool:
+        """The record gets a facet from a lookup or a probe (else it passes straight on)."""
+        return self._wants_lookup(record) or (
+            self.prober is not None and mail_hosts(record) is not None
+        )
+
+    def _wants_lookup(self, record: ScanRecord) -> bool:
+        res = record.resolution
+        return self.asks and res is not None and res.registration is Registration.REGISTERED
+
+    async def enrich(self, batch: list[ScanRecord]) -> list[ScanRecord]:
+        """The batch with registration and probe facets set (same order)."""
+        names = [r.candidate.domain for r in batch if self._wants_lookup(r)]
+        lookups = await self.registrations.lookup_many(names) if names else {}
+        probes: dict[str, ProbeResult] = {}
+        if self.prober is not None:
+            items = [(r.candidate.domain, h) for r in batch if (h := mail_hosts(r)) is not None]
+            probes = await self.prober.probe_many(items)
+        out = []
+        for record in batch:
+            domain = record.candidate.domain
+            chosen = _choose(lookups.get(domain), self.zone.get(domain))
+            probe = probes.get(domain)
+            if probe is not None:
+                self.verdicts[probe.verdict.value] = self.verdicts.get(probe.verdict.value, 0) + 1
+            out.append(dataclasses.replace(record, registration=chosen, probe=probe))
+        return out
+
+    def zone_only(self, record: ScanRecord) -> ScanRecord:
+        """A record needing no lookup, with the zone file's verdict when there is one."""
+        chosen = self.zone.get(record.candidate.domain)
+        return dataclasses.replace(record, registration=chosen) if chosen else record
+
+    def _summary(self) -> list[str]:
+        lines = []
+        reg = self.registrations.stats()
+        if reg.names:
+            outcomes = ", ".join(f"{k} {v}" for k, v in sorted(reg.by_outcome.items()))
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(reg.reasons.items()))
+            lines.append(
+                f"typorisk: registration: {reg.names} names ({outcomes}); {reg.cache_hits} from "
+                "cache" + (f"; unknown because: {reasons}" if reasons else "")
+            )
+        if self.verdicts:
+            verdicts = ", ".join(f"{k} {v}" for k, v in sorted(self.verdicts.items()))
+            lines.append(f"typorisk: smtp probe: {verdicts}")
+        return lines
+
+
+def _choose(asked: Lookup | None, zone: Lookup | None) -> Lookup | None:
+    """A decided RDAP/WHOIS answer wins (richer facts); else the zone file's; else the unknown."""
+    if asked is not None and asked.status is not LookupStatus.UNKNOWN:
+        return asked
+    return zone or asked

@@ -1,0 +1,106 @@
+"""``ScanRecord``: one candidate and what each stage found, as facets.
+
+A record is frozen: a later stage returns a new record with its facet set
+(:func:`dataclasses.replace`), never mutating what an earlier stage wrote. A facet is ``None``
+when its stage did not run for the name (offline, not registered, no mail, probe off).
+:func:`to_row` flattens a record into the row schema of :mod:`typorisk.pipeline.rows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from typorisk.model import Candidate
+from typorisk.pipeline.rows import BY_NAME, CONTRIBUTIONS
+from typorisk.probe import ProbeResult, probe_row
+from typorisk.register.records import Lookup, registration_row
+from typorisk.resolve import Resolution
+from typorisk.resolve.records import resolution_row
+
+
+@dataclass(frozen=True, slots=True)
+class RiskFacet:
+    """What the rank stage says of a record."""
+
+    risk: float
+    """In [0, 1]."""
+    capture: str
+    defensive: bool
+    reasons: tuple[str, ...]
+    contributions: tuple[tuple[str, float], ...]
+    """(factor, value) for each of :data:`~typorisk.pipeline.rows.CONTRIBUTIONS`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecord:
+    """One candidate through the pipeline."""
+
+    candidate: Candidate
+    weight: float = 1.0
+    """The target's weight (a feed's ``weight``/``sensitivity``; 1 otherwise), > 0."""
+    target_mx: tuple[str, ...] = ()
+    """The target's own MX hosts (to recognise defensive registrations)."""
+    target_ns: tuple[str, ...] = ()
+    resolution: Resolution | None = None
+    registration: Lookup | None = None
+    probe: ProbeResult | None = None
+    risk: RiskFacet | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(target, domain): unique within a scan."""
+        return self.candidate.target, self.candidate.domain
+
+
+def to_row(record: ScanRecord, columns: Sequence[str] | None = None) -> dict[str, object]:
+    """The flat row of ``record``. With ``columns``, exactly those keys in that order (a cell of
+    a stage that gave nothing is ``None``, or ``[]`` for a list column)."""
+    c = record.candidate
+    row: dict[str, object] = {
+        "target": c.target,
+        "domain": c.domain,
+        "likelihood": c.likelihood,
+        "kinds": list(c.kinds),
+        "weight": record.weight,
+        "unicode": c.unicode,
+        "fqdn": c.fqdn,
+        "suffix": c.suffix,
+    }
+    if record.resolution is not None:
+        row.update(resolution_row(record.resolution))
+        row["target_mx"] = list(record.target_mx)
+        row["target_ns"] = list(record.target_ns)
+    if record.registration is not None:
+        row.update(registration_row(record.registration))
+    if record.probe is not None:
+        row.update(probe_row(record.probe))
+    if record.risk is not None:
+        r = record.risk
+        row.update(risk=r.risk, capture=r.capture, defensive=r.defensive, reasons=list(r.reasons))
+        row.update({f"contrib_{k}": v for k, v in r.contributions})
+    if columns is None:
+        return row
+    return {name: row.get(name, _empty(name)) for name in columns}
+
+
+def _empty(name: str) -> object:
+    column = BY_NAME.get(name)
+    return [] if column is not None and column.type == "list" else None
+
+
+def risk_facet(
+    risk: float,
+    capture: str,
+    defensive: bool,
+    reasons: Sequence[str],
+    contributions: dict[str, float],
+) -> RiskFacet:
+    """A :class:`RiskFacet` from the rank stage's values (contributions in schema order)."""
+    return RiskFacet(
+        risk,
+        capture,
+        defensive,
+        tuple(reasons),
+        tuple((k, float(contributions.get(k, 0.0))) for k in CONTRIBUTIONS),
+    )

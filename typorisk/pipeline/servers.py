@@ -1,0 +1,84 @@
+"""The scan's name servers: the client built from the options, the check made before a run, and
+what the statistics say about them after it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from typorisk.errors import ResolverConfigError, ResolverUnreachableError
+from typorisk.model import Target
+from typorisk.pipeline.options import ScanOptions
+from typorisk.resolve import DnsClient, NameServer, ScanStats, check_servers
+
+ClientFactory = Callable[[], DnsClient]
+STOPPED_SHARE = 0.5
+"""A server that timed out on more than this share of its queries "stopped answering"."""
+
+
+def system_nameservers() -> list[NameServer]:
+    """The system's resolvers (``/etc/resolv.conf``), read only when no server is given."""
+    import dns.resolver  # noqa: PLC0415 - only a scan without --nameserver reads resolv.conf
+
+    try:
+        system = dns.resolver.Resolver()
+    except dns.resolver.NoResolverConfiguration as exc:
+        raise ResolverConfigError(
+            "no system resolver configured: give --nameserver HOST[:PORT]"
+        ) from exc
+    return [NameServer.parse(str(s), system.port) for s in system.nameservers]
+
+
+def servers_of(options: ScanOptions) -> list[NameServer]:
+    """The resolvers the options name, or the system's."""
+    return [NameServer.parse(text) for text in options.nameservers] or system_nameservers()
+
+
+def client_factory(options: ScanOptions) -> ClientFactory:
+    """Validate the DNS options now (errors before any output); the client is built in the
+    scan's event loop."""
+    servers = servers_of(options)
+    kwargs: dict[str, object] = {
+        "timeout": options.timeout,
+        "retries": options.retries,
+        "rate": options.rate or None,
+    }
+    DnsClient(servers, **kwargs)  # type: ignore[arg-type]  # raises ResolverConfigError
+    return lambda: DnsClient(servers, **kwargs)  # type: ignore[arg-type]
+
+
+async def preflight(client: DnsClient, targets: Sequence[Target]) -> list[str]:
+    """Ask every server for a name with a known answer (the first target's registrable domain).
+
+    A server that gives no well-formed reply (nothing listens, silence, garbage) is dead: raise
+    :class:`ResolverUnreachableError` naming it, before anything is resolved. A server that
+    answers with an error rcode (SERVFAIL, REFUSED) is alive but may not see the world: the run
+    goes on (its names come out unknown and ``max_unknown`` judges the run); the warning lines
+    are returned.
+    """
+    if not targets:
+        return []
+    warnings = []
+    for check in await check_servers(client, targets[0].registrable):
+        if check.ok:
+            continue
+        if check.rcode is None:
+            raise ResolverUnreachableError(check.server, check.problem or "no usable reply")
+        warnings.append(
+            f"typorisk: warning: name server {check.server} answered the check for "
+            f"{targets[0].registrable} with {check.problem}"
+        )
+    return warnings
+
+
+def server_problems(stats: ScanStats | None) -> list[str]:
+    """Servers that stopped answering during the run, one line each."""
+    if stats is None:
+        return []
+    problems = []
+    for server, per in sorted(stats.servers.items()):
+        if per.sent and per.timeouts / per.sent > STOPPED_SHARE:
+            problems.append(
+                f"name server {server} stopped answering: {per.timeouts} of {per.sent} queries "
+                "timed out"
+            )
+    return problems
