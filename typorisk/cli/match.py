@@ -15,7 +15,6 @@ from pathlib import Path
 
 from typorisk.cli.common import check_readable, split_csv, target_texts
 from typorisk.errors import InvalidTargetError, TyporiskError
-from typorisk.feeds.spec import load_feed
 from typorisk.match import (
     ROLES,
     Aggregator,
@@ -115,6 +114,9 @@ def load_targets(args: argparse.Namespace) -> tuple[list[Target], int]:
     check_readable(args.file)
     texts = list(args.target)
     if args.feed:
+        # feeds.spec brings the whole scan pipeline (aiohttp, networkx): only --feed pays for it
+        from typorisk.feeds.spec import load_feed  # noqa: PLC0415
+
         spec = load_feed(Path(args.feed))  # re-read on every call: policyd's SIGHUP reloads it
         texts += [t.domain for t in spec.targets]
     targets: list[Target] = []
@@ -140,6 +142,8 @@ def settings_from(args: argparse.Namespace) -> MatchSettings:
         raise TyporiskError("--max-distance must be 0, 1, 2 or 3")
     allowed = list(args.allow)
     if getattr(args, "feed", None):
+        from typorisk.feeds.spec import load_feed  # noqa: PLC0415  (see load_targets)
+
         allowed += load_feed(Path(args.feed)).allowlist
     allow = frozenset(parse_target(a).registrable for a in allowed)
     return MatchSettings(
