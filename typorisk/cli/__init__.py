@@ -1,33 +1,39 @@
 """Command-line interface: thin. Each command lives in its own module, parses flags, calls one
 library function and prints. Only this package prints, sets exit codes or reads stdin.
 
-Exit codes: 0 success; 1 the run finished but some input was rejected; 2 usage or
-configuration error (nothing done); 130 interrupted (partial results were flushed).
+Commands are listed in :data:`REGISTRY` (name, where the command lives, one-line help) and
+imported only when run: ``typorisk --help`` imports none of them and ``typorisk permute``
+imports only :mod:`typorisk.cli.permute` (and what it needs), so start-up stays short.
+
+Exit codes (:data:`EXIT_CODES_TABLE`, also shown by ``typorisk --help``):
+
+| Code | Meaning |
+| ---: | --- |
+| 0 | ok: the run completed |
+| 1 | the run finished, but some input was rejected (a target, a row, a log line) |
+| 2 | usage or configuration error: nothing was done |
+| 3 | findings: new high-risk findings (`review`), typo domains in the mail logs (`match`) |
+| 4 | incomplete (a dead resolver, too many unknown names, a budget): nothing was replaced |
+| 5 | an output could not be written (disk full, permission): the previous files are kept |
+| 130 | interrupted: partial results were flushed |
+
+Every error is one line on stderr, ``typorisk: error: ...``, never a traceback (a bug, which is
+no :class:`~typorisk.errors.TyporiskError`, still shows one).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import importlib
 import sys
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import NoReturn, Protocol, cast
 
 from typorisk import __version__
-from typorisk.cli import demo as _demo
-from typorisk.cli import match as _match
-from typorisk.cli import permute as _permute
-from typorisk.cli import policyd as _policyd
-from typorisk.cli import rank as _rank
-from typorisk.cli import resolve as _resolve
-from typorisk.cli import review as _review
-from typorisk.cli import run as _run
-from typorisk.cli import scan as _scan
-from typorisk.cli import update_data as _update_data
-from typorisk.cli import validate as _validate
-from typorisk.cli.history import DiffCommand as _diff
-from typorisk.cli.history import History as _history
-from typorisk.cli.history import Record as _record
-from typorisk.errors import TyporiskError
+from typorisk.errors import ResolverUnreachableError, RunIncompleteError, TyporiskError
 
 
 class Command(Protocol):
@@ -41,60 +47,232 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace, /) -> int: ...
 
 
-# Every command module provides NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS: tuple[Command, ...] = (
-    _permute,
-    _resolve,
-    _scan,
-    _rank,
-    _record,
-    _history,
-    _diff,
-    _review,
-    _demo,
-    _match,
-    _policyd,
-    _update_data,
-    _run,
-    _validate,
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One command of the registry, described without importing it."""
+
+    name: str
+    """The command's name on the command line (equals the command's ``NAME``)."""
+    target: str
+    """Where the command lives: ``"package.module"`` (a module that is the command) or
+    ``"package.module:attr"`` (a class in it)."""
+    help: str
+    """The one-line help shown by ``typorisk --help`` (equals the command's ``HELP``; a test
+    keeps the two equal)."""
+
+    def load(self) -> Command:
+        """Import the command (only now) and return it."""
+        module_name, _, attr = self.target.partition(":")
+        module = importlib.import_module(module_name)
+        return cast(Command, getattr(module, attr) if attr else module)
+
+
+REGISTRY: tuple[Entry, ...] = (
+    Entry(
+        "permute",
+        "typorisk.cli.permute",
+        "list the likely typo domains of protected domains, most likely first (offline)",
+    ),
+    Entry(
+        "resolve",
+        "typorisk.cli.resolve",
+        "resolve names (one a line): registered?, mail capability (MX, null MX), wildcards",
+    ),
+    Entry(
+        "scan",
+        "typorisk.cli.scan",
+        "permute protected domains, then resolve the candidates (registration, mail, wildcards)",
+    ),
+    Entry(
+        "rank", "typorisk.cli.rank", "rank scan results (JSON lines) by explainable risk, offline"
+    ),
+    Entry(
+        "record",
+        "typorisk.cli.history:Record",
+        "record scan results (JSON lines) as a run in the SQLite history",
+    ),
+    Entry(
+        "history",
+        "typorisk.cli.history:History",
+        "show every recorded observation of a domain, oldest first",
+    ),
+    Entry(
+        "diff",
+        "typorisk.cli.history:DiffCommand",
+        "what changed between two runs (default: the last two complete runs)",
+    ),
+    Entry(
+        "review",
+        "typorisk.cli.review",
+        "write a threat review (Markdown + HTML): top risks, what is new, clusters, charts",
+    ),
+    Entry(
+        "demo",
+        "typorisk.cli.demo",
+        "run the whole pipeline on an embedded synthetic DNS world (offline, no root needed)",
+    ),
+    Entry(
+        "match",
+        "typorisk.cli.match",
+        "find mail logs' recipients and senders at typo domains of protected domains",
+    ),
+    Entry(
+        "policyd",
+        "typorisk.cli.policyd",
+        "Postfix policy service: REJECT/HOLD/WARN mail to typo domains of protected domains",
+    ),
+    Entry(
+        "update-data",
+        "typorisk.cli.update_data",
+        "download the current IANA RDAP bootstrap and Public Suffix List into the user cache",
+    ),
+    Entry(
+        "run",
+        "typorisk.cli.run",
+        "run feed definitions (feeds/*.yaml): write every output atomically",
+    ),
+    Entry(
+        "validate",
+        "typorisk.cli.validate",
+        "check feed definitions (YAML): every problem as file:line:column: what is expected",
+    ),
 )
+"""Every command, in the order ``typorisk --help`` lists them."""
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
+EXIT_FINDINGS = 3
+EXIT_INCOMPLETE = 4
+EXIT_WRITE_FAILED = 5
 EXIT_INTERRUPTED = 130
 
+EXIT_CODES_TABLE = """\
+| Code | Meaning |
+| ---: | --- |
+| 0 | ok: the run completed |
+| 1 | the run finished, but some input was rejected (a target, a row, a log line) |
+| 2 | usage or configuration error: nothing was done |
+| 3 | findings: new high-risk findings (`review`), typo domains in the mail logs (`match`) |
+| 4 | incomplete (a dead resolver, too many unknown names, a budget): nothing was replaced |
+| 5 | an output could not be written (disk full, permission): the previous files are kept |
+| 130 | interrupted: partial results were flushed |
+"""
+"""The exit codes as a Markdown table: the module docstring, ``typorisk --help`` and the
+README's "Exit codes" section show this text (tests keep them equal)."""
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``typorisk`` argument parser with every command registered."""
-    parser = argparse.ArgumentParser(
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+"""An ``OSError`` reaching :func:`main` with one of these is an output that could not be
+written (stdout redirected to a full disk), not a bug."""
+_WRITERS = frozenset({"typorisk.kit.atomic"})
+"""Modules whose :class:`TyporiskError` means "an output could not be written, the old one is
+kept" (exit 5). The atomic writer raises a plain TyporiskError, so it is told by where it was
+raised; a dedicated subclass in typorisk.errors would let this be an ``except`` clause."""
+
+
+def _epilog() -> str:
+    """The exit codes for ``--help``: the Markdown table as aligned plain text."""
+    rows = [line.strip("|").split("|", 1) for line in EXIT_CODES_TABLE.splitlines()[2:]]
+    lines = [f"  {code.strip():>3}  {meaning.strip()}" for code, meaning in rows]
+    return "exit codes:\n" + "\n".join(lines)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("typorisk").strip()
+        where = f"{command}: " if command else ""
+        self.exit(
+            EXIT_USAGE,
+            f"typorisk: error: {where}{message} (see '{self.prog} --help')\n",
+        )
+
+
+def _parser(loaded: Collection[str]) -> argparse.ArgumentParser:
+    """The parser with every command listed, and the flags of the commands in ``loaded`` (only
+    those are imported)."""
+    parser = _Parser(
         prog="typorisk",
         description="Typo-domain risk intelligence: find the typo domains of your domains "
         "before they leak your mail.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"typorisk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMANDS:
-        command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        module.add_arguments(command)
-        command.set_defaults(_run=module.run)
+    for entry in REGISTRY:
+        command = sub.add_parser(entry.name, help=entry.help, description=entry.help)
+        if entry.name in loaded:
+            module = entry.load()
+            module.add_arguments(command)
+            command.set_defaults(_run=module.run)
     return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``typorisk`` argument parser with every command registered (imports them all)."""
+    return _parser({entry.name for entry in REGISTRY})
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command named on the command line: the first word that is not an option (the
+    top-level options take no value), if it is a registered command."""
+    first = next((word for word in argv if not word.startswith("-")), None)
+    return first if any(entry.name == first for entry in REGISTRY) else None
+
+
+def __getattr__(name: str) -> object:
+    """``COMMANDS``: every command, loaded (the eager tuple this module used to define)."""
+    if name == "COMMANDS":
+        return tuple(entry.load() for entry in REGISTRY)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _raised_in(exc: BaseException) -> str | None:
+    """The module in which ``exc`` was raised (its innermost traceback frame)."""
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return None if tb is None else tb.tb_frame.f_globals.get("__name__")
+
+
+def exit_code(exc: TyporiskError) -> int:
+    """The exit code :func:`main` gives for an error (see the table in the module docstring):
+    4 for a run that did not see the world, 5 for an output not written, else 2."""
+    if isinstance(exc, RunIncompleteError | ResolverUnreachableError):
+        return EXIT_INCOMPLETE
+    if _raised_in(exc) in _WRITERS:
+        return EXIT_WRITE_FAILED
+    return EXIT_USAGE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``typorisk`` console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    chosen = chosen_command(words)
+    parser = _parser(() if chosen is None else (chosen,))
+    try:
+        args = parser.parse_args(words)
+    except SystemExit as stop:  # --help, --version, a usage error (already printed)
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
         code: int = args._run(args)
+        sys.stdout.flush()  # a full disk behind stdout is an error of this run, not of exit
     except TyporiskError as exc:
         print(f"typorisk: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return exit_code(exc)
     except KeyboardInterrupt:
-        print("typorisk: interrupted; partial results were written", file=sys.stderr)
+        print("typorisk: error: interrupted; partial results were flushed", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader (head, less) went away: not an error for a filter-style command.
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRNOS:
+            raise  # a bug or an I/O failure nobody anticipated: show where
+        name = exc.filename or "standard output"
+        print(f"typorisk: error: cannot write {name}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_WRITE_FAILED
     return code

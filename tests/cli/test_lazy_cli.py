@@ -1,0 +1,158 @@
+"""The CLI imports only what a command uses: the registry describes every command without
+importing it, and it cannot drift from the commands themselves."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+import types
+
+import pytest
+
+import typorisk
+import typorisk.cli
+from typorisk.cli import REGISTRY, build_parser, chosen_command, main
+
+HEAVY = ("aiohttp", "networkx", "dask", "distributed", "yaml", "dns", "tldextract", "sqlite3")
+"""Third-party (and slow standard) modules that ``import typorisk.cli`` must not load."""
+COMMAND_MODULES = sorted(
+    {entry.target.partition(":")[0] for entry in REGISTRY}
+    | {f"typorisk.cli.{m.name}" for m in pkgutil.iter_modules(typorisk.cli.__path__)}
+)
+
+
+def loaded_after(code: str) -> dict[str, bool]:
+    """Run ``code`` in a fresh interpreter; which of HEAVY and the cli modules it loaded."""
+    probe = f"""
+import json, sys
+{code}
+names = {list(HEAVY) + COMMAND_MODULES!r}
+print(json.dumps({{n: n in sys.modules for n in names}}))
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded: dict[str, bool] = json.loads(proc.stdout.splitlines()[-1])
+    return loaded
+
+
+@pytest.mark.parametrize("entry", REGISTRY, ids=lambda e: e.name)
+def test_registry_help_and_name_are_the_commands_own(entry: typorisk.cli.Entry) -> None:
+    command = entry.load()
+    assert entry.name == command.NAME
+    assert entry.help == command.HELP
+    assert callable(command.add_arguments) and callable(command.run)
+
+
+def test_every_command_module_is_registered_once() -> None:
+    names = [entry.name for entry in REGISTRY]
+    assert len(names) == len(set(names))
+    found = set()
+    for info in pkgutil.iter_modules(typorisk.cli.__path__):
+        module = importlib.import_module(f"typorisk.cli.{info.name}")
+        commands = [module] if hasattr(module, "NAME") else []
+        commands += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and hasattr(value, "NAME") and hasattr(value, "run")
+        ]
+        found |= {command.NAME for command in commands}
+    assert found == set(names)
+
+
+def test_importing_the_cli_loads_no_command_and_nothing_heavy() -> None:
+    loaded = loaded_after("import typorisk.cli")
+    assert [name for name, is_loaded in loaded.items() if is_loaded] == []
+
+
+def test_help_lists_every_command_without_importing_any() -> None:
+    code = """
+import contextlib, io
+from typorisk.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    assert main(["--help"]) == 0
+"""
+    loaded = loaded_after(code)
+    assert [name for name, is_loaded in loaded.items() if is_loaded] == []
+
+
+def test_help_text_names_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for entry in REGISTRY:
+        assert entry.name in out and entry.help.split()[0] in out
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    code = """
+import contextlib, io
+from typorisk.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    assert main(["permute", "pentagon.mil", "--top", "3"]) == 0
+"""
+    loaded = loaded_after(code)
+    assert loaded["typorisk.cli.permute"]
+    others = [m for m in COMMAND_MODULES if m.startswith("typorisk.cli.") and loaded[m]]
+    assert set(others) <= {"typorisk.cli.permute", "typorisk.cli.common"}
+    assert not any(loaded[name] for name in ("aiohttp", "networkx", "dask", "dns", "sqlite3"))
+
+
+def test_chosen_command_is_the_first_word_that_is_no_option() -> None:
+    assert chosen_command(["permute", "x.com", "--top", "3"]) == "permute"
+    assert chosen_command(["--version"]) is None
+    assert chosen_command(["-h", "scan"]) == "scan"
+    assert chosen_command(["nosuch", "permute"]) is None
+
+
+def test_an_unknown_command_is_one_line_listing_the_choices(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("typorisk: error: argument COMMAND: invalid choice: 'nosuch'")
+    assert err.count("\n") == 1 and "update-data" in err
+
+
+def test_build_parser_still_knows_every_commands_flags() -> None:
+    parser = build_parser()
+    args = parser.parse_args(["scan", "example.com", "--top", "3"])
+    assert args.command == "scan" and args.top == 3 and callable(args._run)
+    assert parser.parse_args(["record", "--feed", "f"]).feed == "f"
+
+
+def test_commands_tuple_is_still_available() -> None:
+    commands = typorisk.cli.COMMANDS
+    assert isinstance(commands, tuple)
+    assert [c.NAME for c in commands] == [e.name for e in REGISTRY]
+    with pytest.raises(AttributeError):
+        typorisk.cli.NO_SUCH_NAME  # noqa: B018
+
+
+def test_public_api_resolves_every_name_in_all() -> None:
+    import typorisk.permute.engine  # binds the subpackage on typorisk, which must not win
+    import typorisk.pipeline
+
+    for name in typorisk.__all__:
+        assert getattr(typorisk, name) is not None, name
+    assert typorisk.scan is typorisk.pipeline.scan and typorisk.ascan is typorisk.pipeline.ascan
+    assert isinstance(typorisk.permute, types.FunctionType)
+    assert typorisk.permute.__module__ == "typorisk.permute.engine"
+    assert [c.domain for c in typorisk.permute(["pentagon.mil"], top=2)]
+    for error in ("RunIncompleteError", "ResolverUnreachableError", "ScanOptionError"):
+        assert issubclass(getattr(typorisk, error), typorisk.TyporiskError)
+    with pytest.raises(AttributeError):
+        typorisk.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_import_typorisk_is_cheap_and_permute_stays_the_function() -> None:
+    code = """
+import typorisk
+cheap = not any(m in sys.modules for m in ("tldextract", "aiohttp", "yaml"))
+import typorisk.permute.engine
+from typorisk import permute
+assert cheap and callable(permute) and permute.__module__ == "typorisk.permute.engine"
+"""
+    loaded_after(code)  # check=True: fails if an assertion in the child fails
