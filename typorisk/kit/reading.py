@@ -4,7 +4,8 @@ Nothing a user (or a broken cron job) hands typorisk can make it read without li
 
 * a line is at most :data:`MAX_LINE_BYTES` bytes; a longer one is an error naming
   ``file:line`` (lists of names, JSON lines) or is skipped and counted (log and zone scans,
-  where one damaged line must not lose the rest);
+  where one damaged line must not lose the rest); a skipping reader gives up on a line over
+  :data:`MAX_SKIP_BYTES` (the file is not text);
 * a file is at most ``max_bytes`` bytes, counted *while* reading (``/dev/zero`` stops after
   the cap, it is never read whole);
 * gzip input (recognised by its magic bytes, not its name) decompresses to at most
@@ -47,6 +48,9 @@ GiB = 1024 * MiB
 
 MAX_LINE_BYTES = 64 * KiB
 """Longest line accepted, in bytes (without its line ending)."""
+MAX_SKIP_BYTES = 16 * MiB
+"""Longest line a skipping reader skips before it gives up on the file (``/dev/zero`` as a log
+is one endless line), in bytes."""
 MAX_LIST_BYTES = 2 * GiB
 """Default cap on a plain list file (targets, names, words, JSON lines), in bytes."""
 MAX_GZIP_BYTES = 64 * GiB
@@ -120,6 +124,8 @@ class Limits:
 
     line_bytes: int = MAX_LINE_BYTES
     """Longest line, in bytes, without its line ending."""
+    skip_bytes: int = MAX_SKIP_BYTES
+    """Longest line skipped (``long_lines="skip"``) before the file is refused, in bytes."""
     file_bytes: int | None = MAX_LIST_BYTES
     """Largest plain file (or decompressed gzip when ``gzip_bytes`` is larger), in bytes."""
     gzip: bool = False
@@ -217,12 +223,22 @@ class LineReader:
         cap = self.limits.line_bytes
         pending = b""
         skipping = False  # inside an over-long line whose end is not read yet
+        run = 0  # bytes of that line
         try:
             for chunk in _chunks(self._handle, self.path, self.limits):
                 data = pending + chunk if pending else chunk
                 if skipping:
                     end = chunk.find(b"\n")
                     if end < 0:
+                        run += len(chunk)
+                        if run > self.limits.skip_bytes:
+                            raise InputLimitError(
+                                self.path,
+                                self.lines + 1,
+                                self.limits.skip_bytes,
+                                f"line is over {self.limits.skip_bytes:,} bytes; "
+                                "not a text file (stopped reading it)",
+                            )
                         continue
                     skipping = False
                     self.lines += 1
@@ -240,7 +256,7 @@ class LineReader:
                     yield first, parts
                 if len(pending) > cap:
                     self._long([pending])
-                    skipping, pending = True, b""
+                    skipping, pending, run = True, b"", len(pending)
         except BadGzipError as exc:
             raise exc.with_lines(self.lines) from exc
         if skipping:
