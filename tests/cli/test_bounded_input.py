@@ -130,7 +130,8 @@ def test_full_disk_in_run_keeps_the_old_outputs(tmp_path: Path, ledger: Ledger) 
             timeout=120,
             check=False,
         )
-        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        # exit ≠ 0 (2 today; the run command's rewrite may give write errors their own code)
+        assert proc.returncode not in (0, 1) and "Traceback" not in proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"typorisk: error: cannot write {tmp_path}/")
         assert lines[0].endswith("File too large; the old file is kept")
