@@ -21,7 +21,9 @@ def test_resolve_jsonl(lab: Lab, tmp_path: Path, capsys: pytest.CaptureFixture[s
     names = tmp_path / "names.txt"
     names.write_text("withmx.test\nNOPE.test.\n# a comment\n\nfoo.wtld.test\nlame.test\n")
     server = f"{lab.resolver[0]}:{lab.resolver[1]}"
-    code = main(["resolve", str(names), "--nameserver", server, "--format", "jsonl"])
+    # lame.test SERVFAILs by design: one name of four is unknown, so allow it (max_unknown).
+    argv = ["resolve", str(names), "--nameserver", server, "--format", "jsonl"]
+    code = main([*argv, "--max-unknown", "0.5"])
     out, err = capsys.readouterr()
     assert code == 0
     rows = _jsonl(out)

@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from typorisk.cli.progress import EXIT_INCOMPLETE
+from typorisk.errors import ResolverUnreachableError, RunIncompleteError
 from typorisk.feeds.run import RunReport, run_feed
 from typorisk.feeds.spec import FeedSpec, load_feed
 
@@ -47,11 +49,24 @@ def _print(report: RunReport) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate every definition first (nothing is written if one is invalid), then run each.
-    Returns 1 when rows were refused at the writer boundary, else 0."""
+
+    A feed whose scan is incomplete (a dead resolver, too many unknown names) replaces none of
+    its files and the others still run. Returns 4 when some feed was incomplete, else 1 when
+    rows were refused at the writer boundary, else 0."""
     specs: list[FeedSpec] = [load_feed(Path(text)) for text in args.feeds]
     status = 0
     for spec in specs:
-        report = run_feed(spec)
+        try:
+            report = run_feed(spec)
+        except (RunIncompleteError, ResolverUnreachableError) as exc:
+            print(f"typorisk: {spec.name}: {exc}", file=sys.stderr)
+            status = EXIT_INCOMPLETE
+            continue
         _print(report)
-        status = 1 if report.refused else status
+        print(
+            f"typorisk: {spec.name}: run complete: {len(report.written)} outputs replaced",
+            file=sys.stderr,
+        )
+        if report.refused and status == 0:
+            status = 1
     return status

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import itertools
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -29,7 +30,13 @@ from typorisk.pipeline.enrich import Enricher, check_enrich_options
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import ScanRecord, risk_facet, to_row
 from typorisk.pipeline.rows import CONTRIBUTIONS
-from typorisk.pipeline.servers import ClientFactory, client_factory, preflight, server_problems
+from typorisk.pipeline.servers import (
+    ClientFactory,
+    client_factory,
+    preflight,
+    preflight_name,
+    server_problems,
+)
 from typorisk.rank import RankResult, RiskWeights
 from typorisk.rank.rows import ranked_rows
 from typorisk.resolve import DnsClient, Outcome, Registration, Resolution, ResolveScan, ScanStats
@@ -175,31 +182,42 @@ class AsyncScan:
         self, client: DnsClient, weight: dict[str, float]
     ) -> AsyncIterator[ScanRecord]:
         own = await own_records([t.target for t in self.targets], client, self.options)
-        async with Enricher(self.options) as enricher:
-            names: Iterable[Candidate] = candidates(self.targets, self.options)
-            if self.options.zone_files:
-                names = list(names)  # zone-file mode decides every candidate: read the files once
-                await enricher.read_zone_files(c.domain for c in names)
-            pending: list[ScanRecord] = []
-            try:
-                async for cand, res in self._resolve(client, names):
-                    mx, ns = own.get(cand.target, ((), ()))
-                    record = ScanRecord(cand, weight.get(cand.target, 1.0), mx, ns, res)
-                    self._count(res)
-                    if not enricher.active:
-                        yield record
-                    elif enricher.needs_work(record):
-                        pending.append(record)
-                        if len(pending) >= BATCH:
-                            for done in await enricher.enrich(pending):
-                                yield done
-                            pending = []
-                    else:
-                        yield enricher.zone_only(record)
-                for done in await enricher.enrich(pending) if pending else []:
-                    yield done
-            finally:
-                self.summary.lines.extend(enricher.lines)
+        enricher = Enricher(self.options)
+        try:
+            async with enricher:
+                async for record in self._enriched(client, weight, own, enricher):
+                    yield record
+        finally:
+            self.summary.lines.extend(enricher.lines)  # after the stage closed: its totals
+
+    async def _enriched(
+        self,
+        client: DnsClient,
+        weight: dict[str, float],
+        own: dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
+        enricher: Enricher,
+    ) -> AsyncIterator[ScanRecord]:
+        names: Iterable[Candidate] = candidates(self.targets, self.options)
+        if self.options.zone_files:
+            names = list(names)  # zone-file mode decides every candidate: read the files once
+            await enricher.read_zone_files(c.domain for c in names)
+        pending: list[ScanRecord] = []
+        async for cand, res in self._resolve(client, names):
+            mx, ns = own.get(cand.target, ((), ()))
+            record = ScanRecord(cand, weight.get(cand.target, 1.0), mx, ns, res)
+            self._count(res)
+            if not enricher.active:
+                yield record
+            elif enricher.needs_work(record):
+                pending.append(record)
+                if len(pending) >= BATCH:
+                    for done in await enricher.enrich(pending):
+                        yield done
+                    pending = []
+            else:
+                yield enricher.zone_only(record)
+        for done in await enricher.enrich(pending) if pending else []:
+            yield done
 
     async def _resolve(
         self, client: DnsClient, names: Iterable[Candidate]
@@ -208,7 +226,7 @@ class AsyncScan:
         if options.executor == "dask":
             from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415
 
-            async for pair in resolve_on_dask(names, options, client):
+            async for pair in resolve_on_dask(names, options, _domain_of, self.summary.lines):
                 yield pair
             return
         resolve = resolver(client, options)
@@ -244,15 +262,23 @@ class AsyncScan:
         return out
 
     def _judge(self) -> None:
-        summary = self.summary
-        for problem in server_problems(summary.dns):
-            summary.incomplete(problem)
-        if summary.records and summary.unknown / summary.records > self.options.max_unknown:
-            share = summary.unknown / summary.records
-            summary.incomplete(
-                f"{summary.unknown} of {summary.records} names ({share:.1%}) stayed unknown, "
-                f"more than max_unknown {self.options.max_unknown:.1%}"
-            )
+        judge(self.summary, self.options)
+
+
+def judge(summary: ScanSummary, options: ScanOptions) -> None:
+    """Set ``summary``'s verdict from what ran (see the module docstring)."""
+    for problem in server_problems(summary.dns):
+        summary.incomplete(problem)
+    if summary.records and summary.unknown / summary.records > options.max_unknown:
+        share = summary.unknown / summary.records
+        summary.incomplete(
+            f"{summary.unknown} of {summary.records} names ({share:.1%}) stayed unknown, "
+            f"more than max_unknown {options.max_unknown:.1%}"
+        )
+
+
+def _domain_of(candidate: Candidate) -> str:
+    return candidate.domain
 
 
 def resolver(client: DnsClient, options: ScanOptions) -> ResolveScan:
@@ -285,6 +311,49 @@ async def own_records(
         for fqdn in by_domain[domain]:
             own[fqdn] = facts
     return own
+
+
+class AsyncResolveNames:
+    """Resolve plain names (``typorisk resolve``): the resolve stage alone, with the same
+    client, executors, check before the run and verdict as a scan. An async iterator of
+    (name, :class:`Resolution`) in completion order."""
+
+    def __init__(
+        self, names: Iterable[str], options: ScanOptions, *, client: ClientFactory | None = None
+    ) -> None:
+        self.options = options.checked()
+        self.summary = ScanSummary()
+        self._names = iter(names)
+        self._factory = client or client_factory(self.options)
+
+    def __aiter__(self) -> AsyncIterator[tuple[str, Resolution]]:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[tuple[str, Resolution]]:
+        first = next(self._names, None)
+        if first is None:
+            return
+        names = itertools.chain([first], self._names)
+        async with self._factory() as client:
+            probe = first.strip().rstrip(".").lower() or "."
+            if all(label and len(label) < 64 for label in probe.split(".")) or probe == ".":
+                self.summary.lines.extend(await preflight_name(client, probe))
+            scan = resolver(client, self.options)
+            if self.options.executor == "dask":
+                from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415
+
+                pairs = resolve_on_dask(names, self.options, str, self.summary.lines)
+            else:
+                pairs = scan.run(names)
+            try:
+                async for name, res in pairs:
+                    self.summary.records += 1
+                    self.summary.unknown += res.outcome in FAULTS
+                    yield name, res
+            finally:
+                if self.options.executor != "dask":
+                    self.summary.dns = scan.stats()
+        judge(self.summary, self.options)
 
 
 class Scan:
@@ -336,6 +405,19 @@ def scan(
     :class:`~typorisk.errors.TyporiskError` subclasses for unusable options.
     """
     return Scan(targets, options, client=client)
+
+
+class ResolveNames:
+    """The synchronous twin of :class:`AsyncResolveNames`."""
+
+    def __init__(
+        self, names: Iterable[str], options: ScanOptions, *, client: ClientFactory | None = None
+    ) -> None:
+        self._async = AsyncResolveNames(names, options, client=client)
+        self.summary = self._async.summary
+
+    def __iter__(self) -> Iterator[tuple[str, Resolution]]:
+        return iterate(self._async.__aiter__, name="typorisk-resolve")
 
 
 def ascan(

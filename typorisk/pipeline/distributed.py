@@ -10,22 +10,31 @@ event loop through a bounded queue.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import TypeVar
 
-from typorisk.model import Candidate
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.servers import servers_of
-from typorisk.resolve import DnsClient, Resolution
+from typorisk.resolve import Resolution
 from typorisk.resolve.dask import BatchSpec, resolve_dask
 
+T = TypeVar("T")
 QUEUE = 4096
 _END = object()
 
 
 async def resolve_on_dask(
-    names: Iterable[Candidate], options: ScanOptions, client: DnsClient
-) -> AsyncIterator[tuple[Candidate, Resolution]]:
-    """(candidate, resolution) pairs in completion order, resolved on Dask."""
+    names: Iterable[T],
+    options: ScanOptions,
+    domain_of: Callable[[T], str],
+    lines: list[str] | None = None,
+) -> AsyncIterator[tuple[T, Resolution]]:
+    """(item, resolution) pairs in completion order, resolved on Dask; ``domain_of(item)`` is
+    the name to resolve (a candidate's domain, or the item itself). A statistics line is
+    appended to ``lines`` at the end."""
+    started = time.monotonic()
+    count = 0
     spec = BatchSpec(
         servers=tuple((s.host, s.port) for s in servers_of(options)),
         timeout=options.timeout,
@@ -34,12 +43,12 @@ async def resolve_on_dask(
         concurrency=options.concurrency,
         wildcards=options.wildcards,
     )
-    held: dict[int, Candidate] = {}
+    held: dict[int, T] = {}
 
     def items() -> Iterator[dict[str, object]]:
-        for key, cand in enumerate(names):
-            held[key] = cand
-            yield {"domain": cand.domain, "key": key}
+        for key, item in enumerate(names):
+            held[key] = item
+            yield {"domain": domain_of(item), "key": key}
 
     loop = asyncio.get_running_loop()
     out: asyncio.Queue[object] = asyncio.Queue(QUEUE)
@@ -66,5 +75,12 @@ async def resolve_on_dask(
             raise item
         row: dict[str, object] = item[0]  # type: ignore[index]
         res: Resolution = item[1]  # type: ignore[index]
+        count += 1
         yield held.pop(int(row["key"])), res  # type: ignore[call-overload]
     await worker
+    if lines is not None:
+        elapsed = time.monotonic() - started
+        lines.append(
+            f"typorisk: {count} names on Dask in {elapsed:.1f} s "
+            f"({count / max(elapsed, 1e-9):,.0f} names/s)"
+        )

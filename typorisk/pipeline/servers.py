@@ -57,15 +57,20 @@ async def preflight(client: DnsClient, targets: Sequence[Target]) -> list[str]:
     """
     if not targets:
         return []
+    return await preflight_name(client, targets[0].registrable)
+
+
+async def preflight_name(client: DnsClient, name: str) -> list[str]:
+    """:func:`preflight` with the name to ask for given."""
     warnings = []
-    for check in await check_servers(client, targets[0].registrable):
+    for check in await check_servers(client, name):
         if check.ok:
             continue
         if check.rcode is None:
             raise ResolverUnreachableError(check.server, check.problem or "no usable reply")
         warnings.append(
-            f"typorisk: warning: name server {check.server} answered the check for "
-            f"{targets[0].registrable} with {check.problem}"
+            f"typorisk: warning: name server {check.server} answered the check for {name} "
+            f"with {check.problem}"
         )
     return warnings
 
