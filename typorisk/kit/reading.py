@@ -250,6 +250,11 @@ class LineReader:
                     parts = data[:last].split(b"\n")
                     pending = data[last + 1 :]
                     if max(map(len, parts)) > cap:
+                        if self.long_lines == "error":  # the lines before it are still read
+                            good = next(i for i, part in enumerate(parts) if len(part) > cap)
+                            yield self.lines + 1, parts[:good]
+                            self.lines += good
+                            parts = parts[good:]
                         self._long(parts)
                     first = self.lines + 1
                     self.lines += len(parts)

@@ -21,7 +21,7 @@ import itertools
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from typorisk.errors import InvalidTargetError
+from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.kit.bridge import iterate
 from typorisk.model import Candidate, Target
 from typorisk.parse.targets import parse_target
@@ -323,8 +323,17 @@ class AsyncResolveNames:
     ) -> None:
         self.options = options.checked()
         self.summary = ScanSummary()
-        self._names = iter(names)
+        self._names = self._guarded(names)
         self._factory = client or client_factory(self.options)
+        self._input_error: TyporiskError | None = None
+
+    def _guarded(self, names: Iterable[str]) -> Iterator[str]:
+        """``names``, stopping cleanly at an input error (raised again once the names read
+        before it are resolved and yielded)."""
+        try:
+            yield from names
+        except TyporiskError as exc:
+            self._input_error = exc
 
     def __aiter__(self) -> AsyncIterator[tuple[str, Resolution]]:
         return self._run()
@@ -332,6 +341,8 @@ class AsyncResolveNames:
     async def _run(self) -> AsyncIterator[tuple[str, Resolution]]:
         first = next(self._names, None)
         if first is None:
+            if self._input_error is not None:
+                raise self._input_error
             return
         names = itertools.chain([first], self._names)
         async with self._factory() as client:
@@ -353,6 +364,8 @@ class AsyncResolveNames:
             finally:
                 if self.options.executor != "dask":
                     self.summary.dns = scan.stats()
+        if self._input_error is not None:
+            raise self._input_error
         judge(self.summary, self.options)
 
 

@@ -1,52 +1,58 @@
 """Generic row writers: table, csv, jsonl, list and yaml.
 
 Rows are written as they arrive (``table`` and ``yaml`` included), so memory does not grow with
-the number of rows. Cells are made safe for a terminal: control characters never reach it.
+the number of rows. Cells follow the row schema's conventions (:mod:`typorisk.pipeline.rows`:
+lists joined with ``|``, one number format per column) and each format's safety rules: control
+characters never reach a terminal, a CSV cell never starts a formula, YAML has no anchors.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TextIO
 
 import yaml
 
+from typorisk.kit.text import csv_safe, terminal_safe
+from typorisk.pipeline.rows import cell_text
+
 Row = Mapping[str, object]
 
-_CONTROL = dict.fromkeys([*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)], "?")
 
 
-def _cell(value: object) -> str:
-    """Render one value for csv/table/list: lists joined with ``|``, floats compact."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return _fmt_float(value)
-    if isinstance(value, list | tuple):
-        return "|".join(_cell(v) for v in value)
-    return str(value).translate(_CONTROL)
+class _NoAliasDumper(yaml.SafeDumper):
+    """``yaml.safe_dump`` that writes a repeated object out again instead of as an anchor and
+    an alias (``&id001`` / ``*id001``): every row reads on its own."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
-def _fmt_float(value: float) -> str:
-    if value == 0 or not math.isfinite(value):
-        return str(value)
-    if abs(value) >= 1e-3:
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    return f"{value:.3e}"
+def _cell(value: object, name: str = "") -> str:
+    """One value for table/list outputs: the row schema's cell text (lists joined with ``|``,
+    the column's number format), with control characters shown as ``?``."""
+    return terminal_safe(cell_text(name, value))
+
+
+def _csv_cell(value: object, name: str) -> str:
+    """One CSV cell: the schema's text, formula-escaped when it is text from outside
+    (:func:`~typorisk.kit.text.csv_safe`); numbers typorisk computed are left as numbers."""
+    text = cell_text(name, value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return text
+    return csv_safe(terminal_safe(text))
 
 
 def write_csv(rows: Iterable[Row], out: TextIO, columns: Sequence[str]) -> int:
-    """RFC 4180 CSV with a header line; list cells joined with ``|``. Returns rows written."""
+    """RFC 4180 CSV with a header line; list cells joined with ``|``; no cell starts a formula
+    (``= + - @``, tab, CR get a leading ``'``). Returns rows written."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([_csv_cell(row.get(c), c) for c in columns])
         count += 1
     return count
 
@@ -66,7 +72,7 @@ def write_list(rows: Iterable[Row], out: TextIO, columns: Sequence[str]) -> int:
     """The first column only, one value a line (plain blocklists: EDL, Pi-hole, OPNsense)."""
     count = 0
     for row in rows:
-        out.write(_cell(row.get(columns[0])) + "\n")
+        out.write(_cell(row.get(columns[0]), columns[0]) + "\n")
         count += 1
     return count
 
@@ -79,7 +85,10 @@ def write_yaml(rows: Iterable[Row], out: TextIO, columns: Sequence[str]) -> int:
 
     def flush() -> None:
         if batch:
-            out.write(yaml.safe_dump(batch, sort_keys=False, allow_unicode=True, width=1000))
+            text = yaml.dump(
+                batch, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=1000
+            )
+            out.write(text)
             batch.clear()
 
     for row in rows:
@@ -102,7 +111,7 @@ def write_table(rows: Iterable[Row], out: TextIO, columns: Sequence[str]) -> int
     count = 0
     iterator = iter(rows)
     for row in iterator:
-        head.append([_cell(row.get(c)) for c in columns])
+        head.append([_cell(row.get(c), c) for c in columns])
         if len(head) == 200:
             break
     widths = [max([len(c), *(len(r[i]) for r in head)]) for i, c in enumerate(columns)]
@@ -117,7 +126,7 @@ def write_table(rows: Iterable[Row], out: TextIO, columns: Sequence[str]) -> int
         emit(cells)
         count += 1
     for row in iterator:
-        emit([_cell(row.get(c)) for c in columns])
+        emit([_cell(row.get(c), c) for c in columns])
         count += 1
     return count
 
