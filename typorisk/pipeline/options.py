@@ -252,3 +252,17 @@ def _specs() -> tuple[OptionSpec, ...]:
 OPTIONS: tuple[OptionSpec, ...] = _specs()
 """Every option, in declaration order (the CLI's and the feed checker's table)."""
 OPTION_BY_NAME: dict[str, OptionSpec] = {o.name: o for o in OPTIONS}
+
+
+def markdown_table() -> str:
+    """The README's option table, generated from :data:`OPTIONS`."""
+    lines = ["| option | flag | feed key | default | meaning |", "|---|---|---|---|---|"]
+    defaults = ScanOptions()
+    for spec in OPTIONS:
+        default = getattr(defaults, spec.name)
+        shown = "" if default in (None, (), "") else f"`{default}`"
+        flag = (
+            f"`{spec.flag}`" if spec.kind != "bool" else f"`{spec.flag}` / `--no-{spec.flag[2:]}`"
+        )
+        lines.append(f"| `{spec.name}` | {flag} | `{spec.feed}` | {shown} | {spec.help} |")
+    return "\n".join(lines) + "\n"

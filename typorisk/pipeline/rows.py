@@ -14,13 +14,12 @@ Cell conventions, one per format (the writers apply them through :func:`cell_tex
 - **one number format per column** (:attr:`Column.fmt`) in every text format;
 - **no Python repr** anywhere: booleans are ``yes``/``no`` in text, ``true``/``false`` in JSON.
 
-``python -m typorisk.pipeline.rows`` prints the Markdown column table the README carries.
+``python -m typorisk.pipeline.tables`` writes the Markdown column table into the README.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -205,7 +204,3 @@ def markdown_table() -> Iterator[str]:
     yield "|---|---|---|---|---|"
     for c in COLUMNS:
         yield f"| `{c.name}` | {c.type} | {c.unit} | {c.stage} | {c.doc} |"
-
-
-if __name__ == "__main__":
-    sys.stdout.write("\n".join(markdown_table()) + "\n")
