@@ -1,20 +1,47 @@
-"""Exceptions raised by typorisk.
+"""Every exception typorisk raises on purpose, in one tree.
 
-Every exception the library raises on purpose derives from :class:`TyporiskError`, so callers can
-catch one type. Messages name the offending input and say how to fix it. Failures of a single
-network lookup are *data* (an outcome on a result), never exceptions.
+Callers can catch :class:`TyporiskError` alone. Messages name the offending input and say how to
+fix it; each class keeps the facts as attributes (the structured context), so a caller never
+parses a message. Failures of a single network lookup are *data* (an outcome on a result), never
+exceptions. The CLI maps the tree to exit codes (``typorisk --help``).
 
 ::
 
     TyporiskError
-    ├── InvalidTargetError      a protected domain could not be parsed or normalised
-    ├── UnknownKindError        an operator name that is not in the registry
-    ├── DuplicateKindError      an operator registered twice under one name
-    ├── DataFileError           a shipped or user-supplied data file is missing or malformed
-    └── ResolverConfigError     a name server address or resolver option is unusable
+    ├── InvalidTargetError        text, reason: a protected domain cannot be parsed
+    ├── UnknownKindError          name, known: an operator name not in the registry
+    ├── DuplicateKindError        an operator registered twice under one name
+    ├── DataFileError             a data or input file is missing, unreadable or malformed
+    │   ├── InputLimitError       path, line, limit: an input over a cap (line, size, depth)
+    │   └── BadGzipError          path, reason, lines: gzip that cannot be read to its end
+    ├── RowTypeError              column, expected: a row cell of the wrong type
+    ├── ResolverConfigError       a name server address or resolver option is unusable
+    ├── ScanOptionError           flag, feed_key, reason: a scan option out of range
+    ├── PolitenessError           a rate or burst is unusable
+    ├── ProbeConfigError          an SMTP probe option is unusable
+    ├── PolicyConfigError         a policyd setting is unusable
+    ├── FeedSpecError             problems: an invalid feed definition, every problem with file:line
+    ├── UnsafeNameError           name, reason: a name that must not reach a consumer's file
+    ├── RankInputError            a row cannot be ranked
+    ├── FetchError                url, reason: an HTTP exchange failed
+    ├── ResolverUnreachableError  server, reason: a name server failed the pre-run check (exit 4)
+    └── RunIncompleteError        run, reasons: the run did not see the world (exit 4)
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class Located(Protocol):
+    """Anything with a line and a column (a feed definition problem)."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
 
 
 class TyporiskError(Exception):
@@ -108,3 +135,114 @@ class RunIncompleteError(TyporiskError):
             f"{run}: run incomplete, nothing replaced (the previous files are kept): "
             + "; ".join(reasons)
         )
+
+
+class PolitenessError(TyporiskError, ValueError):
+    """A rate or burst option is unusable (negative, zero burst)."""
+
+
+class InputLimitError(DataFileError):
+    """An input is over one of its caps.
+
+    Attributes:
+        path: the file as given (``-``: standard input).
+        line: the 1-based line over the cap; 0 when the whole file is.
+        limit: the cap, in bytes (or in nesting levels for JSON depth).
+    """
+
+    def __init__(self, path: str, line: int, limit: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.limit = limit
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+
+class BadGzipError(DataFileError):
+    """Gzip input that cannot be read to its end; the complete lines before the damage were
+    already delivered.
+
+    Attributes:
+        path: the file as given.
+        reason: what is wrong (``truncated``, ``junk after the gzip stream``, ...).
+        lines: lines delivered before the damage.
+    """
+
+    def __init__(
+        self, path: str, reason: str, lines: int = 0, fix: str = "re-fetch or repair the file"
+    ) -> None:
+        self.path = path
+        self.reason = reason
+        self.lines = lines
+        self.fix = fix
+        super().__init__(f"{path}: {reason}; the {lines:,} lines before it were read ({fix})")
+
+    def with_lines(self, lines: int) -> BadGzipError:
+        """The same error, counting ``lines`` delivered lines."""
+        return BadGzipError(self.path, self.reason, lines, self.fix)
+
+
+class FetchError(TyporiskError):
+    """An HTTP exchange failed (timeout, connection, oversized body, refused redirect).
+
+    ``reason`` is short and stable (``timeout``, ``too-large``, ``redirect-refused``...), for rows.
+    """
+
+    def __init__(self, url: str, reason: str, detail: str = "") -> None:
+        self.url = url
+        self.reason = reason
+        hint = f": {detail}" if detail else ""
+        super().__init__(
+            f"GET {url} failed ({reason}{hint}); check the URL and the network, or retry later"
+        )
+
+
+class RankInputError(TyporiskError, ValueError):
+    """A row cannot be ranked (no ``domain`` or ``target``, wrong types); the message says which."""
+
+
+class ProbeConfigError(TyporiskError, ValueError):
+    """An SMTP probe option is unusable (a sender at a protected domain, a bad HELO name)."""
+
+
+class PolicyConfigError(TyporiskError, ValueError):
+    """A policy setting (action mapping, reply text, threshold) is unusable."""
+
+
+class UnsafeNameError(TyporiskError, ValueError):
+    """A name is not a lowercase LDH A-label and must not reach a consumer's file.
+
+    Attributes:
+        name: the offending value (``repr`` is used in the message, so control characters show).
+        reason: what is wrong with it.
+    """
+
+    def __init__(self, name: object, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        shown = repr(name) if len(repr(name)) <= 90 else repr(name)[:87] + "..."
+        super().__init__(f"refusing to write {shown}: {reason}")
+
+
+class FeedSpecError(TyporiskError):
+    """A feed definition is invalid; ``problems`` holds each one with its line."""
+
+    def __init__(self, problems: Sequence[Located]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.line, p.column))
+        listed = "\n".join(str(p) for p in problems)
+        super().__init__(f"invalid feed definition ({len(problems)} problems):\n{listed}")
+
+
+class RowTypeError(TyporiskError, ValueError):
+    """A row read back has a cell of the wrong type.
+
+    Attributes:
+        column: the column name.
+        expected: the type it must have, in words.
+    """
+
+    def __init__(self, column: str, expected: str, value: object) -> None:
+        self.column = column
+        self.expected = expected
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        super().__init__(f"column {column!r} must be {expected}, not {shown}")

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from typorisk.errors import FeedSpecError
 from typorisk.feeds.spec import (
     MAX_BYTES,
     RESOLVE_KEYS,
     SCAN_KEYS,
     THRESHOLD_KEYS,
     TOP_KEYS,
-    FeedSpecError,
     load_feed,
 )
 from typorisk.writers.formats import FORMATS

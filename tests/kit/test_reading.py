@@ -13,11 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from typorisk.errors import DataFileError
+from typorisk.errors import BadGzipError, DataFileError, InputLimitError
 from typorisk.kit.reading import (
     MAX_JSON_DEPTH,
-    BadGzipError,
-    InputLimitError,
     Limits,
     LineReader,
     json_depth,

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from typorisk.errors import PolicyConfigError
 from typorisk.match import MatchSettings, build_matcher
 from typorisk.match.matcher import Matcher
-from typorisk.policyd import (
-    Policy,
-    PolicyConfigError,
-    decide,
-    format_reply,
-    parse_actions,
-    parse_request,
-)
+from typorisk.policyd import Policy, decide, format_reply, parse_actions, parse_request
 
 
 @pytest.fixture(scope="module")

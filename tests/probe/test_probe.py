@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from typorisk.errors import ProbeConfigError
 from typorisk.probe import (
-    ProbeConfigError,
     Prober,
     Reply,
     Verdict,
@@ -23,7 +23,7 @@ from typorisk.probe import (
     parse_reply,
 )
 
-from ..conftest import Record
+from ..conftest import Ledger
 from . import servers
 
 BEHAVIOURS = [
@@ -61,21 +61,21 @@ def test_classification_against_real_servers(
     behaviour: str,
     verdict: Verdict,
     code: int | None,
-    ledger: Record,
+    ledger: Ledger,
 ) -> None:
     controller, recorder = smtp_servers[behaviour]
     before = len(recorder.commands)
-    result = probe(controller.port, ["127.0.0.1"])
-    assert result.verdict is verdict, result  # type: ignore[attr-defined]
-    assert result.code == code  # type: ignore[attr-defined]
-    assert result.server == f"127.0.0.1:{controller.port}"  # type: ignore[attr-defined]
-    got = recorder.commands[before:]
-    assert "DATA" not in got and "DATA" not in result.sent  # type: ignore[attr-defined]
-    if behaviour in ("accept-any", "reject-unknown", "reject-all", "greylist"):
-        assert got == ["EHLO", "MAIL", "RCPT", "QUIT"]
-    if behaviour == "greet-554":
-        assert got == ["QUIT"]
-    ledger(f"SMTP server behaviour: {behaviour} (classified, no DATA)", 1, 1, 0)
+    with ledger.row(f"SMTP server behaviour: {behaviour} (classified, no DATA)").case():
+        result = probe(controller.port, ["127.0.0.1"])
+        assert result.verdict is verdict, result  # type: ignore[attr-defined]
+        assert result.code == code  # type: ignore[attr-defined]
+        assert result.server == f"127.0.0.1:{controller.port}"  # type: ignore[attr-defined]
+        got = recorder.commands[before:]
+        assert "DATA" not in got and "DATA" not in result.sent  # type: ignore[attr-defined]
+        if behaviour in ("accept-any", "reject-unknown", "reject-all", "greylist"):
+            assert got == ["EHLO", "MAIL", "RCPT", "QUIT"]
+        if behaviour == "greet-554":
+            assert got == ["QUIT"]
 
 
 def test_reject_all_is_not_accepts_any(

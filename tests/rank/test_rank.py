@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from typorisk.errors import TyporiskError
-from typorisk.rank import Observation, RankInputError, RiskWeights, observation_from_row, rank
+from typorisk.errors import RankInputError, TyporiskError
+from typorisk.rank import Observation, RiskWeights, observation_from_row, rank
 
 from .world import BRANDS, COLLECTOR, TODAY, make_world
 

@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from typorisk.errors import FetchError
 from typorisk.register import (
     LookupCache,
     LookupStatus,
@@ -25,7 +26,7 @@ from typorisk.register import (
     WhoisClient,
     parse_bootstrap,
 )
-from typorisk.register.http import FetchError, fetch
+from typorisk.register.http import fetch
 
 from ..conftest import Record
 from . import documents as docs

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from typorisk import permute
 from typorisk.cli import main
-from typorisk.errors import InvalidTargetError, TyporiskError
+from typorisk.errors import InvalidTargetError, RankInputError, TyporiskError
 from typorisk.parse.psl import load_psl
 from typorisk.parse.targets import parse_target
-from typorisk.rank import RankInputError, observation_from_row
+from typorisk.rank import observation_from_row
 
 from ..conftest import Ledger, ledger_row
 

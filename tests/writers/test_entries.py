@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from typorisk.errors import TyporiskError
-from typorisk.writers import FORMATS, UnsafeNameError, WriterOptions, check_name, write_candidates
+from typorisk.errors import TyporiskError, UnsafeNameError
+from typorisk.writers import FORMATS, WriterOptions, check_name, write_candidates
 from typorisk.writers.entries import comment_safe, entry_from_row
 
 from .conftest import NOW, render

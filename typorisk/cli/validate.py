@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from typorisk.feeds.spec import FeedSpecError, load_feed
+from typorisk.errors import FeedSpecError
+from typorisk.feeds.spec import load_feed
 
 NAME = "validate"
 HELP = "check feed definitions (YAML): every problem as file:line:column: what is expected"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from typorisk.errors import RunIncompleteError
+from typorisk.errors import RunIncompleteError, UnsafeNameError
 from typorisk.feeds.spec import FeedSpec, Output
 from typorisk.kit.atomic import AtomicFiles
 from typorisk.parse.targets import parse_target
@@ -25,7 +25,7 @@ from typorisk.pipeline import ScanOptions, ScanSummary, ScanTarget, Verdict, sca
 from typorisk.pipeline.rows import CANDIDATE_COLUMNS, scan_columns
 from typorisk.pipeline.servers import ClientFactory
 from typorisk.resolve import ScanStats
-from typorisk.writers.entries import Row, UnsafeNameError, WriterOptions
+from typorisk.writers.entries import Row, WriterOptions
 from typorisk.writers.formats import FORMATS
 from typorisk.writers.intel import misp_event_uuid, misp_manifest, write_misp_hashes
 

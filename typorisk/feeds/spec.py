@@ -17,15 +17,23 @@ from pathlib import Path
 
 import yaml
 
-from typorisk.errors import DataFileError, InvalidTargetError, ScanOptionError, TyporiskError
+from typorisk.errors import (
+    DataFileError,
+    FeedSpecError,
+    InputLimitError,
+    InvalidTargetError,
+    ScanOptionError,
+    TyporiskError,
+    UnsafeNameError,
+)
 from typorisk.feeds.yamlcheck import Checker, Problem
-from typorisk.kit.reading import InputLimitError, read_capped
+from typorisk.kit.reading import read_capped
 from typorisk.parse.targets import parse_target
 from typorisk.permute import OPERATORS, groups
 from typorisk.pipeline.options import OPTIONS, OptionSpec, ScanOptions
 from typorisk.rank import RiskWeights
 from typorisk.resolve.transport import NameServer
-from typorisk.writers.entries import UnsafeNameError, check_name
+from typorisk.writers.entries import check_name
 from typorisk.writers.formats import FORMATS
 
 MAX_BYTES = 1 << 20
@@ -34,15 +42,6 @@ SENSITIVITY = {"low": 0.5, "normal": 1.0, "high": 2.0}
 """Named target weights."""
 FEED_DEFAULTS = ScanOptions(resolve=False, top=200)
 """A feed's scan options when its definition says nothing: offline, 200 candidates a target."""
-
-
-class FeedSpecError(TyporiskError):
-    """A feed definition is invalid; ``problems`` holds each one with its line."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.line, p.column))
-        listed = "\n".join(str(p) for p in problems)
-        super().__init__(f"invalid feed definition ({len(problems)} problems):\n{listed}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,4 +468,4 @@ def iter_problems(path: Path) -> Iterator[Problem]:
     try:
         load_feed(path)
     except FeedSpecError as exc:
-        yield from exc.problems
+        yield from (p for p in exc.problems if isinstance(p, Problem))

@@ -12,11 +12,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from typorisk.errors import TyporiskError
-
-
-class PolitenessError(TyporiskError, ValueError):
-    """A rate or burst option is unusable (negative, zero burst)."""
+from typorisk.errors import PolitenessError
 
 
 class TokenBucket:

@@ -40,7 +40,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol, TextIO
 
-from typorisk.errors import DataFileError
+from typorisk.errors import BadGzipError, DataFileError, InputLimitError
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -75,47 +75,6 @@ class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
     def close(self) -> None: ...
-
-
-class InputLimitError(DataFileError):
-    """An input is over one of its caps.
-
-    Attributes:
-        path: the file as given (``-``: standard input).
-        line: the 1-based line over the cap; 0 when the whole file is.
-        limit: the cap, in bytes (or in nesting levels for JSON depth).
-    """
-
-    def __init__(self, path: str, line: int, limit: int, message: str) -> None:
-        self.path = path
-        self.line = line
-        self.limit = limit
-        where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {message}")
-
-
-class BadGzipError(DataFileError):
-    """Gzip input that cannot be read to its end; the complete lines before the damage were
-    already delivered.
-
-    Attributes:
-        path: the file as given.
-        reason: what is wrong (``truncated``, ``junk after the gzip stream``, ...).
-        lines: lines delivered before the damage.
-    """
-
-    def __init__(
-        self, path: str, reason: str, lines: int = 0, fix: str = "re-fetch or repair the file"
-    ) -> None:
-        self.path = path
-        self.reason = reason
-        self.lines = lines
-        self.fix = fix
-        super().__init__(f"{path}: {reason}; the {lines:,} lines before it were read ({fix})")
-
-    def with_lines(self, lines: int) -> BadGzipError:
-        """The same error, counting ``lines`` delivered lines."""
-        return BadGzipError(self.path, self.reason, lines, self.fix)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from typorisk.kit.reading import BadGzipError, Limits, LineReader
+from typorisk.errors import BadGzipError
+from typorisk.kit.reading import Limits, LineReader
 
 _ROTATED = re.compile(r"(?P<base>.+?)(?:\.(?P<num>\d{1,4})|-(?P<date>\d{8,10}))?(?P<gz>\.gz)?\Z")
 LOG_LIMITS = Limits(file_bytes=None, gzip=True)

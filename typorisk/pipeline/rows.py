@@ -24,6 +24,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from typorisk.errors import RowTypeError
+
 ColumnType = Literal["str", "int", "float", "bool", "list"]
 LIST_SEPARATOR = "|"
 """Joins list cells in CSV, table and list outputs."""
@@ -130,10 +132,6 @@ def columns_of(*stages: str) -> tuple[str, ...]:
     return tuple(c.name for c in COLUMNS if c.stage in stages)
 
 
-class RowTypeError(ValueError):
-    """A row read back has a cell of the wrong type (raised as a TyporiskError by callers)."""
-
-
 def from_row(row: Mapping[str, object]) -> dict[str, object]:
     """Check ``row`` against the schema and return it as a plain dict.
 
@@ -148,8 +146,7 @@ def from_row(row: Mapping[str, object]) -> dict[str, object]:
             continue
         problem = _type_problem(column, value)
         if problem:
-            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-            raise RowTypeError(f"column {name!r} must be {problem}, not {shown}")
+            raise RowTypeError(name, problem, value)
     return out
 
 

@@ -8,12 +8,12 @@ Library use::
     server = await PolicyServer(state, Limits()).start("127.0.0.1", 10040)
 """
 
+from typorisk.errors import PolicyConfigError
 from typorisk.policyd.protocol import (
     ACTIONS,
     LEVELS,
     Decision,
     Policy,
-    PolicyConfigError,
     decide,
     format_reply,
     parse_actions,

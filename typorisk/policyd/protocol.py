@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from typorisk.errors import TyporiskError
+from typorisk.errors import PolicyConfigError
 from typorisk.match.matcher import Hit, Matcher
 
 LEVELS = ("high", "medium", "low")
@@ -30,10 +30,6 @@ DEFAULT_TEXT = "{domain} looks like a typo of {target}; check the recipient addr
 _STATUS_CODE = re.compile(r"[45]\.\d{1,3}\.\d{1,3} ")
 _UNSAFE = re.compile(r"[^\x20-\x7e]")
 MAX_TEXT = 200
-
-
-class PolicyConfigError(TyporiskError, ValueError):
-    """A policy setting (action mapping, reply text, threshold) is unusable."""
 
 
 @dataclass(frozen=True, slots=True)

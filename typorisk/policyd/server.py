@@ -28,15 +28,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from typorisk.errors import PolicyConfigError
 from typorisk.match.matcher import Matcher
-from typorisk.policyd.protocol import (
-    Decision,
-    Policy,
-    PolicyConfigError,
-    decide,
-    format_reply,
-    parse_request,
-)
+from typorisk.policyd.protocol import Decision, Policy, decide, format_reply, parse_request
 from typorisk.policyd.slots import Conn, Slots
 
 log = logging.getLogger("typorisk.policyd")

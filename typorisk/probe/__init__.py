@@ -12,14 +12,8 @@ Layers: ``engine`` (MX order, rate limits) → ``smtp`` (one conversation: the o
 
 from __future__ import annotations
 
-from typorisk.probe.engine import (
-    SMTP_COLUMNS,
-    ProbeConfigError,
-    Prober,
-    ProbeResult,
-    check_sender,
-    probe_row,
-)
+from typorisk.errors import ProbeConfigError
+from typorisk.probe.engine import SMTP_COLUMNS, Prober, ProbeResult, check_sender, probe_row
 from typorisk.probe.replies import Reply, Verdict, classify_rcpt, classify_setup, parse_reply
 
 __all__ = [

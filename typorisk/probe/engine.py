@@ -12,17 +12,13 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from typorisk.errors import TyporiskError
+from typorisk.errors import ProbeConfigError
+from typorisk.kit.rate import ServerBuckets
 from typorisk.probe.replies import Verdict
 from typorisk.probe.smtp import Conversation, converse
-from typorisk.kit.rate import ServerBuckets
 
 RETRY_NEXT_HOST = (Verdict.REFUSES, Verdict.TIMEOUT, Verdict.TEMPFAIL, Verdict.UNKNOWN)
 """Verdicts after which the next MX is tried: the first host did not converse usefully."""
-
-
-class ProbeConfigError(TyporiskError, ValueError):
-    """An SMTP probe option is unusable (a sender at a protected domain, a bad HELO name)."""
 
 
 @dataclass(frozen=True, slots=True)

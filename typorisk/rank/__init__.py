@@ -5,8 +5,9 @@ scores each candidate in [0, 1] with its reasons and factor contributions, and r
 infrastructure clusters, defensive registrations and wildcarded suffixes.
 """
 
+from typorisk.errors import RankInputError
 from typorisk.rank.engine import Cluster, Ranked, RankResult, rank
-from typorisk.rank.facts import Observation, RankInputError, observation_from_row
+from typorisk.rank.facts import Observation, observation_from_row
 from typorisk.rank.graph import build_graph
 from typorisk.rank.score import RiskWeights
 

@@ -11,11 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from typorisk.errors import TyporiskError
-
-
-class RankInputError(TyporiskError, ValueError):
-    """A row cannot be ranked (no ``domain`` or ``target``, wrong types); the message says which."""
+from typorisk.errors import RankInputError
 
 
 @dataclass(frozen=True, slots=True)

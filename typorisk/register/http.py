@@ -18,26 +18,11 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 from multidict import CIMultiDict
 
-from typorisk.errors import TyporiskError
+from typorisk.errors import FetchError
 
 MAX_BYTES = 1 << 20
 """Default cap on a response body: 1 MiB (RDAP answers are a few KiB)."""
 REDIRECTS = (301, 302, 303, 307, 308)
-
-
-class FetchError(TyporiskError):
-    """An HTTP exchange failed (timeout, connection, oversized body, refused redirect).
-
-    ``reason`` is short and stable (``timeout``, ``too-large``, ``redirect-refused``...), for rows.
-    """
-
-    def __init__(self, url: str, reason: str, detail: str = "") -> None:
-        self.url = url
-        self.reason = reason
-        hint = f": {detail}" if detail else ""
-        super().__init__(
-            f"GET {url} failed ({reason}{hint}); check the URL and the network, or retry later"
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from typorisk.register.bootstrap import Bootstrap
-from typorisk.register.http import MAX_BYTES, FetchError, fetch
+from typorisk.errors import FetchError
 from typorisk.kit.rate import ServerBuckets
+from typorisk.register.bootstrap import Bootstrap
+from typorisk.register.http import MAX_BYTES, fetch
 from typorisk.register.politeness import MAX_RETRY_AFTER, parse_retry_after
 from typorisk.register.records import Lookup, LookupStatus, RegistrationFacts, Source, unknown
 from typorisk.register.text import clean, is_redacted, iso_date, rfc8056

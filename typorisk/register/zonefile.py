@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from typorisk.errors import DataFileError
-from typorisk.kit.reading import BadGzipError, Limits, LineReader
+from typorisk.errors import BadGzipError, DataFileError
+from typorisk.kit.reading import Limits, LineReader
 from typorisk.register.records import Lookup, LookupStatus, RegistrationFacts, Source
 
 ZONE_LIMITS = Limits(file_bytes=None, gzip=True)

@@ -10,16 +10,10 @@ import ipaddress
 from collections.abc import Iterable
 from typing import TextIO
 
-from typorisk.errors import TyporiskError
+from typorisk.errors import TyporiskError, UnsafeNameError
 from typorisk.parse.names import MAX_NAME
 from typorisk.writers.blocklist import write_blocklist
-from typorisk.writers.entries import (
-    Entry,
-    Row,
-    UnsafeNameError,
-    WriterOptions,
-    check_name,
-)
+from typorisk.writers.entries import Entry, Row, WriterOptions, check_name
 
 SERIAL_MAX = 2**32 - 1
 RPZ_POLICIES = ("nxdomain", "nodata", "sinkhole", "drop")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from typorisk import __version__
-from typorisk.errors import TyporiskError
+from typorisk.errors import UnsafeNameError
 from typorisk.model import Candidate
 from typorisk.parse.names import name_problem
 
@@ -24,21 +24,6 @@ Row = Mapping[str, object]
 
 _KIND = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
 _UNSAFE_COMMENT = re.compile(r"[^A-Za-z0-9 .,:=_/+()@-]")
-
-
-class UnsafeNameError(TyporiskError, ValueError):
-    """A name is not a lowercase LDH A-label and must not reach a consumer's file.
-
-    Attributes:
-        name: the offending value (``repr`` is used in the message, so control characters show).
-        reason: what is wrong with it.
-    """
-
-    def __init__(self, name: object, reason: str) -> None:
-        self.name = name
-        self.reason = reason
-        shown = repr(name) if len(repr(name)) <= 90 else repr(name)[:87] + "..."
-        super().__init__(f"refusing to write {shown}: {reason}")
 
 
 def check_name(name: object) -> str:

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from typorisk.errors import TyporiskError
+from typorisk.errors import TyporiskError, UnsafeNameError
 from typorisk.writers import dns, intel, m365, mta, proxy
-from typorisk.writers.entries import Row, UnsafeNameError, WriterOptions, check_name
+from typorisk.writers.entries import Row, WriterOptions, check_name
 from typorisk.writers.rows import write_csv, write_jsonl, write_yaml
 
 Writer = Callable[[Iterable[Row], TextIO, WriterOptions], int]
