@@ -17,7 +17,7 @@ rules and ``records`` are pure.
 
 from __future__ import annotations
 
-from typorisk.resolve.client import DnsClient, RateLimiter
+from typorisk.resolve.client import DnsClient
 from typorisk.resolve.engine import ResolveScan, resolve
 from typorisk.resolve.liveness import check_servers
 from typorisk.resolve.records import (
@@ -39,7 +39,6 @@ __all__ = [
     "MxHost",
     "NameServer",
     "Outcome",
-    "RateLimiter",
     "Records",
     "Registration",
     "Resolution",

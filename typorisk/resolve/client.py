@@ -21,34 +21,12 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from typorisk.errors import ResolverConfigError
+from typorisk.kit.rate import TokenBucket
 from typorisk.resolve import wire
 from typorisk.resolve.records import ServerStats
 from typorisk.resolve.transport import NameServer, Reply, UdpChannel, parse, tcp_exchange
 
 RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
-
-
-class RateLimiter:
-    """A per-server rate limit (GCRA, a token bucket kept as one number).
-
-    ``rate`` queries/s on average, bursts of up to ``burst`` queries; waiters are spaced evenly.
-    """
-
-    def __init__(self, rate: float, burst: int = 10) -> None:
-        if rate <= 0:
-            raise ResolverConfigError(f"rate {rate!r}: give a positive number of queries/s")
-        self._interval = 1.0 / rate
-        self._tolerance = burst * self._interval
-        self._next = 0.0
-
-    async def acquire(self) -> None:
-        """Wait until one more query may be sent (at most ``1/rate`` s after the previous one)."""
-        now = asyncio.get_running_loop().time()
-        slot = max(self._next, now - self._tolerance)
-        self._next = slot + self._interval
-        wait = slot - now
-        if wait > 0:
-            await asyncio.sleep(wait)
 
 
 class _Tally:
@@ -64,6 +42,10 @@ class _Tally:
 
     def frozen(self) -> ServerStats:
         return ServerStats(self.sent, self.answered, self.timeouts, self.malformed)
+
+
+RATE_BURST = 10
+"""Queries a server may get at once after an idle spell (the rate limit's burst)."""
 
 
 class DnsClient:
@@ -101,7 +83,7 @@ class DnsClient:
         self.rate = rate
         self.backoff = backoff
         self._channels: dict[NameServer, asyncio.Task[UdpChannel]] = {}
-        self._limiters: dict[NameServer, RateLimiter] = {}
+        self._limiters: dict[NameServer, TokenBucket] = {}
         self._tallies: dict[NameServer, _Tally] = {}
         self.sent = 0
         self.timeouts = 0
@@ -184,7 +166,7 @@ class DnsClient:
         if self.rate is not None:
             limiter = self._limiters.get(server)
             if limiter is None:
-                limiter = self._limiters[server] = RateLimiter(self.rate)
+                limiter = self._limiters[server] = TokenBucket(self.rate, burst=RATE_BURST)
             await limiter.acquire()
         tally = self._tally(server)
         channel = await self._channel(server)
