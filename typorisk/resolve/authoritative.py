@@ -21,7 +21,7 @@ Decision on the suffix server's reply to ``NS <name>`` (RD=0):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import dns.rdatatype
 
@@ -30,10 +30,35 @@ from typorisk.resolve import classify, wire
 from typorisk.resolve.client import DnsClient
 from typorisk.resolve.names import suffix_of
 from typorisk.resolve.records import Mail, Outcome, Registration, Resolution
-from typorisk.resolve.transport import NameServer
+from typorisk.resolve.transport import NameServer, Reply
 
-if TYPE_CHECKING:
-    from typorisk.resolve.engine import ResolveScan
+
+class Scan(Protocol):
+    """What the authoritative path needs of the resolve run that calls it (the engine's
+    ``ResolveScan``; a protocol, so this module does not import the engine: no cycle)."""
+
+    client: DnsClient
+    authoritative_port: int
+
+    async def zone_servers(self, suffix: str) -> ZoneServers:
+        """The suffix's zone and servers."""
+        ...
+
+    async def existing(
+        self,
+        item: str | Candidate,
+        name: str,
+        outcome: Outcome,
+        *,
+        first: Reply | None,
+        sent: int,
+        ns: tuple[str, ...] = (),
+        probe_servers: tuple[NameServer, ...] | None = None,
+        lame: bool = False,
+    ) -> Resolution:
+        """The resolution of a name known to exist."""
+        ...
+
 
 MAX_SERVERS = 6
 """Suffix servers kept per zone (addresses of the first NS hosts)."""
@@ -120,7 +145,7 @@ async def is_lame(
     return True, sent
 
 
-async def resolve_authoritative(scan: ResolveScan, item: str | Candidate, name: str) -> Resolution:
+async def resolve_authoritative(scan: Scan, item: str | Candidate, name: str) -> Resolution:
     """Settle ``name`` by asking its suffix's servers (see the module docstring)."""
     info = await scan.zone_servers(suffix_of(item, name))
     if info.failure is not None:
