@@ -103,6 +103,42 @@ def run_week(week: int, where: tuple[str, int, Path]) -> int:
     return proc.returncode
 
 
+def test_weekly_job_with_a_dead_resolver_records_an_incomplete_run(
+    world_server: tuple[str, int, Path],
+) -> None:
+    """A good week, then the resolver is dead: the scan exits 4 (one line, nothing resolved),
+    the run is recorded incomplete, the review says so, and the job exits 4 for cron."""
+    import socket
+
+    assert run_week(1, world_server) == 3
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    tmp = world_server[2]
+    env = {
+        **os.environ,
+        "TYPORISK": str(Path(sys.executable).with_name("typorisk")),
+        "TARGETS": str(tmp / "targets.txt"),
+        "STATE": str(tmp / "state"),
+        "TOP": "60",
+        "NAMESERVER": f"127.0.0.1:{dead}",
+    }
+    proc = subprocess.run(
+        [str(WEEKLY / "weekly.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 4, proc.stderr
+    assert f"name server 127.0.0.1:{dead} is not usable" in proc.stderr
+    assert "recorded incomplete" in proc.stderr and "did not complete" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    review = (tmp / "state" / "review" / "review.md").read_text()
+    assert "did not complete (scan exited 4" in review.splitlines()[2]
+
+
 def test_weekly_job_against_a_real_nsd(world_server: tuple[str, int, Path]) -> None:
     """The weekly script, run three times by 'cron': the first review finds everything new,
     the second finds the operation's new domains, the third (nothing changed) finds nothing."""

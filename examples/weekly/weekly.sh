@@ -24,8 +24,18 @@ fi
 
 mkdir -p "$STATE"
 scan="$STATE/scan-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
-"$TYPORISK" scan --file "$TARGETS" --top "$TOP" --format jsonl "${dns[@]}" > "$scan"
-"$TYPORISK" record "$scan" --db "$STATE/typorisk.db" --feed weekly
+scanned=0
+"$TYPORISK" scan --file "$TARGETS" --top "$TOP" --format jsonl "${dns[@]}" > "$scan" || scanned=$?
+case "$scanned" in
+    0 | 1) "$TYPORISK" record "$scan" --db "$STATE/typorisk.db" --feed weekly ;;
+    4) # the scan did not see the world: keep what it saw, marked incomplete, and say so
+        "$TYPORISK" record "$scan" --db "$STATE/typorisk.db" --feed weekly \
+            --incomplete "scan exited 4 (dead resolver or too many unknown names)" || true ;;
+    *) exit "$scanned" ;;
+esac
 status=0
 "$TYPORISK" review --db "$STATE/typorisk.db" --out "$STATE/review" || status=$?
+if [ "$scanned" -eq 4 ]; then
+    exit 4
+fi
 exit "$status"

@@ -280,11 +280,6 @@ def test_no_python_repr_in_scan_resolve_rank(
             assert all(isinstance(json.loads(line), dict) for line in out.splitlines())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="typorisk/report/render.py:87 passes Cluster.targets (a tuple) to the clusters table "
-    "and plain_cell (render.py:36) joins only lists: the cell reads ('army.mil',)",
-)
 def test_review_markdown_shows_no_python_tuple(
     scan_jsonl: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

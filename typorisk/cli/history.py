@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from typorisk.cli.common import check_readable, read_json_lines
+from typorisk.cli.progress import EXIT_INCOMPLETE
 from typorisk.errors import TyporiskError
 from typorisk.store import Change, Diff, Store, diff, row_problem
 from typorisk.writers import ROW_FORMATS, Row, write_rows
@@ -81,9 +82,28 @@ class Record:
 
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("inputs", nargs="*", default=["-"], metavar="FILE")
-        parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help="SQLite history file")
-        parser.add_argument("--feed", default="default", help="feed name the run belongs to")
+        parser.add_argument(
+            "inputs",
+            nargs="*",
+            default=["-"],
+            metavar="FILE",
+            help="scan rows, JSON lines (typorisk scan --format jsonl); '-' or none: stdin",
+        )
+        parser.add_argument(
+            "--db",
+            default=DEFAULT_DB,
+            metavar="PATH",
+            help=f"SQLite history file (default: {DEFAULT_DB})",
+        )
+        parser.add_argument(
+            "--feed", default="default", help="feed name the run belongs to (default: default)"
+        )
+        parser.add_argument(
+            "--incomplete",
+            metavar="REASON",
+            help="the scan did not complete (it exited 4): record its rows, mark the run "
+            "incomplete with REASON (the next review says so), exit 4",
+        )
         parser.add_argument(
             "--resume",
             action="store_true",
@@ -113,12 +133,17 @@ class Record:
                     store.finish_run(run_id, {"rows": len(store.done(run_id))}, complete=False)
                 raise
             total = len(store.done(run_id))
-            store.finish_run(run_id, {"rows": total})
+            stats: dict[str, object] = {"rows": total}
+            if args.incomplete:
+                stats["incomplete"] = args.incomplete
+            store.finish_run(run_id, stats, complete=not args.incomplete)
+        verdict = f"incomplete ({args.incomplete})" if args.incomplete else "complete"
         print(
-            f"typorisk: run {run_id} of feed {args.feed!r}: {added} rows added, {total} in all",
+            f"typorisk: run {run_id} of feed {args.feed!r} recorded {verdict}: {added} rows "
+            f"added, {total} in all",
             file=sys.stderr,
         )
-        return 0
+        return EXIT_INCOMPLETE if args.incomplete else 0
 
 
 class History:

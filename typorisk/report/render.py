@@ -33,7 +33,7 @@ _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u0085\u2028\u2029]+")
 def plain_cell(value: object) -> str:
     """A cell's text on one line: lists joined with ``; ``, line breaks and tabs → one space,
     other unprintable characters (ESC, bidi controls) dropped. Still needs escaping."""
-    text = "; ".join(map(str, value)) if isinstance(value, list) else str(value or "")
+    text = "; ".join(map(str, value)) if isinstance(value, list | tuple) else str(value or "")
     return "".join(c for c in _LINE_BREAKS.sub(" ", text) if c.isprintable())
 
 
@@ -103,7 +103,14 @@ def sections(review: Review) -> list[tuple[str, list[str], list[list[object]]]]:
 def _headline(review: Review) -> str:
     base = f"run {review.baseline.id}" if review.baseline else "nothing (first review)"
     high = len(review.new_high_risk)
-    return (
+    warning = ""
+    for run in review.incomplete:
+        why = run.stats.get("incomplete") or "it stopped before the end"
+        warning += (
+            f"Warning: the newer run {run.id} ({run.started}) did not complete ({why}); this "
+            "review shows the last complete run. "
+        )
+    return warning + (
         f"Run {review.run.id} of feed '{review.run.feed}' ({review.run.started}), compared "
         f"with {base}: {len(review.rows)} candidates, {high} new high-risk finding(s) "
         f"(risk ≥ {review.threshold:.2f})."

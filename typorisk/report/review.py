@@ -42,6 +42,9 @@ class Review:
     trend: list[Trend]
     threshold: float
     """Risk at or above which a new finding counts as high risk (exit code 3)."""
+    incomplete: tuple[Run, ...] = ()
+    """Runs of the feed newer than ``run`` that did not complete (a dead resolver, too many
+    unknown names, a crash): the review says so first."""
 
     @property
     def new_high_risk(self) -> list[Change]:
@@ -116,4 +119,5 @@ def build_review(
         registered = [r for r in seen if r.get("registration") == "registered"]
         mail = [r for r in registered if r.get("mail") in ("mx", "implicit")]
         trend.append(Trend(past.id, past.started, len(registered), len(mail)))
-    return Review(feed, run, baseline, rows, findings, changes, trend, threshold)
+    later = tuple(r for r in store.runs(run.feed) if r.id > run.id and r.status != "complete")
+    return Review(feed, run, baseline, rows, findings, changes, trend, threshold, later)
