@@ -13,7 +13,7 @@ import pytest
 
 from typorisk.cli import main
 
-from ..conftest import Ledger
+from ..conftest import Ledger, ledger_row
 
 ZERO = "/dev/zero"
 needs_dev_zero = pytest.mark.skipif(not os.path.exists(ZERO), reason="no /dev/zero")
@@ -51,11 +51,14 @@ def test_dev_zero_is_one_line_naming_file_and_line(
 
 @needs_dev_zero
 @pytest.mark.parametrize("command", ["run", "validate"])
-def test_dev_zero_as_a_feed(command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([command, ZERO])
-    out, err = capsys.readouterr()
-    assert code in (1, 2) and "Traceback" not in err
-    assert "/dev/zero:0:0: file is over 1048576 bytes" in out + err
+def test_dev_zero_as_a_feed(
+    command: str, capsys: pytest.CaptureFixture[str], ledger: Ledger
+) -> None:
+    with ledger.row(f"CLI: /dev/zero given to {command} as the feed").case():
+        code = main([command, ZERO])
+        out, err = capsys.readouterr()
+        assert code in (1, 2) and "Traceback" not in err
+        assert "/dev/zero:0:0: file is over 1048576 bytes" in out + err
 
 
 def test_deep_json_is_one_line(
@@ -71,12 +74,15 @@ def test_deep_json_is_one_line(
             assert line.startswith(f"typorisk: error: {deep}:2: JSON nested deeper than 64")
 
 
+RECORD_TYPES = ledger_row("CLI: record given wrongly typed fields")
+
+
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
         ("likelihood", "high", "likelihood: expected a number in [0, 1], got 'high'"),
-        ("mx", 5, "mx: expected a list of host names (strings), got 5"),
-        ("risk", [], "risk: expected a number or null, got []"),
+        ("mx", 5, "mx: expected a list of strings, got 5"),
+        ("risk", [], "risk: expected a number in [0, 1], got []"),
     ],
 )
 def test_record_wrongly_typed_field(
@@ -85,10 +91,8 @@ def test_record_wrongly_typed_field(
     expected: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    ledger: Ledger,
 ) -> None:
-    row = ledger.row("CLI: record given wrongly typed fields")
-    with row.case():
+    with RECORD_TYPES.case():
         rows = tmp_path / "rows.jsonl"
         rows.write_text(
             json.dumps({"target": "corp.com", "domain": "c0rp.com"})

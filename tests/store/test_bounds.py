@@ -14,7 +14,7 @@ import pytest
 from typorisk.errors import TyporiskError
 from typorisk.store import Store, row_problem
 
-from ..conftest import Ledger
+from ..conftest import Ledger, ledger_row
 
 ROWS = 300
 AT_ONCE = """
@@ -113,16 +113,19 @@ def test_full_disk_during_record_is_one_line_and_keeps_earlier_runs(
             assert len(store.observations(runs[1].id)) % 1000 == 0  # whole batches only
 
 
+WRONG_TYPES = ledger_row("store: a row with a wrongly typed field (named, with its value)")
+
+
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
         ("likelihood", "high", "likelihood: expected a number in [0, 1], got 'high'"),
         ("likelihood", True, "likelihood: expected a number in [0, 1], got True"),
         ("likelihood", 7, "likelihood: expected a number in [0, 1], got 7"),
-        ("mx", 5, "mx: expected a list of host names (strings), got 5"),
-        ("mx", [1, 2], "mx: expected a list of host names (strings), got [1, 2]"),
-        ("mx", {"a": 1}, "mx: expected a list of host names (strings), got {'a': 1}"),
-        ("risk", "0.5", "risk: expected a number or null, got '0.5'"),
+        ("mx", 5, "mx: expected a list of strings, got 5"),
+        ("mx", [1, 2], "mx: expected a list of strings, got [1, 2]"),
+        ("mx", {"a": 1}, "mx: expected a list of strings, got {'a': 1}"),
+        ("risk", "0.5", "risk: expected a number in [0, 1], got '0.5'"),
         ("registration", 1, "registration: expected a string or null, got 1"),
         ("registrar", ["x"], "registrar: expected a string or null, got ['x']"),
         ("smtp", {}, "smtp: expected a string or null, got {}"),
@@ -132,23 +135,27 @@ def test_full_disk_during_record_is_one_line_and_keeps_earlier_runs(
 )
 def test_wrongly_typed_fields(field: str, value: object, expected: str) -> None:
     row: dict[str, object] = {"target": "corp.com", "domain": "c0rp.com", field: value}
-    assert row_problem(row) == expected
+    with WRONG_TYPES.case():
+        assert row_problem(row) == expected
 
 
 @pytest.mark.parametrize(
     "good",
     [
-        {"likelihood": 0.5, "mx": ["mx.c0rp.com"], "risk": 1.5, "smtp": "accept"},
+        {"likelihood": 0.5, "mx": ["mx.c0rp.com"], "risk": 0.9, "smtp": "accept"},
         {"likelihood": None, "mx": None, "risk": None, "registrar": None},
-        {"likelihood": 0, "mx": "mx.c0rp.com", "registration": "registered"},
+        {"likelihood": 0, "mx": ["mx.c0rp.com"], "registration": "registered"},
     ],
 )
 def test_well_typed_rows_pass(good: dict[str, object]) -> None:
     assert row_problem({"target": "corp.com", "domain": "c0rp.com", **good}) is None
 
 
-def test_store_add_refuses_a_bad_row_and_keeps_earlier_batches(tmp_path: Path) -> None:
-    with Store(tmp_path / "h.db") as store:
+def test_store_add_refuses_a_bad_row_and_keeps_earlier_batches(
+    tmp_path: Path, ledger: Ledger
+) -> None:
+    row = ledger.row("store: a wrongly typed row after 1,000 good ones (they are kept)")
+    with row.case(), Store(tmp_path / "h.db") as store:
         run = store.begin_run("f", {})
         rows = [{"target": "corp.com", "domain": f"d{i}.com"} for i in range(1000)]
         rows.append({"target": "corp.com", "domain": "bad.com", "likelihood": "high"})

@@ -30,6 +30,23 @@ class _Failed:
 _END = object()
 
 
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """Close ``loop`` the way :func:`asyncio.run` does: cancel what is left, let transports
+    finish closing (their callbacks are already scheduled), shut down generators and the
+    default executor, then close. Nothing is scheduled on a closed loop afterwards."""
+    try:
+        left = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in left:
+            task.cancel()
+        if left:
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
+
+
 def iterate(make: Callable[[], AsyncIterator[T]], *, name: str = "typorisk-loop") -> Iterator[T]:
     """Items of the async iterator ``make()`` (created inside the loop's thread), in this one.
 
@@ -68,8 +85,7 @@ def iterate(make: Callable[[], AsyncIterator[T]], *, name: str = "typorisk-loop"
         except BaseException as exc:  # handed to the caller's thread, which re-raises it
             put(_Failed(exc))
         finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+            _close(loop)
             put(_END)
 
     thread = threading.Thread(target=thread_main, name=name, daemon=True)

@@ -3,9 +3,12 @@
 Parsing is a pure function of the file's text (:func:`parse_psl`); loading reads the snapshot
 bundled in ``typorisk/data/`` (or a path given explicitly). Nothing here touches the network.
 This is typorisk's one PSL engine: targets (:mod:`typorisk.parse.targets`), candidates
-(:mod:`typorisk.permute`) and logged names (:mod:`typorisk.match`) are all split here. tldextract
-reads the file format; its own ``TLDExtract`` splitter is not used, so there is no second engine
-that could disagree (and the generator's hot path keeps a set walk instead of a trie object).
+(:mod:`typorisk.permute`) and logged names (:mod:`typorisk.match`) are all split here, so no
+second engine can disagree. Why not tldextract's: importing it costs ~95 ms (it pulls in
+requests), a third of ``typorisk permute``'s whole start-up (``tests/benchmarks/
+bench_startup.py``), and its splitter is a trie object where the generator's hot path wants a
+set walk. tldextract stays the reference: ``typorisk update-data`` reads every downloaded list
+with both parsers (:func:`cross_check`) and refuses one they read differently.
 Only the ICANN section is used: a typo is a risk where a registry sells names, and private
 suffixes (``github.io``) are outside any registry's sale.
 
@@ -19,8 +22,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-
-from tldextract.suffix_list import extract_tlds_from_suffix_list  # type: ignore[import-untyped,unused-ignore]
 
 from typorisk.errors import DataFileError
 from typorisk.kit.paths import user_cache_dir
@@ -107,33 +108,38 @@ class PublicSuffixList:
 def parse_psl(text: str) -> PublicSuffixList:
     """Parse the text of ``public_suffix_list.dat``, keeping the ICANN section only.
 
-    Reading the file format is tldextract's (:func:`tldextract.suffix_list.extract_tlds_from_
-    suffix_list`, the maintained parser of the PSL); what is built on it (the right-to-left index
-    that both targets and candidates are split with) is this module's. Raises
-    :class:`DataFileError` when the ICANN section markers are missing.
+    Raises :class:`DataFileError` when the ICANN section markers are missing.
     """
-    if "// ===BEGIN ICANN DOMAINS===" not in text:
-        raise DataFileError(
-            "the Public Suffix List has no '===BEGIN ICANN DOMAINS===' section; "
-            "use an unmodified public_suffix_list.dat"
-        )
-    version = "unknown"
-    for line in text.splitlines()[:40]:
-        if line.startswith("// VERSION:"):
-            version = line.removeprefix("// VERSION:").strip()
-            break
-    icann, _ = extract_tlds_from_suffix_list(text.partition("// ===END ICANN DOMAINS===")[0])
     exact: set[str] = set()
     wildcards: set[str] = set()
     exceptions: set[str] = set()
-    for raw in icann:
-        rule = raw.lower()
+    version = "unknown"
+    in_icann = False
+    seen_icann = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("// VERSION:"):
+            version = line.removeprefix("// VERSION:").strip()
+        if line.startswith("// ===BEGIN ICANN DOMAINS==="):
+            in_icann = seen_icann = True
+            continue
+        if line.startswith("// ===END ICANN DOMAINS==="):
+            in_icann = False
+            continue
+        if not in_icann or not line or line.startswith("//"):
+            continue
+        rule = line.split()[0].lower()
         if rule.startswith("!"):
             exceptions.add(".".join(_to_alabel(x) for x in rule[1:].split(".")))
         elif rule.startswith("*."):
             wildcards.add(".".join(_to_alabel(x) for x in rule[2:].split(".")))
         else:
             exact.add(".".join(_to_alabel(x) for x in rule.split(".")))
+    if not seen_icann:
+        raise DataFileError(
+            "the Public Suffix List has no '===BEGIN ICANN DOMAINS===' section; "
+            "use an unmodified public_suffix_list.dat"
+        )
     nodes: set[str] = set()
     for rule in exact | wildcards | exceptions:
         labels = rule.split(".")
@@ -141,6 +147,28 @@ def parse_psl(text: str) -> PublicSuffixList:
     return PublicSuffixList(
         frozenset(exact), frozenset(wildcards), frozenset(exceptions), version, frozenset(nodes)
     )
+
+
+def cross_check(text: str, psl: PublicSuffixList) -> None:
+    """Check :func:`parse_psl`'s reading of ``text`` against tldextract's parser (the maintained
+    reader of this format). ``typorisk update-data`` runs it on every download, so a change of
+    the file format is caught before a refreshed list is used. Raises :class:`DataFileError`
+    when the two disagree on the ICANN rules."""
+    from tldextract.suffix_list import (  # noqa: PLC0415 - 95 ms of imports, only on refresh
+        extract_tlds_from_suffix_list,
+    )
+
+    icann, _ = extract_tlds_from_suffix_list(text.partition("// ===END ICANN DOMAINS===")[0])
+    theirs = {
+        ".".join(_to_alabel(x) for x in rule.lower().lstrip("!*.").split(".")) for rule in icann
+    }
+    ours = psl.exact | psl.wildcards | psl.exceptions
+    if theirs != ours:
+        missing = sorted(theirs - ours)[:3] + sorted(ours - theirs)[:3]
+        raise DataFileError(
+            f"the Public Suffix List reads differently with tldextract ({len(theirs)} rules) "
+            f"and typorisk ({len(ours)} rules), e.g. {', '.join(missing)}; keep the shipped copy"
+        )
 
 
 def shipped_path() -> Path:

@@ -132,37 +132,55 @@ def columns_of(*stages: str) -> tuple[str, ...]:
     return tuple(c.name for c in COLUMNS if c.stage in stages)
 
 
-def from_row(row: Mapping[str, object]) -> dict[str, object]:
-    """Check ``row`` against the schema and return it as a plain dict.
-
-    Known columns must hold their type (``None`` allowed; ints accepted for floats; ``list``
-    cells are lists of scalars); unknown columns pass through (rows of newer versions).
-    Raises :class:`RowTypeError` naming the column, the value and the expected type.
-    """
-    out = dict(row)
+def row_problem(row: Mapping[str, object]) -> str | None:
+    """What is wrong with a row read back, as ``COLUMN: expected ..., got ...``; ``None`` when
+    every known column holds its type (``None`` allowed; ints accepted for floats; a column
+    whose unit is ``[0, 1]`` must lie in it). Unknown columns pass (rows of newer versions)."""
     for name, value in row.items():
         column = BY_NAME.get(name)
         if column is None or value is None:
             continue
-        problem = _type_problem(column, value)
-        if problem:
-            raise RowTypeError(name, problem, value)
-    return out
+        expected = _type_problem(column, value)
+        if expected:
+            return f"{name}: expected {expected}, got {_shown(value)}"
+    return None
+
+
+def from_row(row: Mapping[str, object]) -> dict[str, object]:
+    """``row`` checked against the schema (:func:`row_problem`), as a plain dict.
+
+    Raises :class:`~typorisk.errors.RowTypeError` naming the column and the expected type."""
+    for name, value in row.items():
+        column = BY_NAME.get(name)
+        if column is not None and value is not None:
+            expected = _type_problem(column, value)
+            if expected:
+                raise RowTypeError(name, expected, value)
+    return dict(row)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _type_problem(column: Column, value: object) -> str | None:
+    """The expected type in words when ``value`` does not fit ``column``, else ``None``."""
     kind = column.type
     if kind == "str":
-        return None if isinstance(value, str) else "a string"
+        return None if isinstance(value, str) else "a string or null"
     if kind == "bool":
-        return None if isinstance(value, bool) else "true or false"
+        return None if isinstance(value, bool) else "true, false or null"
+    number = isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "int":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else "an integer"
+        return None if number and isinstance(value, int) else "an integer or null"
     if kind == "float":
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return None if ok and math.isfinite(value) else "a finite number"  # type: ignore[arg-type]
-    ok = isinstance(value, list) and all(isinstance(v, str | int | float) for v in value)
+        if column.unit == "[0, 1]":
+            ok = number and 0.0 <= value <= 1.0  # type: ignore[operator]
+            return None if ok else "a number in [0, 1]"
+        finite = number and math.isfinite(value)  # type: ignore[arg-type]
+        return None if finite else "a number or null"
+    ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
     return None if ok else "a list of strings"
 
 

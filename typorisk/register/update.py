@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 
 from typorisk.errors import DataFileError
-from typorisk.parse.psl import PSL_FILENAME, parse_psl
+from typorisk.parse.psl import PSL_FILENAME, cross_check, parse_psl
 from typorisk.register.bootstrap import BOOTSTRAP_FILENAME, parse_bootstrap
 from typorisk.register.http import fetch
 
@@ -45,7 +45,9 @@ def _validate(name: str, body: bytes, url: str) -> str:
         text = body.decode("utf-8")
         if name == "rdap":
             return parse_bootstrap(json.loads(text), url).publication or "unknown"
-        return parse_psl(text).version
+        psl = parse_psl(text)
+        cross_check(text, psl)
+        return psl.version
     except (UnicodeDecodeError, ValueError) as exc:
         raise DataFileError(f"{url} did not return the expected file: {exc}") from exc
 

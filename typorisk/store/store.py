@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from typorisk.errors import TyporiskError
+from typorisk.pipeline.rows import row_problem as schema_problem
 from typorisk.store.diff import Key, field_changes, text
 from typorisk.store.schema import migrate
 from typorisk.writers import Row
@@ -33,15 +34,6 @@ BUSY_SECONDS = 60.0
 """How long a writer waits for another process's write lock, in seconds."""
 T = TypeVar("T")
 
-_TEXT_FIELDS = ("registration", "mail", "registrar", "smtp")
-
-
-def _number(value: object) -> float | None:
-    """``value`` as a float when it is a JSON number (not a boolean)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
 
 def _shown(value: object) -> str:
     text = repr(value)
@@ -49,30 +41,14 @@ def _shown(value: object) -> str:
 
 
 def row_problem(row: Mapping[str, object]) -> str | None:
-    """What is wrong with a scan row's stored fields, as ``FIELD: expected ..., got ...``; None
-    when it can be stored. Pure. ``target`` and ``domain`` are non-empty strings;
-    ``likelihood`` a number in [0, 1] and ``risk`` a number (or null); ``mx`` a list of strings,
-    a string or null; ``registration``, ``mail``, ``registrar``, ``smtp`` strings or null."""
+    """What is wrong with a scan row's fields, as ``FIELD: expected ..., got ...``; None when it
+    can be stored. Pure. ``target`` and ``domain`` are non-empty strings; every other known
+    column is checked against the one row schema (:func:`typorisk.pipeline.rows.row_problem`)."""
     for name in ("target", "domain"):
         value = row.get(name)
         if not isinstance(value, str) or not value:
             return f"{name}: expected a non-empty string, got {_shown(value)}"
-    likelihood = row.get("likelihood")
-    number = _number(likelihood)
-    if likelihood is not None and not (number is not None and 0.0 <= number <= 1.0):
-        return f"likelihood: expected a number in [0, 1], got {_shown(likelihood)}"
-    risk = row.get("risk")
-    if risk is not None and _number(risk) is None:
-        return f"risk: expected a number or null, got {_shown(risk)}"
-    mx = row.get("mx")
-    hosts = mx is None or isinstance(mx, str)
-    if not hosts and not (isinstance(mx, list) and all(isinstance(h, str) for h in mx)):
-        return f"mx: expected a list of host names (strings), got {_shown(mx)}"
-    for name in _TEXT_FIELDS:
-        value = row.get(name)
-        if value is not None and not isinstance(value, str):
-            return f"{name}: expected a string or null, got {_shown(value)}"
-    return None
+    return schema_problem(row)
 
 
 @dataclass(frozen=True, slots=True)
