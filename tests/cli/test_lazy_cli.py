@@ -103,12 +103,6 @@ def test_a_command_imports_only_its_own_module() -> None:
     assert set(others) <= {"typorisk.cli.permute", "typorisk.cli.common"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="typorisk/writers/rows.py:19 imports typorisk.pipeline.rows, and "
-    "typorisk/pipeline/__init__.py imports pipeline.core (aiohttp, dnspython, networkx, sqlite3) "
-    "eagerly: the offline permute pays for the whole scan stack",
-)
 def test_the_offline_permute_loads_no_network_stack() -> None:
     loaded = loaded_after(PERMUTE)
     assert [n for n in ("aiohttp", "networkx", "dask", "dns", "sqlite3") if loaded[n]] == []
