@@ -20,6 +20,7 @@ I/O; redirect and size policy) and ``politeness`` (token buckets); parsers, ``re
 from __future__ import annotations
 
 from typorisk.kit.paths import user_cache_dir
+from typorisk.kit.rate import ServerBuckets, TokenBucket
 from typorisk.register.bootstrap import (
     Bootstrap,
     load_bootstrap,
@@ -28,7 +29,6 @@ from typorisk.register.bootstrap import (
 )
 from typorisk.register.cache import LookupCache
 from typorisk.register.engine import RegisterStats, Registrations
-from typorisk.kit.rate import ServerBuckets, TokenBucket
 from typorisk.register.politeness import parse_retry_after
 from typorisk.register.rdap import RdapClient, parse_rdap
 from typorisk.register.records import (

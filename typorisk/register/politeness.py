@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 
-
 MAX_RETRY_AFTER = 120.0
 """Longest ``Retry-After`` honoured by waiting, in seconds; longer waits make the name unknown."""
 

@@ -21,7 +21,6 @@ from typorisk.pipeline.rows import cell_text
 Row = Mapping[str, object]
 
 
-
 class _NoAliasDumper(yaml.SafeDumper):
     """``yaml.safe_dump`` that writes a repeated object out again instead of as an anchor and
     an alias (``&id001`` / ``*id001``): every row reads on its own."""
