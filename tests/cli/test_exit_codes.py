@@ -15,6 +15,8 @@ import pytest
 import typorisk.cli
 from typorisk.cli import EXIT_CODES_TABLE, main
 
+from ..conftest import Ledger
+
 ROOT = Path(__file__).resolve().parents[2]
 FEED = """feed: t
 targets: [pentagon.mil]
@@ -126,15 +128,16 @@ def test_3_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 3 and "pentagon.ml" in out
 
 
-def test_4_a_dead_resolver_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_4_a_dead_resolver_is_one_line(capsys: pytest.CaptureFixture[str], ledger: Ledger) -> None:
     port = dead_udp_port()
-    code, out, err = run(
-        capsys, "scan", "example.com", "--nameserver", f"127.0.0.1:{port}",
-        "--timeout", "0.3", "--retries", "0",
-    )  # fmt: skip
-    assert code == 4 and out == ""
-    assert err.startswith(f"typorisk: error: name server 127.0.0.1:{port} is not usable (")
-    assert err.count("\n") == 1 and "replaced nothing" in err
+    with ledger.row("dead resolver: scan exits 4 before the run, one line, no rows").case():
+        code, out, err = run(
+            capsys, "scan", "example.com", "--nameserver", f"127.0.0.1:{port}",
+            "--timeout", "0.3", "--retries", "0",
+        )  # fmt: skip
+        assert code == 4 and out == ""
+        assert err.startswith(f"typorisk: error: name server 127.0.0.1:{port} is not usable (")
+        assert err.count("\n") == 1 and "replaced nothing" in err
 
 
 def test_5_an_output_in_the_way_keeps_the_others(

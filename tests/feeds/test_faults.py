@@ -21,6 +21,7 @@ import pytest
 
 from typorisk.cli import main
 
+from ..conftest import Ledger, ledger_row
 from ..resolve.nanoserver import in_thread
 from ..resolve.servers import free_port, nsd
 
@@ -118,6 +119,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"{h}:{p}"
 
 
+DEAD_FEED = ledger_row("dead resolver: feed run exits 4, every old output byte unchanged")
+
+
 @pytest.mark.parametrize("include_unknown", [False, True])
 def test_dead_resolver_replaces_nothing(
     include_unknown: bool, live: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -136,36 +140,42 @@ def test_dead_resolver_replaces_nothing(
 
     port = dead_udp_port()
     write_feed(feed, f"127.0.0.1:{port}", include_unknown=include_unknown)
-    code, stdout, err = cli(capsys, "run", str(feed))
-    assert code == 4
-    assert stdout == ""
-    line = assert_one_dead_server_line(err, port)
-    assert line.startswith("typorisk: faults: name server ")
-    assert_untouched(out, before)
+    with DEAD_FEED.case():  # in process
+        code, stdout, err = cli(capsys, "run", str(feed))
+        assert code == 4
+        assert stdout == ""
+        line = assert_one_dead_server_line(err, port)
+        assert line.startswith("typorisk: faults: name server ")
+        assert_untouched(out, before)
 
-    done = subprocess_run("run", str(feed))
-    assert done.returncode == 4, done.stderr
-    assert assert_one_dead_server_line(done.stderr, port) == line
-    assert done.stdout == ""
-    assert_untouched(out, before)
+    with DEAD_FEED.case():  # the console script
+        done = subprocess_run("run", str(feed))
+        assert done.returncode == 4, done.stderr
+        assert assert_one_dead_server_line(done.stderr, port) == line
+        assert done.stdout == ""
+        assert_untouched(out, before)
 
 
 def test_dead_resolver_scan_and_resolve_exit_4_in_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], ledger: Ledger
 ) -> None:
+    row = ledger.row("dead resolver: scan, resolve and the console script exit 4 in one line")
     port = dead_udp_port()
     dns = ["--nameserver", f"127.0.0.1:{port}", "--timeout", "0.3", "--retries", "0"]
-    code, out, err = cli(capsys, "scan", "example.com", "--top", "5", "--format", "jsonl", *dns)
-    assert code == 4 and out == ""
-    assert_one_dead_server_line(err, port)
+    with row.case():
+        code, out, err = cli(capsys, "scan", "example.com", "--top", "5", "--format", "jsonl", *dns)
+        assert code == 4 and out == ""
+        assert_one_dead_server_line(err, port)
     names = tmp_path / "names.txt"
     names.write_text("example.test\nexample.com\n")
-    code, out, err = cli(capsys, "resolve", str(names), "--format", "jsonl", *dns)
-    assert code == 4 and out == ""
-    assert_one_dead_server_line(err, port)
-    done = subprocess_run("resolve", str(names), *dns)
-    assert done.returncode == 4 and done.stdout == ""
-    assert_one_dead_server_line(done.stderr, port)
+    with row.case():
+        code, out, err = cli(capsys, "resolve", str(names), "--format", "jsonl", *dns)
+        assert code == 4 and out == ""
+        assert_one_dead_server_line(err, port)
+    with row.case():
+        done = subprocess_run("resolve", str(names), *dns)
+        assert done.returncode == 4 and done.stdout == ""
+        assert_one_dead_server_line(done.stderr, port)
 
 
 PREVIOUS = {
@@ -181,8 +191,9 @@ first label still starts with ``servfail-`` (``servfail-b.ml``...); the rest are
 
 
 def test_too_many_servfail_names_replace_nothing_until_max_unknown_allows(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], ledger: Ledger
 ) -> None:
+    row = ledger.row("SERVFAIL for 7.5% of names: feed run exits 4 until max_unknown allows")
     out = tmp_path / "out"
     (out / "misp").mkdir(parents=True)
     for name, data in PREVIOUS.items():
@@ -192,24 +203,26 @@ def test_too_many_servfail_names_replace_nothing_until_max_unknown_allows(
     with in_thread() as server:
         write_feed(feed, f"127.0.0.1:{server.port}", timeout=1)
         feed.write_text(feed.read_text().replace("targets: [pentagon.mil]", SOME_SERVFAIL))
-        code, stdout, err = cli(capsys, "run", str(feed))
-        assert code == 4 and stdout == ""
-        lines = err.splitlines()
-        assert len(lines) == 1, err
-        assert lines[0].startswith("typorisk: faults: ") and "nothing replaced" in lines[0]
-        assert "3 of 40 names (7.5%) stayed unknown, more than max_unknown 2.0%" in lines[0]
-        assert_untouched(out, before)
+        with row.case():  # over max_unknown: nothing replaced
+            code, stdout, err = cli(capsys, "run", str(feed))
+            assert code == 4 and stdout == ""
+            lines = err.splitlines()
+            assert len(lines) == 1, err
+            assert lines[0].startswith("typorisk: faults: ") and "nothing replaced" in lines[0]
+            assert "3 of 40 names (7.5%) stayed unknown, more than max_unknown 2.0%" in lines[0]
+            assert_untouched(out, before)
 
         write_feed(feed, f"127.0.0.1:{server.port}", timeout=1, max_unknown=0.5)
         feed.write_text(feed.read_text().replace("targets: [pentagon.mil]", SOME_SERVFAIL))
         code, _, err = cli(capsys, "run", str(feed))
-    assert code == 0, err
-    assert "run complete: 5 outputs replaced" in err
-    for name, data in PREVIOUS.items():
-        assert (out / name).read_bytes() != data, f"{name} was not replaced"
-    rows = list(csv.DictReader(io.StringIO((out / "t.csv").read_text(), newline="")))
-    unknown = sorted(r["domain"] for r in rows if r["registration"] == "unknown")
-    assert len(rows) == 40 and len(unknown) == 3
-    assert all(d.startswith("servfail-") for d in unknown)
-    assert "servfail-" in (out / "t.rpz").read_text()  # include_unknown: listed
-    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    with row.case():  # within max_unknown: every output replaced, the unknown names listed
+        assert code == 0, err
+        assert "run complete: 5 outputs replaced" in err
+        for name, data in PREVIOUS.items():
+            assert (out / name).read_bytes() != data, f"{name} was not replaced"
+        rows = list(csv.DictReader(io.StringIO((out / "t.csv").read_text(), newline="")))
+        unknown = sorted(r["domain"] for r in rows if r["registration"] == "unknown")
+        assert len(rows) == 40 and len(unknown) == 3
+        assert all(d.startswith("servfail-") for d in unknown)
+        assert "servfail-" in (out / "t.rpz").read_text()  # include_unknown: listed
+        assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]

@@ -67,7 +67,7 @@ async def _open_connections(port: int) -> tuple[list[asyncio.StreamReader], asyn
 
 @pytest.mark.parametrize("finish_request", [True, False], ids=["answered", "abandoned"])
 def test_sigterm_with_connections_open_exits_0_quickly_without_traceback(
-    targets: Path, finish_request: bool
+    targets: Path, finish_request: bool, ledger: Ledger
 ) -> None:
     async def scenario(port: int, process: subprocess.Popen[bytes]) -> tuple[list[bytes], float]:
         readers, busy = await _open_connections(port)
@@ -80,19 +80,21 @@ def test_sigterm_with_connections_open_exits_0_quickly_without_traceback(
         async with asyncio.timeout(5):
             return [await r.read() for r in readers], signalled
 
-    with tempfile.TemporaryFile() as log:
-        with policyd(targets, "--log-level", "INFO", stderr=log) as (port, process):
-            replies, t0 = asyncio.run(scenario(port, process))
-            code = process.wait(5)
-            elapsed = time.perf_counter() - t0
-        log.seek(0)
-        stderr = log.read().decode()
-    assert code == 0, stderr
-    assert elapsed < 2.0  # SIGTERM to exit: shutdown_grace (1 s) at most
-    assert "Traceback" not in stderr and "Task was destroyed" not in stderr, stderr
-    assert "stopped:" in stderr
-    assert replies[:5] == [b""] * 5  # idle connections closed, nothing sent
-    if finish_request:
-        assert replies[5].startswith(b"action=REJECT 5.7.1 pentagon.ml")
-    else:
-        assert replies[5] == b""
+    request = "answered" if finish_request else "abandoned"
+    with ledger.row(f"policyd: SIGTERM with 6 connections open (a request {request})").case():
+        with tempfile.TemporaryFile() as log:
+            with policyd(targets, "--log-level", "INFO", stderr=log) as (port, process):
+                replies, t0 = asyncio.run(scenario(port, process))
+                code = process.wait(5)
+                elapsed = time.perf_counter() - t0
+            log.seek(0)
+            stderr = log.read().decode()
+        assert code == 0, stderr
+        assert elapsed < 2.0  # SIGTERM to exit: shutdown_grace (1 s) at most
+        assert "Traceback" not in stderr and "Task was destroyed" not in stderr, stderr
+        assert "stopped:" in stderr
+        assert replies[:5] == [b""] * 5  # idle connections closed, nothing sent
+        if finish_request:
+            assert replies[5].startswith(b"action=REJECT 5.7.1 pentagon.ml")
+        else:
+            assert replies[5] == b""

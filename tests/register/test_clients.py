@@ -28,7 +28,7 @@ from typorisk.register import (
 )
 from typorisk.register.http import fetch
 
-from ..conftest import Record
+from ..conftest import Ledger
 from . import documents as docs
 
 
@@ -115,7 +115,7 @@ def with_rdap(check: Check, **client: Any) -> None:
         ("other.example", LookupStatus.UNKNOWN, "no-rdap-service"),
     ],
 )
-def test_rdap_outcomes(name: str, status: LookupStatus, reason: str | None, ledger: Record) -> None:
+def test_rdap_outcomes(name: str, status: LookupStatus, reason: str | None, ledger: Ledger) -> None:
     async def check(client: RdapClient, hits: Counter[str]) -> None:
         lookup = await client.lookup(name)
         assert (lookup.status, lookup.reason) == (status, reason)
@@ -123,29 +123,35 @@ def test_rdap_outcomes(name: str, status: LookupStatus, reason: str | None, ledg
         if status is LookupStatus.FOUND:
             assert lookup.source is Source.RDAP and lookup.server and lookup.facts.status
 
-    with_rdap(check)
-    if reason is not None or name in ("redirect.test", "flaky.test"):
-        ledger(f"RDAP server fault: {reason or name.split('.', maxsplit=1)[0]}", 1, 1, 0)
+    fault = reason is not None or name in ("redirect.test", "flaky.test")
+    if not fault:  # a well-behaved server: not a row of the ledger
+        with_rdap(check)
+        return
+    with ledger.row(f"RDAP server fault: {reason or name.split('.', maxsplit=1)[0]}").case():
+        with_rdap(check)
 
 
-def test_rdap_429_honours_retry_after(ledger: Record) -> None:
+def test_rdap_429_honours_retry_after(ledger: Ledger) -> None:
+    row = ledger.row("RDAP server fault: 429 with Retry-After (1 s; 3600 s → unknown)")
+
     async def check(client: RdapClient, hits: Counter[str]) -> None:
-        started = time.monotonic()
-        lookup = await client.lookup("limited.test")
-        waited = time.monotonic() - started
-        assert lookup.status is LookupStatus.FOUND
-        assert lookup.facts.registrar == "NameCheap, Inc."
-        assert hits["limited"] == 2
-        assert 0.9 <= waited < 3.0  # Retry-After: 1, not the 0.05 s backoff
-        banned = await client.lookup("banned.test")  # Retry-After beyond 120 s: give up
-        assert (banned.status, banned.reason) == (LookupStatus.UNKNOWN, "rate-limited")
-        assert hits["banned"] == 1
+        with row.case():
+            started = time.monotonic()
+            lookup = await client.lookup("limited.test")
+            waited = time.monotonic() - started
+            assert lookup.status is LookupStatus.FOUND
+            assert lookup.facts.registrar == "NameCheap, Inc."
+            assert hits["limited"] == 2
+            assert 0.9 <= waited < 3.0  # Retry-After: 1, not the 0.05 s backoff
+        with row.case():
+            banned = await client.lookup("banned.test")  # Retry-After beyond 120 s: give up
+            assert (banned.status, banned.reason) == (LookupStatus.UNKNOWN, "rate-limited")
+            assert hits["banned"] == 1
 
     with_rdap(check)
-    ledger("RDAP server fault: 429 with Retry-After (1 s; 999 s → unknown)", 2, 2, 0)
 
 
-def test_rdap_timeout_is_unknown_never_free(ledger: Record) -> None:
+def test_rdap_timeout_is_unknown_never_free(ledger: Ledger) -> None:
     async def check(client: RdapClient, hits: Counter[str]) -> None:
         started = time.monotonic()
         lookup = await client.lookup("slow.test")
@@ -153,8 +159,8 @@ def test_rdap_timeout_is_unknown_never_free(ledger: Record) -> None:
         assert hits["slow"] == 2  # one retry
         assert time.monotonic() - started < 2.0
 
-    with_rdap(check, timeout=0.3, retries=1)
-    ledger("RDAP server fault: slow server → unknown, never 'free'", 1, 1, 0)
+    with ledger.row("RDAP server fault: slow server → unknown, never 'free'").case():
+        with_rdap(check, timeout=0.3, retries=1)
 
 
 def test_rdap_token_bucket_spaces_queries() -> None:

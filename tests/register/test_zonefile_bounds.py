@@ -66,8 +66,9 @@ def test_dev_zero_as_a_zone_file(ledger: Ledger) -> None:
         scan_zone_files([Path("/dev/zero")], ["exampel.com"])
 
 
-def test_newline_flood_zone_is_refused(tmp_path: Path) -> None:
+def test_newline_flood_zone_is_refused(tmp_path: Path, ledger: Ledger) -> None:
     path = tmp_path / "com.zone.gz"
     path.write_bytes(gzip.compress(b"\n" * 300_000_000, 9))
-    with pytest.raises(DataFileError, match="over 200 times its size"):
+    row = ledger.row("zone file: gzip of 300 MB of newlines (ratio cap)")
+    with row.case(), pytest.raises(DataFileError, match="over 200 times its size"):
         scan_zone_files([path], ["exampel.com"])

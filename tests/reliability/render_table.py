@@ -3,9 +3,10 @@
 Usage: TYPORISK_RELIABILITY_JSON=ledger.json pytest ...
        python tests/reliability/render_table.py ledger.json
 (``make reliability`` does both.) Every figure is one the tests counted as their cases ran
-(``tests/conftest.py``); a row whose figures a test passed in itself is marked †. A ledger
-with a row from a failed test is refused (exit 1, naming the tests): a failure is never
-rendered as cases survived.
+(``tests/conftest.py``); a row whose figures a test passed in itself is marked †. The rerun
+column names each test function that ran a case of the row (``pytest path::test``, which runs
+all of a test's parameters). A ledger with a row from a failed test is refused (exit 1, naming
+the tests): a failure is never rendered as cases survived.
 """
 
 from __future__ import annotations
@@ -27,15 +28,22 @@ def render(rows: Sequence[Mapping[str, object]]) -> list[str]:
     for r in rows:
         cases, ok, gone = int(str(r["cases"])), int(str(r["survived"])), int(str(r["lost"]))
         total, survived, lost = total + cases, survived + ok, lost + gone
-        test = str(r["test"]).split("::")[0]
         mark = "" if r.get("counted", True) else f" {DAGGER}"
-        lines.append(f"| {r['fault']}{mark} | {cases:,} | {ok:,} | {gone} | `pytest {test}` |")
+        rerun = f"`pytest {' '.join(rerun_targets(r))}`"
+        lines.append(f"| {r['fault']}{mark} | {cases:,} | {ok:,} | {gone} | {rerun} |")
     lines.append(
         f"| **total** | **{total:,}** | **{survived:,}** | **{lost}** | `make reliability` |"
     )
     if any(not r.get("counted", True) for r in rows):
         lines += ["", f"{DAGGER} figures passed in by the test, not yet counted case by case."]
     return lines
+
+
+def rerun_targets(row: Mapping[str, object]) -> list[str]:
+    """``path::test`` for each test function that ran a case of ``row`` (parameters dropped)."""
+    tests = row.get("tests") or [row["test"]]
+    assert isinstance(tests, list)
+    return list(dict.fromkeys(str(test).split("[", 1)[0] for test in tests))
 
 
 def main(path: str) -> int:

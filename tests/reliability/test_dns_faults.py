@@ -15,7 +15,7 @@ import pytest
 
 from typorisk.resolve import DnsClient, NameServer, ResolveScan
 
-from ..conftest import Record
+from ..conftest import Ledger, Row
 from ..resolve.servers import free_port, nsd
 from .faultproxy import FaultProxy
 
@@ -63,15 +63,24 @@ async def scan_through(
         return verdicts, elapsed, proxy.received
 
 
+def truth(name: str) -> str:
+    """What the zone says about ``name``."""
+    return "registered" if name in REGISTERED else "unregistered"
+
+
 def judge(verdicts: dict[str, str]) -> tuple[int, int, int]:
     """(misclassified, unknown, lost)."""
-    wrong = sum(
-        1
-        for name, v in verdicts.items()
-        if v != "unknown" and v != ("registered" if name in REGISTERED else "unregistered")
-    )
+    wrong = sum(1 for name, v in verdicts.items() if v not in ("unknown", truth(name)))
     unknown = sum(1 for v in verdicts.values() if v == "unknown")
     return wrong, unknown, len(set(NAMES) - set(verdicts))
+
+
+def count(row: Row, verdicts: dict[str, str], allowed: Callable[[str], tuple[str, ...]]) -> None:
+    """One case per name of NAMES: it has a row and its verdict is one ``allowed`` gives."""
+    row.lose(sum(1 for name in NAMES if name not in verdicts))
+    for name in NAMES:
+        with row.case():
+            assert verdicts.get(name) in allowed(name), (name, verdicts.get(name))
 
 
 async def drop_30(proxy: FaultProxy) -> None:
@@ -105,11 +114,11 @@ SCENARIOS = {
 
 @pytest.mark.parametrize("fault", list(SCENARIOS))
 def test_fault_never_turns_into_a_wrong_answer(
-    server: tuple[str, int], fault: str, ledger: Record
+    server: tuple[str, int], fault: str, ledger: Ledger
 ) -> None:
     verdicts, elapsed, _ = asyncio.run(scan_through(server, SCENARIOS[fault]))
+    count(ledger.row(fault), verdicts, lambda name: ("unknown", truth(name)))
     wrong, unknown, lost = judge(verdicts)
-    ledger(fault, len(NAMES), len(NAMES) - wrong - lost, lost)
     assert wrong == 0 and lost == 0
     assert elapsed < 20.0
     if fault.startswith(("resolver drops", "resolver answers slowly")):
@@ -117,7 +126,7 @@ def test_fault_never_turns_into_a_wrong_answer(
 
 
 def test_dead_resolver_ends_within_budget_all_unknown(
-    server: tuple[str, int], ledger: Record
+    server: tuple[str, int], ledger: Ledger
 ) -> None:
     async def dead(proxy: FaultProxy) -> None:
         proxy.dead = True
@@ -125,17 +134,16 @@ def test_dead_resolver_ends_within_budget_all_unknown(
     verdicts, elapsed, received = asyncio.run(
         scan_through(server, dead, timeout=0.2, retries=1, budget=2.0)
     )
+    row = ledger.row("resolver dead for the whole run (budget 2 s): every name unknown")
+    count(row, verdicts, lambda name: ("unknown",))
     wrong, unknown, lost = judge(verdicts)
-    ledger(
-        "resolver dead for the whole run (budget 2 s)", len(NAMES), len(NAMES) - wrong - lost, lost
-    )
     assert wrong == 0 and lost == 0 and unknown == len(NAMES)
     assert elapsed < 2.0 + 1.0
     assert received <= len(NAMES) * 2  # retries are bounded: one retry per query
 
 
 def test_hostile_names_in_answers_never_reach_a_terminal(
-    server: tuple[str, int], ledger: Record
+    server: tuple[str, int], ledger: Ledger
 ) -> None:
     """An MX exchange holding an escape sequence (ESC [31m) comes back escaped, and the table
     writer, which prints to terminals, never emits a control character."""
@@ -149,10 +157,10 @@ def test_hostile_names_in_answers_never_reach_a_terminal(
             scan = ResolveScan(client, wildcards=False)
             return [resolution_row(r) async for _, r in scan.run(["evil.test"])]
 
-    rows = asyncio.run(run())
-    assert rows[0]["registration"] == "registered" and rows[0]["mail"] == "mx"
-    out = io.StringIO()
-    write_rows(rows, "table", out, ("domain", "mx", "spf"))
-    text = out.getvalue()
-    assert "\x1b" not in text and all(c.isprintable() or c == "\n" for c in text)
-    ledger("hostile bytes in DNS answers (MX name with ESC)", 1, 1, 0)
+    with ledger.row("hostile bytes in DNS answers (MX name with ESC)").case():
+        rows = asyncio.run(run())
+        assert rows[0]["registration"] == "registered" and rows[0]["mail"] == "mx"
+        out = io.StringIO()
+        write_rows(rows, "table", out, ("domain", "mx", "spf"))
+        text = out.getvalue()
+        assert "\x1b" not in text and all(c.isprintable() or c == "\n" for c in text)

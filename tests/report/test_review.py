@@ -18,6 +18,7 @@ from typorisk.rank import Observation
 from typorisk.report import build_review, render_html, render_markdown
 from typorisk.store import Store
 
+from ..conftest import Ledger
 from ..rank.world import COLLECTOR, make_world
 
 
@@ -183,7 +184,7 @@ def unescape(cell: str) -> str:
     return re.sub(r"\\(.)", r"\1", cell)
 
 
-def test_markdown_tables_escape_network_text(tmp_path: Path) -> None:
+def test_markdown_tables_escape_network_text(tmp_path: Path, ledger: Ledger) -> None:
     with make_store(tmp_path / "h.db") as store:
         run = store.begin_run("brands", {})
         hostile = [
@@ -202,24 +203,28 @@ def test_markdown_tables_escape_network_text(tmp_path: Path) -> None:
         store.finish_run(run, {})
         md = render_markdown(build_review(store))
     shown = 0
+    row = ledger.row("review.md: hostile MX/registrar text, each Markdown table")
     for table in re.findall(r"(?m)(?:^\|.*\n?)+", md):
-        lines = table.splitlines()
-        width = len(split_row(lines[0]))
-        assert all(len(split_row(line)) == width for line in lines), table  # no cell split
-        for line in lines[2:]:
-            for cell in split_row(line):
-                if "cmd" in cell.lower():
-                    shown += 1
-                    assert "=cmd" in unescape(cell).lower()  # shown literally, on one line
-                    assert "a|b" in unescape(cell) and "</script> next" in unescape(cell)
-                    assert re.search(r"(?<!\\)[`<>|*_\[\]#]", cell) is None, cell  # no raw markup
+        with row.case():
+            lines = table.splitlines()
+            width = len(split_row(lines[0]))
+            assert all(len(split_row(line)) == width for line in lines), table  # no cell split
+            for line in lines[2:]:
+                for cell in split_row(line):
+                    if "cmd" in cell.lower():
+                        shown += 1
+                        assert "=cmd" in unescape(cell).lower()  # shown literally, on one line
+                        assert "a|b" in unescape(cell) and "</script> next" in unescape(cell)
+                        markup = re.search(r"(?<!\\)[`<>|*_\[\]#]", cell)
+                        assert markup is None, cell  # no raw markup
     assert shown >= 2  # the registrar of both rows at least
     assert "\nnext" not in md and "<script>" not in md and "`x`" not in md
 
 
-def test_markdown_cell_table() -> None:
+def test_markdown_cell_table(ledger: Ledger) -> None:
     from typorisk.report.render import markdown_cell
 
+    row = ledger.row("review.md: markdown_cell on pipes, backticks, markup, controls")
     for value, expected in [
         ("mx.example.com", "mx.example.com"),
         ("a|b", "a\\|b"),
@@ -233,4 +238,5 @@ def test_markdown_cell_table() -> None:
         (None, ""),
         ("=SUM(A1)", "=SUM(A1)"),  # formula injection is CSV's problem, not Markdown's
     ]:
-        assert markdown_cell(value) == expected, value
+        with row.case():
+            assert markdown_cell(value) == expected, value

@@ -15,7 +15,7 @@ from typorisk.resolve import (
     ScanStats,
 )
 
-from ..conftest import Record
+from ..conftest import Ledger
 from .nanoserver import NanoServer
 
 EXPECTED = {
@@ -49,23 +49,21 @@ async def _scan(
         return results, scan.stats(), server
 
 
-def test_nothing_misclassified_nothing_lost(ledger: Record) -> None:
+def test_nothing_misclassified_nothing_lost(ledger: Ledger) -> None:
     names = [f"{kind}-{i}.mis.test" for kind in EXPECTED for i in range(12)]
     results, stats, server = asyncio.run(_scan(names))
     for kind, expected in EXPECTED.items():
+        row = ledger.row(f"DNS server misbehaves: {kind}")
         ours = [n for n in names if n.startswith(f"{kind}-")]
-        right = sum(
-            1
-            for n in ours
-            if n in results and (results[n].registration, results[n].outcome) == expected
-        )
-        ledger(f"DNS server misbehaves: {kind}", len(ours), right, len(set(ours) - set(results)))
+        row.lose(sum(1 for n in ours if n not in results))
+        for name in ours:
+            with row.case():
+                resolution = results[name]
+                assert (resolution.registration, resolution.outcome) == expected, name
+                if resolution.registration is Registration.UNKNOWN:
+                    assert resolution.mail is Mail.UNKNOWN
+                    assert resolution.error == resolution.outcome.value
     assert set(results) == set(names)
-    for name, resolution in results.items():
-        kind = name.partition("-")[0]
-        assert (resolution.registration, resolution.outcome) == EXPECTED[kind], name
-        if resolution.registration is Registration.UNKNOWN:
-            assert resolution.mail is Mail.UNKNOWN and resolution.error == resolution.outcome.value
     assert stats.names == len(names)
     assert stats.tcp >= 12  # every tc- name went over TCP
     assert stats.mismatched >= 36  # badid-, wrongq- and notqr- decoys were all dropped

@@ -17,7 +17,7 @@ from typorisk.cli import main
 from typorisk.errors import TyporiskError
 from typorisk.store import Store, diff
 
-from ..conftest import Record
+from ..conftest import Ledger
 
 
 def row(domain: str, **facts: object) -> dict[str, object]:
@@ -124,7 +124,7 @@ store.add(run, rows())
 
 
 def test_sigkill_mid_run_then_resume_loses_and_doubles_nothing(
-    tmp_path: Path, ledger: Record
+    tmp_path: Path, ledger: Ledger
 ) -> None:
     db = tmp_path / "h.db"
     proc = subprocess.Popen(
@@ -161,7 +161,15 @@ def test_sigkill_mid_run_then_resume_loses_and_doubles_nothing(
         assert run.status == "complete"
         count = store.conn.execute("SELECT count(*), count(DISTINCT domain) FROM observations")
         total, distinct = tuple(count.fetchone())
-    ledger("process SIGKILLed mid-run, then --resume (rows)", 10_000, distinct, 10_000 - distinct)
+        stored = dict(
+            store.conn.execute("SELECT domain, count(*) FROM observations GROUP BY domain")
+        )
+    row = ledger.row("process SIGKILLed mid-run, then --resume (rows)")
+    expected = [f"c{i}.com" for i in range(10_000)]
+    row.lose(sum(1 for domain in expected if domain not in stored))
+    for domain in expected:  # each input row: stored exactly once
+        with row.case():
+            assert stored.get(domain) == 1, (domain, stored.get(domain))
     assert (total, distinct) == (10_000, 10_000)
 
 

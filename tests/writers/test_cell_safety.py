@@ -24,6 +24,7 @@ from typorisk.kit.text import csv_safe
 from typorisk.pipeline.rows import BY_NAME
 from typorisk.writers.rows import write_csv, write_yaml
 
+from ..conftest import ledger_row
 from ..resolve.servers import free_port, nsd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -91,17 +92,22 @@ def dns_flags(server: str) -> list[str]:
     return ["--nameserver", server, "--timeout", "1", "--retries", "0"]
 
 
+CSV_ROWS = ledger_row("CSV formula injection: each row written (scan, resolve, feed, writer)")
+CSV_SAFE = ledger_row("CSV formula injection: csv_safe on = + - @ tab CR and harmless text")
+
+
 def safe_rows(text: str) -> list[dict[str, str]]:
     """The rows of CSV ``text``, after asserting that no cell starts a formula unless it is a
     number typorisk computed (and that every such number still parses as one)."""
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert rows, "no CSV rows"
     for row in rows:
-        for column, cell in row.items():
-            if column in NUMERIC and cell:
-                float(cell)  # a number typorisk wrote stays a number (not "'0.5")
-            elif cell.startswith(FORMULA_START):
-                pytest.fail(f"column {column} of {row.get('domain')}: formula cell {cell!r}")
+        with CSV_ROWS.case():
+            for column, cell in row.items():
+                if column in NUMERIC and cell:
+                    float(cell)  # a number typorisk wrote stays a number (not "'0.5")
+                elif cell.startswith(FORMULA_START):
+                    pytest.fail(f"column {column} of {row.get('domain')}: formula cell {cell!r}")
     return rows
 
 
@@ -207,7 +213,8 @@ def test_write_csv_escapes_raw_control_and_formula_text() -> None:
     ],
 )
 def test_csv_safe(text: str, expected: str) -> None:
-    assert csv_safe(text) == expected
+    with CSV_SAFE.case():
+        assert csv_safe(text) == expected
 
 
 # -- YAML and Python repr -----------------------------------------------------------------------
