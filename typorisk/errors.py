@@ -24,6 +24,7 @@ exceptions. The CLI maps the tree to exit codes (``typorisk --help``).
     ├── UnsafeNameError           name, reason: a name that must not reach a consumer's file
     ├── RankInputError            a row cannot be ranked
     ├── FetchError                url, reason: an HTTP exchange failed
+    ├── OutputWriteError          path, reason: an output not written, the old kept (exit 5)
     ├── ResolverUnreachableError  server, reason: a name server failed the pre-run check (exit 4)
     └── RunIncompleteError        run, reasons: the run did not see the world (exit 4)
 """
@@ -246,3 +247,18 @@ class RowTypeError(TyporiskError, ValueError):
         self.expected = expected
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
         super().__init__(f"column {column!r} must be {expected}, not {shown}")
+
+
+class OutputWriteError(TyporiskError):
+    """An output file or the store could not be written (disk full, permission, a directory in
+    the way); the previous file or the runs recorded before are kept (exit code 5).
+
+    Attributes:
+        path: the file that was being written.
+        reason: the cause, in words.
+    """
+
+    def __init__(self, path: object, reason: str, kept: str = "the old file is kept") -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"cannot write {path}: {reason}" + (f"; {kept}" if kept else ""))

@@ -100,7 +100,7 @@ def test_full_disk_during_record_is_one_line_and_keeps_earlier_runs(
             timeout=120,
             check=False,
         )  # fmt: skip
-        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert proc.returncode == 5 and "Traceback" not in proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(
             f"typorisk: error: cannot write the store {db}"

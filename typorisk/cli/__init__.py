@@ -29,11 +29,15 @@ import importlib
 import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import NoReturn, Protocol, cast
 
 from typorisk import __version__
-from typorisk.errors import ResolverUnreachableError, RunIncompleteError, TyporiskError
+from typorisk.errors import (
+    OutputWriteError,
+    ResolverUnreachableError,
+    RunIncompleteError,
+    TyporiskError,
+)
 
 
 class Command(Protocol):
@@ -164,10 +168,6 @@ README's "Exit codes" section show this text (tests keep them equal)."""
 _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 """An ``OSError`` reaching :func:`main` with one of these is an output that could not be
 written (stdout redirected to a full disk), not a bug."""
-_WRITERS = frozenset({"typorisk.kit.atomic"})
-"""Modules whose :class:`TyporiskError` means "an output could not be written, the old one is
-kept" (exit 5). The atomic writer raises a plain TyporiskError, so it is told by where it was
-raised; a dedicated subclass in typorisk.errors would let this be an ``except`` clause."""
 
 
 def _epilog() -> str:
@@ -229,20 +229,12 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _raised_in(exc: BaseException) -> str | None:
-    """The module in which ``exc`` was raised (its innermost traceback frame)."""
-    tb: TracebackType | None = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    return None if tb is None else tb.tb_frame.f_globals.get("__name__")
-
-
 def exit_code(exc: TyporiskError) -> int:
     """The exit code :func:`main` gives for an error (see the table in the module docstring):
     4 for a run that did not see the world, 5 for an output not written, else 2."""
     if isinstance(exc, RunIncompleteError | ResolverUnreachableError):
         return EXIT_INCOMPLETE
-    if _raised_in(exc) in _WRITERS:
+    if isinstance(exc, OutputWriteError):
         return EXIT_WRITE_FAILED
     return EXIT_USAGE
 

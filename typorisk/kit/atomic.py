@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
-from typorisk.errors import TyporiskError
+from typorisk.errors import OutputWriteError
 
 STALE_SECONDS = 3600.0
 """Age (seconds since the last write) after which a temporary file of a live process counts
@@ -58,10 +58,10 @@ class _Staged(io.TextIOWrapper):
             raise
 
 
-def write_error(exc: OSError, path: Path | str | None = None) -> TyporiskError:
+def write_error(exc: OSError, path: Path | str | None = None) -> OutputWriteError:
     """One line for a failed write: the file, the cause, and that the old file is kept."""
     name = path or exc.filename or "a file"
-    return TyporiskError(f"cannot write {name}: {exc.strerror or exc}; the old file is kept")
+    return OutputWriteError(name, str(exc.strerror or exc))
 
 
 def clean_stale(directory: Path, now: float | None = None) -> list[Path]:
@@ -125,7 +125,7 @@ class AtomicFiles:
         to the stream that fails raises ``OSError`` whose ``filename`` is ``path``; in a
         ``with`` block it becomes one :class:`TyporiskError` (see :func:`write_error`)."""
         if path.is_dir():
-            raise TyporiskError(f"cannot write {path}: a directory is in the way")
+            raise OutputWriteError(path, "a directory is in the way", kept="")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if path.parent not in self._cleaned:
@@ -133,9 +133,7 @@ class AtomicFiles:
                 clean_stale(path.parent)
             fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
         except OSError as exc:
-            raise TyporiskError(
-                f"cannot write {path}: {exc.strerror or exc}; the old file is kept"
-            ) from exc
+            raise OutputWriteError(path, str(exc.strerror or exc)) from exc
         handle = _Staged(open(fd, "wb"), encoding="utf-8", newline="\n")  # noqa: SIM115
         handle.target = path
         self._staged.append((path, tmp, handle))
@@ -159,8 +157,10 @@ class AtomicFiles:
             except OSError as exc:  # rare after the checks in open(): say what was replaced
                 self.abort()
                 replaced = ", ".join(map(str, done)) or "none"
-                raise TyporiskError(
-                    f"cannot replace {path}: {exc.strerror or exc}; already replaced: {replaced}"
+                raise OutputWriteError(
+                    path,
+                    f"cannot replace it: {exc.strerror or exc}",
+                    f"already replaced: {replaced}",
                 ) from exc
             done.append(path)
         for directory in {p.parent for p in done}:

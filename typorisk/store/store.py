@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from typorisk.errors import TyporiskError
+from typorisk.errors import OutputWriteError, TyporiskError
 from typorisk.pipeline.rows import row_problem as schema_problem
 from typorisk.store.diff import Key, field_changes, text
 from typorisk.store.schema import migrate
@@ -102,7 +102,7 @@ class Store:
             self.conn.close()
             raise
 
-    def _error(self, exc: sqlite3.Error, doing: str = "write") -> TyporiskError:
+    def _error(self, exc: sqlite3.Error, doing: str = "write") -> OutputWriteError:
         """One line for a failed store operation: the store, the cause, what is kept."""
         text = str(exc)
         if "unable to open" in text or "readonly" in text:
@@ -111,9 +111,10 @@ class Store:
             hint = "free some disk space"
         else:
             hint = "another process may hold it; try again"
-        return TyporiskError(
-            f"cannot {doing} the store {self.path}: {text} ({hint}); "
-            "the runs and batches recorded before are kept"
+        return OutputWriteError(
+            f"the store {self.path}",
+            f"{doing} failed: {text} ({hint})",
+            "the runs and batches recorded before are kept",
         )
 
     def _write(self, action: Callable[[], T]) -> T:
