@@ -14,9 +14,9 @@ from typorisk.cli.common import (
     valid_targets,
 )
 from typorisk.errors import InvalidTargetError, TyporiskError
-from typorisk.model import Candidate
 from typorisk.permute import DEFAULT_MODEL, OPERATORS, groups, permute
-from typorisk.writers import CANDIDATE_FORMATS, ROW_FORMATS, Row, write_candidates, write_rows
+from typorisk.pipeline.rows import candidate_row
+from typorisk.writers import CANDIDATE_FORMATS, ROW_FORMATS, write_candidates, write_rows
 
 NAME = "permute"
 HELP = "list the likely typo domains of protected domains, most likely first (offline)"
@@ -62,19 +62,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="override a typing-model prior (see README), e.g. error_rate=0.02",
     )
     parser.add_argument("--list-kinds", action="store_true", help="list typo kinds and exit")
-
-
-def candidate_row(c: Candidate) -> Row:
-    """The flat row of a candidate (the contract other commands and feeds rely on)."""
-    return {
-        "target": c.target,
-        "domain": c.domain,
-        "unicode": c.unicode,
-        "kinds": list(c.kinds),
-        "likelihood": float(f"{c.likelihood:.6g}"),  # six significant digits are plenty
-        "fqdn": c.fqdn,
-        "suffix": c.suffix,
-    }
 
 
 def _list_kinds() -> int:

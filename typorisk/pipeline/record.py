@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from typorisk.model import Candidate
-from typorisk.pipeline.rows import BY_NAME, CONTRIBUTIONS
+from typorisk.pipeline.rows import BY_NAME, CONTRIBUTIONS, candidate_row
 from typorisk.probe import ProbeResult, probe_row
 from typorisk.register.records import Lookup, registration_row
 from typorisk.resolve import Resolution
@@ -56,17 +56,8 @@ class ScanRecord:
 def to_row(record: ScanRecord, columns: Sequence[str] | None = None) -> dict[str, object]:
     """The flat row of ``record``. With ``columns``, exactly those keys in that order (a cell of
     a stage that gave nothing is ``None``, or ``[]`` for a list column)."""
-    c = record.candidate
-    row: dict[str, object] = {
-        "target": c.target,
-        "domain": c.domain,
-        "likelihood": c.likelihood,
-        "kinds": list(c.kinds),
-        "weight": record.weight,
-        "unicode": c.unicode,
-        "fqdn": c.fqdn,
-        "suffix": c.suffix,
-    }
+    row = candidate_row(record.candidate)
+    row["weight"] = record.weight
     if record.resolution is not None:
         row.update(resolution_row(record.resolution))
         row["target_mx"] = list(record.target_mx)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from typorisk.errors import RowTypeError
+from typorisk.model import Candidate
 
 ColumnType = Literal["str", "int", "float", "bool", "list"]
 LIST_SEPARATOR = "|"
@@ -116,6 +117,20 @@ CONTRIBUTIONS = ("likelihood", "capture", "graph", "registration", "exposure")
 
 CANDIDATE_COLUMNS = ("target", "domain", "unicode", "kinds", "likelihood", "fqdn", "suffix")
 """The columns of a candidate alone (``permute``, offline feeds)."""
+
+
+def candidate_row(c: Candidate) -> dict[str, object]:
+    """The row of a candidate alone: :data:`CANDIDATE_COLUMNS`, in that order (``permute``,
+    offline feeds, and the candidate part of every scan row)."""
+    return {
+        "target": c.target,
+        "domain": c.domain,
+        "unicode": c.unicode,
+        "kinds": list(c.kinds),
+        "likelihood": c.likelihood,
+        "fqdn": c.fqdn,
+        "suffix": c.suffix,
+    }
 
 
 def scan_columns(*, rank: bool, registration: bool, probe: bool) -> tuple[str, ...]:

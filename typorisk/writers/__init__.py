@@ -8,7 +8,8 @@ validated :class:`Entry` records first, so only lowercase LDH A-labels reach the
 """
 
 from typorisk.errors import UnsafeNameError
-from typorisk.writers.entries import Entry, WriterOptions, candidate_row, check_name, entries
+from typorisk.pipeline.rows import candidate_row
+from typorisk.writers.entries import Entry, WriterOptions, check_name, entries
 from typorisk.writers.formats import CANDIDATE_FORMATS, FORMATS, Format, write_candidates
 from typorisk.writers.rows import ROW_FORMATS, Row, write_rows
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 from typorisk import __version__
 from typorisk.errors import UnsafeNameError
-from typorisk.model import Candidate
 from typorisk.parse.names import name_problem
 
 Row = Mapping[str, object]
@@ -154,19 +153,6 @@ def entries(rows: Iterable[Row], options: WriterOptions) -> Iterator[Entry]:
         if entry.domain not in seen:
             seen.add(entry.domain)
             yield entry
-
-
-def candidate_row(c: Candidate) -> dict[str, object]:
-    """The flat row of a candidate: the same columns as ``typorisk permute --format jsonl``."""
-    return {
-        "target": c.target,
-        "domain": c.domain,
-        "unicode": c.unicode,
-        "kinds": list(c.kinds),
-        "likelihood": float(f"{c.likelihood:.6g}"),
-        "fqdn": c.fqdn,
-        "suffix": c.suffix,
-    }
 
 
 def header_lines(options: WriterOptions, what: str) -> list[str]:
