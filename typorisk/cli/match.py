@@ -18,6 +18,7 @@ from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.match import (
     ROLES,
     Aggregator,
+    Matcher,
     MatchSettings,
     build_matcher,
     expand_rotated,
@@ -132,6 +133,25 @@ def load_targets(args: argparse.Namespace) -> tuple[list[Target], int]:
     return targets, rejected
 
 
+def matcher_for(args: argparse.Namespace, settings: MatchSettings) -> tuple[Matcher, int]:
+    """The matcher of the flags, and the number of targets rejected. With ``--feed``, the
+    candidate set is the feed's own (the one scan pipeline, offline, with the feed's kinds and
+    per-target top), so a mail log is matched against exactly what the feed blocks; the
+    ``--target``/``--file`` targets join it with the default settings."""
+    targets, rejected = load_targets(args)
+    if not args.feed:
+        return build_matcher(targets, settings), rejected
+    from typorisk.feeds.spec import load_feed  # noqa: PLC0415  (see load_targets)
+    from typorisk.pipeline.core import ScanTarget, candidates  # noqa: PLC0415
+
+    spec = load_feed(Path(args.feed))
+    fed = {parse_target(t.domain).fqdn: t for t in spec.targets}
+    chosen = [ScanTarget(t, fed[t.fqdn].weight, fed[t.fqdn].top) if t.fqdn in fed else
+              ScanTarget(t, top=settings.top) for t in targets]  # fmt: skip
+    found = (c for c in candidates(chosen, spec.options) if c.likelihood >= settings.min_likelihood)
+    return Matcher(list({t.fqdn: t for t in targets}.values()), found, settings), rejected
+
+
 def settings_from(args: argparse.Namespace) -> MatchSettings:
     """:class:`MatchSettings` from the shared flags (validated)."""
     if args.top is not None and args.top < 1:
@@ -170,8 +190,7 @@ def run(args: argparse.Namespace) -> int:
         raise TyporiskError(f"unknown role(s) {sorted(unknown)}; use {', '.join(ROLES)}")
     settings = settings_from(args)
     paths = _log_paths(args.logs, args.rotated)
-    targets, rejected = load_targets(args)
-    matcher = build_matcher(targets, settings)
+    matcher, rejected = matcher_for(args, settings)
     found = Aggregator()
     started = time.perf_counter()
     stats = scan_logs(paths, matcher, found, roles=roles, bare_domains=args.bare_domains)
@@ -188,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
         f"typorisk: {stats.files} file(s), {stats.lines} lines ({rate:,.0f}/s), "
         f"{stats.events} addresses, {stats.hits} at {len(findings)} typo domain(s), "
         f"{stats.skipped} garbage line(s) skipped; {matcher.candidate_count} candidates "
-        f"for {len(targets)} target(s)",
+        f"for {len(matcher.targets)} target(s)",
         file=sys.stderr,
     )
     if findings:

@@ -16,9 +16,9 @@ import logging
 import signal
 import sys
 
-from typorisk.cli.match import add_target_arguments, load_targets, settings_from
+from typorisk.cli.match import add_target_arguments, matcher_for, settings_from
 from typorisk.errors import TyporiskError
-from typorisk.match import Matcher, build_matcher
+from typorisk.match import Matcher
 from typorisk.policyd import LEVELS, Limits, Policy, PolicyServer, PolicyState, parse_actions
 from typorisk.policyd.protocol import DEFAULT_TEXT
 
@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     )
 
     def loader() -> Matcher:
-        return build_matcher(load_targets(args)[0], settings)
+        return matcher_for(args, settings)[0]
 
     state = PolicyState(loader, policy)
     with contextlib.suppress(KeyboardInterrupt):
