@@ -11,10 +11,9 @@ import pytest
 import yaml
 
 from typorisk.errors import FeedSpecError
+from typorisk.feeds.scankeys import RESOLVE_KEYS, SCAN_KEYS
 from typorisk.feeds.spec import (
     MAX_BYTES,
-    RESOLVE_KEYS,
-    SCAN_KEYS,
     THRESHOLD_KEYS,
     TOP_KEYS,
     load_feed,

@@ -92,6 +92,16 @@ def test_options_out_of_range_name_the_flag_and_the_feed_key() -> None:
     assert "--max-unknown" in str(caught.value) and "scan.resolve.max_unknown" in str(caught.value)
 
 
+def test_the_shipped_json_schema_has_the_generated_scan_section() -> None:
+    import json
+
+    from typorisk.feeds.scankeys import scan_schema
+
+    shipped = json.loads((ROOT / "typorisk/data/feed.schema.json").read_text(encoding="utf-8"))
+    scan = dict(shipped["properties"]["scan"])
+    assert scan == scan_schema(), "regenerate the scan section of typorisk/data/feed.schema.json"
+
+
 def test_the_readme_carries_the_generated_option_and_column_tables() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert render(readme) == readme, "run: python -m typorisk.pipeline.tables README.md"

@@ -17,7 +17,7 @@ import idna
 from typorisk.cli.common import check_readable, read_lines
 from typorisk.cli.options import add_scan_options, options_from_args
 from typorisk.cli.progress import Progress, print_summary
-from typorisk.pipeline.core import ResolveNames
+from typorisk.pipeline.names import ResolveNames
 from typorisk.pipeline.rows import columns_of
 from typorisk.resolve.records import resolution_row
 from typorisk.writers import ROW_FORMATS, write_rows

@@ -1,0 +1,84 @@
+"""``typorisk resolve``'s library call: plain names through the resolve stage alone, with the
+same client, executors, check before the run and verdict as a scan (:mod:`typorisk.pipeline.core`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterable, Iterator
+
+from typorisk.errors import TyporiskError
+from typorisk.kit.bridge import iterate
+from typorisk.pipeline.core import FAULTS, ScanSummary, judge, resolver
+from typorisk.pipeline.options import ScanOptions
+from typorisk.pipeline.servers import ClientFactory, client_factory, preflight_name
+from typorisk.resolve import Resolution
+
+
+class AsyncResolveNames:
+    """Resolve plain names (``typorisk resolve``): the resolve stage alone, with the same
+    client, executors, check before the run and verdict as a scan. An async iterator of
+    (name, :class:`Resolution`) in completion order."""
+
+    def __init__(
+        self, names: Iterable[str], options: ScanOptions, *, client: ClientFactory | None = None
+    ) -> None:
+        self.options = options.checked()
+        self.summary = ScanSummary()
+        self._names = self._guarded(names)
+        self._factory = client or client_factory(self.options)
+        self._input_error: TyporiskError | None = None
+
+    def _guarded(self, names: Iterable[str]) -> Iterator[str]:
+        """``names``, stopping cleanly at an input error (raised again once the names read
+        before it are resolved and yielded)."""
+        try:
+            yield from names
+        except TyporiskError as exc:
+            self._input_error = exc
+
+    def __aiter__(self) -> AsyncIterator[tuple[str, Resolution]]:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[tuple[str, Resolution]]:
+        first = next(self._names, None)
+        if first is None:
+            if self._input_error is not None:
+                raise self._input_error
+            return
+        names = itertools.chain([first], self._names)
+        async with self._factory() as client:
+            probe = first.strip().rstrip(".").lower() or "."
+            if all(label and len(label) < 64 for label in probe.split(".")) or probe == ".":
+                self.summary.lines.extend(await preflight_name(client, probe))
+            scan = resolver(client, self.options)
+            if self.options.executor == "dask":
+                from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415
+
+                pairs = resolve_on_dask(names, self.options, str, self.summary.lines)
+            else:
+                pairs = scan.run(names)
+            try:
+                async for name, res in pairs:
+                    self.summary.records += 1
+                    self.summary.unknown += res.outcome in FAULTS
+                    yield name, res
+            finally:
+                if self.options.executor != "dask":
+                    self.summary.dns = scan.stats()
+        if self._input_error is not None:
+            raise self._input_error
+        judge(self.summary, self.options)
+
+
+class ResolveNames:
+    """The synchronous twin of :class:`AsyncResolveNames`."""
+
+    def __init__(
+        self, names: Iterable[str], options: ScanOptions, *, client: ClientFactory | None = None
+    ) -> None:
+        self._async = AsyncResolveNames(names, options, client=client)
+        self.summary = self._async.summary
+
+    def __iter__(self) -> Iterator[tuple[str, Resolution]]:
+        return iterate(self._async.__aiter__, name="typorisk-resolve")
