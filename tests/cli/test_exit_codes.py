@@ -83,7 +83,6 @@ def test_help_shows_the_same_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "  4  incomplete (a dead resolver" in epilog  # RawDescription: one line per code
 
 
-@pytest.mark.xfail(strict=False, reason="README section pending")
 def test_the_readme_lists_exactly_these_codes() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     heading = re.search(r"^#+ .*Exit codes.*$", readme, re.MULTILINE | re.IGNORECASE)
