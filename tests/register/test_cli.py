@@ -5,6 +5,7 @@ file and aiosmtpd server. Nothing leaves 127.0.0.0/8."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections import Counter
@@ -94,14 +95,21 @@ def test_update_data(
         background.run(server.close())
 
 
-def test_scan_enriched_end_to_end(
-    background: Background, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+class World:
+    """The local world of the enriched tests: DNS, RDAP, a zone file and a catch-all SMTP."""
+
+    def __init__(self, dns: int, boot: Path, zone: Path, mail: int, squat: str, parked: str):
+        self.dns, self.boot, self.zone, self.mail = dns, boot, zone, mail
+        self.squat, self.parked = squat, parked
+
+
+@contextlib.contextmanager
+def enriched_world(
+    background: Background, tmp_path: Path, hits: Counter[str]
+) -> Iterator[tuple[World, smtp.Recorder]]:
     names = [c.domain for c in permute(["brand.com"], top=30) if c.suffix == "com"]
     squat, parked = names[0], names[1]
-    mail, _recorder = smtp.start("accept-any")
+    mail, recorder = smtp.start("accept-any")
     zones = {
         "com.": "@ 300 IN SOA ns.registry. admin.registry. 1 3600 600 86400 60\n"
         "@ NS ns.registry.\n",
@@ -114,7 +122,6 @@ def test_scan_enriched_end_to_end(
         {o: f"$ORIGIN {o}\n$TTL 300\n{t if o == 'com.' else soa + t}" for o, t in zones.items()}
     )
     background.run(dns_server.__aenter__())
-    hits: Counter[str] = Counter()
     rdap = TestServer(rdap_app(hits, default="found"), host="127.0.0.1")
     background.run(rdap.start_server())
     boot = tmp_path / "boot.json"
@@ -126,27 +133,38 @@ def test_scan_enriched_end_to_end(
         f"{parked}.\t172800\tin\tns\tns.parking.example.\n"
     )
     try:
-        argv = ["scan", "brand.com", "--top", "30", "--format", "jsonl", "--no-wildcards",
-                "--max-unknown", "0.5",  # the in-process server answers com. only
-                "--nameserver", f"127.0.0.1:{dns_server.port}", "--rdap", "--whois",
-                "--zone-file", str(zone), "--rdap-bootstrap", str(boot), "--rdap-insecure-http",
-                "--probe-smtp", "--smtp-port", str(mail.port), "--smtp-timeout", "2",
-                "--smtp-helo", "probe.typorisk.test"]  # fmt: skip
-        assert main(argv) == 0
-        first = capsys.readouterr()
-        assert main(argv) == 0  # the second run answers registrations from the cache
-        second = capsys.readouterr()
+        yield World(dns_server.port, boot, zone, mail.port, squat, parked), recorder
     finally:
         background.run(rdap.close())
         background.run(dns_server.__aexit__(None, None, None))
         mail.stop()
+
+
+def test_scan_enriched_end_to_end(
+    background: Background, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    hits: Counter[str] = Counter()
+    with enriched_world(background, tmp_path, hits) as (world, _recorder):
+        squat, parked = world.squat, world.parked
+        argv = ["scan", "brand.com", "--top", "30", "--format", "jsonl", "--no-wildcards",
+                "--max-unknown", "0.5",  # the in-process server answers com. only
+                "--nameserver", f"127.0.0.1:{world.dns}", "--rdap", "--whois",
+                "--zone-file", str(world.zone), "--rdap-bootstrap", str(world.boot),
+                "--rdap-insecure-http", "--probe-smtp", "--smtp-port", str(world.mail),
+                "--smtp-timeout", "2", "--smtp-helo", "probe.typorisk.test"]  # fmt: skip
+        assert main(argv) == 0
+        first = capsys.readouterr()
+        assert main(argv) == 0  # the second run answers registrations from the cache
+        second = capsys.readouterr()
     rows = {r["domain"]: r for r in map(json.loads, first.out.splitlines())}
     hit = rows[squat]
     assert hit["registration"] == "registered" and hit["registration_source"] == "rdap"
     assert hit["registrar"] == "MarkMonitor Inc." and hit["created"] == "1997-09-15"
     assert hit["registrar_iana"] == 292 and "client transfer prohibited" in hit["status"]
     assert (hit["smtp"], hit["smtp_code"]) == ("accepts-any", 250)
-    assert hit["smtp_server"] == f"localhost:{mail.port}"
+    assert hit["smtp_server"] == f"localhost:{world.mail}"
     assert rows[parked]["smtp"] is None  # no mail capability: never probed
     free = next(r for d, r in rows.items() if d not in (squat, parked) and d.endswith(".com"))
     assert (free["registration_lookup"], free["registration_source"]) == ("not-found", "zone-file")
@@ -154,6 +172,56 @@ def test_scan_enriched_end_to_end(
     assert "zone files:" in first.err and "smtp probe: accepts-any 1" in first.err
     assert "2 from cache" in second.err
     assert "DATA" not in _recorder.commands
+
+
+def test_a_feed_runs_registration_and_the_probe_like_scan(
+    background: Background, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """The same world through a feed definition (scan.registration, scan.probe): `run` writes
+    the rows `scan` prints, registration and probe columns included."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with enriched_world(background, tmp_path, Counter()) as (world, recorder):
+        feed = tmp_path / "feed.yaml"
+        feed.write_text(
+            f"""feed: enriched
+targets: [brand.com]
+scan:
+  top: 30
+  today: "2026-11-28"
+  resolve: {{nameservers: ["127.0.0.1:{world.dns}"], wildcards: false, max_unknown: 0.5}}
+  registration: {{rdap: true, whois: true, zone_files: [{world.zone}], bootstrap: {world.boot},
+                  insecure_http: true, cache: false}}
+  probe: {{smtp: true, port: {world.mail}, timeout: 2, helo: probe.typorisk.test}}
+outputs:
+  - {{format: jsonl, path: out/rows.jsonl}}
+  - {{format: csv, path: out/rows.csv}}
+""",
+            encoding="utf-8",
+        )
+        assert main(["run", str(feed)]) == 0
+        capsys.readouterr()
+        argv = ["scan", "brand.com", "--top", "30", "--format", "jsonl", "--no-wildcards",
+                "--max-unknown", "0.5", "--today", "2026-11-28",
+                "--nameserver", f"127.0.0.1:{world.dns}", "--rdap", "--whois",
+                "--zone-file", str(world.zone), "--rdap-bootstrap", str(world.boot),
+                "--rdap-insecure-http", "--no-registration-cache", "--probe-smtp",
+                "--smtp-port", str(world.mail), "--smtp-timeout", "2",
+                "--smtp-helo", "probe.typorisk.test"]  # fmt: skip
+        assert main(argv) == 0
+        scanned = {r["domain"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    fed = {
+        r["domain"]: r
+        for r in map(json.loads, (tmp_path / "out/rows.jsonl").read_text().splitlines())
+    }
+    assert set(fed) == set(scanned)
+    for domain, row in scanned.items():
+        assert {k: fed[domain][k] for k in row} == row
+    hit = fed[world.squat]
+    assert hit["registrar"] == "MarkMonitor Inc." and hit["smtp"] == "accepts-any"
+    header = (tmp_path / "out/rows.csv").read_text().splitlines()[0].split(",")
+    assert {"risk", "registration", "mail", "registrar", "smtp", "contrib_graph"} <= set(header)
+    assert "DATA" not in recorder.commands
 
 
 def test_scan_refuses_a_sender_at_the_protected_domain(capsys: pytest.CaptureFixture[str]) -> None:

@@ -131,13 +131,21 @@ class NanoServer:
 
     async def __aenter__(self) -> NanoServer:
         loop = asyncio.get_running_loop()
-        transport, protocol = await loop.create_datagram_endpoint(
-            lambda: _Udp(self), local_addr=("127.0.0.1", 0)
-        )
-        self._udp = protocol
-        self.port = transport.get_extra_info("sockname")[1]
-        self._tcp = await asyncio.start_server(self._handle_tcp, "127.0.0.1", self.port)
-        return self
+        # UDP takes a free port; TCP on the same number may be taken by someone else (another
+        # test run): then give that UDP port back and try another pair.
+        for _ in range(50):
+            transport, protocol = await loop.create_datagram_endpoint(
+                lambda: _Udp(self), local_addr=("127.0.0.1", 0)
+            )
+            port = transport.get_extra_info("sockname")[1]
+            try:
+                self._tcp = await asyncio.start_server(self._handle_tcp, "127.0.0.1", port)
+            except OSError:
+                transport.close()
+                continue
+            self._udp, self.port = protocol, port
+            return self
+        raise OSError("no free UDP+TCP port pair on 127.0.0.1 after 50 tries")
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._udp is not None and self._tcp is not None
