@@ -17,7 +17,7 @@ def test_slip_shares_and_mixes_are_probabilities() -> None:
     shares = [f.name for f in dataclasses.fields(m) if f.name.startswith("theta_")]
     assert sum(getattr(m, s) for s in shares) <= 1.0 + 1e-9
     mix = m.sub_key + m.sub_phonetic + m.sub_visual + m.sub_uniform
-    assert 0 < mix and 0.0 < m.error_rate < 0.1
+    assert mix > 0 and 0.0 < m.error_rate < 0.1
     assert math.isclose(sum(w for _, w in m.layout_mix), 1.0)
 
 
