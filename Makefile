@@ -33,11 +33,13 @@ bench: $(VENV)/.installed
 	$(PY) tests/benchmarks/bench_feeds.py
 	$(PY) tests/benchmarks/bench_zonefile.py
 	$(PY) tests/benchmarks/bench_match.py
+	$(PY) tests/benchmarks/bench_startup.py
+	$(PY) tests/benchmarks/bench_policyd_flood.py
 
 ## reliability: the fault and bad-input suites, with the table of cases survived and rows lost
 reliability: $(VENV)/.installed
 	TYPORISK_RELIABILITY_JSON=.reliability.json $(PY) -m pytest -q tests
-	$(PY) tests/reliability/render_table.py .reliability.json
+	$(PY) tests/reliability/render_table.py .reliability.json --write RELIABILITY.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -46,8 +46,18 @@ def rerun_targets(row: Mapping[str, object]) -> list[str]:
     return list(dict.fromkeys(str(test).split("[", 1)[0] for test in tests))
 
 
-def main(path: str) -> int:
-    """Print the table for the ledger at ``path``; 1 (and the failed tests) if any failed."""
+def splice(document: str, table: list[str]) -> str:
+    """``document`` (RELIABILITY.md) with its ledger table replaced by ``table``."""
+    lines = document.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("| fault or input class"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("| **total**"))
+    lines[start : end + 1] = table
+    return "\n".join(lines)
+
+
+def main(path: str, write: str | None = None) -> int:
+    """Print the table for the ledger at ``path`` (and splice it into the file ``write``);
+    1 (and the failed tests) if any failed."""
     with open(path, encoding="utf-8") as handle:
         rows = json.load(handle)
     failed = sorted({str(r["test"]) for r in rows if not r.get("passed", True)})
@@ -58,9 +68,15 @@ def main(path: str) -> int:
             file=sys.stderr,
         )
         return 1
-    print("\n".join(render(rows)))
+    table = render(rows)
+    print("\n".join(table))
+    if write:
+        with open(write, encoding="utf-8") as handle:
+            document = handle.read()
+        with open(write, "w", encoding="utf-8") as handle:
+            handle.write(splice(document, table))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[3] if sys.argv[2:3] == ["--write"] else None))
