@@ -61,7 +61,9 @@ def write_feeds(rows: list[dict[str, object]], where: Path) -> tuple[Path, ...]:
         if spec.directory:
             continue
         buffer = io.StringIO()
-        write_candidates(listed, name, buffer, WriterOptions(feed="demo"))
+        # data formats carry the scan's columns (risk, registration, mail...), like `run`'s
+        settings = {"columns": list(COLUMNS)} if "columns" in spec.settings else {}
+        write_candidates(listed, name, buffer, WriterOptions(feed="demo", settings=settings))
         path = where / f"typo-domains-{name}.{spec.extension.lstrip('.')}"
         atomic_write_text(path, buffer.getvalue())
         written.append(path)
