@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from typorisk.errors import InvalidTargetError
@@ -28,7 +28,6 @@ from typorisk.permute import permute
 from typorisk.pipeline.enrich import Enricher, check_enrich_options
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import ScanRecord, risk_facet, to_row
-from typorisk.pipeline.rows import CONTRIBUTIONS
 from typorisk.pipeline.servers import (
     ClientFactory,
     client_factory,
@@ -36,8 +35,9 @@ from typorisk.pipeline.servers import (
     server_problems,
 )
 from typorisk.rank import RankResult, RiskWeights
-from typorisk.rank.rows import ranked_rows
+from typorisk.rank.rows import rank_rows
 from typorisk.resolve import DnsClient, Outcome, Registration, Resolution, ResolveScan, ScanStats
+from typorisk.resolve.engine import T
 
 BATCH = 64
 """Records needing registration or a probe, enriched together."""
@@ -88,6 +88,12 @@ class ScanSummary:
         """Mark the scan incomplete, for ``reason``."""
         self.verdict = Verdict.INCOMPLETE
         self.reasons.append(reason)
+
+    def count(self, resolution: Resolution) -> None:
+        """Count one resolved name (and whether a fault left it unknown)."""
+        self.records += 1
+        if resolution.outcome in FAULTS:
+            self.unknown += 1
 
 
 def scan_targets(
@@ -152,15 +158,20 @@ class AsyncScan:
     def __aiter__(self) -> AsyncIterator[ScanRecord]:
         return self._run()
 
+    @property
+    def weights(self) -> dict[str, float]:
+        """Target fqdn → its weight."""
+        return {st.target.fqdn: st.weight for st in self.targets}
+
     def offline(self) -> Iterator[ScanRecord]:
         """The records of a scan that does not resolve (candidates only)."""
-        weight = {st.target.fqdn: st.weight for st in self.targets}
+        weight = self.weights
         for c in candidates(self.targets, self.options):
             self.summary.records += 1
             yield ScanRecord(c, weight=weight.get(c.target, 1.0))
 
     async def _run(self) -> AsyncIterator[ScanRecord]:
-        weight = {st.target.fqdn: st.weight for st in self.targets}
+        weight = self.weights
         if not self.options.resolve or self._factory is None:
             for record in self.offline():
                 yield record
@@ -203,7 +214,7 @@ class AsyncScan:
         async for cand, res in self._resolve(client, names):
             mx, ns = own.get(cand.target, ((), ()))
             record = ScanRecord(cand, weight.get(cand.target, 1.0), mx, ns, res)
-            self._count(res)
+            self.summary.count(res)
             if not enricher.active:
                 yield record
             elif enricher.needs_work(record):
@@ -217,47 +228,25 @@ class AsyncScan:
         for done in await enricher.enrich(pending) if pending else []:
             yield done
 
-    async def _resolve(
+    def _resolve(
         self, client: DnsClient, names: Iterable[Candidate]
     ) -> AsyncIterator[tuple[Candidate, Resolution]]:
-        options = self.options
-        if options.executor == "dask":
-            from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415
-
-            async for pair in resolve_on_dask(names, options, _domain_of, self.summary.lines):
-                yield pair
-            return
-        resolve = resolver(client, options)
-        try:
-            async for pair in resolve.run(names):
-                yield pair
-        finally:
-            self.summary.dns = resolve.stats()
-
-    def _count(self, res: Resolution) -> None:
-        self.summary.records += 1
-        if res.outcome in FAULTS:
-            self.summary.unknown += 1
+        return resolve_stage(client, names, self.options, self.summary, _domain_of)
 
     def ranked(self, held: list[ScanRecord]) -> list[ScanRecord]:
         """``held`` with risk facets, riskiest first; the findings go to the summary."""
         weights = RiskWeights().with_overrides(dict(self.options.weights))
         rows = [to_row(r) for r in held]
-        ranked, result = ranked_rows(rows, weights, self.options.today or dt.date.today())
+        result = rank_rows(rows, weights, self.options.today or dt.date.today())
         self.summary.findings = result
         by_key = {r.key: r for r in held}
-        out = []
-        for row in ranked:
-            record = by_key[(str(row["target"]), str(row["domain"]))]
-            facet = risk_facet(
-                float(row["risk"]),  # type: ignore[arg-type]
-                str(row["capture"]),
-                bool(row["defensive"]),
-                row["reasons"],  # type: ignore[arg-type]
-                {k: float(row[f"contrib_{k}"]) for k in CONTRIBUTIONS},  # type: ignore[arg-type]
+        return [
+            dataclasses.replace(
+                by_key[(r.obs.target, r.obs.domain)],
+                risk=risk_facet(r.risk, r.capture, r.defensive, r.reasons, dict(r.contributions)),
             )
-            out.append(dataclasses.replace(record, risk=facet))
-        return out
+            for r in result.ranked
+        ]
 
     def _judge(self) -> None:
         judge(self.summary, self.options)
@@ -277,6 +266,29 @@ def judge(summary: ScanSummary, options: ScanOptions) -> None:
 
 def _domain_of(candidate: Candidate) -> str:
     return candidate.domain
+
+
+async def resolve_stage(
+    client: DnsClient,
+    names: Iterable[T],
+    options: ScanOptions,
+    summary: ScanSummary,
+    domain_of: Callable[[T], str],
+) -> AsyncIterator[tuple[T, Resolution]]:
+    """The resolve stage on the executor ``options`` name: in this loop over ``client`` (its
+    statistics go to ``summary.dns``), or on Dask workers (a statistics line)."""
+    if options.executor == "dask":
+        from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415
+
+        async for pair in resolve_on_dask(names, options, domain_of, summary.lines):
+            yield pair
+        return
+    resolve = resolver(client, options)
+    try:
+        async for pair in resolve.run(names):
+            yield pair
+    finally:
+        summary.dns = resolve.stats()
 
 
 def resolver(client: DnsClient, options: ScanOptions) -> ResolveScan:

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 
 from typorisk.errors import TyporiskError
 from typorisk.kit.bridge import iterate
-from typorisk.pipeline.core import FAULTS, ScanSummary, judge, resolver
+from typorisk.parse.names import name_problem
+from typorisk.pipeline.core import ScanSummary, judge, resolve_stage
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.servers import ClientFactory, client_factory, preflight_name
 from typorisk.resolve import Resolution
@@ -48,24 +49,14 @@ class AsyncResolveNames:
             return
         names = itertools.chain([first], self._names)
         async with self._factory() as client:
-            probe = first.strip().rstrip(".").lower() or "."
-            if all(label and len(label) < 64 for label in probe.split(".")) or probe == ".":
-                self.summary.lines.extend(await preflight_name(client, probe))
-            scan = resolver(client, self.options)
-            if self.options.executor == "dask":
-                from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415
-
-                pairs = resolve_on_dask(names, self.options, str, self.summary.lines)
-            else:
-                pairs = scan.run(names)
-            try:
-                async for name, res in pairs:
-                    self.summary.records += 1
-                    self.summary.unknown += res.outcome in FAULTS
-                    yield name, res
-            finally:
-                if self.options.executor != "dask":
-                    self.summary.dns = scan.stats()
+            # The first name has a known answer (it exists or not); one that is not a host name
+            # cannot be asked, and the root zone is asked instead.
+            probe = first.strip().rstrip(".").lower()
+            probe = probe if name_problem(probe, min_labels=1) is None else "."
+            self.summary.lines.extend(await preflight_name(client, probe))
+            async for name, res in resolve_stage(client, names, self.options, self.summary, str):
+                self.summary.count(res)
+                yield name, res
         if self._input_error is not None:
             raise self._input_error
         judge(self.summary, self.options)

@@ -25,6 +25,17 @@ def own_records(observed: Iterable[tuple[Observation, Row]]) -> dict[str, Observ
     return own
 
 
+def rank_rows(rows: Sequence[Row], weights: RiskWeights, today: dt.date | None) -> RankResult:
+    """Rank rows: the :class:`RankResult` (``ranked`` riskiest first, and the findings)."""
+    return _rank([(observation_from_row(row), row) for row in rows], weights, today)
+
+
+def _rank(
+    observed: list[tuple[Observation, Row]], weights: RiskWeights, today: dt.date | None
+) -> RankResult:
+    return rank((o for o, _ in observed), weights=weights, own=own_records(observed), now=today)
+
+
 def ranked_rows(
     rows: Sequence[Row], weights: RiskWeights, today: dt.date | None
 ) -> tuple[list[dict[str, object]], RankResult]:
@@ -33,7 +44,7 @@ def ranked_rows(
     findings."""
     observed = [(observation_from_row(row), row) for row in rows]
     by_key = {(o.target, o.domain): row for o, row in observed}
-    result = rank((o for o, _ in observed), weights=weights, own=own_records(observed), now=today)
+    result = _rank(observed, weights, today)
     out: list[dict[str, object]] = []
     for r in result.ranked:
         row = dict(by_key[(r.obs.target, r.obs.domain)])
