@@ -16,7 +16,7 @@ from typorisk.cli.common import add_target_arguments, target_texts_of
 from typorisk.cli.options import add_scan_options, options_from_args
 from typorisk.cli.progress import Progress, print_summary
 from typorisk.pipeline import ScanOptions, scan, to_row
-from typorisk.pipeline.rows import scan_columns
+from typorisk.pipeline.rows import scan_columns_of
 from typorisk.writers import ROW_FORMATS, write_rows
 
 NAME = "scan"
@@ -43,9 +43,7 @@ def columns_for(fmt: str, options: ScanOptions) -> tuple[str, ...]:
         return ("domain",)
     if fmt == "table":
         return RANKED_TABLE_COLUMNS if options.rank else TABLE_COLUMNS
-    return scan_columns(
-        rank=options.rank, registration=options.registration, probe=options.probe_smtp
-    )
+    return scan_columns_of(options)
 
 
 def run(args: argparse.Namespace) -> int:

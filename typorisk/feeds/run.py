@@ -22,7 +22,7 @@ from typorisk.feeds.spec import FeedSpec, Output
 from typorisk.kit.atomic import AtomicFiles
 from typorisk.parse.targets import parse_target
 from typorisk.pipeline import ScanOptions, ScanSummary, ScanTarget, Verdict, scan, to_row
-from typorisk.pipeline.rows import CANDIDATE_COLUMNS, scan_columns
+from typorisk.pipeline.rows import CANDIDATE_COLUMNS, scan_columns_of
 from typorisk.pipeline.servers import ClientFactory
 from typorisk.resolve import ScanStats
 from typorisk.writers.entries import Row, WriterOptions
@@ -51,10 +51,13 @@ class RunReport:
     """Names left out because an allowlisted name covers them (the name or a parent)."""
     refused: list[str] = field(default_factory=list)
     """Why rows were refused at the writer boundary (unsafe names), one message each."""
-    stats: ScanStats | None = None
-    """DNS statistics when the feed resolves."""
     summary: ScanSummary | None = None
-    """The scan's summary (verdict, counts) when the feed resolves."""
+    """The scan's summary (verdict, counts, DNS statistics) when the feed resolves."""
+
+    @property
+    def stats(self) -> ScanStats | None:
+        """DNS statistics when the feed resolves."""
+        return self.summary.dns if self.summary is not None else None
 
 
 def run_feed(
@@ -85,7 +88,6 @@ def run_feed(
     else:
         result = scan(targets, spec.options, client=client_factory)
         rows = [to_row(r, columns) for r in result]
-        report.stats = result.summary.dns
         report.summary = result.summary
         if result.summary.verdict is Verdict.INCOMPLETE:
             raise RunIncompleteError(spec.name, tuple(result.summary.reasons))
@@ -114,10 +116,7 @@ def feed_columns(options: ScanOptions) -> tuple[str, ...]:
     """The row columns of a feed's data outputs (csv, jsonl, json, yaml) by default."""
     if not options.resolve:
         return (*CANDIDATE_COLUMNS, "weight")
-    stages = scan_columns(
-        rank=options.rank, registration=options.registration, probe=options.probe_smtp
-    )
-    return (*stages, "weight")
+    return (*scan_columns_of(options), "weight")
 
 
 def _write(

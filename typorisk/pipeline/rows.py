@@ -22,10 +22,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from typorisk.errors import RowTypeError
 from typorisk.model import Candidate
+
+if TYPE_CHECKING:
+    from typorisk.pipeline.options import ScanOptions
 
 ColumnType = Literal["str", "int", "float", "bool", "list"]
 LIST_SEPARATOR = "|"
@@ -140,6 +143,13 @@ def scan_columns(*, rank: bool, registration: bool, probe: bool) -> tuple[str, .
     stages |= {"register"} if registration else set()
     stages |= {"probe"} if probe else set()
     return tuple(c.name for c in COLUMNS if c.stage in stages)
+
+
+def scan_columns_of(options: ScanOptions) -> tuple[str, ...]:
+    """The columns of a scan row with the stages ``options`` turn on."""
+    return scan_columns(
+        rank=options.rank, registration=options.registration, probe=options.probe_smtp
+    )
 
 
 def columns_of(*stages: str) -> tuple[str, ...]:

@@ -3,6 +3,7 @@ what the statistics say about them after it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 from typorisk.errors import ResolverConfigError, ResolverUnreachableError
@@ -36,14 +37,15 @@ def servers_of(options: ScanOptions) -> list[NameServer]:
 def client_factory(options: ScanOptions) -> ClientFactory:
     """Validate the DNS options now (errors before any output); the client is built in the
     scan's event loop."""
-    servers = servers_of(options)
-    kwargs: dict[str, object] = {
-        "timeout": options.timeout,
-        "retries": options.retries,
-        "rate": options.rate or None,
-    }
-    DnsClient(servers, **kwargs)  # type: ignore[arg-type]  # raises ResolverConfigError
-    return lambda: DnsClient(servers, **kwargs)  # type: ignore[arg-type]
+    make = functools.partial(
+        DnsClient,
+        servers_of(options),
+        timeout=options.timeout,
+        retries=options.retries,
+        rate=options.rate or None,
+    )
+    make()  # raises ResolverConfigError for an unusable value
+    return make
 
 
 async def preflight(client: DnsClient, targets: Sequence[Target]) -> list[str]:
