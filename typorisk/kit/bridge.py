@@ -1,5 +1,9 @@
-"""The one async→sync bridge: run an async iterator on an event loop in a background thread and
-yield its items in the caller's thread as they arrive.
+"""The bridges between async and blocking code, written once.
+
+:func:`iterate`: run an async iterator on an event loop in a background thread and yield its
+items in the caller's thread as they arrive (the sync twins of the pipeline).
+:func:`aiterate`: the other way round, a blocking iterator (the Dask client) consumed in a worker
+thread and its items awaited in the loop.
 
 The caller's thread keeps Ctrl-C: closing the iterator (exhausted, ``break``, or an exception,
 ``KeyboardInterrupt`` included) cancels the task, and every task it started ends before
@@ -10,9 +14,10 @@ The caller's thread keeps Ctrl-C: closing the iterator (exhausted, ``break``, or
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -103,3 +108,46 @@ def iterate(make: Callable[[], AsyncIterator[T]], *, name: str = "typorisk-loop"
             loop.call_soon_threadsafe(task.cancel)  # type: ignore[attr-defined]
             stop.set()
             thread.join()
+
+
+async def aiterate(make: Callable[[], Iterable[T]]) -> AsyncIterator[T]:
+    """Items of the blocking iterable ``make()`` (created and consumed in a worker thread),
+    awaited in the running loop through a bounded queue.
+
+    An exception of the iterable is re-raised here. When the consumer stops early (closed,
+    cancelled), the worker stops at its next item and is awaited: no thread is left behind.
+    """
+    loop = asyncio.get_running_loop()
+    items: asyncio.Queue[object] = asyncio.Queue(QUEUE_SIZE)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        sent = asyncio.run_coroutine_threadsafe(items.put(item), loop)
+        while True:
+            try:
+                sent.result(timeout=0.1)
+                return True
+            except concurrent.futures.TimeoutError:
+                if stop.is_set():
+                    sent.cancel()
+                    return False
+
+    def work() -> None:
+        try:
+            for item in make():
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the loop, which re-raises it
+            put(_Failed(exc))
+        finally:
+            put(_END)
+
+    worker = loop.run_in_executor(None, work)
+    try:
+        while (item := await items.get()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        await worker

@@ -4,24 +4,22 @@ Candidates stay in this process; only their domains travel, keyed by position, s
 that share a typo domain each get their record and a retried batch doubles nothing. Each worker
 resolves with its own client and its share of the rate (:mod:`typorisk.resolve.dask`). The
 Dask client is synchronous: it runs in a worker thread, and results come back to the scan's
-event loop through a bounded queue.
+event loop through :func:`typorisk.kit.bridge.aiterate`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TypeVar
 
+from typorisk.kit.bridge import aiterate
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.servers import servers_of
 from typorisk.resolve import Resolution
 from typorisk.resolve.dask import BatchSpec, resolve_dask
 
 T = TypeVar("T")
-QUEUE = 4096
-_END = object()
 
 
 async def resolve_on_dask(
@@ -50,34 +48,19 @@ async def resolve_on_dask(
             held[key] = item
             yield {"domain": domain_of(item), "key": key}
 
-    loop = asyncio.get_running_loop()
-    out: asyncio.Queue[object] = asyncio.Queue(QUEUE)
+    def pairs() -> Iterator[tuple[dict[str, object], Resolution]]:
+        return resolve_dask(
+            items(),
+            spec,
+            scheduler=options.scheduler,
+            workers=options.workers,
+            batch_size=options.batch_size,
+            resolutions=True,
+        )
 
-    def work() -> None:
-        try:
-            for row, res in resolve_dask(
-                items(),
-                spec,
-                scheduler=options.scheduler,
-                workers=options.workers,
-                batch_size=options.batch_size,
-                resolutions=True,
-            ):
-                asyncio.run_coroutine_threadsafe(out.put((row, res)), loop).result()
-        except BaseException as exc:  # handed to the loop, which re-raises it
-            asyncio.run_coroutine_threadsafe(out.put(exc), loop).result()
-        finally:
-            asyncio.run_coroutine_threadsafe(out.put(_END), loop).result()
-
-    worker = loop.run_in_executor(None, work)
-    while (item := await out.get()) is not _END:
-        if isinstance(item, BaseException):
-            raise item
-        row: dict[str, object] = item[0]  # type: ignore[index]
-        res: Resolution = item[1]  # type: ignore[index]
+    async for row, res in aiterate(pairs):
         count += 1
-        yield held.pop(int(row["key"])), res  # type: ignore[call-overload]
-    await worker
+        yield held.pop(int(str(row["key"]))), res
     if lines is not None:
         elapsed = time.monotonic() - started
         lines.append(
