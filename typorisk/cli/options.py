@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from typorisk.cli.common import parse_params
+from typorisk.cli.common import parse_params, split_csv
 from typorisk.errors import TyporiskError
 from typorisk.pipeline.options import OPTIONS, OptionSpec, ScanOptions
 
@@ -127,4 +127,4 @@ def _listed(spec: OptionSpec, items: list[str]) -> tuple[Any, ...]:
             except ValueError as exc:
                 raise TyporiskError(f"{spec.flag} {name}={text}: give a number") from exc
         return tuple(out)
-    return tuple(part.strip() for item in items for part in item.split(",") if part.strip())
+    return tuple(part.strip() for part in split_csv(items) or ())
