@@ -166,7 +166,7 @@ class Enricher:
             chosen = _choose(lookups.get(domain), self.zone.get(domain))
             probe = probes.get(domain)
             if probe is not None:
-                self.verdicts[probe.verdict.value] = self.verdicts.get(probe.verdict.value, 0) + 1
+                self.verdicts[probe.verdict.value] += 1
             out.append(dataclasses.replace(record, registration=chosen, probe=probe))
         return out
 
