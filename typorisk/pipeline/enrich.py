@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import socket
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -77,7 +78,8 @@ class Enricher:
         self.zone: dict[str, Lookup] = {}
         self.lines: list[str] = []
         """Summary lines (zone files, registration outcomes, probe verdicts)."""
-        self.verdicts: dict[str, int] = {}
+        self.verdicts: Counter[str] = Counter()
+        """Probe verdict → how many names got it."""
         self._stack = contextlib.AsyncExitStack()
         self.registrations = Registrations(concurrency=RDAP_CONCURRENCY)
         self.prober = (
