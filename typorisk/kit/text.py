@@ -2,7 +2,8 @@
 
 Everything here is pure. Network data (MX names, TXT records, registry and SMTP replies) is
 cleaned once when a stage reads it (:func:`clean`), and escaped again for each output format by
-the writers (:func:`terminal_safe`, :func:`csv_safe`, :func:`markdown_safe`).
+the writers (:func:`terminal_safe`, :func:`csv_safe`; Markdown cells:
+:func:`typorisk.report.render.markdown_cell`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import re
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _TERMINAL = dict.fromkeys([*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)], "?")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 MAX_TEXT = 200
 """Longest text kept from a registry or server answer, in characters."""
 
@@ -36,9 +36,3 @@ def csv_safe(text: str) -> str:
     starting with ``= + - @``, tab or CR gets a leading ``'``. Numbers are not passed here, so
     ``-0.5`` written by typorisk itself stays a number."""
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def markdown_safe(text: str) -> str:
-    """``text`` for one Markdown table cell: punctuation that Markdown or HTML would read is
-    backslash-escaped, and line breaks become spaces (a cell is one line)."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(text.splitlines()))
