@@ -8,14 +8,13 @@ written atomically, so a failed refresh leaves the previous copy, or the shipped
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 
 from typorisk.errors import DataFileError
+from typorisk.kit.atomic import atomic_write_text
 from typorisk.parse.psl import PSL_FILENAME, cross_check, parse_psl
 from typorisk.register.bootstrap import BOOTSTRAP_FILENAME, parse_bootstrap
 from typorisk.register.http import fetch
@@ -52,18 +51,6 @@ def _validate(name: str, body: bytes, url: str) -> str:
         raise DataFileError(f"{url} did not return the expected file: {exc}") from exc
 
 
-def _write_atomic(path: Path, body: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(body)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 async def update_data(
     session: aiohttp.ClientSession,
     dest: Path,
@@ -83,6 +70,6 @@ async def update_data(
             raise DataFileError(f"{url} answered HTTP {reply.status}; try again later")
         version = _validate(name, reply.body, url)
         path = dest / (BOOTSTRAP_FILENAME if name == "rdap" else PSL_FILENAME)
-        _write_atomic(path, reply.body)
+        atomic_write_text(path, reply.body.decode("utf-8"))  # _validate decoded it already
         done.append(Updated(name, path, version, len(reply.body)))
     return done
