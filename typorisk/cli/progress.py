@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TextIO
 
 from typorisk.pipeline import ScanSummary, Verdict
 from typorisk.resolve import ScanStats
+from typorisk.writers import Row, write_rows
 
 EXIT_INCOMPLETE = 4
 
@@ -39,6 +41,27 @@ class Progress:
         if self.enabled:
             self.err.write("\r\033[K")
             self.err.flush()
+
+
+def write_progressing(
+    rows: Iterable[Row], fmt: str, columns: Sequence[str], out: TextIO | None = None
+) -> int:
+    """Write ``rows`` as ``fmt`` to stdout (or ``out``) as they arrive, with the progress line
+    on a terminal (erased at the end, also on an error); returns the rows written."""
+    out = out or sys.stdout
+    progress = Progress()
+
+    def counted() -> Iterator[Row]:
+        for row in rows:
+            progress.tick()
+            yield row
+
+    try:
+        count = write_rows(counted(), fmt, out, columns)
+        out.flush()
+    finally:
+        progress.close()
+    return count
 
 
 def print_stats(stats: ScanStats, err: TextIO | None = None) -> None:

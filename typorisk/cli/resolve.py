@@ -16,11 +16,11 @@ import idna
 
 from typorisk.cli.common import check_readable, read_lines
 from typorisk.cli.options import add_scan_options, options_from_args
-from typorisk.cli.progress import Progress, print_summary
+from typorisk.cli.progress import print_summary, write_progressing
 from typorisk.pipeline.names import ResolveNames
 from typorisk.pipeline.rows import columns_of
 from typorisk.resolve.records import resolution_row
-from typorisk.writers import ROW_FORMATS, write_rows
+from typorisk.writers import ROW_FORMATS
 
 NAME = "resolve"
 HELP = "resolve names (one a line): registered?, mail capability (MX, null MX), wildcards"
@@ -68,16 +68,5 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     columns = TABLE_COLUMNS if fmt == "table" else COLUMNS
     resolved = ResolveNames(_names(args.file), options)
-    progress = Progress()
-
-    def rows() -> Iterator[dict[str, object]]:
-        for _, resolution in resolved:
-            progress.tick()
-            yield resolution_row(resolution)
-
-    try:
-        write_rows(rows(), fmt, sys.stdout, columns)
-        sys.stdout.flush()
-    finally:
-        progress.close()
+    write_progressing((resolution_row(res) for _, res in resolved), fmt, columns)
     return print_summary(resolved.summary)

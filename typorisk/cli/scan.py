@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
 
 from typorisk.cli import rank as rank_cli
 from typorisk.cli.common import add_target_arguments, target_texts_of
 from typorisk.cli.options import add_scan_options, options_from_args
-from typorisk.cli.progress import Progress, print_summary
+from typorisk.cli.progress import print_summary, write_progressing
 from typorisk.pipeline import ScanOptions, scan, to_row
 from typorisk.pipeline.rows import scan_columns_of
-from typorisk.writers import ROW_FORMATS, write_rows
+from typorisk.writers import ROW_FORMATS
 
 NAME = "scan"
 HELP = "permute protected domains, then resolve the candidates (registration, mail, wildcards)"
@@ -54,18 +53,7 @@ def run(args: argparse.Namespace) -> int:
     result = scan(target_texts_of(args), options)
     for rejected in result.summary.rejected:
         print(f"typorisk: skipped: {rejected}", file=sys.stderr)
-    progress = Progress()
-
-    def rows() -> Iterator[dict[str, object]]:
-        for record in result:
-            progress.tick()
-            yield to_row(record, columns)
-
-    try:
-        write_rows(rows(), fmt, sys.stdout, columns)
-        sys.stdout.flush()
-    finally:
-        progress.close()
+    write_progressing((to_row(record, columns) for record in result), fmt, columns)
     if result.summary.findings is not None:
         rank_cli.print_findings(result.summary.findings)
     return print_summary(result.summary)
