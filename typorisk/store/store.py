@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
@@ -72,6 +73,24 @@ def utcnow() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
+def _until_unlocked(action: Callable[[], object]) -> None:
+    """Run ``action``, again while SQLite says "database is locked", for up to
+    :data:`BUSY_SECONDS`. Switching a fresh file to WAL takes an exclusive lock for which SQLite
+    does not always call the busy handler, so two processes creating one store at once could
+    see the error at once despite the busy timeout."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    delay = 0.01
+    while True:
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
 class Store:
     """A typorisk history database. Use as a context manager; see the module docstring."""
 
@@ -88,10 +107,10 @@ class Store:
         self.conn.row_factory = sqlite3.Row
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            _until_unlocked(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
-            migrate(self.conn)
+            _until_unlocked(lambda: migrate(self.conn))
         except sqlite3.OperationalError as exc:
             self.conn.close()
             raise self._error(exc, "open") from exc
