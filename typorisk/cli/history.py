@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from typorisk.cli import EXIT_INCOMPLETE
 from typorisk.cli.common import check_readable, read_json_lines
-from typorisk.cli.progress import EXIT_INCOMPLETE
 from typorisk.errors import TyporiskError
 from typorisk.store import Change, Diff, Store, diff, row_problem
 from typorisk.writers import ROW_FORMATS, Row, write_rows

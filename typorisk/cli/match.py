@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from typorisk.cli import EXIT_FINDINGS
 from typorisk.cli.common import check_readable, split_csv, target_texts
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.match import (
@@ -32,7 +33,8 @@ from typorisk.writers import write_rows
 
 NAME = "match"
 HELP = "find mail logs' recipients and senders at typo domains of protected domains"
-EXIT_FOUND = 3
+EXIT_FOUND = EXIT_FINDINGS
+"""Typo domains were found in the logs (the CLI's findings code)."""
 
 COLUMNS = (
     "domain", "target", "match", "kinds", "distance", "part", "likelihood", "count", "messages",

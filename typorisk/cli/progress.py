@@ -7,11 +7,10 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TextIO
 
+from typorisk.cli import EXIT_INCOMPLETE, EXIT_REJECTED
 from typorisk.pipeline import ScanSummary, Verdict
 from typorisk.resolve import ScanStats
 from typorisk.writers import Row, write_rows
-
-EXIT_INCOMPLETE = 4
 
 
 class Progress:
@@ -93,4 +92,4 @@ def print_summary(summary: ScanSummary, err: TextIO | None = None) -> int:
         print(f"typorisk: run incomplete: {'; '.join(summary.reasons)}", file=err)
         return EXIT_INCOMPLETE
     print(f"typorisk: run complete: {summary.records} names", file=err)
-    return 1 if summary.rejected else 0
+    return EXIT_REJECTED if summary.rejected else 0

@@ -12,15 +12,13 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from typorisk.cli import EXIT_FINDINGS, EXIT_INCOMPLETE
 from typorisk.cli.history import DEFAULT_DB, open_existing
 from typorisk.kit.atomic import atomic_write_text
 from typorisk.report import build_review, render_html, render_markdown
 
 NAME = "review"
 HELP = "write a threat review (Markdown + HTML): top risks, what is new, clusters, charts"
-
-EXIT_NEW_HIGH_RISK = 3
-EXIT_RUN_FAILED = 4
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,5 +66,5 @@ def run(args: argparse.Namespace) -> int:
             f"typorisk: the newest run ({newest.id}) of feed {newest.feed!r} did not complete",
             file=sys.stderr,
         )
-        return EXIT_RUN_FAILED
-    return EXIT_NEW_HIGH_RISK if high else 0
+        return EXIT_INCOMPLETE
+    return EXIT_FINDINGS if high else 0

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from typorisk.cli.progress import EXIT_INCOMPLETE
+from typorisk.cli import EXIT_INCOMPLETE
 from typorisk.errors import ResolverUnreachableError, RunIncompleteError
 from typorisk.feeds.run import RunReport, run_feed
 from typorisk.feeds.spec import FeedSpec, load_feed
