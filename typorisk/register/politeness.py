@@ -1,9 +1,6 @@
-"""Politeness towards registries: ``Retry-After`` (the buckets are :mod:`typorisk.kit.rate`).
-
-Registries publish no standard rate limit; about one query per second per server is polite
-(the default). Buckets are loop-agnostic (no asyncio primitive is created in ``__init__``): a
-caller reserves its slot synchronously, then sleeps until it, so one bucket can serve several
-event loops in turn.
+"""Politeness towards registries: ``Retry-After``. The per-server token buckets are
+:mod:`typorisk.kit.rate` (registries publish no standard rate limit; about one query per second
+per server is polite, the default).
 """
 
 from __future__ import annotations
