@@ -262,3 +262,9 @@ class OutputWriteError(TyporiskError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"cannot write {path}: {reason}" + (f"; {kept}" if kept else ""))
+
+
+class ServeConfigError(TyporiskError, ValueError):
+    """``typorisk serve`` cannot start: two outputs of a feed publish the same file name, two
+    feeds share a name, a token or TLS file is unusable; the message says which and how to fix it.
+    """

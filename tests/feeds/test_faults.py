@@ -73,10 +73,12 @@ def write_feed(path: Path, server: str, *, timeout: float = 0.3, **settings: obj
 
 
 def snapshot(out: Path) -> Snapshot:
-    """Every file under ``out``: bytes, mtime (ns) and inode (a replaced file has a new one)."""
+    """Every output file under ``out``: bytes, mtime (ns) and inode (a replaced file has a new
+    one). The run's status file (``.<feed>.status.json``) is not an output: every attempt
+    rewrites it."""
     found = {}
     for path in sorted(out.rglob("*")):
-        if path.is_file():
+        if path.is_file() and not path.name.endswith(".status.json"):
             st = path.stat()
             found[str(path.relative_to(out))] = (path.read_bytes(), st.st_mtime_ns, st.st_ino)
     return found
@@ -147,6 +149,8 @@ def test_dead_resolver_replaces_nothing(
         line = assert_one_dead_server_line(err, port)
         assert line.startswith("typorisk: faults: name server ")
         assert_untouched(out, before)
+        status = json.loads((out / ".faults.status.json").read_text())
+        assert status["verdict"] == "incomplete" and f"127.0.0.1:{port}" in status["reasons"][0]
 
     with DEAD_FEED.case():  # the console script
         done = subprocess_run("run", str(feed))

@@ -136,6 +136,11 @@ REGISTRY: tuple[Entry, ...] = (
         "run feed definitions (feeds/*.yaml): write every output atomically",
     ),
     Entry(
+        "serve",
+        "typorisk.cli.serve",
+        "publish feed outputs over HTTP(S) for firewalls to pull (EDL, threat feeds), with ETags",
+    ),
+    Entry(
         "validate",
         "typorisk.cli.validate",
         "check feed definitions (YAML): every problem as file:line:column: what is expected",

@@ -172,3 +172,12 @@ def target_texts_of(args: argparse.Namespace) -> Iterable[str]:
         raise TyporiskError("no targets: give TARGET arguments or --file PATH (see --help)")
     check_readable(args.file)
     return target_texts(args.targets, args.file)
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:8080`` for IPv6) as ``(host, port)``; an empty host is
+    127.0.0.1. Raises :class:`TyporiskError` saying what to give."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise TyporiskError(f"--listen {text!r}: give HOST:PORT, e.g. 127.0.0.1:10040")
+    return host.strip("[]") or "127.0.0.1", int(port)

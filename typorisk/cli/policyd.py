@@ -16,6 +16,7 @@ import logging
 import signal
 import sys
 
+from typorisk.cli.common import listen_address
 from typorisk.cli.match import add_target_arguments, matcher_for, settings_from
 from typorisk.errors import TyporiskError
 from typorisk.match import Matcher
@@ -71,13 +72,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _address(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
-        raise TyporiskError(f"--listen {text!r}: give HOST:PORT, e.g. 127.0.0.1:10040")
-    return host.strip("[]") or "127.0.0.1", int(port)
-
-
 async def serve(state: PolicyState, limits: Limits, host: str, port: int) -> None:
     """Serve until SIGTERM or SIGINT; SIGHUP reloads the targets (in the background)."""
     loop = asyncio.get_running_loop()
@@ -111,7 +105,7 @@ async def serve(state: PolicyState, limits: Limits, host: str, port: int) -> Non
 
 def run(args: argparse.Namespace) -> int:
     """Start the server; returns 0 after SIGTERM/SIGINT."""
-    host, port = _address(args.listen)
+    host, port = listen_address(args.listen)
     settings = settings_from(args)
     policy = Policy(parse_actions(args.action), args.text, args.high_likelihood)
     limits = Limits(

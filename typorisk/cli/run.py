@@ -4,6 +4,7 @@ thresholds, allowlist), each file replaced atomically."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from typorisk.cli import EXIT_INCOMPLETE
 from typorisk.errors import ResolverUnreachableError, RunIncompleteError
 from typorisk.feeds.run import RunReport, run_feed
 from typorisk.feeds.spec import FeedSpec, load_feed
+from typorisk.feeds.status import write_status
 
 NAME = "run"
 HELP = "run feed definitions (feeds/*.yaml): write every output atomically"
@@ -60,8 +62,11 @@ def run(args: argparse.Namespace) -> int:
             report = run_feed(spec)
         except (RunIncompleteError, ResolverUnreachableError) as exc:
             print(f"typorisk: {spec.name}: {exc}", file=sys.stderr)
+            reasons = exc.reasons if isinstance(exc, RunIncompleteError) else (str(exc),)
+            write_status(spec, now=dt.datetime.now(dt.UTC), reasons=tuple(reasons))
             status = EXIT_INCOMPLETE
             continue
+        write_status(spec, now=dt.datetime.now(dt.UTC), report=report)
         _print(report)
         print(
             f"typorisk: {spec.name}: run complete: {len(report.written)} outputs replaced",
