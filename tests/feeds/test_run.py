@@ -127,3 +127,35 @@ def test_resolving_feed_lists_only_registered_names(tmp_path: Path) -> None:
     assert all(r["registration"] == "registered" and "risk" in r for r in rows)
     assert report.stats is not None and report.stats.names >= 20
     assert os.path.getsize(tmp_path / "out/t.rpz") > 0
+
+
+def test_min_risk_compares_risk_itself_not_risk_times_weight(tmp_path: Path) -> None:
+    """Issue 20: the weight is inside risk already (risk = 1 − (1 − raw)^weight). With weight 2
+    a row whose risk is just under ``min_risk`` stays out; risk × weight would let it in."""
+    require("nsd")
+    resolve = "resolve: {nameservers: [127.0.0.1], timeout: 1, retries: 0, max_unknown: 0.5}"
+    base = FEED.replace("scan: {top: 20}", "scan: {top: 20, " + resolve + "}")
+    base = base.replace("targets: [pentagon.mil, {domain: army.mil, top: 5}]",
+                        "targets: [{domain: pentagon.mil, sensitivity: high}]")  # fmt: skip
+    base = base.replace("allowlist: [pentagn.mil]", "allowlist: []")
+    with nsd(tmp_path / "nsd", ZONES, port=free_port()) as (host, port):
+
+        def once(thresholds: str) -> dict[str, dict[str, object]]:
+            text = base.replace("thresholds: {min_likelihood: 1.0e-5}", thresholds)
+            run_feed(
+                load_feed(write_feed(tmp_path, text)),
+                now=NOW,
+                client_factory=lambda: DnsClient([NameServer(host, port)], timeout=1),
+            )
+            lines = (tmp_path / "out/t.jsonl").read_text().splitlines()
+            return {r["domain"]: r for r in map(json.loads, lines)}
+
+        every = once("thresholds: {include_unregistered: false, include_unknown: false}")
+        risks = sorted(float(r["risk"]) for r in every.values())  # type: ignore[arg-type]
+        assert len(risks) == 2 and all(r["weight"] == 2.0 for r in every.values())
+        low, high = risks
+        assert low < high and 2 * low > high  # the old rule would have kept the low row
+        cut = (low + high) / 2
+        kept = once(f"thresholds: {{min_risk: {cut}, include_unregistered: false}}")
+    assert {d for d, r in every.items() if float(r["risk"]) >= cut} == set(kept)  # type: ignore[arg-type]
+    assert len(kept) == 1

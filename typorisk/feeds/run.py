@@ -160,12 +160,11 @@ def _previous_serial(path: Path) -> int | None:
 
 
 def _filtered(spec: FeedSpec, rows: Iterable[Row], report: RunReport) -> Iterator[Row]:
-    """Rows that pass the thresholds (likelihood and risk scaled by the target's weight) and
-    that no allowlisted name covers (the name itself or a parent)."""
+    """Rows that pass the thresholds (:func:`_passes`) and that no allowlisted name covers
+    (the name itself or a parent)."""
     allowed = set(spec.allowlist)
     for row in rows:
-        weight = float(row.get("weight", 1.0))  # type: ignore[arg-type]
-        if not _passes(spec, row, weight):
+        if not _passes(spec, row):
             continue
         domain = str(row.get("domain", ""))
         labels = domain.split(".")
@@ -175,9 +174,21 @@ def _filtered(spec: FeedSpec, rows: Iterable[Row], report: RunReport) -> Iterato
         yield row
 
 
-def _passes(spec: FeedSpec, row: Row, weight: float) -> bool:
+def _passes(spec: FeedSpec, row: Row) -> bool:
+    """The thresholds, each applied once:
+
+    - ``min_likelihood`` compares likelihood × the target's weight (likelihood is a property of
+      the typing alone; the weight says how much the target matters);
+    - ``min_risk`` compares the row's risk **itself**: the weight is already inside risk (its
+      ``exposure`` factor, ``contrib_exposure``), so it is not applied a second time.
+    """
+    weight = row.get("weight", 1.0)
     likelihood = row.get("likelihood")
-    if isinstance(likelihood, float) and likelihood * weight < spec.min_likelihood:
+    if (
+        isinstance(likelihood, float)
+        and isinstance(weight, int | float)
+        and likelihood * weight < spec.min_likelihood
+    ):
         return False
     if spec.resolve is None:
         return True
@@ -187,8 +198,4 @@ def _passes(spec: FeedSpec, row: Row, weight: float) -> bool:
     if registration == "unknown" and not spec.include_unknown:
         return False
     risk = row.get("risk")
-    return not (
-        spec.min_risk is not None
-        and isinstance(risk, float)
-        and min(1.0, risk * weight) < spec.min_risk
-    )
+    return not (spec.min_risk is not None and isinstance(risk, float) and risk < spec.min_risk)

@@ -48,7 +48,9 @@ class FeedTarget:
     domain: str
     """As written (a domain, e-mail address or URL); normalised by the permutation stage."""
     weight: float = 1.0
-    """Multiplies likelihood and risk before thresholds (> 0; ``sensitivity`` names 0.5/1/2)."""
+    """How much the target matters (> 0; ``sensitivity`` names 0.5/1/2): the exposure factor
+    inside risk, and the multiplier of likelihood before ``min_likelihood``; ``min_risk``
+    compares risk itself (the weight is already in it)."""
     top: int | None = None
     """Candidates kept for this target (overrides ``scan.top``)."""
 
@@ -81,7 +83,8 @@ class FeedSpec:
     min_likelihood: float = 0.0
     """Keep candidates at least this likely (after the target's weight), in [0, 1]."""
     min_risk: float | None = None
-    """Keep candidates at least this risky (needs ``resolve``), in [0, 1]."""
+    """Keep candidates whose risk (which includes the weight) is at least this, in [0, 1]
+    (needs ``resolve``)."""
     include_unregistered: bool = True
     include_unknown: bool = True
     allowlist: tuple[str, ...] = ()
