@@ -194,6 +194,25 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Help text with every option's default: ``(default: X)`` is appended to an option's help
+    unless it already states it (``%(default)s`` or the word "default"); flags that are off
+    (``False``) and options with no value (``None``) say nothing more."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "%(default)" in text
+            or "default" in text
+            or default in (None, False, argparse.SUPPRESS)
+            or default == []
+            or not (action.option_strings or action.nargs in ("?", "*"))
+        ):
+            return text
+        return text + " (default: %(default)s)"
+
+
 def _parser(loaded: Collection[str]) -> argparse.ArgumentParser:
     """The parser with every command listed, and the flags of the commands in ``loaded`` (only
     those are imported)."""
@@ -202,12 +221,14 @@ def _parser(loaded: Collection[str]) -> argparse.ArgumentParser:
         description="Typo-domain risk intelligence: find the typo domains of your domains "
         "before they leak your mail.",
         epilog=_epilog(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Help,
     )
     parser.add_argument("--version", action="version", version=f"typorisk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for entry in REGISTRY:
-        command = sub.add_parser(entry.name, help=entry.help, description=entry.help)
+        command = sub.add_parser(
+            entry.name, help=entry.help, description=entry.help, formatter_class=_Help
+        )
         if entry.name in loaded:
             module = entry.load()
             module.add_arguments(command)

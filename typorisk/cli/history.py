@@ -191,7 +191,13 @@ class DiffCommand:
 
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("runs", nargs="*", type=int, metavar="RUN")
+        parser.add_argument(
+            "runs",
+            nargs="*",
+            type=int,
+            metavar="RUN",
+            help="two run ids to compare, older first (none: the last two complete runs)",
+        )
         parser.add_argument("--feed", help="only runs of this feed")
         parser.add_argument("--list", action="store_true", help="list the runs and exit")
         add_db_argument(parser)

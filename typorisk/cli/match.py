@@ -60,9 +60,7 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="read protected domains from PATH, one a line ('#' comments); repeatable",
     )
-    parser.add_argument(
-        "--top", type=int, default=500, metavar="N", help="candidates per target (500)"
-    )
+    parser.add_argument("--top", type=int, default=500, metavar="N", help="candidates per target")
     parser.add_argument(
         "--min-likelihood", type=float, default=0.0, metavar="X", help="drop less likely candidates"
     )
@@ -71,7 +69,7 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=2,
         metavar="N",
-        help="also report names within N edits of a target (2; 0 = only generated candidates)",
+        help="also report names within N edits of a target (0: only generated candidates)",
     )
     parser.add_argument(
         "--allow",

@@ -30,7 +30,7 @@ HELP = "Postfix policy service: REJECT/HOLD/WARN mail to typo domains of protect
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``typorisk policyd``."""
     parser.add_argument(
-        "--listen", default="127.0.0.1:10040", metavar="HOST:PORT", help="(127.0.0.1:10040)"
+        "--listen", default="127.0.0.1:10040", metavar="HOST:PORT", help="address to listen on"
     )
     add_target_arguments(parser)
     parser.add_argument(
@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=1e-4,
         metavar="X",
-        help="candidates at least this likely per typing are high risk (1e-4)",
+        help="candidates at least this likely per typing are high risk",
     )
     parser.add_argument(
         "--max-connections",
@@ -55,20 +55,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=256,
         metavar="N",
         help="connections served at once; when all are taken, the one idle longest is closed "
-        "to admit a new one (256)",
+        "to admit a new one",
     )
     parser.add_argument(
-        "--max-request-bytes", type=int, default=16_384, metavar="B", help="(16384)"
+        "--max-request-bytes",
+        type=int,
+        default=16_384,
+        metavar="B",
+        help="largest request, in bytes; a bigger one is answered DUNNO and logged",
     )
     parser.add_argument(
         "--idle-timeout",
         type=float,
         default=30.0,
         metavar="S",
-        help="seconds a connection may wait for its next request; Postfix reconnects (30)",
+        help="seconds a connection may wait for its next request; Postfix reconnects",
     )
     parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="INFO logs start, stop, reloads and refused requests; DEBUG also each DUNNO",
     )
 
 

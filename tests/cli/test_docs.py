@@ -1,0 +1,99 @@
+"""The CLI documents itself and the README documents the CLI (as sqlite-utils' docs tests do):
+every command and every flag is in the README, every flag has help text, and every option
+with a default shows it in ``--help``. A new command or flag fails here until it is written up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from typorisk.cli import REGISTRY, build_parser
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def commands() -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    yield from sub.choices.items()
+
+
+def actions() -> Iterator[tuple[str, argparse.Action, str]]:
+    """(command, action, the help line ``--help`` prints for it) for every argument."""
+    for name, parser in commands():
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            text = formatter._expand_help(action) if action.help else ""
+            yield name, action, text
+
+
+def test_every_command_is_in_the_readme() -> None:
+    missing = [e.name for e in REGISTRY if f"typorisk {e.name}" not in README]
+    assert not missing, f"commands not written up in README.md: {missing}"
+
+
+def test_every_flag_is_in_the_readme() -> None:
+    missing = sorted(
+        {
+            f"{name} {option}"
+            for name, action, _ in actions()
+            for option in action.option_strings
+            if option.startswith("--") and not re.search(re.escape(option) + r"(?![\w-])", README)
+        }
+    )
+    assert not missing, f"flags not written up in README.md: {missing}"
+
+
+def test_every_argument_has_help() -> None:
+    missing = [
+        f"{name} {action.option_strings or action.dest}"
+        for name, action, text in actions()
+        if not text.strip()
+    ]
+    assert not missing, f"arguments without help text: {missing}"
+
+
+def test_every_option_with_a_default_shows_it() -> None:
+    hidden = [
+        f"{name} {action.option_strings}: {text!r}"
+        for name, action, text in actions()
+        if action.option_strings
+        and action.default not in (None, False, [], argparse.SUPPRESS)
+        and "default" not in text
+    ]
+    assert not hidden, f"options whose --help does not show the default: {hidden}"
+
+
+@pytest.mark.parametrize(
+    ("command", "flag"), [("scan", "--top"), ("scan", "--retries"), ("record", "--db")]
+)
+def test_the_flags_the_issue_named_state_their_defaults(command: str, flag: str) -> None:
+    """Issue 20 found these without a default in ``--help``."""
+    (action, text) = next(
+        (a, t) for n, a, t in actions() if n == command and flag in a.option_strings
+    )
+    if action.default is None:
+        assert "unset" in text  # "all when unset"
+    else:
+        assert str(action.default) in text and "default" in text
+
+
+def test_match_exit_code_for_a_missing_log_is_the_documented_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 20: the README said 1, match exited 2. Both now say 2, and nothing is matched."""
+    from typorisk.cli import main
+
+    log = tmp_path / "mail.log"
+    log.write_text("to=<a@pentagon.ml>\n")
+    code = main(["match", "--target", "pentagon.mil", str(log), str(tmp_path / "missing.log")])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1 and "missing.log" in err
+    assert "2 a usage error or a log file that cannot be opened" in " ".join(README.split())
