@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TextIO
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TextIO
 
 from typorisk.cli import EXIT_INCOMPLETE, EXIT_REJECTED
 from typorisk.pipeline import ScanSummary, Verdict
@@ -14,41 +13,128 @@ from typorisk.writers import Row, write_rows
 
 
 class Progress:
-    """A one-line progress report on stderr, only when stderr is a terminal."""
+    """Progress on stderr, drawn by rich, **only when stderr is a terminal** (silent in cron,
+    pipes and files): names settled, the total when it is known, names/s, a bar and the time
+    left. The line is erased at the end.
 
-    def __init__(self, err: TextIO | None = None, total: int | None = None) -> None:
+    ``poll`` (optional) returns the count settled so far: the scan counts names as the resolve
+    stage settles them, before ranking holds the rows back; without it, :meth:`tick` counts.
+    """
+
+    def __init__(
+        self,
+        err: TextIO | None = None,
+        total: int | None = None,
+        poll: Callable[[], int] | None = None,
+        label: str = "names",
+    ) -> None:
         self.err = err or sys.stderr
-        self.enabled = self.err.isatty()
+        self.enabled = _isatty(self.err)
         self.total = total
         self.count = 0
-        self.start = time.monotonic()
-        self._last = 0.0
+        self._poll = poll
+        self._label = label
+        self._bar: _RichProgress | None = None
+
+    def start(self) -> Progress:
+        """Start drawing (a refresh thread redraws four times a second)."""
+        if self.enabled and self._bar is None:
+            self._bar = _RichProgress(self)
+            self._bar.start()
+        return self
+
+    def settled(self) -> int:
+        """Names settled so far."""
+        return self._poll() if self._poll is not None else self.count
 
     def tick(self) -> None:
-        """Count one settled name; redraw at most four times a second."""
+        """Count one row written."""
         self.count += 1
-        now = time.monotonic()
-        if self.enabled and now - self._last >= 0.25:
-            self._last = now
-            rate = self.count / max(now - self.start, 1e-9)
-            of = f"/{self.total}" if self.total else ""
-            self.err.write(f"\r{self.count}{of} names, {rate:,.0f} names/s ")
-            self.err.flush()
 
     def close(self) -> None:
         """Erase the progress line."""
-        if self.enabled:
-            self.err.write("\r\033[K")
-            self.err.flush()
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _RichProgress:
+    """The rich side of :class:`Progress` (rich is imported only when a terminal shows it)."""
+
+    def __init__(self, owner: Progress) -> None:
+        # rich loads only when a terminal shows progress
+        from rich.console import Console  # noqa: PLC0415
+        from rich.progress import (  # noqa: PLC0415
+            BarColumn,
+            MofNCompleteColumn,
+            ProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as Bar  # noqa: PLC0415
+        from rich.text import Text  # noqa: PLC0415
+
+        label = owner._label
+
+        class Rate(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text(f"{speed or 0:,.0f} {label}/s")
+
+        class Polled(Bar):
+            task: Any = None
+
+            def get_renderables(self) -> Any:
+                if self.task is not None:  # rich draws once before the task exists
+                    self.update(self.task, completed=owner.settled())
+                yield from super().get_renderables()
+
+        columns: list[ProgressColumn] = [TextColumn(f"[progress.description]{label}")]
+        if owner.total:
+            columns += [BarColumn(), MofNCompleteColumn()]
+        else:
+            columns += [TextColumn("{task.completed:,}")]
+        columns += [Rate(), TimeElapsedColumn()]
+        if owner.total:
+            columns += [TextColumn("left"), TimeRemainingColumn()]
+        self.bar = Polled(
+            *columns,
+            console=Console(file=owner.err, highlight=False),
+            transient=True,
+            refresh_per_second=4,
+            speed_estimate_period=10.0,
+        )
+        self.bar.task = self.bar.add_task(label, total=owner.total)
+
+    def start(self) -> None:
+        self.bar.start()
+
+    def stop(self) -> None:
+        self.bar.stop()
 
 
 def write_progressing(
-    rows: Iterable[Row], fmt: str, columns: Sequence[str], out: TextIO | None = None
+    rows: Iterable[Row],
+    fmt: str,
+    columns: Sequence[str],
+    out: TextIO | None = None,
+    *,
+    total: int | None = None,
+    poll: Callable[[], int] | None = None,
 ) -> int:
-    """Write ``rows`` as ``fmt`` to stdout (or ``out``) as they arrive, with the progress line
-    on a terminal (erased at the end, also on an error); returns the rows written."""
+    """Write ``rows`` as ``fmt`` to stdout (or ``out``) as they arrive, with progress on a
+    terminal (:class:`Progress`: ``total`` names, ``poll`` the count settled; erased at the
+    end, also on an error); returns the rows written."""
     out = out or sys.stdout
-    progress = Progress()
+    progress = Progress(total=total, poll=poll).start()
 
     def counted() -> Iterator[Row]:
         for row in rows:

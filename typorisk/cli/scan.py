@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 
 from typorisk.cli import rank as rank_cli
 from typorisk.cli.common import add_target_arguments, target_texts_of
 from typorisk.cli.options import add_scan_options, options_from_args
 from typorisk.cli.progress import print_summary, write_progressing
-from typorisk.pipeline import ScanOptions, scan, to_row
+from typorisk.errors import TyporiskError
+from typorisk.pipeline import ScanOptions, ScanRecord, scan, to_row
+from typorisk.pipeline.core import candidates
 from typorisk.pipeline.rows import scan_columns_of
+from typorisk.resolve import Registration
 from typorisk.writers import ROW_FORMATS
 
 NAME = "scan"
@@ -33,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="output format (default: table on a terminal, jsonl otherwise)",
     )
+    parser.add_argument(
+        "--registered-only",
+        action="store_true",
+        help="write only the candidates DNS shows registered (needs DNS; ranking still sees "
+        "every candidate)",
+    )
     add_scan_options(parser)
 
 
@@ -45,15 +55,34 @@ def columns_for(fmt: str, options: ScanOptions) -> tuple[str, ...]:
     return scan_columns_of(options)
 
 
+def _registered(record: ScanRecord) -> bool:
+    res = record.resolution
+    return res is not None and res.registration is Registration.REGISTERED
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the command; the exit code says how it ended (see ``typorisk --help``)."""
     options = options_from_args(args)
+    if args.registered_only and not options.resolve:
+        raise TyporiskError("--registered-only needs DNS facts: drop --no-resolve")
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     columns = columns_for(fmt, options)
     result = scan(target_texts_of(args), options)
     for rejected in result.summary.rejected:
         print(f"typorisk: skipped: {rejected}", file=sys.stderr)
-    write_progressing((to_row(record, columns) for record in result), fmt, columns)
+    records: Iterable[ScanRecord] = result
+    if args.registered_only:
+        records = (r for r in result if _registered(r))
+    total = None
+    if sys.stderr.isatty():  # the progress total: permutation is cheap next to DNS
+        total = sum(1 for _ in candidates(result.targets, options))
+    write_progressing(
+        (to_row(record, columns) for record in records),
+        fmt,
+        columns,
+        total=total,
+        poll=lambda: result.summary.records,
+    )
     if result.summary.findings is not None:
         rank_cli.print_findings(result.summary.findings)
     return print_summary(result.summary)

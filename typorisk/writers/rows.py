@@ -9,14 +9,21 @@ characters never reach a terminal, a CSV cell never starts a formula, YAML has n
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TextIO
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 import yaml
 
 from typorisk.kit.text import csv_safe, terminal_safe
 from typorisk.pipeline.rows import cell_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 Row = Mapping[str, object]
 
@@ -103,31 +110,84 @@ def write_yaml(rows: Iterable[Row], out: TextIO, columns: Sequence[str]) -> int:
     return count
 
 
-def write_table(rows: Iterable[Row], out: TextIO, columns: Sequence[str]) -> int:
-    """An aligned text table for people. Column widths come from the first 200 rows; longer
-    cells later are written whole (the table stays streamable)."""
-    head: list[list[str]] = []
-    count = 0
+TABLE_WIDTH = 120
+"""Width of a table written anywhere but a terminal (characters; ``$COLUMNS`` overrides)."""
+TABLE_GAP = 2
+"""Spaces between columns."""
+TABLE_BLOCK = 200
+"""Rows per rendered block: widths come from the first block, so the table streams."""
+
+
+def write_table(
+    rows: Iterable[Row], out: TextIO, columns: Sequence[str], width: int | None = None
+) -> int:
+    """An aligned text table for people, drawn by rich with long cells (reasons, MX lists)
+    **wrapped** inside their column, so no line is wider than ``width`` (default: the terminal's,
+    else ``$COLUMNS``, else :data:`TABLE_WIDTH`).
+
+    It streams: column widths come from the first :data:`TABLE_BLOCK` rows and every later block
+    is drawn with the same widths. Cells are plain text (``rich.text.Text``: brackets in data are
+    never markup), control characters shown as ``?``; no colour, no box characters.
+    """
+    # rich loads only when a table is drawn (start-up of the other formats stays short)
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
+
+    width = width or _terminal_width(out)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, color_system=None, highlight=False, emoji=False, markup=False
+    )
     iterator = iter(rows)
+    count = 0
+    widths: list[int] | None = None
+    while True:
+        block = [[_cell(row.get(c), c) for c in columns] for row in _take(iterator, TABLE_BLOCK)]
+        if not block and count:
+            return count
+        table = Table(
+            box=None, show_header=count == 0, pad_edge=False, padding=(0, TABLE_GAP, 0, 0)
+        )
+        for i, name in enumerate(columns):
+            fixed = widths[i] if widths is not None else None
+            table.add_column(Text(name.upper()), overflow="fold", width=fixed, no_wrap=False)
+        for cells in block:
+            table.add_row(*(Text(cell) for cell in cells))
+        if widths is None:
+            widths = _measured(console, table)
+        console.print(table)
+        out.writelines(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+        buffer.seek(0)
+        buffer.truncate()
+        count += len(block)
+        if not block:
+            return count
+
+
+def _take(iterator: Iterator[Row], n: int) -> list[Row]:
+    out: list[Row] = []
     for row in iterator:
-        head.append([_cell(row.get(c), c) for c in columns])
-        if len(head) == 200:
+        out.append(row)
+        if len(out) == n:
             break
-    widths = [max([len(c), *(len(r[i]) for r in head)]) for i, c in enumerate(columns)]
-    widths[-1] = 0  # the last column is not padded
+    return out
 
-    def emit(cells: Sequence[str]) -> None:
-        out.write("  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip())
-        out.write("\n")
 
-    emit([c.upper() for c in columns])
-    for cells in head:
-        emit(cells)
-        count += 1
-    for row in iterator:
-        emit([_cell(row.get(c), c) for c in columns])
-        count += 1
-    return count
+def _terminal_width(out: TextIO) -> int:
+    try:
+        if out.isatty():
+            return os.get_terminal_size(out.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        pass
+    return shutil.get_terminal_size((TABLE_WIDTH, 24)).columns
+
+
+def _measured(console: Console, table: Table) -> list[int]:
+    """The content widths rich chose for ``table`` on ``console`` (reused by later blocks):
+    rich's widths include the right padding of every column but the last."""
+    widths = list(table._calculate_column_widths(console, console.options))
+    return [w - (TABLE_GAP if i < len(widths) - 1 else 0) for i, w in enumerate(widths)]
 
 
 ROW_FORMATS: dict[str, Callable[[Iterable[Row], TextIO, Sequence[str]], int]] = {
