@@ -34,8 +34,8 @@ from typorisk.pipeline.servers import (
     preflight,
     server_problems,
 )
-from typorisk.rank import RankResult, RiskWeights
-from typorisk.rank.rows import rank_rows
+from typorisk.rank import Ranker, RankResult, RiskWeights, SqliteSpill
+from typorisk.rank.rows import add_row
 from typorisk.resolve import DnsClient, Outcome, Registration, Resolution, ResolveScan, ScanStats
 from typorisk.resolve.engine import T
 
@@ -179,8 +179,10 @@ class AsyncScan:
         async with self._factory() as client:
             self.summary.lines.extend(await preflight(client, [t.target for t in self.targets]))
             if self.ranks and self.rank_inside:
-                held = [r async for r in self._resolved(client, weight)]
-                for record in self.ranked(held):
+                ranker = self.ranker()
+                async for record in self._resolved(client, weight):
+                    self.feed(ranker, record)
+                for record in self.emit(ranker):
                     yield record
             else:
                 async for record in self._resolved(client, weight):
@@ -206,10 +208,11 @@ class AsyncScan:
         own: dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
         enricher: Enricher,
     ) -> AsyncIterator[ScanRecord]:
-        names: Iterable[Candidate] = candidates(self.targets, self.options)
         if self.options.zone_files:
-            names = list(names)  # zone-file mode decides every candidate: read the files once
-            await enricher.read_zone_files(c.domain for c in names)
+            # zone-file mode decides every candidate: read the files once, for the names of one
+            # pass over the candidates (permutation is deterministic: the second pass resolves)
+            await enricher.read_zone_files(c.domain for c in candidates(self.targets, self.options))
+        names = candidates(self.targets, self.options)
         pending: list[ScanRecord] = []
         async for cand, res in self._resolve(client, names):
             mx, ns = own.get(cand.target, ((), ()))
@@ -233,20 +236,37 @@ class AsyncScan:
     ) -> AsyncIterator[tuple[Candidate, Resolution]]:
         return resolve_stage(client, names, self.options, self.summary, _domain_of)
 
-    def ranked(self, held: list[ScanRecord]) -> list[ScanRecord]:
-        """``held`` with risk facets, riskiest first; the findings go to the summary."""
+    def ranker(self) -> Ranker[ScanRecord]:
+        """An empty ranker for this scan's records: its weights and date, and a temporary
+        SQLite spill (records wait on disk, not in memory; see :mod:`typorisk.rank.engine`)."""
         weights = RiskWeights().with_overrides(dict(self.options.weights))
-        rows = [to_row(r) for r in held]
-        result = rank_rows(rows, weights, self.options.today or dt.date.today())
-        self.summary.findings = result
-        by_key = {r.key: r for r in held}
-        return [
-            dataclasses.replace(
-                by_key[(r.obs.target, r.obs.domain)],
+        return Ranker(
+            weights=weights, now=self.options.today or dt.date.today(), spill=SqliteSpill()
+        )
+
+    @staticmethod
+    def feed(ranker: Ranker[ScanRecord], record: ScanRecord) -> None:
+        """Give ``ranker`` one record (its row is what ranking reads)."""
+        add_row(ranker, to_row(record), record)
+
+    def emit(self, ranker: Ranker[ScanRecord]) -> Iterator[ScanRecord]:
+        """The records fed to ``ranker`` with risk facets, riskiest first; the findings go to
+        the summary before the first record comes out."""
+        for i, (r, record) in enumerate(ranker.ranked()):
+            if i == 0:
+                self.summary.findings = ranker.findings
+            yield dataclasses.replace(
+                record,
                 risk=risk_facet(r.risk, r.capture, r.defensive, r.reasons, dict(r.contributions)),
             )
-            for r in result.ranked
-        ]
+        self.summary.findings = ranker.findings
+
+    def ranked(self, held: Iterable[ScanRecord]) -> list[ScanRecord]:
+        """``held`` with risk facets, riskiest first; the findings go to the summary."""
+        ranker = self.ranker()
+        for record in held:
+            self.feed(ranker, record)
+        return list(self.emit(ranker))
 
     def _judge(self) -> None:
         judge(self.summary, self.options)
@@ -347,14 +367,16 @@ class Scan:
         return self._ranked()
 
     def _ranked(self) -> Iterator[ScanRecord]:
-        """Hold every record, rank, yield riskiest first; on Ctrl-C, the settled ones first."""
-        held: list[ScanRecord] = []
+        """Spill every record to the ranker, rank, yield riskiest first; on Ctrl-C, the
+        settled ones first."""
+        ranker = self._async.ranker()
         interrupted = False
         try:
-            held.extend(iterate(self._async.__aiter__, name="typorisk-scan"))
+            for record in iterate(self._async.__aiter__, name="typorisk-scan"):
+                self._async.feed(ranker, record)
         except KeyboardInterrupt:
             interrupted = True
-        yield from self._async.ranked(held)
+        yield from self._async.emit(ranker)
         if interrupted:
             raise KeyboardInterrupt
 
