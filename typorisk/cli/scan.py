@@ -2,7 +2,8 @@
 
 Flags → :class:`~typorisk.pipeline.ScanOptions` → :func:`typorisk.scan` → rows. Ranking needs
 every result (graph signals), so rows are written riskiest first at the end (also on Ctrl-C, for
-the names settled so far); ``--no-rank`` streams rows as they complete.
+the names settled so far); until then they wait in the ranker's temporary SQLite file, not in
+memory. ``--no-rank`` streams rows as they complete.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typorisk.cli import rank as rank_cli
 from typorisk.cli.common import add_target_arguments, target_texts_of
 from typorisk.cli.options import add_scan_options, options_from_args
 from typorisk.cli.progress import print_summary, write_progressing
-from typorisk.pipeline import ScanOptions, scan, to_row
+from typorisk.pipeline import ScanOptions, scan
 from typorisk.pipeline.rows import scan_columns_of
 from typorisk.writers import ROW_FORMATS
 
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     result = scan(target_texts_of(args), options)
     for rejected in result.summary.rejected:
         print(f"typorisk: skipped: {rejected}", file=sys.stderr)
-    write_progressing((to_row(record, columns) for record in result), fmt, columns)
+    write_progressing(result.rows(columns), fmt, columns)
     if result.summary.findings is not None:
         rank_cli.print_findings(result.summary.findings)
     return print_summary(result.summary)

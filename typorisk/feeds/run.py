@@ -27,7 +27,7 @@ from typorisk.errors import RunIncompleteError, UnsafeNameError
 from typorisk.feeds.spec import FeedSpec, Output
 from typorisk.kit.atomic import AtomicFiles
 from typorisk.parse.targets import parse_target
-from typorisk.pipeline import ScanOptions, ScanSummary, ScanTarget, Verdict, scan, to_row
+from typorisk.pipeline import ScanOptions, ScanSummary, ScanTarget, Verdict, scan
 from typorisk.pipeline.rows import CANDIDATE_COLUMNS, scan_columns_of
 from typorisk.pipeline.servers import ClientFactory
 from typorisk.resolve import ScanStats
@@ -89,13 +89,13 @@ def run_feed(
         if spec.resolve is None:
 
             def source() -> Iterator[Row]:
-                rows = (to_row(r, columns) for r in scan(targets, spec.options))
+                rows = scan(targets, spec.options).rows(columns)
                 return _filtered(spec, rows, report)
 
         else:
             result = scan(targets, spec.options, client=client_factory)
             held = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
-            rows = (to_row(r, columns) for r in result)
+            rows = result.rows(columns)
             for row in _filtered(spec, rows, report):
                 held.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
             report.summary = result.summary
