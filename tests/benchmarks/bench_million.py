@@ -1,166 +1,181 @@
-"""Benchmark: one million candidates end to end on this machine.
+"""Benchmark: peak memory of ``typorisk scan`` end to end, at 100k and at 1M candidates.
 
-permute (1,950 real-looking targets × up to 600) → resolve against a local NSD serving a generated
-root zone (one candidate in twenty registered, with A and MX) → rank → CSV + RPZ (checked by
-named-checkzone). Reports
-wall time per stage, names/s, queries per name and peak RSS, then runs the dnstwist comparison
-(bench_resolve.py) on 20,000 names for a same-run ratio.
+What a user runs: the CLI as a whole process, ``typorisk scan --file targets.txt --top 600
+--nameserver 127.0.0.1:PORT --rate 0 --format jsonl`` with its output redirected to a file,
+against a local NSD serving a generated root zone (one candidate in twenty registered, with an
+address in one of 256 /24 networks and one of 50 collecting MX hosts, so the graph has clusters
+to find). Each run's peak RSS is the whole CLI process's ``ru_maxrss`` (``os.wait4`` on that
+child only). Reported: per size, the median of ``--runs`` runs (wall time, names/s, peak RSS,
+rows written), and the ratio of the 1M peak to the 100k peak (goal: ≤ 500 MiB at 1M, ratio
+≤ 1.5).
 
-Run: .venv/bin/python tests/benchmarks/bench_million.py [--targets 1700] [--top 600]
-Memory: generation and resolution stream; ranking holds one compact Observation per candidate
-(the graph needs them all), not the rows.
+``--source DIR`` runs another checkout's code with the same interpreter (``PYTHONPATH=DIR``), e.g.
+main's tree from ``git archive main typorisk | tar -x -C /tmp/base``, for a before/after in one
+run.
+
+Run: .venv/bin/python tests/benchmarks/bench_million.py [--runs 3] [--sizes 100000,1000000]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import datetime as dt
-import resource
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks.bench_permute import synthetic_targets  # noqa: E402
 from tests.resolve.servers import free_port, nsd  # noqa: E402
-from typorisk.parse.targets import parse_target  # noqa: E402
 from typorisk.permute import permute  # noqa: E402
-from typorisk.pipeline import scan_row  # noqa: E402
-from typorisk.rank import Observation, observation_from_row, rank  # noqa: E402
-from typorisk.resolve import DnsClient, NameServer, ResolveScan  # noqa: E402
-from typorisk.writers import write_rows  # noqa: E402
-from typorisk.writers.formats import write_candidates  # noqa: E402
+
+TOP = 600
+"""Candidates per target (``--top``)."""
 
 
-def registered(domain: str) -> bool:
-    """One candidate in twenty is registered (deterministic)."""
-    return zlib.crc32(domain.encode()) % 20 == 0
+def registered(domain: str) -> int | None:
+    """One candidate in twenty is registered (deterministic): its number, else None."""
+    h = zlib.crc32(domain.encode())
+    return h if h % 20 == 0 else None
 
 
-def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def root_zone(targets: list[str], top: int, path: Path) -> int:
-    """Write the root zone holding every registered candidate; returns the candidate count."""
+def targets_for(size: int) -> tuple[list[str], int]:
+    """Enough synthetic targets for about ``size`` candidates at :data:`TOP` each, and the
+    exact candidate count they give."""
+    pool = synthetic_targets(max(1, size // 400))
+    out: list[str] = []
     count = 0
-    with path.open("w") as zone:
-        zone.write("$ORIGIN .\n$TTL 300\n. SOA ns.bench. admin.bench. 1 3600 600 86400 60\n")
-        zone.write(". NS ns.bench.\nns.bench. A 127.0.0.1\n")
-        for cand in permute(targets, top=top):
-            count += 1
-            if registered(cand.domain):
-                zone.write(f"{cand.domain}. A 192.0.2.7\n{cand.domain}. MX 10 mx.collect.bench.\n")
-    return count
+    for target in pool:
+        if count >= size:
+            break
+        out.append(target)
+        count += sum(1 for _ in permute([target], top=TOP))
+    while count < size:  # top up from a larger pool, deterministically
+        extra = synthetic_targets(len(out) * 2)[len(out) :]
+        for target in extra:
+            if count >= size:
+                break
+            out.append(target)
+            count += sum(1 for _ in permute([target], top=TOP))
+    return out, count
 
 
-async def resolve_all(targets: list[str], top: int, port: int) -> tuple[list[Observation], Any]:
-    """Stream candidates through the resolver; keep only the compact facts ranking needs."""
-    rows: list[Observation] = []
-    async with DnsClient([NameServer("127.0.0.1", port)], timeout=2.0, retries=2) as client:
-        scan = ResolveScan(client, concurrency=512)
-        async for cand, res in scan.run(permute([parse_target(t) for t in targets], top=top)):
-            rows.append(observation_from_row(scan_row(cand, res)))
-        return rows, scan.stats()
+def root_zone(targets: list[str]) -> str:
+    """The root zone holding every registered candidate of ``targets``."""
+    lines = [
+        "$ORIGIN .\n$TTL 300\n. SOA ns.bench. admin.bench. 1 3600 600 86400 60\n",
+        ". NS ns.bench.\nns.bench. A 127.0.0.1\n",
+    ]
+    for cand in permute(targets, top=TOP):
+        h = registered(cand.domain)
+        if h is not None:
+            lines.append(
+                f"{cand.domain}. A 198.51.{h // 20 % 256}.{h // 5120 % 250 + 1}\n"
+                f"{cand.domain}. MX 10 mx{h // 20 % 50}.collect.bench.\n"
+            )
+    return "".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    seconds: float
+    peak_mib: float
+    rows: int
+    code: int
+
+
+def run_cli(targets_file: Path, port: int, out: Path, source: Path | None) -> Run:
+    """One ``typorisk scan`` as a whole process; its own peak RSS from ``wait4``."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    argv = [
+        sys.executable,
+        "-m",
+        "typorisk",
+        "scan",
+        "--file",
+        str(targets_file),
+        "--top",
+        str(TOP),
+        "--nameserver",
+        f"127.0.0.1:{port}",
+        "--rate",
+        "0",
+        "--format",
+        "jsonl",
+        "--today",
+        "2026-11-28",
+    ]
+    started = time.perf_counter()
+    with out.open("w") as stdout, (out.with_suffix(".err")).open("w") as stderr:
+        proc = subprocess.Popen(argv, stdout=stdout, stderr=stderr, env=env, cwd=out.parent)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    with out.open("rb") as handle:
+        rows = sum(1 for _ in handle)
+    return Run(seconds, usage.ru_maxrss / 1024, rows, proc.returncode)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--targets", type=int, default=1950)
-    parser.add_argument("--top", type=int, default=600)
-    parser.add_argument("--skip-dnstwist", action="store_true")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="candidate counts, comma-separated")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--source", type=Path, action="append", default=[],
+                        help="another tree's code to run too (PYTHONPATH); repeatable")
+    parser.add_argument("--skip-self", action="store_true", help="run only the --source trees")
     args = parser.parse_args()
-    targets = synthetic_targets(args.targets)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    sources: list[Path | None] = [*args.source, *([] if args.skip_self else [None])]
+    peaks: dict[tuple[str, int], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        zone_started = time.perf_counter()
-        total = root_zone(targets, args.top, work / "root.zone")
-        print(
-            f"{total:,} candidates of {len(targets):,} targets; zone written in "
-            f"{time.perf_counter() - zone_started:.1f} s"
-        )
-        zone_text = (work / "root.zone").read_text()
-        with nsd(work / "nsd", {".": zone_text}, port=free_port()) as (_, port):
-            started = time.perf_counter()
-            rows, stats = asyncio.run(resolve_all(targets, args.top, port))
-            resolved = time.perf_counter()
-            result = rank(rows, now=dt.date.today())
-            ranked_at = time.perf_counter()
-            with (work / "feed.csv").open("w") as out:
-                write_rows(
-                    (
-                        {
-                            "domain": r.obs.domain,
-                            "target": r.obs.target,
-                            "risk": r.risk,
-                            "registration": r.obs.registration,
-                        }
-                        for r in result.ranked
-                    ),
-                    "csv",
-                    out,
-                    ("domain", "target", "risk", "registration"),
-                )
-            csv_at = time.perf_counter()
-            with (work / "feed.rpz").open("w") as out:
-                listed = write_candidates(
-                    (
-                        {
-                            "domain": r.obs.domain,
-                            "target": r.obs.target,
-                            "risk": r.risk,
-                            "kinds": list(r.obs.kinds),
-                            "likelihood": r.obs.likelihood,
-                        }
-                        for r in result.ranked
-                        if r.risk >= 0.3
-                    ),
-                    "rpz",
-                    out,
-                )
-            written = time.perf_counter()
-            check = subprocess.run(
-                ["named-checkzone", "rpz.bench", str(work / "feed.rpz")],
-                capture_output=True,
-                text=True,
-                check=False,
+        for size in sizes:
+            targets, count = targets_for(size)
+            (work / "targets.txt").write_text("\n".join(targets) + "\n")
+            zone = root_zone(targets)
+            print(f"{count:,} candidates of {len(targets):,} targets (top {TOP})", flush=True)
+            with nsd(work / f"nsd{size}", {".": zone}, port=free_port()) as (_, port):
+                for source in sources:
+                    label = str(source) if source else "this tree"
+                    runs = []
+                    for i in range(args.runs):
+                        run = run_cli(work / "targets.txt", port, work / "scan.jsonl", source)
+                        if run.code != 0 or run.rows != count:
+                            err = (work / "scan.err").read_text()[-2000:]
+                            raise SystemExit(
+                                f"{label}: exit {run.code}, {run.rows} rows of {count}\n{err}"
+                            )
+                        print(
+                            f"  {label} run {i + 1}: {run.seconds:6.1f} s  "
+                            f"{count / run.seconds:7,.0f} names/s  peak RSS {run.peak_mib:6,.0f} MiB",
+                            flush=True,
+                        )
+                        runs.append(run)
+                    peak = statistics.median(r.peak_mib for r in runs)
+                    wall = statistics.median(r.seconds for r in runs)
+                    peaks[(label, size)] = peak
+                    print(
+                        f"{label} at {count:,}: median {wall:.1f} s, peak RSS {peak:,.0f} MiB",
+                        flush=True,
+                    )
+    if len(sizes) >= 2:
+        low, high = min(sizes), max(sizes)
+        for source in sources:
+            label = str(source) if source else "this tree"
+            ratio = peaks[(label, high)] / peaks[(label, low)]
+            print(
+                f"{label}: peak RSS {peaks[(label, low)]:,.0f} MiB at {low:,}, "
+                f"{peaks[(label, high)]:,.0f} MiB at {high:,}: ratio {ratio:.2f}"
             )
-        names = len(rows)
-        print(
-            f"permute+resolve: {resolved - started:6.1f} s  {names / (resolved - started):,.0f}"
-            f" names/s  {stats.queries / names:.2f} queries/name"
-        )  # type: ignore[attr-defined]
-        print(
-            f"rank:            {ranked_at - resolved:6.1f} s  {names / (ranked_at - resolved):,.0f}"
-            f" rows/s  {len(result.clusters)} clusters"
-        )
-        print(f"csv:             {csv_at - ranked_at:6.1f} s")
-        verdict = check.stdout.strip().splitlines()[-1] if check.stdout else check.stderr.strip()
-        print(
-            f"rpz:             {written - csv_at:6.1f} s  {listed:,} names with risk >= 0.3; "
-            f"named-checkzone: {verdict}"
-        )
-        print(f"total:           {written - started:6.1f} s; peak RSS {rss_mib():,.0f} MiB")
-    if not args.skip_dnstwist:
-        print("\nsame-run comparison with dnstwist on 20,000 names (bench_resolve.py):")
-        subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "tests/benchmarks/bench_resolve.py"),
-                "--names",
-                "20000",
-                "--runs",
-                "1",
-            ],
-            check=True,
-        )
 
 
 if __name__ == "__main__":

@@ -75,7 +75,8 @@ DIFF_COLUMNS = ("change", "target", "domain", "field", "old", "new", "risk")
 
 
 class Record:
-    """``typorisk record``: store scan rows (JSON lines) as one run."""
+    """``typorisk record``: store scan rows (JSON lines) as one run, streamed (rows are read,
+    checked and committed a batch at a time; only ``--resume`` holds the keys already done)."""
 
     NAME = "record"
     HELP = "record scan results (JSON lines) as a run in the SQLite history"
@@ -118,7 +119,7 @@ class Record:
             if args.resume and unfinished is None:
                 raise TyporiskError(f"no unfinished run of feed {args.feed!r} to resume")
             run_id = unfinished.id if unfinished else store.begin_run(args.feed, {"via": "record"})
-            skip = store.done(run_id)
+            skip = store.done(run_id) if unfinished else set()  # a fresh run has nothing done
             rows = (
                 r
                 for r in read_json_lines(
@@ -130,9 +131,9 @@ class Record:
                 added = store.add(run_id, rows)
             except (KeyboardInterrupt, TyporiskError):  # a bad row, a full disk: keep the rest
                 with contextlib.suppress(TyporiskError):  # the disk may still be full
-                    store.finish_run(run_id, {"rows": len(store.done(run_id))}, complete=False)
+                    store.finish_run(run_id, {"rows": store.count(run_id)}, complete=False)
                 raise
-            total = len(store.done(run_id))
+            total = store.count(run_id)
             stats: dict[str, object] = {"rows": total}
             if args.incomplete:
                 stats["incomplete"] = args.incomplete

@@ -2,7 +2,8 @@
 
 Flags → :class:`~typorisk.pipeline.ScanOptions` → :func:`typorisk.scan` → rows. Ranking needs
 every result (graph signals), so rows are written riskiest first at the end (also on Ctrl-C, for
-the names settled so far); ``--no-rank`` streams rows as they complete.
+the names settled so far); until then they wait in the ranker's temporary SQLite file, not in
+memory. ``--no-rank`` streams rows as they complete.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from typorisk.cli.common import add_target_arguments, target_texts_of
 from typorisk.cli.options import add_scan_options, options_from_args
 from typorisk.cli.progress import print_summary, write_progressing
 from typorisk.errors import TyporiskError
-from typorisk.pipeline import ScanOptions, ScanRecord, scan, to_row
+from typorisk.pipeline import ScanOptions, scan
 from typorisk.pipeline.core import candidates
 from typorisk.pipeline.rows import scan_columns_of
-from typorisk.resolve import Registration
 from typorisk.writers import ROW_FORMATS
 
 NAME = "scan"
@@ -55,11 +55,6 @@ def columns_for(fmt: str, options: ScanOptions) -> tuple[str, ...]:
     return scan_columns_of(options)
 
 
-def _registered(record: ScanRecord) -> bool:
-    res = record.resolution
-    return res is not None and res.registration is Registration.REGISTERED
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the command; the exit code says how it ended (see ``typorisk --help``)."""
     options = options_from_args(args)
@@ -70,19 +65,17 @@ def run(args: argparse.Namespace) -> int:
     result = scan(target_texts_of(args), options)
     for rejected in result.summary.rejected:
         print(f"typorisk: skipped: {rejected}", file=sys.stderr)
-    records: Iterable[ScanRecord] = result
+    rows: Iterable[dict[str, object]] = result.rows(columns)
     if args.registered_only:
-        records = (r for r in result if _registered(r))
+        rows = (
+            {c: row.get(c) for c in columns}
+            for row in result.rows()
+            if row.get("registration") == "registered"
+        )
     total = None
     if sys.stderr.isatty():  # the progress total: permutation is cheap next to DNS
         total = sum(1 for _ in candidates(result.targets, options))
-    write_progressing(
-        (to_row(record, columns) for record in records),
-        fmt,
-        columns,
-        total=total,
-        poll=lambda: result.summary.records,
-    )
+    write_progressing(rows, fmt, columns, total=total, poll=lambda: result.summary.records)
     if result.summary.findings is not None:
         rank_cli.print_findings(result.summary.findings)
     return print_summary(result.summary)

@@ -5,23 +5,29 @@ All outputs of a run are staged and replaced together
 (:class:`~typorisk.writers.atomic.AtomicFiles`):
 a consumer never sees half a file, and a run that fails leaves every previous file in place.
 Offline feeds stream: rows are regenerated for each output (permutation is deterministic), so
-memory does not grow with the feed. Feeds that resolve hold the rows (ranking needs them all).
+memory does not grow with the feed. Feeds that resolve cannot rescan per output, and must not
+write before the scan's verdict is known: the rows that pass go to a temporary JSON-lines file
+as the scan yields them (ranked, riskiest first), and each output reads that file, so memory
+does not grow with the feed either.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from typorisk.errors import RunIncompleteError, UnsafeNameError
 from typorisk.feeds.spec import FeedSpec, Output
 from typorisk.kit.atomic import AtomicFiles
 from typorisk.parse.targets import parse_target
-from typorisk.pipeline import ScanOptions, ScanSummary, ScanTarget, Verdict, scan, to_row
+from typorisk.pipeline import ScanOptions, ScanSummary, ScanTarget, Verdict, scan
 from typorisk.pipeline.rows import CANDIDATE_COLUMNS, scan_columns_of
 from typorisk.pipeline.servers import ClientFactory
 from typorisk.resolve import ScanStats
@@ -79,22 +85,45 @@ def run_feed(
     report = RunReport(spec.name)
     targets = [ScanTarget(parse_target(t.domain), t.weight, t.top) for t in spec.targets]
     columns = feed_columns(spec.options)
-    if spec.resolve is None:
+    with contextlib.ExitStack() as stack:
+        if spec.resolve is None:
 
-        def source() -> Iterator[Row]:
-            rows = (to_row(r, columns) for r in scan(targets, spec.options))
-            return _filtered(spec, rows, report)
+            def source() -> Iterator[Row]:
+                rows = scan(targets, spec.options).rows(columns)
+                return _filtered(spec, rows, report)
 
-    else:
-        result = scan(targets, spec.options, client=client_factory)
-        rows = [to_row(r, columns) for r in result]
-        report.summary = result.summary
-        if result.summary.verdict is Verdict.INCOMPLETE:
-            raise RunIncompleteError(spec.name, tuple(result.summary.reasons))
-        held = list(_filtered(spec, rows, report))
+        else:
+            result = scan(targets, spec.options, client=client_factory)
+            held = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+            rows = result.rows(columns)
+            for row in _filtered(spec, rows, report):
+                held.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            report.summary = result.summary
+            if result.summary.verdict is Verdict.INCOMPLETE:
+                raise RunIncompleteError(spec.name, tuple(result.summary.reasons))
 
-        def source() -> Iterator[Row]:
-            return iter(held)
+            def source() -> Iterator[Row]:
+                return _reread(held)
+
+        _write_outputs(spec, report, columns, source, now)
+    return report
+
+
+def _reread(held: TextIO) -> Iterator[Row]:
+    """The rows written to ``held``, from its start (JSON keeps every cell type a row has)."""
+    held.seek(0)
+    for line in held:
+        yield json.loads(line)
+
+
+def _write_outputs(
+    spec: FeedSpec,
+    report: RunReport,
+    columns: tuple[str, ...],
+    source: Callable[[], Iterator[Row]],
+    now: dt.datetime,
+) -> None:
+    """Every output of ``spec`` from ``source`` (called once per file), replaced together."""
 
     def refuse(row: Row, exc: UnsafeNameError) -> None:
         report.refused.append(str(exc))
@@ -109,7 +138,6 @@ def run_feed(
             )
             count = _write(files, output, source, options)
             report.written.append(Written(output, count))
-    return report
 
 
 def feed_columns(options: ScanOptions) -> tuple[str, ...]:

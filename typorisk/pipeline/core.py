@@ -19,6 +19,7 @@ import datetime as dt
 import enum
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from typorisk.errors import InvalidTargetError
 from typorisk.kit.bridge import iterate
@@ -27,18 +28,20 @@ from typorisk.parse.targets import parse_target
 from typorisk.permute import permute
 from typorisk.pipeline.enrich import Enricher, check_enrich_options
 from typorisk.pipeline.options import ScanOptions
-from typorisk.pipeline.record import ScanRecord, risk_facet, to_row
+from typorisk.pipeline.record import RiskFacet, ScanRecord, risk_facet, to_row
+from typorisk.pipeline.rows import BY_NAME
 from typorisk.pipeline.servers import (
     ClientFactory,
     client_factory,
     preflight,
     server_problems,
 )
-from typorisk.rank import RankResult, RiskWeights
-from typorisk.rank.rows import rank_rows
+from typorisk.rank import Ranker, RankResult, RiskWeights, SqliteSpill
+from typorisk.rank.rows import add_row
 from typorisk.resolve import DnsClient, Outcome, Registration, Resolution, ResolveScan, ScanStats
 from typorisk.resolve.engine import T
 
+R = TypeVar("R")
 BATCH = 64
 """Records needing registration or a probe, enriched together."""
 FAULTS = frozenset(o for o in Outcome if o.registration is Registration.UNKNOWN) - {
@@ -179,8 +182,10 @@ class AsyncScan:
         async with self._factory() as client:
             self.summary.lines.extend(await preflight(client, [t.target for t in self.targets]))
             if self.ranks and self.rank_inside:
-                held = [r async for r in self._resolved(client, weight)]
-                for record in self.ranked(held):
+                ranker = self.ranker()
+                async for record in self._resolved(client, weight):
+                    self.feed(ranker, record)
+                for record in self.emit(ranker):
                     yield record
             else:
                 async for record in self._resolved(client, weight):
@@ -206,10 +211,11 @@ class AsyncScan:
         own: dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
         enricher: Enricher,
     ) -> AsyncIterator[ScanRecord]:
-        names: Iterable[Candidate] = candidates(self.targets, self.options)
         if self.options.zone_files:
-            names = list(names)  # zone-file mode decides every candidate: read the files once
-            await enricher.read_zone_files(c.domain for c in names)
+            # zone-file mode decides every candidate: read the files once, for the names of one
+            # pass over the candidates (permutation is deterministic: the second pass resolves)
+            await enricher.read_zone_files(c.domain for c in candidates(self.targets, self.options))
+        names = candidates(self.targets, self.options)
         pending: list[ScanRecord] = []
         async for cand, res in self._resolve(client, names):
             mx, ns = own.get(cand.target, ((), ()))
@@ -233,20 +239,56 @@ class AsyncScan:
     ) -> AsyncIterator[tuple[Candidate, Resolution]]:
         return resolve_stage(client, names, self.options, self.summary, _domain_of)
 
-    def ranked(self, held: list[ScanRecord]) -> list[ScanRecord]:
-        """``held`` with risk facets, riskiest first; the findings go to the summary."""
+    def ranker(self) -> Ranker[Any]:
+        """An empty ranker for this scan: its weights and date, and a temporary SQLite spill
+        (records or rows wait on disk, not in memory; see :mod:`typorisk.rank.engine`)."""
         weights = RiskWeights().with_overrides(dict(self.options.weights))
-        rows = [to_row(r) for r in held]
-        result = rank_rows(rows, weights, self.options.today or dt.date.today())
-        self.summary.findings = result
-        by_key = {r.key: r for r in held}
-        return [
-            dataclasses.replace(
-                by_key[(r.obs.target, r.obs.domain)],
+        return Ranker(
+            weights=weights, now=self.options.today or dt.date.today(), spill=SqliteSpill()
+        )
+
+    @staticmethod
+    def feed(ranker: Ranker[ScanRecord], record: ScanRecord) -> None:
+        """Give ``ranker`` one record (its row is what ranking reads)."""
+        add_row(ranker, to_row(record), record)
+
+    def emit(self, ranker: Ranker[ScanRecord]) -> Iterator[ScanRecord]:
+        """The records fed to ``ranker`` with risk facets, riskiest first; the findings go to
+        the summary before the first record comes out."""
+        for i, (r, record) in enumerate(ranker.ranked()):
+            if i == 0:
+                self.summary.findings = ranker.findings
+            yield dataclasses.replace(
+                record,
                 risk=risk_facet(r.risk, r.capture, r.defensive, r.reasons, dict(r.contributions)),
             )
-            for r in result.ranked
-        ]
+        self.summary.findings = ranker.findings
+
+    @staticmethod
+    def feed_row(ranker: Ranker[dict[str, object]], record: ScanRecord) -> None:
+        """Give ``ranker`` one record's row, which is also what comes back (a row pickles in
+        a tenth of the time a record does)."""
+        row = to_row(record)
+        add_row(ranker, row, row)
+
+    def emit_rows(
+        self, ranker: Ranker[dict[str, object]], columns: Sequence[str] | None
+    ) -> Iterator[dict[str, object]]:
+        """The rows fed to ``ranker`` with the rank columns, riskiest first, as
+        :func:`~typorisk.pipeline.record.to_row` gives them (``columns``: exactly those)."""
+        for i, (r, row) in enumerate(ranker.ranked()):
+            if i == 0:
+                self.summary.findings = ranker.findings
+            facet = risk_facet(r.risk, r.capture, r.defensive, r.reasons, dict(r.contributions))
+            yield with_risk(row, facet, columns)
+        self.summary.findings = ranker.findings
+
+    def ranked(self, held: Iterable[ScanRecord]) -> list[ScanRecord]:
+        """``held`` with risk facets, riskiest first; the findings go to the summary."""
+        ranker = self.ranker()
+        for record in held:
+            self.feed(ranker, record)
+        return list(self.emit(ranker))
 
     def _judge(self) -> None:
         judge(self.summary, self.options)
@@ -262,6 +304,28 @@ def judge(summary: ScanSummary, options: ScanOptions) -> None:
             f"{summary.unknown} of {summary.records} names ({share:.1%}) stayed unknown, "
             f"more than max_unknown {options.max_unknown:.1%}"
         )
+
+
+def with_risk(
+    row: dict[str, object], facet: RiskFacet, columns: Sequence[str] | None
+) -> dict[str, object]:
+    """``row`` (:func:`to_row` of a record without risk) with ``facet``'s columns, as
+    :func:`to_row` gives them for the record with that facet (``columns``: exactly those)."""
+    row.update(
+        risk=facet.risk,
+        capture=facet.capture,
+        defensive=facet.defensive,
+        reasons=list(facet.reasons),
+    )
+    row.update({f"contrib_{k}": v for k, v in facet.contributions})
+    if columns is None:
+        return row
+    return {name: row.get(name, [] if _is_list(name) else None) for name in columns}
+
+
+def _is_list(name: str) -> bool:
+    column = BY_NAME.get(name)
+    return column is not None and column.type == "list"
 
 
 def _domain_of(candidate: Candidate) -> str:
@@ -344,17 +408,31 @@ class Scan:
         if not self._async.ranks:
             return iterate(self._async.__aiter__, name="typorisk-scan")
         self._async.rank_inside = False
-        return self._ranked()
+        ranker = self._async.ranker()
+        return self._then(lambda r: self._async.feed(ranker, r), self._async.emit(ranker))
 
-    def _ranked(self) -> Iterator[ScanRecord]:
-        """Hold every record, rank, yield riskiest first; on Ctrl-C, the settled ones first."""
-        held: list[ScanRecord] = []
+    def rows(self, columns: Sequence[str] | None = None) -> Iterator[dict[str, object]]:
+        """The records as rows (:func:`~typorisk.pipeline.record.to_row`; ``columns``: exactly
+        those), in the order iterating gives them. What the CLI and feeds write: when ranking,
+        the rows wait in the spill rather than the records (same rows, less work)."""
+        if not self._async.options.resolve or not self._async.ranks:
+            return (to_row(record, columns) for record in self)
+        self._async.rank_inside = False
+        ranker = self._async.ranker()
+        return self._then(
+            lambda r: self._async.feed_row(ranker, r), self._async.emit_rows(ranker, columns)
+        )
+
+    def _then(self, feed: Callable[[ScanRecord], None], ranked: Iterator[R]) -> Iterator[R]:
+        """Run the scan giving every record to ``feed`` (the ranker), then yield ``ranked``
+        (riskiest first); on Ctrl-C, the settled ones first, then the interrupt."""
         interrupted = False
         try:
-            held.extend(iterate(self._async.__aiter__, name="typorisk-scan"))
+            for record in iterate(self._async.__aiter__, name="typorisk-scan"):
+                feed(record)
         except KeyboardInterrupt:
             interrupted = True
-        yield from self._async.ranked(held)
+        yield from ranked
         if interrupted:
             raise KeyboardInterrupt
 

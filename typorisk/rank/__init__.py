@@ -1,23 +1,36 @@
 """Graph and risk ranking: an explainable score for every collision.
 
-``rank(observations)`` builds a networkx graph of targets, candidates and their infrastructure,
-scores each candidate in [0, 1] with its reasons and factor contributions, and reports
-infrastructure clusters, defensive registrations and wildcarded suffixes.
+``rank(observations)`` links candidates through their infrastructure (MX/NS hosts, IPs,
+networks, registrars), scores each candidate in [0, 1] with its reasons and factor
+contributions, and reports infrastructure clusters, defensive registrations and wildcarded
+suffixes. :class:`Ranker` does the same as a stream, holding per infrastructure key only what
+the graph signal needs (a :class:`SqliteSpill` keeps the rows on disk for a scan of any size).
 """
 
 from typorisk.errors import RankInputError
-from typorisk.rank.engine import Cluster, Ranked, RankResult, rank
+from typorisk.rank.engine import (
+    Cluster,
+    MemorySpill,
+    Ranked,
+    Ranker,
+    RankResult,
+    SqliteSpill,
+    rank,
+)
 from typorisk.rank.facts import Observation, observation_from_row
 from typorisk.rank.graph import build_graph
 from typorisk.rank.score import RiskWeights
 
 __all__ = [
     "Cluster",
+    "MemorySpill",
     "Observation",
     "RankInputError",
     "RankResult",
     "Ranked",
+    "Ranker",
     "RiskWeights",
+    "SqliteSpill",
     "build_graph",
     "observation_from_row",
     "rank",

@@ -1,22 +1,33 @@
-"""Rank observations: graph, per-candidate score with reasons, and the findings a reviewer reads
-first (infrastructure clusters, defensive registrations, wildcarded suffixes)."""
+"""Rank observations: per-candidate score with reasons, and the findings a reviewer reads first
+(infrastructure clusters, defensive registrations, wildcarded suffixes).
+
+:class:`Ranker` streams: observations go in one at a time with a payload (a scan record, a row),
+and come out riskiest first with their payload. In memory it holds only what the graph signal
+needs (:class:`~typorisk.rank.graph.InfraIndex`: per infrastructure node, the registered typo
+domains behind it); the observations and payloads wait in a :class:`Spill` — a list for
+:func:`rank`, or a temporary SQLite file (:class:`SqliteSpill`) for a scan of any size, which
+also sorts the output by risk. Same scores either way: the two-step walk candidate →
+infrastructure → other candidates only needs the candidates that have infrastructure.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+import pickle
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import Any, Generic, Protocol, TypeVar
 
 from typorisk.parse.psl import load_psl
 from typorisk.rank.facts import Observation
 from typorisk.rank.graph import (
+    CLUSTER_KINDS,
+    InfraIndex,
     Node,
-    build_graph,
-    candidates_behind,
-    own_infrastructure,
+    infrastructure,
+    own_nodes,
     shared_with_target,
 )
 from typorisk.rank.score import (
@@ -27,6 +38,8 @@ from typorisk.rank.score import (
     is_recent,
     likelihood_scale,
 )
+
+P = TypeVar("P")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +64,8 @@ class Cluster:
     """One infrastructure node serving many registered typo domains: an operation."""
 
     kind: str
-    """``mx``, ``ns``, ``ip``, ``net`` or ``registrar``."""
+    """``mx``, ``ns``, ``ip`` or ``net`` (the kinds :data:`~typorisk.rank.graph.INFRASTRUCTURE`
+    reports as clusters)."""
     name: str
     members: tuple[str, ...]
     targets: tuple[str, ...]
@@ -62,13 +76,194 @@ class RankResult:
     """Everything :func:`rank` found."""
 
     ranked: tuple[Ranked, ...]
-    """Highest risk first; ties by domain then target."""
+    """Highest risk first; ties by domain then target (then input order). Empty in the
+    findings of a streamed ranking (:attr:`Ranker.findings`): there the ranked candidates come
+    out of :meth:`Ranker.ranked` instead."""
     clusters: tuple[Cluster, ...]
     """Largest first."""
     defensive: tuple[Ranked, ...]
     """Candidates that look like the brand's own registrations, to confirm and allowlist."""
     wildcard_suffixes: Mapping[str, tuple[str, ...]]
     """Suffix → candidates answered only by a wildcard there (one finding per suffix)."""
+
+
+Scored = tuple[float, str, bool, tuple[str, ...], dict[str, float]]
+"""(risk, capture, defensive, reasons, contributions): a :class:`Ranked` without its
+observation."""
+
+
+class Spill(Protocol[P]):
+    """Where a :class:`Ranker` keeps the observations and payloads until it has seen them all."""
+
+    def put(self, obs: Observation, payload: P) -> None:
+        """Keep one observation and its payload (in order)."""
+
+    def observations(self) -> Iterator[tuple[int, Observation]]:
+        """Every observation kept, with its sequence number, in order."""
+
+    def targets(self, domains: set[str]) -> Iterator[tuple[str, str]]:
+        """(domain, target) of every observation of ``domains``."""
+
+    def put_scored(self, seq: int, obs: Observation, scored: Scored) -> None:
+        """The score of observation ``seq``."""
+
+    def ordered(self) -> Iterator[tuple[Observation, Scored, P]]:
+        """Everything scored, riskiest first; ties by domain, target, then order."""
+
+    def close(self) -> None:
+        """Free what the spill holds."""
+
+
+class MemorySpill(Generic[P]):
+    """A :class:`Spill` in lists (for :func:`rank` over observations already in memory)."""
+
+    def __init__(self) -> None:
+        self._kept: list[tuple[Observation, P]] = []
+        self._scored: list[Scored | None] = []
+
+    def put(self, obs: Observation, payload: P) -> None:
+        self._kept.append((obs, payload))
+
+    def observations(self) -> Iterator[tuple[int, Observation]]:
+        for seq, (obs, _) in enumerate(self._kept):
+            yield seq, obs
+
+    def targets(self, domains: set[str]) -> Iterator[tuple[str, str]]:
+        for obs, _ in self._kept:
+            if obs.domain in domains:
+                yield obs.domain, obs.target
+
+    def put_scored(self, seq: int, obs: Observation, scored: Scored) -> None:
+        if len(self._scored) <= seq:
+            self._scored.extend([None] * (seq + 1 - len(self._scored)))
+        self._scored[seq] = scored
+
+    def ordered(self) -> Iterator[tuple[Observation, Scored, P]]:
+        order = sorted(
+            range(len(self._kept)),
+            key=lambda i: (
+                -_risk(self._scored[i]),
+                self._kept[i][0].domain,
+                self._kept[i][0].target,
+            ),
+        )
+        for i in order:
+            obs, payload = self._kept[i]
+            scored = self._scored[i]
+            assert scored is not None
+            yield obs, scored, payload
+
+    def close(self) -> None:
+        self._kept.clear()
+        self._scored.clear()
+
+
+def _risk(scored: Scored | None) -> float:
+    assert scored is not None
+    return scored[0]
+
+
+class SqliteSpill(Generic[P]):
+    """A :class:`Spill` in a private temporary SQLite database (``sqlite3.connect("")``: on
+    disk once it outgrows the page cache, deleted when closed). Payloads are pickled, so they
+    must be picklable (scan records and rows are); ``ORDER BY`` over an index does the sort by
+    risk without holding the rows. Writes are batched (:data:`BATCH` rows a statement)."""
+
+    BATCH = 2000
+    CACHE_KIB = 16 * 1024
+    """SQLite's page cache, in KiB: what the spill may hold in memory."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", check_same_thread=False)
+        self._db.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute(
+            "CREATE TABLE kept (seq INTEGER PRIMARY KEY, target TEXT, domain TEXT, obs BLOB,"
+            " payload BLOB)"
+        )
+        self._db.execute(
+            "CREATE TABLE scored (seq INTEGER PRIMARY KEY, risk REAL, domain TEXT, target TEXT,"
+            " scored BLOB)"
+        )
+        self._pending: list[tuple[Any, ...]] = []
+        self._pending_scored: list[tuple[Any, ...]] = []
+        self._seq = 0
+
+    def put(self, obs: Observation, payload: P) -> None:
+        kept = (self._seq, obs.target, obs.domain, _dump(_fields(obs)), _dump(payload))
+        self._pending.append(kept)
+        self._seq += 1
+        if len(self._pending) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._db.executemany("INSERT INTO kept VALUES (?, ?, ?, ?, ?)", self._pending)
+            self._pending.clear()
+        if self._pending_scored:
+            self._db.executemany("INSERT INTO scored VALUES (?, ?, ?, ?, ?)", self._pending_scored)
+            self._pending_scored.clear()
+
+    def observations(self) -> Iterator[tuple[int, Observation]]:
+        self._flush()
+        last = -1
+        while True:  # in pages: no cursor stays open while scores are written
+            page = self._db.execute(
+                "SELECT seq, obs FROM kept WHERE seq > ? ORDER BY seq LIMIT ?", (last, self.BATCH)
+            ).fetchall()
+            if not page:
+                return
+            for seq, blob in page:
+                yield seq, Observation(*_load(blob))
+            last = page[-1][0]
+
+    def targets(self, domains: set[str]) -> Iterator[tuple[str, str]]:
+        self._flush()
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (domain TEXT PRIMARY KEY)")
+        self._db.execute("DELETE FROM wanted")
+        self._db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((d,) for d in domains))
+        yield from self._db.execute(
+            "SELECT kept.domain, kept.target FROM kept JOIN wanted USING (domain)"
+        ).fetchall()
+
+    def put_scored(self, seq: int, obs: Observation, scored: Scored) -> None:
+        self._pending_scored.append((seq, scored[0], obs.domain, obs.target, _dump(scored[1:])))
+        if len(self._pending_scored) >= self.BATCH:
+            self._flush()
+
+    def ordered(self) -> Iterator[tuple[Observation, Scored, P]]:
+        self._flush()
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS by_risk ON scored (risk DESC, domain, target, seq)"
+        )
+        rows = self._db.execute(
+            "SELECT s.risk, s.scored, k.obs, k.payload FROM scored s INDEXED BY by_risk"
+            " JOIN kept k ON k.seq = s.seq ORDER BY s.risk DESC, s.domain, s.target, s.seq"
+        )
+        for risk, scored, obs, payload in rows:
+            yield Observation(*_load(obs)), (risk, *_load(scored)), _load(payload)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+_OBSERVATION_FIELDS = tuple(f.name for f in dataclasses.fields(Observation))
+
+
+def _fields(obs: Observation) -> tuple[object, ...]:
+    """``obs`` as a plain tuple (pickled 2-3× faster than the frozen dataclass)."""
+    return tuple([getattr(obs, name) for name in _OBSERVATION_FIELDS])
+
+
+def _dump(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _load(blob: bytes) -> Any:
+    """Unpickle what :func:`_dump` wrote into this process's own private temporary database
+    (never data from outside)."""
+    return pickle.loads(blob)  # noqa: S301
 
 
 def _suffix_of(name: str) -> str:
@@ -84,37 +279,142 @@ def _primary_reason(obs: Observation) -> str:
     return f"{kind} of {obs.target} (likelihood {obs.likelihood:.1e})"
 
 
-class _Members:
-    """Registered, non-defensive candidates behind each infrastructure node (memoised)."""
+class Ranker(Generic[P]):
+    """Rank observations as they come: :meth:`add` each (with a payload, returned with its
+    score), then iterate :meth:`ranked`, riskiest first; :attr:`findings` is set once the
+    first one comes out.
+
+    ``own`` maps a target name to the observation of the target's own domain (its MX/NS), which
+    is how defensive registrations are recognised; :meth:`add_own` adds to it while adding
+    (a scan learns them from its rows). ``now`` is the date "recently registered" is measured
+    from (no clock is read here). No network; disk only through a :class:`SqliteSpill`.
+    """
 
     def __init__(
-        self, graph: nx.MultiDiGraph[Node], eligible: set[str], targets_of: Mapping[str, set[str]]
-    ):
-        self.graph = graph
-        self.eligible = eligible
-        self.targets_of = targets_of
-        self.cache: dict[Node, set[str]] = {}
-        self.owner_counts: dict[Node, int] = {}
+        self,
+        *,
+        weights: RiskWeights | None = None,
+        own: Mapping[str, Observation] | None = None,
+        now: dt.date | None = None,
+        spill: Spill[P] | None = None,
+    ) -> None:
+        self.weights = weights or RiskWeights()
+        self.own: dict[str, Observation] = dict(own or {})
+        self.now = now
+        self.spill: Spill[P] = spill if spill is not None else MemorySpill()
+        self.index = InfraIndex()
+        self.findings: RankResult | None = None
+        self._owners: dict[Node, int] = {}
+        self._targets_of: dict[str, set[str]] = {}
 
-    def of(self, node: Node) -> set[str]:
-        found = self.cache.get(node)
-        if found is None:
-            found = candidates_behind(self.graph, node) & self.eligible
-            self.cache[node] = found
-        return found
+    def add(self, obs: Observation, payload: P) -> None:
+        """One candidate observation (and what to return with its score)."""
+        self.index.add(obs)
+        self.spill.put(obs, payload)
 
-    def others(self, node: Node, domain: str) -> int:
-        """How many members other than ``domain`` (O(1): no set is copied per candidate)."""
-        group = self.of(node)
-        return len(group) - (domain in group)
+    def add_own(self, target: str, obs: Observation) -> None:
+        """The observation of ``target``'s own domain, unless one is known already."""
+        self.own.setdefault(target, obs)
+
+    def ranked(self) -> Iterator[tuple[Ranked, P]]:
+        """Every observation added, scored, riskiest first (ties by domain, target, then the
+        order added), with its payload. Closes the spill at the end."""
+        try:
+            own = own_nodes(self.own)
+            self.index.finish(own)
+            self._learn_targets()
+            defensive: list[tuple[float, str, str, int, Ranked]] = []
+            for seq, obs in self.spill.observations():
+                scored = self._score(obs, shared_with_target(obs, own))
+                self.spill.put_scored(seq, obs, scored)
+                if scored[2]:
+                    ranked = Ranked(obs, *scored)
+                    defensive.append((-ranked.risk, obs.domain, obs.target, seq, ranked))
+            defensive.sort(key=lambda d: d[:4])
+            self.findings = RankResult(
+                ranked=(),
+                clusters=self._clusters(),
+                defensive=tuple(d[4] for d in defensive),
+                wildcard_suffixes={
+                    s: tuple(sorted(d)) for s, d in sorted(self.index.wildcards.items())
+                },
+            )
+            for obs, scored, payload in self.spill.ordered():
+                yield Ranked(obs, *scored), payload
+        finally:
+            self.spill.close()
+
+    def _learn_targets(self) -> None:
+        """Every target of each domain that is some node's member (for "of N targets")."""
+        for domain, target in self.spill.targets(self.index.eligible):
+            self._targets_of.setdefault(domain, set()).add(target)
 
     def owners(self, node: Node) -> int:
         """Distinct protected targets among the node's members (memoised)."""
-        count = self.owner_counts.get(node)
+        count = self._owners.get(node)
         if count is None:
-            count = len({t for d in self.of(node) for t in self.targets_of[d]})
-            self.owner_counts[node] = count
+            group = self.index.members.get(node, set())
+            count = len({t for d in group for t in self._targets_of.get(d, ())})
+            self._owners[node] = count
         return count
+
+    def _score(self, obs: Observation, shared: list[Node]) -> Scored:
+        w = self.weights
+        label = capture_label(obs)
+        lik = likelihood_scale(obs.likelihood, w)
+        cap = w.capture_value(label)
+        best_g, best_node, best_k = 0.0, None, 0
+        for node in self.index.nodes_of.get(obs.domain, ()):
+            others = self.index.others(node, obs.domain)
+            value = graph_value(node[0], others, w)
+            if value > best_g:
+                best_g, best_node, best_k = value, node, others
+        reasons = [_primary_reason(obs), _capture_reason(obs, label)]
+        if best_node is not None:
+            reasons.append(
+                f"{best_node[0].upper()} {best_node[1]} shared with {best_k} typo domains "
+                f"of {self.owners(best_node)} targets"
+            )
+        multiplier = 1.0
+        if shared:
+            multiplier = w.defensive
+            reasons.append(
+                f"shares {shared[0][0].upper()} {shared[0][1]} with {obs.target}: "
+                "likely a defensive registration, confirm"
+            )
+        age = is_recent(obs, self.now, w)
+        if age is not None:
+            multiplier *= w.recent
+            reasons.append(f"registered {age} days ago")
+        if obs.weight != 1.0:
+            reasons.append(f"target weight {obs.weight:g}")
+        parts = {
+            "likelihood": w.w_likelihood * lik * multiplier,
+            "capture": w.w_capture * cap * multiplier,
+            "graph": w.w_graph * best_g * multiplier,
+        }
+        raw = min(1.0, sum(parts.values()))
+        # exposure E bends the score instead of scaling it: 1 − (1 − raw)^E stays in [0, 1] and
+        # keeps the order of candidates within a target (a cap at 1 would tie them all)
+        risk = 1.0 - (1.0 - raw) ** obs.weight if obs.weight > 0 else 0.0
+        share = risk / sum(parts.values()) if sum(parts.values()) > 0 else 0.0
+        contributions = {k: round(v * share, 6) for k, v in parts.items()}
+        contributions |= {"registration": multiplier, "exposure": obs.weight}
+        return round(risk, 6), label, bool(shared), tuple(reasons), contributions
+
+    def _clusters(self) -> tuple[Cluster, ...]:
+        found = []
+        nodes = set(self.index.nodes())
+        nodes.update(node for o in self.own.values() for node, _ in infrastructure(o))
+        for node in nodes:
+            if node[0] not in CLUSTER_KINDS:
+                continue
+            group = self.index.members.get(node, set())
+            if len(group) >= self.weights.cluster_min:
+                owners = sorted({t for d in group for t in self._targets_of.get(d, ())})
+                found.append(Cluster(node[0], node[1], tuple(sorted(group)), tuple(owners)))
+        found.sort(key=lambda c: (-len(c.members), c.kind, c.name))
+        return tuple(found)
 
 
 def rank(
@@ -124,95 +424,23 @@ def rank(
     own: Mapping[str, Observation] | None = None,
     now: dt.date | None = None,
 ) -> RankResult:
-    """Score every observation and collect the findings.
+    """Score every observation and collect the findings (in memory; :class:`Ranker` streams).
 
     ``own`` maps a target name to the observation of the target's own domain (its MX/NS), which
     is how defensive registrations are recognised. ``now`` is the date "recently registered" is
     measured from (no clock is read here). Pure: no network, no disk.
     """
-    w = weights or RiskWeights()
-    obs_list = list(observations)
-    graph = build_graph(obs_list, own)
-    own_nodes = own_infrastructure(graph)
-    shared = {(o.target, o.domain): shared_with_target(o, own_nodes) for o in obs_list}
-    targets_of: defaultdict[str, set[str]] = defaultdict(set)
-    for o in obs_list:
-        targets_of[o.domain].add(o.target)
-    eligible = {
-        o.domain
-        for o in obs_list
-        if o.registration == "registered" and not shared[(o.target, o.domain)]
-    }
-    members = _Members(graph, eligible, targets_of)
-    ranked = [
-        _score(o, graph, members, shared[(o.target, o.domain)], w=w, now=now) for o in obs_list
-    ]
-    ranked.sort(key=lambda r: (-r.risk, r.obs.domain, r.obs.target))
+    ranker: Ranker[None] = Ranker(weights=weights, own=own, now=now)
+    for obs in observations:
+        ranker.add(obs, None)
+    ranked = tuple(r for r, _ in ranker.ranked())
+    assert ranker.findings is not None
     return RankResult(
-        ranked=tuple(ranked),
-        clusters=_clusters(graph, members, w),
-        defensive=tuple(r for r in ranked if r.defensive),
-        wildcard_suffixes=_wildcards(obs_list),
+        ranked=ranked,
+        clusters=ranker.findings.clusters,
+        defensive=ranker.findings.defensive,
+        wildcard_suffixes=ranker.findings.wildcard_suffixes,
     )
-
-
-def _infra_nodes(graph: nx.MultiDiGraph[Node], domain: str) -> list[Node]:
-    cand: Node = ("candidate", domain)
-    nodes = [n for n in graph.successors(cand) if n[0] in ("mx", "ns", "ip", "registrar")]
-    nets = [m for n in nodes if n[0] == "ip" for m in graph.successors(n)]
-    return sorted(set(nodes + nets))
-
-
-def _score(
-    obs: Observation,
-    graph: nx.MultiDiGraph[Node],
-    members: _Members,
-    shared: list[Node],
-    *,
-    w: RiskWeights,
-    now: dt.date | None,
-) -> Ranked:
-    label = capture_label(obs)
-    lik = likelihood_scale(obs.likelihood, w)
-    cap = w.capture_value(label)
-    best_g, best_node, best_k = 0.0, None, 0
-    for node in _infra_nodes(graph, obs.domain):
-        others = members.others(node, obs.domain)
-        value = graph_value(node[0], others, w)
-        if value > best_g:
-            best_g, best_node, best_k = value, node, others
-    reasons = [_primary_reason(obs), _capture_reason(obs, label)]
-    if best_node is not None:
-        reasons.append(
-            f"{best_node[0].upper()} {best_node[1]} shared with {best_k} typo domains "
-            f"of {members.owners(best_node)} targets"
-        )
-    multiplier = 1.0
-    if shared:
-        multiplier = w.defensive
-        reasons.append(
-            f"shares {shared[0][0].upper()} {shared[0][1]} with {obs.target}: "
-            "likely a defensive registration, confirm"
-        )
-    age = is_recent(obs, now, w)
-    if age is not None:
-        multiplier *= w.recent
-        reasons.append(f"registered {age} days ago")
-    if obs.weight != 1.0:
-        reasons.append(f"target weight {obs.weight:g}")
-    parts = {
-        "likelihood": w.w_likelihood * lik * multiplier,
-        "capture": w.w_capture * cap * multiplier,
-        "graph": w.w_graph * best_g * multiplier,
-    }
-    raw = min(1.0, sum(parts.values()))
-    # exposure E bends the score instead of scaling it: 1 − (1 − raw)^E stays in [0, 1] and keeps
-    # the order of candidates within a target (a cap at 1 would tie them all)
-    risk = 1.0 - (1.0 - raw) ** obs.weight if obs.weight > 0 else 0.0
-    share = risk / sum(parts.values()) if sum(parts.values()) > 0 else 0.0
-    contributions = {k: round(v * share, 6) for k, v in parts.items()}
-    contributions |= {"registration": multiplier, "exposure": obs.weight}
-    return Ranked(obs, round(risk, 6), label, bool(shared), tuple(reasons), contributions)
 
 
 def _capture_reason(obs: Observation, label: str) -> str:
@@ -222,26 +450,3 @@ def _capture_reason(obs: Observation, label: str) -> str:
     if label in ("wildcard", "wildcard-mail"):
         return f"{text} (.{obs.suffix})"
     return text
-
-
-def _clusters(
-    graph: nx.MultiDiGraph[Node], members: _Members, w: RiskWeights
-) -> tuple[Cluster, ...]:
-    found = []
-    for node in graph.nodes:
-        if node[0] not in ("mx", "ns", "ip", "net"):
-            continue
-        group = members.of(node)
-        if len(group) >= w.cluster_min:
-            owners = sorted({t for d in group for t in members.targets_of[d]})
-            found.append(Cluster(node[0], node[1], tuple(sorted(group)), tuple(owners)))
-    found.sort(key=lambda c: (-len(c.members), c.kind, c.name))
-    return tuple(found)
-
-
-def _wildcards(obs_list: list[Observation]) -> dict[str, tuple[str, ...]]:
-    by_suffix: defaultdict[str, set[str]] = defaultdict(set)
-    for o in obs_list:
-        if o.wildcard:
-            by_suffix[o.suffix].add(o.domain)
-    return {s: tuple(sorted(d)) for s, d in sorted(by_suffix.items())}

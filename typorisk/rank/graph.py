@@ -2,23 +2,30 @@
 
 Nodes are ``(kind, name)`` tuples — ``("target", "army.mil")``, ``("candidate", "army.ml")``,
 ``("mx", "mx.example.net")``, ``("ip", "192.0.2.7")``, ``("net", "192.0.2.0/24")``... — so two
-kinds never collide. Edges carry a ``rel`` attribute: ``typo`` (target→candidate, with the
-likelihood and kinds), ``mx``/``ns``/``a``/``registrar`` (candidate→infrastructure), ``own``
-(target→its own infrastructure), ``in`` (IP→network) and ``suffix``. Built from observations
-alone: no network.
+kinds never collide. Which infrastructure a candidate links to is one table,
+:data:`INFRASTRUCTURE`: a new kind of infrastructure key is one entry there (and its node weight
+``node_<kind>`` in :class:`~typorisk.rank.score.RiskWeights`).
+
+Ranking does not build a graph with a node per candidate: the graph signal needs, per
+infrastructure node, only the registered typo domains behind it, so :class:`InfraIndex` keeps
+those (and each domain's nodes, for the domains that have any), which is a few entries per
+registered candidate instead of a few hundred bytes per candidate (a million candidates cost
+3.4 GiB as a networkx graph). :func:`build_graph` still builds the full networkx graph from the
+same table, for a library user who wants to draw or walk it. Built from observations alone: no
+network.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 import networkx as nx
 
 from typorisk.rank.facts import Observation
 
 Node = tuple[str, str]
-INFRA_KINDS = ("mx", "ns", "ip", "net", "registrar")
 
 
 def network_of(address: str) -> str | None:
@@ -31,71 +38,172 @@ def network_of(address: str) -> str | None:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+@dataclass(frozen=True, slots=True)
+class InfraKind:
+    """One kind of infrastructure a candidate can share with others."""
+
+    kind: str
+    """The node kind (``mx``, ``ns``...); its graph weight is ``RiskWeights.node_<kind>``."""
+    rel: str
+    """The edge's ``rel`` in :func:`build_graph`."""
+    names: Callable[[Observation], Iterable[str]] = lambda obs: ()
+    """The node names an observation links to directly."""
+    via: str | None = None
+    """Reached through nodes of this kind rather than from the candidate (a network through its
+    IPs): not a direct edge, and not compared with the target's own infrastructure."""
+    derive: Callable[[str], str | None] = lambda name: None
+    """With ``via``: the node name derived from a ``via`` node's name (None: none)."""
+    defensive: bool = False
+    """Sharing it with the candidate's own target marks a likely defensive registration."""
+    cluster: bool = True
+    """Reported as a cluster when enough typo domains share one node."""
+
+
+INFRASTRUCTURE: tuple[InfraKind, ...] = (
+    InfraKind("mx", "mx", lambda o: [h for h in o.mx if h], defensive=True),
+    InfraKind("ns", "ns", lambda o: o.ns, defensive=True),
+    InfraKind("ip", "a", lambda o: (*o.a, *o.aaaa)),
+    InfraKind("net", "in", via="ip", derive=network_of),
+    InfraKind(
+        "registrar",
+        "registrar",
+        lambda o: [o.registrar.lower()] if o.registrar else [],
+        defensive=True,
+        cluster=False,
+    ),
+)
+"""Every infrastructure key, in one table (see the module docstring)."""
+INFRA_KINDS = tuple(k.kind for k in INFRASTRUCTURE)
+DEFENSIVE_RELS = frozenset(k.rel for k in INFRASTRUCTURE if k.defensive)
+CLUSTER_KINDS = frozenset(k.kind for k in INFRASTRUCTURE if k.cluster)
+
+
 def infrastructure(obs: Observation) -> list[tuple[Node, str]]:
-    """``(node, rel)`` for every piece of infrastructure an observation names."""
-    out: list[tuple[Node, str]] = [(("mx", h), "mx") for h in obs.mx if h]
-    out += [(("ns", h), "ns") for h in obs.ns]
-    out += [(("ip", ip), "a") for ip in (*obs.a, *obs.aaaa)]
-    if obs.registrar:
-        out.append((("registrar", obs.registrar.lower()), "registrar"))
-    return out
+    """``(node, rel)`` for every piece of infrastructure an observation names directly (not the
+    networks, which hang off its IPs)."""
+    return [
+        ((k.kind, name), k.rel) for k in INFRASTRUCTURE if k.via is None for name in k.names(obs)
+    ]
+
+
+def infra_nodes(obs: Observation) -> set[Node]:
+    """Every infrastructure node the graph signal walks from a candidate (networks included)."""
+    direct = infrastructure(obs)
+    nodes = {node for node, _ in direct}
+    for k in INFRASTRUCTURE:
+        if k.via is not None:
+            for node, _ in direct:
+                name = k.derive(node[1]) if node[0] == k.via else None
+                if name is not None:
+                    nodes.add((k.kind, name))
+    return nodes
 
 
 def build_graph(
     observations: Iterable[Observation], own: Mapping[str, Observation] | None = None
 ) -> nx.MultiDiGraph[Node]:
-    """Build the graph from candidate observations and, optionally, each target's own records
-    (``own``: target name → the observation of the target's own domain)."""
+    """The full networkx graph of candidate observations and, optionally, each target's own
+    records (``own``: target name → the observation of the target's own domain). Edges carry a
+    ``rel``: ``typo`` (target→candidate, with the likelihood and kinds), the table's rels
+    (candidate→infrastructure; ``in`` IP→network), ``own`` (target→its own infrastructure) and
+    ``suffix``. Ranking does not need it (:class:`InfraIndex`)."""
     graph: nx.MultiDiGraph[Node] = nx.MultiDiGraph()
     for obs in observations:
         target, cand = ("target", obs.target), ("candidate", obs.domain)
         graph.add_node(cand, obs=obs)
         graph.add_edge(target, cand, rel="typo", likelihood=obs.likelihood, kinds=obs.kinds)
         graph.add_edge(("suffix", obs.suffix), cand, rel="suffix")
-        _link(graph, cand, obs)
+        for node, rel in infrastructure(obs):
+            graph.add_edge(cand, node, rel=rel)
+            for k in INFRASTRUCTURE:
+                name = k.derive(node[1]) if k.via == node[0] else None
+                if name is not None:
+                    graph.add_edge(node, (k.kind, name), rel=k.rel)
     for name, own_obs in (own or {}).items():
         for node, _ in infrastructure(own_obs):
             graph.add_edge(("target", name), node, rel="own")
     return graph
 
 
-def _link(graph: nx.MultiDiGraph[Node], source: Node, obs: Observation) -> None:
-    for node, rel in infrastructure(obs):
-        graph.add_edge(source, node, rel=rel)
-        if node[0] == "ip":
-            net = network_of(node[1])
-            if net is not None:
-                graph.add_edge(node, ("net", net), rel="in")
-
-
-def candidates_behind(graph: nx.MultiDiGraph[Node], node: Node) -> set[str]:
-    """Candidate domains attached to an infrastructure node (for a network: through its IPs)."""
-    members = {p[1] for p in graph.predecessors(node) if p[0] == "candidate"}
-    if node[0] == "net":
-        for ip in graph.predecessors(node):
-            members |= {p[1] for p in graph.predecessors(ip) if p[0] == "candidate"}
-    return members
-
-
-def own_infrastructure(graph: nx.MultiDiGraph[Node]) -> dict[str, set[Node]]:
-    """Each target's own infrastructure nodes (its ``own`` edges), computed once."""
-    own: dict[str, set[Node]] = {}
-    edges: Iterable[tuple[Node, Node, object]] = graph.edges(data="rel")
-    for source, node, rel in edges:
-        if rel == "own":
-            own.setdefault(source[1], set()).add(node)
-    return own
-
-
 def shared_with_target(obs: Observation, own: Mapping[str, set[Node]]) -> list[Node]:
     """Infrastructure the candidate shares with its own target (a sign of a defensive
-    registration): MX or NS hosts, or the registrar, that the target also uses. ``own`` comes
-    from :func:`own_infrastructure`."""
+    registration): the table's ``defensive`` kinds (MX or NS hosts, the registrar) that the
+    target also uses. ``own`` maps a target to its own nodes (:func:`own_nodes`)."""
     mine = own.get(obs.target)
     if not mine:
         return []
-    return [
-        node
-        for node, rel in infrastructure(obs)
-        if rel in ("mx", "ns", "registrar") and node in mine
-    ]
+    return [node for node, rel in infrastructure(obs) if rel in DEFENSIVE_RELS and node in mine]
+
+
+def own_nodes(own: Mapping[str, Observation]) -> dict[str, set[Node]]:
+    """Each target's own infrastructure nodes, from the observations of its own domain."""
+    return {name: {node for node, _ in infrastructure(obs)} for name, obs in own.items()}
+
+
+class InfraIndex:
+    """What the graph signal needs, aggregated per infrastructure key; fed one observation at a
+    time, memory grows with the candidates that *have* infrastructure (registered, wildcarded),
+    not with all of them.
+
+    Holds: each such domain's nodes (interned, so a node shared by many is one object), the
+    defensive-kind nodes of each registered observation (to decide, once the targets' own
+    records are known, whether it is a defensive registration), and the domains answered by a
+    wildcard per suffix. :meth:`finish` turns that into each node's members (registered,
+    non-defensive domains behind it), as a walk candidate → infrastructure → candidates would.
+    """
+
+    def __init__(self) -> None:
+        self.nodes_of: dict[str, tuple[Node, ...]] = {}
+        """Domain → its infrastructure nodes, sorted (domains with none are absent)."""
+        self._registered: dict[str, list[tuple[str, tuple[Node, ...]]]] = {}
+        """Domain → (target, nodes of defensive kinds) of each registered observation."""
+        self._interned: dict[Node, Node] = {}
+        self.wildcards: dict[str, set[str]] = {}
+        """Suffix → the domains answered only by a wildcard there."""
+        self.members: dict[Node, set[str]] = {}
+        """After :meth:`finish`: node → registered, non-defensive domains behind it."""
+        self.eligible: set[str] = set()
+        """After :meth:`finish`: the registered, non-defensive domains that have nodes."""
+
+    def add(self, obs: Observation) -> None:
+        """Take one candidate observation into account."""
+        nodes = infra_nodes(obs)
+        if nodes:
+            seen = self.nodes_of.get(obs.domain)
+            if seen is not None:
+                nodes |= set(seen)
+            self.nodes_of[obs.domain] = tuple(
+                sorted(self._interned.setdefault(n, n) for n in nodes)
+            )
+        if obs.registration == "registered":
+            defensive = tuple(
+                self._interned.setdefault(node, node)
+                for node, rel in infrastructure(obs)
+                if rel in DEFENSIVE_RELS
+            )
+            self._registered.setdefault(obs.domain, []).append((obs.target, defensive))
+        if obs.wildcard:
+            self.wildcards.setdefault(obs.suffix, set()).add(obs.domain)
+
+    def finish(self, own: Mapping[str, set[Node]]) -> None:
+        """Decide membership now that every target's own nodes (``own``) are known."""
+        for domain, entries in self._registered.items():
+            if domain not in self.nodes_of:
+                continue  # registered but linked to nothing: a member of no node
+            if any(not (own.get(t) and any(n in own[t] for n in nodes)) for t, nodes in entries):
+                self.eligible.add(domain)
+        self._registered.clear()
+        for domain in self.eligible:
+            for node in self.nodes_of[domain]:
+                self.members.setdefault(node, set()).add(domain)
+
+    def others(self, node: Node, domain: str) -> int:
+        """Members of ``node`` other than ``domain``."""
+        group = self.members.get(node)
+        if not group:
+            return 0
+        return len(group) - (domain in group)
+
+    def nodes(self) -> Iterable[Node]:
+        """Every node some candidate links to."""
+        return self._interned.keys()

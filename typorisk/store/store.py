@@ -227,6 +227,13 @@ class Store:
         )
         return {(r["target"], r["domain"]) for r in rows}
 
+    def count(self, run_id: int) -> int:
+        """How many (target, domain) pairs a run has recorded (without loading them)."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM observations WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        return int(row[0])
+
     def add(self, run_id: int, rows: Iterable[Row], now: str | None = None) -> int:
         """Record rows for a run in committed batches; returns the number recorded.
 
