@@ -187,6 +187,9 @@ class Enricher:
                 f"typorisk: registration: {reg.names} names ({outcomes}); {reg.cache_hits} from "
                 "cache" + (f"; unknown because: {reasons}" if reasons else "")
             )
+            if reg.partial:
+                partial = ", ".join(f"{k} {v}" for k, v in sorted(reg.partial.items()))
+                lines.append(f"typorisk: registration: found, registrar's part unknown: {partial}")
         if self.verdicts:
             verdicts = ", ".join(f"{k} {v}" for k, v in sorted(self.verdicts.items()))
             lines.append(f"typorisk: smtp probe: {verdicts}")

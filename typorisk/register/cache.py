@@ -90,9 +90,10 @@ class LookupCache:
         return lookup
 
     def put(self, lookup: Lookup) -> None:
-        """Remember a decided lookup; unknown ones are not kept."""
+        """Remember a decided lookup; unknown and partial ones (found, but the registrar's RDAP
+        did not answer) are not kept: they are asked again next time."""
         assert self._db is not None, "use LookupCache as a context manager"
-        if lookup.status is LookupStatus.UNKNOWN:
+        if lookup.status is LookupStatus.UNKNOWN or lookup.partial:
             return
         self._db.execute(
             "INSERT OR REPLACE INTO lookups VALUES (?, ?, ?, ?)",
