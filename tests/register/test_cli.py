@@ -114,7 +114,8 @@ def enriched_world(
         "com.": "@ 300 IN SOA ns.registry. admin.registry. 1 3600 600 86400 60\n"
         "@ NS ns.registry.\n",
         "brand.com.": "@ 300 NS ns1.brand.com.\n@ 300 MX 10 mx.brand.com.\n",
-        f"{squat}.": "@ 300 NS ns.parking.example.\n@ 300 MX 10 localhost.\n@ 300 A 127.0.0.1\n",
+        # the MX host exists only in this DNS world: the probe must resolve it through it
+        f"{squat}.": "@ 300 NS ns.parking.example.\n@ 300 MX 10 mx\nmx 300 A 127.0.0.1\n",
         f"{parked}.": "@ 300 NS ns.parking.example.\n",  # no address, no MX: no mail
     }
     soa = "@ 300 IN SOA ns.registry. admin.registry. 1 3600 600 86400 60\n"
@@ -164,7 +165,7 @@ def test_scan_enriched_end_to_end(
     assert hit["registrar"] == "MarkMonitor Inc." and hit["created"] == "1997-09-15"
     assert hit["registrar_iana"] == 292 and "client transfer prohibited" in hit["status"]
     assert (hit["smtp"], hit["smtp_code"]) == ("accepts-any", 250)
-    assert hit["smtp_server"] == f"localhost:{world.mail}"
+    assert hit["smtp_server"] == f"mx.{squat}:{world.mail}"
     assert rows[parked]["smtp"] is None  # no mail capability: never probed
     free = next(r for d, r in rows.items() if d not in (squat, parked) and d.endswith(".com"))
     assert (free["registration_lookup"], free["registration_source"]) == ("not-found", "zone-file")

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 import aiohttp
+import dns.rdatatype
 
 from typorisk.errors import DataFileError
 from typorisk.kit.paths import user_cache_dir
@@ -33,7 +34,9 @@ from typorisk.register.rdap import RdapClient
 from typorisk.register.records import Lookup, LookupStatus
 from typorisk.register.whois import WhoisClient
 from typorisk.register.zonefile import scan_zone_files
-from typorisk.resolve import Mail, Registration
+from typorisk.resolve import DnsClient, Mail, Registration
+from typorisk.resolve import classify as dns_classify
+from typorisk.resolve import wire as dns_wire
 
 CACHE_FILENAME = "registration.sqlite"
 RDAP_CONCURRENCY = 16
@@ -68,11 +71,31 @@ def mail_hosts(record: ScanRecord) -> list[str] | None:
     return None
 
 
-class Enricher:
-    """Registration and probe facets for records, in batches (an async context manager)."""
+async def host_addresses(client: DnsClient, host: str) -> list[str]:
+    """``host``'s IPv4 addresses, else its IPv6 ones, asked through the scan's own client (the
+    ``--nameserver`` servers); empty when it has none or the servers do not answer."""
+    for qtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+        reply, _ = await client.query(host, qtype)
+        if reply is None or reply.malformed or reply.rcode != dns_wire.RCODE_NOERROR:
+            continue
+        message = reply.message()
+        found = dns_classify.addresses(message, host, qtype) if message is not None else ()
+        if found:
+            return list(found)
+    return []
 
-    def __init__(self, options: ScanOptions) -> None:
+
+class Enricher:
+    """Registration and probe facets for records, in batches (an async context manager).
+
+    ``client`` is the scan's DNS client: MX and WHOIS host names are resolved through it (the
+    servers of the scan); without one, the operating system's resolver is used.
+    """
+
+    def __init__(self, options: ScanOptions, client: DnsClient | None = None) -> None:
         self.options = options
+        self.client = client
+        resolve = (lambda host: host_addresses(client, host)) if client is not None else None
         self.buckets = ServerBuckets(options.rdap_rate)
         self.asks = options.rdap or options.whois
         self.zone: dict[str, Lookup] = {}
@@ -80,6 +103,7 @@ class Enricher:
         """Summary lines (zone files, registration outcomes, probe verdicts)."""
         self.verdicts: Counter[str] = Counter()
         """Probe verdict → how many names got it."""
+        self.resolve = resolve
         self._stack = contextlib.AsyncExitStack()
         self.registrations = Registrations(concurrency=RDAP_CONCURRENCY)
         self.prober = (
@@ -90,6 +114,7 @@ class Enricher:
                 timeout=options.smtp_timeout,
                 rate=SMTP_RATE,
                 concurrency=SMTP_CONCURRENCY,
+                resolve=resolve,
             )
             if options.probe_smtp
             else None
@@ -123,6 +148,7 @@ class Enricher:
                     self.buckets,
                     port=options.whois_port,
                     timeout=options.rdap_timeout,
+                    resolve=self.resolve,
                 )
         return self
 
