@@ -295,7 +295,7 @@ class RdapClient:
             return unknown(domain, NO_SERVICE, Source.RDAP)
         base = bases[0]
         url = f"{base}domain/{domain}"
-        reply = await self._get(url)
+        reply = await self.get(url)
         if isinstance(reply, str):
             return unknown(domain, reply, Source.RDAP, base)
         lookup, doc = _interpret(domain, base, reply.status, reply.body)
@@ -315,7 +315,7 @@ class RdapClient:
         """The registrar's facts from its RDAP answer at ``link``, or (None, why not)."""
         if link in seen or link.rstrip("/").lower() in {u.rstrip("/").lower() for u in seen}:
             return None, "registrar-rdap-loop"
-        reply = await self._get(link)
+        reply = await self.get(link)
         if isinstance(reply, str):
             return None, f"registrar-rdap-{reply}"
         if reply.url in seen:  # redirected back to the registry's own answer
@@ -329,7 +329,7 @@ class RdapClient:
             return None, "registrar-rdap-malformed-response"
         return facts, jcard_problem(doc)
 
-    async def _get(self, url: str) -> HttpReply | str:
+    async def get(self, url: str) -> HttpReply | str:
         """A final reply from ``url`` (200, 404, other 4xx), or the reason there is none.
 
         The server's token bucket paces every attempt; 429 waits ``Retry-After`` (at most
