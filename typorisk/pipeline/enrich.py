@@ -30,6 +30,7 @@ from typorisk.probe import Prober, ProbeResult, check_sender
 from typorisk.register.bootstrap import load_bootstrap, load_whois_servers
 from typorisk.register.cache import LookupCache
 from typorisk.register.engine import Registrations
+from typorisk.register.network import NetworkClient, NetworkOwner, load_network_bootstrap
 from typorisk.register.rdap import RdapClient
 from typorisk.register.records import Lookup, LookupStatus
 from typorisk.register.whois import WhoisClient
@@ -106,6 +107,7 @@ class Enricher:
         self.resolve = resolve
         self._stack = contextlib.AsyncExitStack()
         self.registrations = Registrations(concurrency=RDAP_CONCURRENCY)
+        self.networks: NetworkClient | None = None
         self.prober = (
             Prober(
                 helo=options.smtp_helo or socket.getfqdn(),
@@ -135,13 +137,17 @@ class Enricher:
             session = aiohttp.ClientSession(timeout=timeout)
             await self._stack.enter_async_context(session)
             if options.rdap:
-                self.registrations.rdap = RdapClient(
+                rdap = RdapClient(
                     session,
                     load_bootstrap(options.rdap_bootstrap),
                     self.buckets,
                     timeout=options.rdap_timeout,
                     scheme="http" if options.rdap_insecure_http else "https",
                 )
+                self.registrations.rdap = rdap
+                if options.network_owners:
+                    boot = load_network_bootstrap(options.rdap_network_bootstrap)
+                    self.networks = NetworkClient(rdap, boot, self.registrations.cache)
             if options.whois:
                 self.registrations.whois = WhoisClient(
                     load_whois_servers(),
@@ -180,10 +186,23 @@ class Enricher:
         res = record.resolution
         return self.asks and res is not None and res.registration is Registration.REGISTERED
 
+    def _first_address(self, record: ScanRecord) -> str | None:
+        """The first A (else AAAA) of a name to look up, or None."""
+        res = record.resolution
+        if not self._wants_lookup(record) or res is None:
+            return None
+        found = (*res.records.a, *res.records.aaaa)
+        return found[0] if found else None
+
     async def enrich(self, batch: list[ScanRecord]) -> list[ScanRecord]:
         """The batch with registration and probe facets set (same order)."""
         names = [r.candidate.domain for r in batch if self._wants_lookup(r)]
         lookups = await self.registrations.lookup_many(names) if names else {}
+        owners: dict[str, NetworkOwner] = {}
+        if self.networks is not None:
+            firsts = {r.candidate.domain: a for r in batch if (a := self._first_address(r))}
+            found = await self.networks.owners(firsts.values())
+            owners = {d: found[a] for d, a in firsts.items()}
         probes: dict[str, ProbeResult] = {}
         if self.prober is not None:
             items = [(r.candidate.domain, h) for r in batch if (h := mail_hosts(r)) is not None]
@@ -195,7 +214,10 @@ class Enricher:
             probe = probes.get(domain)
             if probe is not None:
                 self.verdicts[probe.verdict.value] += 1
-            out.append(dataclasses.replace(record, registration=chosen, probe=probe))
+            network = owners.get(domain)
+            out.append(
+                dataclasses.replace(record, registration=chosen, network=network, probe=probe)
+            )
         return out
 
     def zone_only(self, record: ScanRecord) -> ScanRecord:
@@ -216,6 +238,13 @@ class Enricher:
             if reg.partial:
                 partial = ", ".join(f"{k} {v}" for k, v in sorted(reg.partial.items()))
                 lines.append(f"typorisk: registration: found, registrar's part unknown: {partial}")
+        if self.networks is not None and (self.networks.queries or self.networks.known):
+            owners = {o.net_name or o.net_handle for o in self.networks.known}
+            lines.append(
+                f"typorisk: network owners: {len(owners)} networks named; "
+                f"{self.networks.queries} IP/ASN RDAP queries, "
+                f"{self.networks.cache_hits} from cache"
+            )
         if self.verdicts:
             verdicts = ", ".join(f"{k} {v}" for k, v in sorted(self.verdicts.items()))
             lines.append(f"typorisk: smtp probe: {verdicts}")

@@ -51,7 +51,7 @@ class Cluster:
     """One infrastructure node serving many registered typo domains: an operation."""
 
     kind: str
-    """``mx``, ``ns``, ``ip``, ``net`` or ``registrar``."""
+    """``mx``, ``ns``, ``ip``, ``net``, ``owner`` (network owner) or ``registrar``."""
     name: str
     members: tuple[str, ...]
     targets: tuple[str, ...]
@@ -158,7 +158,8 @@ def rank(
 
 def _infra_nodes(graph: nx.MultiDiGraph[Node], domain: str) -> list[Node]:
     cand: Node = ("candidate", domain)
-    nodes = [n for n in graph.successors(cand) if n[0] in ("mx", "ns", "ip", "registrar")]
+    kinds = ("mx", "ns", "ip", "registrar", "owner")
+    nodes = [n for n in graph.successors(cand) if n[0] in kinds]
     nets = [m for n in nodes if n[0] == "ip" for m in graph.successors(n)]
     return sorted(set(nodes + nets))
 
@@ -182,7 +183,12 @@ def _score(
         if value > best_g:
             best_g, best_node, best_k = value, node, others
     reasons = [_primary_reason(obs), _capture_reason(obs, label)]
-    if best_node is not None:
+    if best_node is not None and best_node[0] == "owner":
+        reasons.append(
+            f"network owner {best_node[1]}: {best_k} other typo domains "
+            f"of {members.owners(best_node)} targets on its networks"
+        )
+    elif best_node is not None:
         reasons.append(
             f"{best_node[0].upper()} {best_node[1]} shared with {best_k} typo domains "
             f"of {members.owners(best_node)} targets"
@@ -229,7 +235,7 @@ def _clusters(
 ) -> tuple[Cluster, ...]:
     found = []
     for node in graph.nodes:
-        if node[0] not in ("mx", "ns", "ip", "net"):
+        if node[0] not in ("mx", "ns", "ip", "net", "owner"):
             continue
         group = members.of(node)
         if len(group) >= w.cluster_min:

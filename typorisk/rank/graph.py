@@ -1,10 +1,11 @@
 """The infrastructure graph: targets, candidates, suffixes, MX/NS hosts, IPs, networks, registrars.
 
 Nodes are ``(kind, name)`` tuples — ``("target", "army.mil")``, ``("candidate", "army.ml")``,
-``("mx", "mx.example.net")``, ``("ip", "192.0.2.7")``, ``("net", "192.0.2.0/24")``... — so two
-kinds never collide. Edges carry a ``rel`` attribute: ``typo`` (target→candidate, with the
-likelihood and kinds), ``mx``/``ns``/``a``/``registrar`` (candidate→infrastructure), ``own``
-(target→its own infrastructure), ``in`` (IP→network) and ``suffix``. Built from observations
+``("mx", "mx.example.net")``, ``("ip", "192.0.2.7")``, ``("net", "192.0.2.0/24")``,
+``("owner", "AS64500 EXAMPLE-HOSTING")`` (the network owner, from IP RDAP)... — so two kinds
+never collide. Edges carry a ``rel`` attribute: ``typo`` (target→candidate, with the
+likelihood and kinds), ``mx``/``ns``/``a``/``registrar``/``owner`` (candidate→infrastructure),
+``own`` (target→its own infrastructure), ``in`` (IP→network) and ``suffix``. Built from observations
 alone: no network.
 """
 
@@ -18,7 +19,7 @@ import networkx as nx
 from typorisk.rank.facts import Observation
 
 Node = tuple[str, str]
-INFRA_KINDS = ("mx", "ns", "ip", "net", "registrar")
+INFRA_KINDS = ("mx", "ns", "ip", "net", "registrar", "owner")
 
 
 def network_of(address: str) -> str | None:
@@ -38,6 +39,8 @@ def infrastructure(obs: Observation) -> list[tuple[Node, str]]:
     out += [(("ip", ip), "a") for ip in (*obs.a, *obs.aaaa)]
     if obs.registrar:
         out.append((("registrar", obs.registrar.lower()), "registrar"))
+    if obs.network_owner:
+        out.append((("owner", obs.network_owner), "owner"))
     return out
 
 
