@@ -137,9 +137,10 @@ def _pick(name: str, directory: Path | None) -> tuple[Path, Any]:
     return shipped, _read(shipped)
 
 
-def load_network_bootstrap(directory: Path | None = None) -> NetworkBootstrap:
+def load_network_bootstrap(directory: Path | str | None = None) -> NetworkBootstrap:
     """The three number bootstraps in the documented order (module docstring). Raises
     :class:`DataFileError` naming the file that does not parse."""
+    directory = Path(directory) if directory is not None else None
     prefixes: list[tuple[Network, tuple[str, ...]]] = []
     for name in IP_FILES.values():
         path, doc = _pick(name, directory)
