@@ -20,6 +20,7 @@ from typorisk import permute
 from typorisk.cli import main
 from typorisk.demo.dnsserver import DemoDnsServer
 from typorisk.parse.psl import snapshot_path
+from typorisk.register.bootstrap import shipped_path
 
 from ..probe import servers as smtp
 from .test_clients import rdap_app
@@ -63,12 +64,16 @@ def data_app() -> web.Application:
     async def downgrade(request: web.Request) -> web.Response:
         raise web.HTTPFound(f"https://{request.host}/dns.json")
 
+    async def number(request: web.Request) -> web.Response:
+        return web.Response(body=(shipped_path(request.match_info["name"])).read_bytes())
+
     async def html(_: web.Request) -> web.Response:
         return web.Response(text="<html>maintenance</html>", content_type="text/html")
 
     app = web.Application()
     for path, handler in [("/dns.json", boot), ("/psl.dat", psl), ("/moved", moved),
-                          ("/downgrade", downgrade), ("/html", html)]:  # fmt: skip
+                          ("/downgrade", downgrade), ("/html", html),
+                          ("/numbers/{name}", number), ("/html/{name}", html)]:  # fmt: skip
         app.router.add_get(path, handler)
     return app
 
@@ -80,9 +85,17 @@ def test_update_data(
     background.run(server.start_server())
     base = f"http://127.0.0.1:{server.port}"
     try:
-        args = ["update-data", "--cache-dir", str(tmp_path), "--psl-url", f"{base}/psl.dat"]
+        args = ["update-data", "--cache-dir", str(tmp_path), "--psl-url", f"{base}/psl.dat",
+                "--rdap-numbers-url", f"{base}/numbers"]  # fmt: skip
         assert main([*args, "--rdap-url", f"{base}/moved"]) == 0
         assert json.loads((tmp_path / "rdap_dns.json").read_text()) == BOOT
+        for name in ("ipv4.json", "ipv6.json", "asn.json"):
+            assert (tmp_path / name).read_bytes() == shipped_path(name).read_bytes()
+        out = capsys.readouterr().out
+        assert "asn: " in out and "version 2026-06-01T20:00:01Z" in out
+        assert main([*args, "--only", "numbers", "--rdap-numbers-url", f"{base}/html"]) == 2
+        assert "did not return the expected file" in capsys.readouterr().err
+        assert main([*args, "--rdap-url", f"{base}/moved"]) == 0
         assert (tmp_path / "public_suffix_list.dat").read_bytes() == snapshot_path().read_bytes()
         assert "2027-01-01T00:00:00Z" in capsys.readouterr().out
         before = (tmp_path / "rdap_dns.json").read_bytes()
