@@ -183,3 +183,47 @@ def test_scan_cli_prints_owner_columns(
     named = [r for r in rows if r["asn"] == 64500]
     assert {r["domain"] for r in named} == set(world.squats)
     assert "network owners: 3 networks named; 4 IP/ASN RDAP queries" in out.err
+
+
+def test_scan_run_and_dask_carry_the_same_registration_and_owner_facts(
+    background: Background, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """Every path: ``scan``, ``scan --executor dask`` and ``run`` (feed keys
+    ``scan.registration.*``) give the squats identical registration and owner cells."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    columns = ("registrar", "registrar_iana", "created", "abuse_email", "abuse_phone",
+               "net_name", "net_handle", "net_country", "net_abuse", "asn", "asn_name")  # fmt: skip
+    with owner_world(background, tmp_path, Counter()) as world:
+        base = ["scan", "brand.com", "shop.com", "--top", "40", "--format", "jsonl",
+                "--no-wildcards", "--max-unknown", "0.5", "--nameserver", f"127.0.0.1:{world.dns}",
+                "--rdap", "--rdap-bootstrap", str(world.boot), "--rdap-network-bootstrap",
+                str(world.network_boot), "--rdap-insecure-http", "--rdap-rate", "100",
+                "--no-registration-cache"]  # fmt: skip
+        assert main(base) == 0
+        local = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+        assert main([*base, "--executor", "dask", "--workers", "1"]) == 0
+        dask = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+        feed = tmp_path / "feed.yaml"
+        feed.write_text(
+            f"""feed: owners
+targets: [brand.com, shop.com]
+scan:
+  top: 40
+  resolve: {{nameservers: ["127.0.0.1:{world.dns}"], wildcards: false, max_unknown: 0.5}}
+  registration: {{rdap: true, bootstrap: {world.boot}, network_bootstrap: {world.network_boot},
+                  network_owners: true, insecure_http: true, cache: false, rate: 100}}
+outputs:
+  - {{format: jsonl, path: out/rows.jsonl}}
+""",
+            encoding="utf-8",
+        )
+        assert main(["run", str(feed)]) == 0
+        capsys.readouterr()
+    fed = [json.loads(x) for x in (tmp_path / "out/rows.jsonl").read_text().splitlines()]
+
+    def cells(rows: list[dict[str, object]]) -> dict[str, tuple[object, ...]]:
+        return {str(r["domain"]): tuple(r[c] for c in columns) for r in rows if r["asn"]}
+
+    assert set(cells(local)) == set(world.squats)
+    assert cells(local) == cells(dask) == cells(fed)
