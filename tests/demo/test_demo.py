@@ -91,6 +91,9 @@ def test_demo_rows_carry_registrar_created_abuse_and_network_owner(tmp_path: Pat
     owner = [c for c in result.findings.clusters if c.kind == "owner"]
     assert [c.name for c in owner] == ["AS64500 DEMO-BULLETPROOF-HOSTING"]
     assert set(owner[0].members) == set(world.operation)
+    # the owner sees the operation whole; each of its two /24 networks holds half of it
+    nets = sorted(len(c.members) for c in result.findings.clusters if c.kind == "net")
+    assert nets == [5, 5] and len(owner[0].targets) == 2
     week1 = [json.loads(x) for x in (tmp_path / "scan-week1.jsonl").read_text().splitlines()]
     first = [r for r in week1 if r["registration"] == "registered"]
     assert first and all(r["registrar"] and r["created"] and r["abuse_email"] for r in first)

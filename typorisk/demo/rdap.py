@@ -49,6 +49,8 @@ REGISTRARS["null_mx"] = REGISTRARS["parked"]
 NETWORKS = (  # (network, name, handle, country, abuse, origin AS, AS name)
     ("198.51.100.0/24", "COLLECTOR-HOSTING-1", "NET-198-51-100-0-1", "PA",
      "abuse@bulletproof.example", 64500, "DEMO-BULLETPROOF-HOSTING"),
+    ("192.0.2.128/25", "COLLECTOR-HOSTING-2", "NET-192-0-2-128-1", "PA",
+     "abuse@bulletproof.example", 64500, "DEMO-BULLETPROOF-HOSTING"),
     ("203.0.113.0/24", "PARKING-NET", "NET-203-0-113-0-1", "US",
      "noc@parkingplace.example", 64501, "DEMO-PARKING"),
 )  # fmt: skip

@@ -141,7 +141,7 @@ def run_demo(out: Path, today: dt.date | None = None) -> DemoResult:
     for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         stale.unlink(missing_ok=True)
     rows: list[dict[str, object]] = []
-    with Store(db) as store, CatchAllServer() as smtp:
+    with Store(db) as store, CatchAllServer(names=(COLLECTOR,)) as smtp:
         for week, when in ((1, day - dt.timedelta(days=7)), (2, day)):
             week_scan = asyncio.run(scan_week(week, smtp.port, day))
             findings = week_scan.findings
