@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import dns.message
@@ -63,3 +64,36 @@ def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "review (HTML)" in out and (tmp_path / "d" / "review.html").exists()
     assert main(["diff", "--db", str(tmp_path / "d" / "typorisk.db"), "--format", "csv"]) == 0
     assert "new-registration" in capsys.readouterr().out
+
+
+def test_demo_rows_carry_registrar_created_abuse_and_network_owner(tmp_path: Path) -> None:
+    """Every registered row of the demo (both weeks) has its registrar, creation date and
+    abuse contact, read through the embedded RDAP server (registry → registrar referral);
+    every row with an address on the world's networks names the network's owner."""
+    world = build_world(2)
+    today = dt.date(2026, 11, 28)
+    result = run_demo(tmp_path, today=today)
+    registered = [r for r in result.rows if r["registration"] == "registered"]
+    roles = {*world.operation, *world.defensive, *world.parked, *world.null_mx}
+    assert {r["domain"] for r in registered} == roles
+    complete = [r for r in registered if r["registrar"] and r["created"] and r["abuse_email"]]
+    assert len(complete) == len(registered) == len(roles)
+    assert all(r["registrar_iana"] and r["abuse_phone"] for r in registered)
+    assert all(r["registration_error"] is None for r in registered)
+    for name in world.operation:
+        row = next(r for r in registered if r["domain"] == name)
+        assert row["abuse_email"] == "abuse@squatnames.example"  # the registrar's level
+        assert (row["asn"], row["asn_name"]) == (64500, "DEMO-BULLETPROOF-HOSTING")
+        assert row["net_abuse"] == "abuse@bulletproof.example"
+        assert dt.date.fromisoformat(str(row["created"])) > today - dt.timedelta(days=30)
+    hosted = [r for r in registered if r["a"]]
+    assert hosted and all(r["net_name"] and r["asn"] for r in hosted)
+    owner = [c for c in result.findings.clusters if c.kind == "owner"]
+    assert [c.name for c in owner] == ["AS64500 DEMO-BULLETPROOF-HOSTING"]
+    assert set(owner[0].members) == set(world.operation)
+    # the owner sees the operation whole; each of its two /24 networks holds half of it
+    nets = sorted(len(c.members) for c in result.findings.clusters if c.kind == "net")
+    assert nets == [5, 5] and len(owner[0].targets) == 2
+    week1 = [json.loads(x) for x in (tmp_path / "scan-week1.jsonl").read_text().splitlines()]
+    first = [r for r in week1 if r["registration"] == "registered"]
+    assert first and all(r["registrar"] and r["created"] and r["abuse_email"] for r in first)

@@ -21,6 +21,7 @@ from typorisk.probe import (
     classify_rcpt,
     classify_setup,
     parse_reply,
+    probe_row,
 )
 
 from ..conftest import Ledger
@@ -34,7 +35,9 @@ BEHAVIOURS = [
     ("greylist", Verdict.TEMPFAIL, 450),
     ("stall-greeting", Verdict.TIMEOUT, None),
     ("stall-rcpt", Verdict.TIMEOUT, None),
-    ("tls-required", Verdict.TLS_REQUIRED, 530),
+    ("tls-required", Verdict.ACCEPTS_ANY, 250),  # STARTTLS, then RCPT over TLS
+    ("starttls", Verdict.ACCEPTS_ANY, 250),
+    ("tls-broken", Verdict.ACCEPTS_ANY, 250),  # the handshake fails: again, in plain text
 ]
 
 
@@ -186,3 +189,61 @@ def test_classify(reply: Reply, setup: Verdict | None, rcpt: Verdict) -> None:
 def test_probe_module_never_sends_data() -> None:
     source = (Path(__file__).parents[2] / "typorisk" / "probe" / "smtp.py").read_text()
     assert '"DATA"' not in source and "'DATA'" not in source
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "tls", "commands"),
+    [
+        ("accept-any", "none", ["EHLO", "MAIL", "RCPT", "QUIT"]),
+        ("starttls", "starttls", ["EHLO", "STARTTLS", "EHLO", "MAIL", "RCPT", "QUIT"]),
+        ("tls-required", "starttls", ["EHLO", "STARTTLS", "EHLO", "MAIL", "RCPT", "QUIT"]),
+        # the failed handshake's connection, then a plain one
+        ("tls-broken", "failed", ["EHLO", "STARTTLS", "EHLO", "MAIL", "RCPT", "QUIT"]),
+    ],
+)
+def test_starttls_then_rcpt_over_tls_with_certificate_facts(
+    smtp_servers: dict[str, tuple[servers.RecordingController, servers.Recorder]],
+    behaviour: str,
+    tls: str,
+    commands: list[str],
+) -> None:
+    controller, recorder = smtp_servers[behaviour]
+    before = len(recorder.commands)
+    result = probe(controller.port, ["127.0.0.1"])
+    assert result.tls == tls, result  # type: ignore[attr-defined]
+    assert recorder.commands[before:] == commands
+    row = probe_row(result)  # type: ignore[arg-type]
+    if tls == "starttls":
+        assert row["smtp_cert_issuer"] == servers.CA_NAME
+        assert row["smtp_cert_names"] == list(servers.CERT_NAMES)
+        assert row["smtp_cert_age_days"] == servers.CERT_AGE_DAYS
+    else:
+        assert (row["smtp_cert_issuer"], row["smtp_cert_names"]) == (None, [])
+
+
+def test_starttls_off_reports_tls_required(
+    smtp_servers: dict[str, tuple[servers.RecordingController, servers.Recorder]],
+) -> None:
+    controller, _ = smtp_servers["tls-required"]
+    result = probe(controller.port, ["127.0.0.1"], starttls=False)
+    assert (result.verdict, result.code, result.tls) == (Verdict.TLS_REQUIRED, 530, "none")  # type: ignore[attr-defined]
+
+
+def test_mx_hosts_resolved_by_the_injected_resolver(
+    smtp_servers: dict[str, tuple[servers.RecordingController, servers.Recorder]],
+) -> None:
+    """A host name no system resolver knows reaches the server through ``resolve``; a host
+    with no address is unknown and the next MX is tried."""
+    controller, _ = smtp_servers["accept-any"]
+    asked: list[str] = []
+
+    async def resolve(host: str) -> list[str]:
+        asked.append(host)
+        return ["127.0.0.1"] if host == "mx.only-typorisk-knows.test" else []
+
+    result = probe(controller.port, ["gone.test", "mx.only-typorisk-knows.test"], resolve=resolve)
+    assert result.verdict is Verdict.ACCEPTS_ANY  # type: ignore[attr-defined]
+    assert result.server == f"mx.only-typorisk-knows.test:{controller.port}"  # type: ignore[attr-defined]
+    assert asked == ["gone.test", "mx.only-typorisk-knows.test"]
+    alone = probe(controller.port, ["gone.test"], resolve=resolve)
+    assert (alone.verdict, alone.reply) == (Verdict.UNKNOWN, "MX host has no address")  # type: ignore[attr-defined]

@@ -13,12 +13,25 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import networkx as nx
 
-from typorisk.rank import Cluster, Observation, Ranked, RankResult, RiskWeights, observation_from_row
+from typorisk.rank import (
+    Cluster,
+    Observation,
+    Ranked,
+    RankResult,
+    RiskWeights,
+    observation_from_row,
+)
 from typorisk.parse.psl import load_psl
-from typorisk.rank.score import CAPTURE_LABELS, capture_label, graph_value, is_recent, likelihood_scale
+from typorisk.rank.score import (
+    CAPTURE_LABELS,
+    capture_label,
+    graph_value,
+    is_recent,
+    likelihood_scale,
+)
 
 Node = tuple[str, str]
-INFRA_KINDS = ("mx", "ns", "ip", "net", "registrar")
+INFRA_KINDS = ("mx", "ns", "ip", "net", "registrar", "owner")
 
 
 def network_of(address: str) -> str | None:
@@ -38,6 +51,8 @@ def infrastructure(obs: Observation) -> list[tuple[Node, str]]:
     out += [(("ip", ip), "a") for ip in (*obs.a, *obs.aaaa)]
     if obs.registrar:
         out.append((("registrar", obs.registrar.lower()), "registrar"))
+    if obs.network_owner:  # issue 16: the network's owner (IP RDAP)
+        out.append((("owner", obs.network_owner), "owner"))
     return out
 
 
@@ -188,7 +203,7 @@ def rank(
 
 def _infra_nodes(graph: nx.MultiDiGraph[Node], domain: str) -> list[Node]:
     cand: Node = ("candidate", domain)
-    nodes = [n for n in graph.successors(cand) if n[0] in ("mx", "ns", "ip", "registrar")]
+    nodes = [n for n in graph.successors(cand) if n[0] in ("mx", "ns", "ip", "registrar", "owner")]
     nets = [m for n in nodes if n[0] == "ip" for m in graph.successors(n)]
     return sorted(set(nodes + nets))
 
@@ -212,7 +227,12 @@ def _score(
         if value > best_g:
             best_g, best_node, best_k = value, node, others
     reasons = [_primary_reason(obs), _capture_reason(obs, label)]
-    if best_node is not None:
+    if best_node is not None and best_node[0] == "owner":
+        reasons.append(
+            f"network owner {best_node[1]}: {best_k} other typo domains "
+            f"of {members.owners(best_node)} targets on its networks"
+        )
+    elif best_node is not None:
         reasons.append(
             f"{best_node[0].upper()} {best_node[1]} shared with {best_k} typo domains "
             f"of {members.owners(best_node)} targets"
@@ -259,7 +279,7 @@ def _clusters(
 ) -> tuple[Cluster, ...]:
     found = []
     for node in graph.nodes:
-        if node[0] not in ("mx", "ns", "ip", "net"):
+        if node[0] not in ("mx", "ns", "ip", "net", "owner"):
             continue
         group = members.of(node)
         if len(group) >= w.cluster_min:
@@ -292,7 +312,9 @@ def own_records(observed: Iterable[tuple[Observation, Row]]) -> dict[str, Observ
     return own
 
 
-def rank_rows_reference(rows: Sequence[Row], weights: RiskWeights, today: dt.date | None) -> RankResult:
+def rank_rows_reference(
+    rows: Sequence[Row], weights: RiskWeights, today: dt.date | None
+) -> RankResult:
     """Rank rows: the :class:`RankResult` (``ranked`` riskiest first, and the findings)."""
     return _rank([(observation_from_row(row), row) for row in rows], weights, today)
 

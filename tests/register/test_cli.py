@@ -20,6 +20,7 @@ from typorisk import permute
 from typorisk.cli import main
 from typorisk.demo.dnsserver import DemoDnsServer
 from typorisk.parse.psl import snapshot_path
+from typorisk.register.bootstrap import shipped_path
 
 from ..probe import servers as smtp
 from .test_clients import rdap_app
@@ -63,12 +64,16 @@ def data_app() -> web.Application:
     async def downgrade(request: web.Request) -> web.Response:
         raise web.HTTPFound(f"https://{request.host}/dns.json")
 
+    async def number(request: web.Request) -> web.Response:
+        return web.Response(body=(shipped_path(request.match_info["name"])).read_bytes())
+
     async def html(_: web.Request) -> web.Response:
         return web.Response(text="<html>maintenance</html>", content_type="text/html")
 
     app = web.Application()
     for path, handler in [("/dns.json", boot), ("/psl.dat", psl), ("/moved", moved),
-                          ("/downgrade", downgrade), ("/html", html)]:  # fmt: skip
+                          ("/downgrade", downgrade), ("/html", html),
+                          ("/numbers/{name}", number), ("/html/{name}", html)]:  # fmt: skip
         app.router.add_get(path, handler)
     return app
 
@@ -80,9 +85,17 @@ def test_update_data(
     background.run(server.start_server())
     base = f"http://127.0.0.1:{server.port}"
     try:
-        args = ["update-data", "--cache-dir", str(tmp_path), "--psl-url", f"{base}/psl.dat"]
+        args = ["update-data", "--cache-dir", str(tmp_path), "--psl-url", f"{base}/psl.dat",
+                "--rdap-numbers-url", f"{base}/numbers"]  # fmt: skip
         assert main([*args, "--rdap-url", f"{base}/moved"]) == 0
         assert json.loads((tmp_path / "rdap_dns.json").read_text()) == BOOT
+        for name in ("ipv4.json", "ipv6.json", "asn.json"):
+            assert (tmp_path / name).read_bytes() == shipped_path(name).read_bytes()
+        out = capsys.readouterr().out
+        assert "asn: " in out and "version 2026-06-01T20:00:01Z" in out
+        assert main([*args, "--only", "numbers", "--rdap-numbers-url", f"{base}/html"]) == 2
+        assert "did not return the expected file" in capsys.readouterr().err
+        assert main([*args, "--rdap-url", f"{base}/moved"]) == 0
         assert (tmp_path / "public_suffix_list.dat").read_bytes() == snapshot_path().read_bytes()
         assert "2027-01-01T00:00:00Z" in capsys.readouterr().out
         before = (tmp_path / "rdap_dns.json").read_bytes()
@@ -114,7 +127,8 @@ def enriched_world(
         "com.": "@ 300 IN SOA ns.registry. admin.registry. 1 3600 600 86400 60\n"
         "@ NS ns.registry.\n",
         "brand.com.": "@ 300 NS ns1.brand.com.\n@ 300 MX 10 mx.brand.com.\n",
-        f"{squat}.": "@ 300 NS ns.parking.example.\n@ 300 MX 10 localhost.\n@ 300 A 127.0.0.1\n",
+        # the MX host exists only in this DNS world: the probe must resolve it through it
+        f"{squat}.": "@ 300 NS ns.parking.example.\n@ 300 MX 10 mx\nmx 300 A 127.0.0.1\n",
         f"{parked}.": "@ 300 NS ns.parking.example.\n",  # no address, no MX: no mail
     }
     soa = "@ 300 IN SOA ns.registry. admin.registry. 1 3600 600 86400 60\n"
@@ -164,7 +178,7 @@ def test_scan_enriched_end_to_end(
     assert hit["registrar"] == "MarkMonitor Inc." and hit["created"] == "1997-09-15"
     assert hit["registrar_iana"] == 292 and "client transfer prohibited" in hit["status"]
     assert (hit["smtp"], hit["smtp_code"]) == ("accepts-any", 250)
-    assert hit["smtp_server"] == f"localhost:{world.mail}"
+    assert hit["smtp_server"] == f"mx.{squat}:{world.mail}"
     assert rows[parked]["smtp"] is None  # no mail capability: never probed
     free = next(r for d, r in rows.items() if d not in (squat, parked) and d.endswith(".com"))
     assert (free["registration_lookup"], free["registration_source"]) == ("not-found", "zone-file")

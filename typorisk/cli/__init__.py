@@ -128,7 +128,8 @@ REGISTRY: tuple[Entry, ...] = (
     Entry(
         "update-data",
         "typorisk.cli.update_data",
-        "download the current IANA RDAP bootstrap and Public Suffix List into the user cache",
+        "download the current IANA RDAP bootstraps (DNS, IPv4, IPv6, ASN) and Public Suffix List "
+        "into the user cache",
     ),
     Entry(
         "run",

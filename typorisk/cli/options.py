@@ -28,6 +28,7 @@ GROUPS = (
         (
             "rdap", "whois", "zone_files", "rdap_rate", "rdap_timeout", "registration_cache",
             "rdap_bootstrap", "rdap_insecure_http", "whois_port",
+            "network_owners", "rdap_network_bootstrap",  # issue 16
         ),
     ),
     (

@@ -1,5 +1,6 @@
-"""``typorisk update-data``: refresh the RDAP bootstrap and the Public Suffix List into the user
-cache (``$XDG_CACHE_HOME/typorisk``). The only command that fetches from the Internet."""
+"""``typorisk update-data``: refresh the RDAP bootstraps (DNS, IPv4, IPv6, ASN) and the Public
+Suffix List into the user cache (``$XDG_CACHE_HOME/typorisk``). The only command that fetches
+from the Internet."""
 
 from __future__ import annotations
 
@@ -10,18 +11,37 @@ from pathlib import Path
 import aiohttp
 
 from typorisk.kit.paths import user_cache_dir
-from typorisk.register.update import PSL_URL, RDAP_URL, Updated, update_data
+from typorisk.register.update import (
+    NUMBERS_URL,
+    PSL_URL,
+    RDAP_URL,
+    Updated,
+    number_sources,
+    update_data,
+)
 
 NAME = "update-data"
-HELP = "download the current IANA RDAP bootstrap and Public Suffix List into the user cache"
+HELP = (
+    "download the current IANA RDAP bootstraps (DNS, IPv4, IPv6, ASN) and Public Suffix List "
+    "into the user cache"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``typorisk update-data``."""
     parser.add_argument(
-        "--only", choices=("rdap", "psl"), help="refresh one file only (default: both)"
+        "--only",
+        choices=("rdap", "numbers", "psl"),
+        help="refresh one source only: the DNS bootstrap, the number bootstraps (ipv4.json, "
+        "ipv6.json, asn.json) or the PSL (default: all)",
     )
     parser.add_argument("--rdap-url", default=RDAP_URL, metavar="URL", help="bootstrap source")
+    parser.add_argument(
+        "--rdap-numbers-url",
+        default=NUMBERS_URL,
+        metavar="URL",
+        help="where ipv4.json, ipv6.json and asn.json are published",
+    )
     parser.add_argument("--psl-url", default=PSL_URL, metavar="URL", help="PSL source")
     parser.add_argument(
         "--cache-dir",
@@ -40,8 +60,11 @@ async def _run(sources: dict[str, str], dest: Path, timeout: float) -> list[Upda
 
 def run(args: argparse.Namespace) -> int:
     """Download, validate and write; returns 0 (errors raise and exit 2 with a message)."""
-    sources = {"rdap": args.rdap_url, "psl": args.psl_url}
-    if args.only:
+    numbers = number_sources(args.rdap_numbers_url)
+    sources = {"rdap": args.rdap_url, **numbers, "psl": args.psl_url}
+    if args.only == "numbers":
+        sources = numbers
+    elif args.only:
         sources = {args.only: sources[args.only]}
     dest = Path(args.cache_dir) if args.cache_dir else user_cache_dir()
     for item in asyncio.run(_run(sources, dest, args.timeout)):

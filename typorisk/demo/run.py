@@ -12,10 +12,12 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from typorisk.demo.dnsserver import DemoDnsServer
+from typorisk.demo.rdap import DemoRdapServer
 from typorisk.demo.smtp import CatchAllServer
 from typorisk.demo.world import COLLECTOR, TOP, WEIGHTS, build_world, targets
 from typorisk.kit.atomic import atomic_write_text
@@ -47,7 +49,7 @@ class DemoResult:
     """One blocklist per consumer format."""
 
 
-COLUMNS = (*scan_columns(rank=True, registration=False, probe=True), "weight")
+COLUMNS = (*scan_columns(rank=True, registration=True, probe=True), "weight")
 """The columns of the demo's scan files."""
 FEED_MIN_RISK = 0.4
 """Risk from which the demo lists a candidate in its blocklists."""
@@ -72,20 +74,30 @@ def write_feeds(rows: list[dict[str, object]], where: Path) -> tuple[Path, ...]:
 
 async def scan_week(week: int, smtp_port: int, today: dt.date) -> ScanWeek:
     """Scan the demo targets (through the one pipeline) against the world of ``week`` served by
-    an in-process server, probe (SMTP, never DATA) the mail hosts that the world places on
-    127.0.0.1, then rank."""
+    in-process servers (DNS; RDAP at registry, registrar and RIR levels), probe (SMTP, never
+    DATA) the mail hosts that the world places on 127.0.0.1, then rank."""
     world = build_world(week)
-    async with DemoDnsServer(world.zones) as server:
-        options = ScanOptions(
-            top=TOP,
-            nameservers=(f"127.0.0.1:{server.port}",),
-            timeout=1.0,
-            retries=1,
-            today=today,
-        )
-        scan = AsyncScan([ScanTarget(t, weight=WEIGHTS[t.fqdn]) for t in targets()], options)
-        scan.rank_inside = False  # the probe's facts join the ranking
-        records = [record async for record in scan]
+    async with DemoDnsServer(world.zones) as server, DemoRdapServer(world, today) as rdap:
+        with tempfile.TemporaryDirectory(prefix="typorisk-demo-") as where:
+            dns_boot, numbers = rdap.write_bootstraps(Path(where))
+            options = ScanOptions(
+                top=TOP,
+                nameservers=(f"127.0.0.1:{server.port}",),
+                timeout=1.0,
+                retries=1,
+                today=today,
+                rdap=True,
+                rdap_bootstrap=dns_boot,
+                rdap_network_bootstrap=numbers,
+                rdap_insecure_http=True,  # the demo's server is http://127.0.0.1 only
+                registration_cache=False,  # the world is synthetic: never mix it with real answers
+                rdap_rate=1000.0,
+                rdap_timeout=3.0,
+            )
+            targets_ = [ScanTarget(t, weight=WEIGHTS[t.fqdn]) for t in targets()]
+            scan = AsyncScan(targets_, options)
+            scan.rank_inside = False  # the probe's facts join the ranking
+            records = [record async for record in scan]
     probed = await probe(records, {COLLECTOR: "127.0.0.1"}, smtp_port)
     ranked = scan.ranked(probed)
     assert scan.summary.findings is not None
@@ -129,7 +141,7 @@ def run_demo(out: Path, today: dt.date | None = None) -> DemoResult:
     for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         stale.unlink(missing_ok=True)
     rows: list[dict[str, object]] = []
-    with Store(db) as store, CatchAllServer() as smtp:
+    with Store(db) as store, CatchAllServer(names=(COLLECTOR,)) as smtp:
         for week, when in ((1, day - dt.timedelta(days=7)), (2, day)):
             week_scan = asyncio.run(scan_week(week, smtp.port, day))
             findings = week_scan.findings

@@ -1,7 +1,8 @@
 """The demo's catch-all mail server: aiosmtpd on 127.0.0.1, accepting any recipient.
 
 It plays the squatting operation's collector MX. It records the commands it receives, so the
-demo (and its test) can show that the probe never sent DATA.
+demo (and its test) can show that the probe never sent DATA. It offers STARTTLS with a fresh
+synthetic certificate (:mod:`typorisk.demo.tls`), as most real MX hosts do.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from types import TracebackType
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from typorisk.demo.tls import server_context
 
 
 class CatchAll:
@@ -39,11 +42,13 @@ class CatchAll:
 class CatchAllServer:
     """``with CatchAllServer() as smtp``: listening on ``smtp.host:smtp.port``."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", names: tuple[str, ...] = ("localhost",)) -> None:
         self.handler = CatchAll()
         self.host = host
         self.port = _free_port(host)
-        self._controller = Controller(self.handler, hostname=host, port=self.port)
+        self._controller = Controller(
+            self.handler, hostname=host, port=self.port, tls_context=server_context(names)
+        )
 
     def __enter__(self) -> CatchAllServer:
         self._controller.start()

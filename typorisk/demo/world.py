@@ -2,10 +2,10 @@
 
 Three protected targets, and around them what a weekly review meets in real life: a squatting
 operation whose single MX collects mail for typo domains of two brands (and grows between the two
-weeks), a wildcarded suffix (``.ml``, as the .mil leak of 2023), defensive registrations on a
-brand's own name servers, parked domains with only an address (implicit MX), a null MX, and
-unregistered noise. Candidates are picked from :func:`typorisk.permute` output, so the world
-always matches what the engine generates.
+weeks, onto a second network of the same hosting company), a wildcarded suffix (``.ml``, as the
+.mil leak of 2023), defensive registrations on a brand's own name servers, parked domains with
+only an address (implicit MX), a null MX, and unregistered noise. Candidates are picked from
+:func:`typorisk.permute` output, so the world always matches what the engine generates.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def build_world(week: int, collector_ip: str = "127.0.0.1") -> World:
         children[name] = [
             f"NS ns{i % 2}.parking.example.",
             f"MX 10 {COLLECTOR}.",
-            f"A 198.51.100.{10 + i}",
+            # the operation rents from one hosting company, on two of its networks
+            f"A 198.51.100.{10 + i}" if i < 5 else f"A 192.0.2.{130 + i}",
         ]
     children[world.defensive[0]] = ["NS ns1.examplebank.com."]
     children[world.defensive[1]] = ["NS ns1.examplebank.com."]

@@ -196,7 +196,7 @@ class AsyncScan:
         self, client: DnsClient, weight: dict[str, float]
     ) -> AsyncIterator[ScanRecord]:
         own = await own_records([t.target for t in self.targets], client, self.options)
-        enricher = Enricher(self.options)
+        enricher = Enricher(self.options, client)
         try:
             async with enricher:
                 async for record in self._enriched(client, weight, own, enricher):

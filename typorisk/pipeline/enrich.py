@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 import aiohttp
+import dns.rdatatype
 
 from typorisk.errors import DataFileError
 from typorisk.kit.paths import user_cache_dir
@@ -29,11 +30,14 @@ from typorisk.probe import Prober, ProbeResult, check_sender
 from typorisk.register.bootstrap import load_bootstrap, load_whois_servers
 from typorisk.register.cache import LookupCache
 from typorisk.register.engine import Registrations
+from typorisk.register.network import NetworkClient, NetworkOwner, load_network_bootstrap
 from typorisk.register.rdap import RdapClient
 from typorisk.register.records import Lookup, LookupStatus
 from typorisk.register.whois import WhoisClient
 from typorisk.register.zonefile import scan_zone_files
-from typorisk.resolve import Mail, Registration
+from typorisk.resolve import DnsClient, Mail, Registration
+from typorisk.resolve import classify as dns_classify
+from typorisk.resolve import wire as dns_wire
 
 CACHE_FILENAME = "registration.sqlite"
 RDAP_CONCURRENCY = 16
@@ -68,11 +72,31 @@ def mail_hosts(record: ScanRecord) -> list[str] | None:
     return None
 
 
-class Enricher:
-    """Registration and probe facets for records, in batches (an async context manager)."""
+async def host_addresses(client: DnsClient, host: str) -> list[str]:
+    """``host``'s IPv4 addresses, else its IPv6 ones, asked through the scan's own client (the
+    ``--nameserver`` servers); empty when it has none or the servers do not answer."""
+    for qtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+        reply, _ = await client.query(host, qtype)
+        if reply is None or reply.malformed or reply.rcode != dns_wire.RCODE_NOERROR:
+            continue
+        message = reply.message()
+        found = dns_classify.addresses(message, host, qtype) if message is not None else ()
+        if found:
+            return list(found)
+    return []
 
-    def __init__(self, options: ScanOptions) -> None:
+
+class Enricher:
+    """Registration and probe facets for records, in batches (an async context manager).
+
+    ``client`` is the scan's DNS client: MX and WHOIS host names are resolved through it (the
+    servers of the scan); without one, the operating system's resolver is used.
+    """
+
+    def __init__(self, options: ScanOptions, client: DnsClient | None = None) -> None:
         self.options = options
+        self.client = client
+        resolve = (lambda host: host_addresses(client, host)) if client is not None else None
         self.buckets = ServerBuckets(options.rdap_rate)
         self.asks = options.rdap or options.whois
         self.zone: dict[str, Lookup] = {}
@@ -80,8 +104,10 @@ class Enricher:
         """Summary lines (zone files, registration outcomes, probe verdicts)."""
         self.verdicts: Counter[str] = Counter()
         """Probe verdict → how many names got it."""
+        self.resolve = resolve
         self._stack = contextlib.AsyncExitStack()
         self.registrations = Registrations(concurrency=RDAP_CONCURRENCY)
+        self.networks: NetworkClient | None = None
         self.prober = (
             Prober(
                 helo=options.smtp_helo or socket.getfqdn(),
@@ -90,6 +116,7 @@ class Enricher:
                 timeout=options.smtp_timeout,
                 rate=SMTP_RATE,
                 concurrency=SMTP_CONCURRENCY,
+                resolve=resolve,
             )
             if options.probe_smtp
             else None
@@ -110,19 +137,24 @@ class Enricher:
             session = aiohttp.ClientSession(timeout=timeout)
             await self._stack.enter_async_context(session)
             if options.rdap:
-                self.registrations.rdap = RdapClient(
+                rdap = RdapClient(
                     session,
                     load_bootstrap(options.rdap_bootstrap),
                     self.buckets,
                     timeout=options.rdap_timeout,
                     scheme="http" if options.rdap_insecure_http else "https",
                 )
+                self.registrations.rdap = rdap
+                if options.network_owners:
+                    boot = load_network_bootstrap(options.rdap_network_bootstrap)
+                    self.networks = NetworkClient(rdap, boot, self.registrations.cache)
             if options.whois:
                 self.registrations.whois = WhoisClient(
                     load_whois_servers(),
                     self.buckets,
                     port=options.whois_port,
                     timeout=options.rdap_timeout,
+                    resolve=self.resolve,
                 )
         return self
 
@@ -154,10 +186,23 @@ class Enricher:
         res = record.resolution
         return self.asks and res is not None and res.registration is Registration.REGISTERED
 
+    def _first_address(self, record: ScanRecord) -> str | None:
+        """The first A (else AAAA) of a name to look up, or None."""
+        res = record.resolution
+        if not self._wants_lookup(record) or res is None:
+            return None
+        found = (*res.records.a, *res.records.aaaa)
+        return found[0] if found else None
+
     async def enrich(self, batch: list[ScanRecord]) -> list[ScanRecord]:
         """The batch with registration and probe facets set (same order)."""
         names = [r.candidate.domain for r in batch if self._wants_lookup(r)]
         lookups = await self.registrations.lookup_many(names) if names else {}
+        owners: dict[str, NetworkOwner] = {}
+        if self.networks is not None:
+            firsts = {r.candidate.domain: a for r in batch if (a := self._first_address(r))}
+            found = await self.networks.owners(firsts.values())
+            owners = {d: found[a] for d, a in firsts.items()}
         probes: dict[str, ProbeResult] = {}
         if self.prober is not None:
             items = [(r.candidate.domain, h) for r in batch if (h := mail_hosts(r)) is not None]
@@ -169,7 +214,10 @@ class Enricher:
             probe = probes.get(domain)
             if probe is not None:
                 self.verdicts[probe.verdict.value] += 1
-            out.append(dataclasses.replace(record, registration=chosen, probe=probe))
+            network = owners.get(domain)
+            out.append(
+                dataclasses.replace(record, registration=chosen, network=network, probe=probe)
+            )
         return out
 
     def zone_only(self, record: ScanRecord) -> ScanRecord:
@@ -186,6 +234,16 @@ class Enricher:
             lines.append(
                 f"typorisk: registration: {reg.names} names ({outcomes}); {reg.cache_hits} from "
                 "cache" + (f"; unknown because: {reasons}" if reasons else "")
+            )
+            if reg.partial:
+                partial = ", ".join(f"{k} {v}" for k, v in sorted(reg.partial.items()))
+                lines.append(f"typorisk: registration: found, registrar's part unknown: {partial}")
+        if self.networks is not None and (self.networks.queries or self.networks.known):
+            owners = {o.net_name or o.net_handle for o in self.networks.known}
+            lines.append(
+                f"typorisk: network owners: {len(owners)} networks named; "
+                f"{self.networks.queries} IP/ASN RDAP queries, "
+                f"{self.networks.cache_hits} from cache"
             )
         if self.verdicts:
             verdicts = ", ".join(f"{k} {v}" for k, v in sorted(self.verdicts.items()))

@@ -181,6 +181,18 @@ class ScanOptions:
         flag="--whois-port", feed="scan.registration.whois_port", low=1, high=65535,
         metavar="PORT",
     )  # fmt: skip
+    # -- register: network owners (issue 16) -----------------------------------------------------
+    network_owners: bool = _opt(
+        True, "bool", "with --rdap: the owner (IP RDAP) and origin AS of each registered name's "
+        "first address",
+        flag="--network-owners", feed="scan.registration.network_owners",
+    )  # fmt: skip
+    rdap_network_bootstrap: Path | None = _opt(  # noqa: RUF009 - _opt returns a field()
+        None, "str", "a directory with ipv4.json, ipv6.json, asn.json to use instead of the "
+        "shipped IANA snapshots",
+        flag="--rdap-network-bootstrap", feed="scan.registration.network_bootstrap",
+        metavar="DIR",
+    )  # fmt: skip
     # -- probe ----------------------------------------------------------------------------------
     probe_smtp: bool = _opt(
         False, "bool", "RCPT TO a random address at each candidate with mail (never DATA)",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typorisk.model import Candidate
 from typorisk.pipeline.rows import BY_NAME, CONTRIBUTIONS, candidate_row
 from typorisk.probe import ProbeResult, probe_row
+from typorisk.register.network import NetworkOwner, network_row
 from typorisk.register.records import Lookup, registration_row
 from typorisk.resolve import Resolution
 from typorisk.resolve.records import resolution_row
@@ -44,6 +45,8 @@ class ScanRecord:
     target_ns: tuple[str, ...] = ()
     resolution: Resolution | None = None
     registration: Lookup | None = None
+    network: NetworkOwner | None = None
+    """The owner of the network of the first A/AAAA (registered names, with RDAP)."""
     probe: ProbeResult | None = None
     risk: RiskFacet | None = None
 
@@ -64,6 +67,8 @@ def to_row(record: ScanRecord, columns: Sequence[str] | None = None) -> dict[str
         row["target_ns"] = list(record.target_ns)
     if record.registration is not None:
         row.update(registration_row(record.registration))
+    if record.network is not None:
+        row.update(network_row(record.network))
     if record.probe is not None:
         row.update(probe_row(record.probe))
     if record.risk is not None:

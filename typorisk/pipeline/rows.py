@@ -111,6 +111,19 @@ COLUMNS: tuple[Column, ...] = (
     _c("smtp_server", "str", "probe", "MX host probed"),
     _c("smtp_code", "int", "probe", "SMTP reply code to RCPT TO"),
     _c("smtp_reply", "str", "probe", "SMTP reply text (cleaned)"),
+    # -- issue 16: abuse contacts, network owners, STARTTLS ---------------------------------
+    _c("abuse_email", "str", "register", "the registrar's abuse contact e-mail (RDAP)"),
+    _c("abuse_phone", "str", "register", "the registrar's abuse contact phone (RDAP)"),
+    _c("net_name", "str", "register", "name of the network holding the first A/AAAA (IP RDAP)"),
+    _c("net_handle", "str", "register", "that network's registry handle"),
+    _c("net_country", "str", "register", "that network's country (ISO 3166 alpha-2)"),
+    _c("net_abuse", "str", "register", "that network's abuse contact e-mail"),
+    _c("asn", "int", "register", "origin autonomous system, where the registry gives it"),
+    _c("asn_name", "str", "register", "that autonomous system's name (ASN RDAP)"),
+    _c("smtp_tls", "str", "probe", "starttls, none (not offered) or failed (handshake)"),
+    _c("smtp_cert_issuer", "str", "probe", "issuer of the MX's certificate (CN, else O)"),
+    _c("smtp_cert_names", "list", "probe", "DNS names of the MX's certificate (SAN, else CN)"),
+    _c("smtp_cert_age_days", "int", "probe", "days since the certificate's notBefore", "days"),
 )
 """Every column, in output order."""
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}

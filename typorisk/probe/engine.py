@@ -3,19 +3,33 @@
 Active probing: it opens SMTP connections to servers a third party runs. Off unless asked
 (``--probe-smtp``). Per candidate: the best MX (lowest preference) first, the next one only when
 the first gave no SMTP answer (refused, timed out, 4xx greeting); at most ``max_hosts`` hosts.
+
+MX host names are turned into addresses by the injected ``resolve`` (the scan passes its own
+DNS client, so the probe asks the same servers as the scan, ``--nameserver``); without one, the
+operating system's resolver is used. STARTTLS is used when offered (``starttls=True``); a
+failed handshake is retried once on a new connection without TLS, so the verdict is still
+measured, and the row says ``smtp_tls=failed``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime as dt
+import ipaddress
 import secrets
-from collections.abc import Iterable, Sequence
+import ssl
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from typorisk.errors import ProbeConfigError
 from typorisk.kit.rate import ServerBuckets
 from typorisk.probe.replies import Verdict
 from typorisk.probe.smtp import Conversation, converse
+from typorisk.probe.tls import CertFacts, certificate_facts, client_context
+
+Resolve = Callable[[str], Awaitable[Sequence[str]]]
+"""Host name → its addresses (IPv4 and IPv6 text); empty when it has none."""
 
 RETRY_NEXT_HOST = (Verdict.REFUSES, Verdict.TIMEOUT, Verdict.TEMPFAIL, Verdict.UNKNOWN)
 """Verdicts after which the next MX is tried: the first host did not converse usefully."""
@@ -35,6 +49,11 @@ class ProbeResult:
     """Text of the deciding reply (cleaned, at most 200 characters), or the reason."""
     sent: tuple[str, ...] = ()
     """Commands sent to the deciding server (never DATA)."""
+    tls: str | None = None
+    """``starttls``, ``none`` or ``failed`` (see :class:`~typorisk.probe.smtp.Conversation`);
+    ``None`` when no SMTP conversation took place."""
+    cert: CertFacts | None = None
+    """The server certificate's facts, when TLS was set up."""
 
 
 def check_sender(mail_from: str, protected: Iterable[str]) -> None:
@@ -73,6 +92,9 @@ class Prober:
         rate: float | None = 1.0,
         concurrency: int = 8,
         max_hosts: int = 2,
+        starttls: bool = True,
+        resolve: Resolve | None = None,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         if not helo or any(c in helo for c in " <>\r\n"):
             raise ProbeConfigError(f"--smtp-helo {helo!r}: give this host's DNS name")
@@ -83,6 +105,9 @@ class Prober:
         self.buckets = ServerBuckets(rate)
         self.concurrency = max(1, concurrency)
         self.max_hosts = max(1, max_hosts)
+        self.tls: ssl.SSLContext | None = client_context() if starttls else None
+        self.resolve = resolve
+        self.clock = clock
 
     async def probe(self, domain: str, hosts: Sequence[str]) -> ProbeResult:
         """Probe ``domain`` via its mail hosts (MX order; the domain itself for implicit MX)."""
@@ -100,26 +125,60 @@ class Prober:
         await self.buckets[host].acquire()
         server = f"{host}:{self.port}"
         rcpt = f"{secrets.token_hex(10)}@{domain}"  # 80 random bits: no real mailbox has it
+        address = host
+        if self.resolve is not None:
+            addresses = await self.resolve(host)
+            if not addresses:
+                return ProbeResult(domain, Verdict.UNKNOWN, server, reply="MX host has no address")
+            address = addresses[0]
+        talk = await self._talk(address, host, rcpt, self.tls)
+        if isinstance(talk, Conversation) and talk.handshake_failed:
+            plain = await self._talk(address, host, rcpt, None)  # the verdict, without TLS
+            if isinstance(plain, Conversation):
+                talk = dataclasses.replace(plain, tls="failed")
+        if isinstance(talk, ProbeResult):
+            return dataclasses.replace(talk, domain=domain, server=server)
+        return self._result(domain, server, talk)
+
+    async def _talk(
+        self, address: str, host: str, rcpt: str, tls: ssl.SSLContext | None
+    ) -> Conversation | ProbeResult:
+        """One connection and conversation; a :class:`ProbeResult` when it did not connect."""
         try:
             async with asyncio.timeout(self.timeout):
-                reader, writer = await asyncio.open_connection(host, self.port, limit=4096)
+                reader, writer = await asyncio.open_connection(address, self.port, limit=4096)
         except TimeoutError:
-            return ProbeResult(domain, Verdict.TIMEOUT, server, reply="timeout at connect")
+            return ProbeResult("", Verdict.TIMEOUT, reply="timeout at connect")
         except OSError as exc:
             why = "connection refused" if isinstance(exc, ConnectionRefusedError) else str(exc)
-            return ProbeResult(domain, Verdict.REFUSES, server, reply=why[:200])
+            return ProbeResult("", Verdict.REFUSES, reply=why[:200])
         try:
-            talk = await converse(
+            return await converse(
                 reader,
                 writer,
                 helo=self.helo,
                 mail_from=self.mail_from,
                 rcpt=rcpt,
                 timeout=self.timeout,
+                tls=tls,
+                server_name=host if not _is_address(host) else None,
             )
         finally:
             writer.close()
-        return _result(domain, server, talk)
+
+    def _result(self, domain: str, server: str, talk: Conversation) -> ProbeResult:
+        cert = None
+        if talk.cert is not None:
+            try:
+                cert = certificate_facts(talk.cert, self.clock())
+            except ValueError:
+                cert = CertFacts(None, (), None)
+        reply = talk.reply
+        if reply is None:
+            text, code = talk.reason, None
+        else:
+            text, code = f"{reply.code} {reply.text}".strip()[:200], reply.code
+        return ProbeResult(domain, talk.verdict, server, code, text, talk.sent, talk.tls, cert)
 
     async def probe_many(
         self, items: Iterable[tuple[str, Sequence[str]]]
@@ -138,15 +197,24 @@ class Prober:
         return results
 
 
-def _result(domain: str, server: str, talk: Conversation) -> ProbeResult:
-    reply = talk.reply
-    if reply is None:
-        return ProbeResult(domain, talk.verdict, server, None, talk.reason, talk.sent)
-    text = f"{reply.code} {reply.text}".strip()[:200]
-    return ProbeResult(domain, talk.verdict, server, reply.code, text, talk.sent)
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
-SMTP_COLUMNS = ("smtp", "smtp_server", "smtp_code", "smtp_reply")
+SMTP_COLUMNS = (
+    "smtp",
+    "smtp_server",
+    "smtp_code",
+    "smtp_reply",
+    "smtp_tls",
+    "smtp_cert_issuer",
+    "smtp_cert_names",
+    "smtp_cert_age_days",
+)
 """Row columns added by :func:`probe_row`."""
 
 
@@ -157,4 +225,8 @@ def probe_row(result: ProbeResult) -> dict[str, object]:
         "smtp_server": result.server,
         "smtp_code": result.code,
         "smtp_reply": result.reply,
+        "smtp_tls": result.tls,
+        "smtp_cert_issuer": result.cert.issuer if result.cert else None,
+        "smtp_cert_names": list(result.cert.names) if result.cert else [],
+        "smtp_cert_age_days": result.cert.age_days if result.cert else None,
     }

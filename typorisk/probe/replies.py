@@ -35,7 +35,8 @@ class Verdict(enum.Enum):
     TIMEOUT = "timeout"
     """No complete reply in time: a tarpit, a filtered port, or a dead host."""
     TLS_REQUIRED = "tls-required"
-    """The server insists on STARTTLS before MAIL/RCPT (530 5.7.0); the probe does not do TLS."""
+    """The server insists on STARTTLS before MAIL/RCPT (530 5.7.0) and the probe could not set
+    TLS up (not offered, refused, or the probe was asked not to use it)."""
     UNKNOWN = "unknown"
     """A malformed reply, a connection closed mid-way, or no host to ask."""
 

@@ -64,8 +64,8 @@ class Cluster:
     """One infrastructure node serving many registered typo domains: an operation."""
 
     kind: str
-    """``mx``, ``ns``, ``ip`` or ``net`` (the kinds :data:`~typorisk.rank.graph.INFRASTRUCTURE`
-    reports as clusters)."""
+    """``mx``, ``ns``, ``ip``, ``net`` or ``owner`` (the network's owner, from IP RDAP): the
+    kinds :data:`~typorisk.rank.graph.INFRASTRUCTURE` reports as clusters."""
     name: str
     members: tuple[str, ...]
     targets: tuple[str, ...]
@@ -370,7 +370,12 @@ class Ranker(Generic[P]):
             if value > best_g:
                 best_g, best_node, best_k = value, node, others
         reasons = [_primary_reason(obs), _capture_reason(obs, label)]
-        if best_node is not None:
+        if best_node is not None and best_node[0] == "owner":
+            reasons.append(
+                f"network owner {best_node[1]}: {best_k} other typo domains "
+                f"of {self.owners(best_node)} targets on its networks"
+            )
+        elif best_node is not None:
             reasons.append(
                 f"{best_node[0].upper()} {best_node[1]} shared with {best_k} typo domains "
                 f"of {self.owners(best_node)} targets"

@@ -45,6 +45,9 @@ class Observation:
     """SMTP probe classification (``accepts-any``, ``rejects-unknown``...), when probed."""
     weight: float = 1.0
     """Exposure of the target (sensitivity × mail volume), ≥ 0; 1 by default."""
+    network_owner: str | None = None
+    """Who holds the network of the first address (IP RDAP): ``AS64500 EXAMPLE-HOSTING`` when
+    the origin AS is known, else the network's name (issue 16)."""
 
 
 def _strings(value: object, field: str, domain: str) -> tuple[str, ...]:
@@ -109,4 +112,14 @@ def observation_from_row(row: Mapping[str, object]) -> Observation:
         created=_date(row.get("created"), domain),
         smtp=str(row["smtp"]) if row.get("smtp") else None,
         weight=weight,
+        network_owner=network_owner(row),
     )
+
+
+def network_owner(row: Mapping[str, object]) -> str | None:
+    """The owner key of a row: ``AS<asn> <asn_name>`` (or ``AS<asn>``) when the origin AS is
+    known, else ``net_name``; None when IP RDAP named nobody."""
+    asn, name, net = row.get("asn"), row.get("asn_name"), row.get("net_name")
+    if isinstance(asn, int) or (isinstance(asn, str) and asn.isdigit()):
+        return f"AS{asn} {name}" if name else f"AS{asn}"
+    return str(net) if net else None

@@ -1,9 +1,10 @@
 """The infrastructure graph: targets, candidates, suffixes, MX/NS hosts, IPs, networks, registrars.
 
 Nodes are ``(kind, name)`` tuples — ``("target", "army.mil")``, ``("candidate", "army.ml")``,
-``("mx", "mx.example.net")``, ``("ip", "192.0.2.7")``, ``("net", "192.0.2.0/24")``... — so two
-kinds never collide. Which infrastructure a candidate links to is one table,
-:data:`INFRASTRUCTURE`: a new kind of infrastructure key is one entry there (and its node weight
+``("mx", "mx.example.net")``, ``("ip", "192.0.2.7")``, ``("net", "192.0.2.0/24")``,
+``("owner", "AS64500 EXAMPLE-HOSTING")`` (the network's owner, from IP RDAP: one hosting
+company spans many /24s)... — so two kinds never collide. Which infrastructure a candidate links
+to is one table, :data:`INFRASTRUCTURE`: a new kind of infrastructure key is one entry there (and its node weight
 ``node_<kind>`` in :class:`~typorisk.rank.score.RiskWeights`).
 
 Ranking does not build a graph with a node per candidate: the graph signal needs, per
@@ -71,6 +72,7 @@ INFRASTRUCTURE: tuple[InfraKind, ...] = (
         defensive=True,
         cluster=False,
     ),
+    InfraKind("owner", "owner", lambda o: [o.network_owner] if o.network_owner else []),
 )
 """Every infrastructure key, in one table (see the module docstring)."""
 INFRA_KINDS = tuple(k.kind for k in INFRASTRUCTURE)

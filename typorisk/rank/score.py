@@ -11,8 +11,9 @@
 - G, graph signal: a two-step walk from the candidate through its infrastructure back to other
   candidates, counting the distinct registered typo domains (of any protected target) it reaches:
   ``w_node · log(1 + k) / log(1 + saturation)`` for the best node, with node weights MX 1.0,
-  IP 0.6, /24 network 0.4, NS 0.4, registrar 0.3 (big providers share NS; a shared MX is an
-  operation collecting mail).
+  IP 0.6, /24 network 0.4, NS 0.4, registrar 0.3, network owner 0.3 (the organisation or AS
+  holding the addresses, from IP RDAP: one hosting company spans many /24s) (big providers
+  share NS; a shared MX is an operation collecting mail).
 - registration: × ``defensive`` (0.25) when the candidate shares MX/NS/registrar with its own
   target (likely the brand's defensive registration: listed separately to confirm), ×
   ``recent`` (1.25) when registered less than ``recent_days`` ago.
@@ -70,6 +71,7 @@ class RiskWeights:
     node_net: float = 0.4
     node_ns: float = 0.4
     node_registrar: float = 0.3
+    node_owner: float = 0.3
     saturation: int = 50
     """Other typo domains on one node at which the graph signal is full."""
     defensive: float = 0.25

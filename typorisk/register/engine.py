@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from typorisk.register.cache import LookupCache
 from typorisk.register.rdap import NO_SERVICE, RdapClient
-from typorisk.register.records import Lookup, unknown
+from typorisk.register.records import Lookup, LookupStatus, unknown
 from typorisk.register.whois import WhoisClient
 
 
@@ -29,6 +29,8 @@ class RegisterStats:
     """Names by ``source/status`` (``rdap/found``, ``whois/unknown``, ``-/unknown``...)."""
     reasons: dict[str, int]
     """Unknown lookups by reason (``timeout``, ``rate-limited``...)."""
+    partial: dict[str, int] = field(default_factory=dict)
+    """Found lookups missing the registrar's part, by reason (``registrar-rdap-timeout``...)."""
 
 
 class Registrations:
@@ -47,6 +49,7 @@ class Registrations:
         self.concurrency = max(1, concurrency)
         self._outcomes: Counter[str] = Counter()
         self._reasons: Counter[str] = Counter()
+        self._partial: Counter[str] = Counter()
         self._hits = 0
 
     async def lookup(self, domain: str) -> Lookup:
@@ -90,8 +93,10 @@ class Registrations:
     def _count(self, lookup: Lookup) -> None:
         source = lookup.source.value if lookup.source else "-"
         self._outcomes[f"{source}/{lookup.status.value}"] += 1
-        if lookup.reason:
+        if lookup.reason and lookup.status is LookupStatus.UNKNOWN:
             self._reasons[lookup.reason.split(" ")[0]] += 1
+        elif lookup.reason:
+            self._partial[lookup.reason.split(" ")[0]] += 1
 
     def stats(self) -> RegisterStats:
         """Totals so far."""
@@ -100,4 +105,5 @@ class Registrations:
             cache_hits=self._hits,
             by_outcome=dict(self._outcomes),
             reasons=dict(self._reasons),
+            partial=dict(self._partial),
         )

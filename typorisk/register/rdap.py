@@ -8,11 +8,19 @@
 - 429 → wait ``Retry-After`` (at most 120 s, then unknown ``rate-limited``) and retry;
 - 5xx, timeouts, connection errors → retried with backoff, then unknown with the reason;
 - malformed JSON, an oversized body, a refused redirect → unknown. Never "not registered".
+
+Thin registries (``.com``) keep the contacts at the registrar: a found answer's ``related``
+link (RFC 9083 §4.2, an RDAP URL of our scheme) is followed once, through the registrar
+server's own token bucket, and the two answers are merged by :func:`merge_facts` (the
+registrar's contacts win, the registry's dates and statuses stand). A referral that fails (a
+timeout, a loop back to the registry, a redirect loop, a malformed answer or jCard) leaves the
+lookup found with the registry's facts and a ``reason`` naming the part that is unknown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +30,7 @@ import aiohttp
 from typorisk.errors import FetchError
 from typorisk.kit.rate import ServerBuckets
 from typorisk.register.bootstrap import Bootstrap
-from typorisk.register.http import MAX_BYTES, fetch
+from typorisk.register.http import MAX_BYTES, HttpReply, fetch
 from typorisk.register.politeness import MAX_RETRY_AFTER, parse_retry_after
 from typorisk.register.records import Lookup, LookupStatus, RegistrationFacts, Source, unknown
 from typorisk.register.text import clean, is_redacted, iso_date, rfc8056
@@ -34,6 +42,24 @@ NO_SERVICE = "no-rdap-service"
 def _list(value: object) -> list[Any]:
     """``value`` when it is a JSON array, else empty (servers send odd shapes)."""
     return value if isinstance(value, list) else []
+
+
+def _card_ok(card: object) -> bool:
+    """True for a well-formed jCard (RFC 7095): ``["vcard", [[name, {params}, type, value]]]``."""
+    return (
+        isinstance(card, list)
+        and len(card) == 2
+        and card[0] == "vcard"
+        and isinstance(card[1], list)
+        and all(
+            isinstance(item, list)
+            and len(item) >= 4
+            and isinstance(item[0], str)
+            and isinstance(item[1], dict)
+            and isinstance(item[2], str)
+            for item in card[1]
+        )
+    )
 
 
 def _vcard(entity: dict[str, Any], prop: str) -> str | None:
@@ -48,6 +74,94 @@ def _vcard(entity: dict[str, Any], prop: str) -> str | None:
                 value = " ".join(str(v) for v in value if v)
             return clean(value)
     return None
+
+
+def _tel(entity: dict[str, Any]) -> str | None:
+    """The first telephone of a jCard; a ``tel:`` URI (``tel:+1.5555551234;ext=1``) loses its
+    scheme and parameters."""
+    value = _vcard(entity, "tel")
+    if value and value.lower().startswith("tel:"):
+        value = value[4:].split(";")[0]
+    return value or None
+
+
+def _email(entity: dict[str, Any]) -> str | None:
+    value = _vcard(entity, "email")
+    if value and value.lower().startswith("mailto:"):
+        value = value[7:]
+    return value.lower() if value and "@" in value and " " not in value else None
+
+
+def _all_entities(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every entity of the document, top level and nested at any depth (at most 256)."""
+    out: list[dict[str, Any]] = []
+    todo = [e for e in _list(doc.get("entities")) if isinstance(e, dict)]
+    while todo and len(out) < 256:
+        entity = todo.pop(0)
+        out.append(entity)
+        todo += [n for n in _list(entity.get("entities")) if isinstance(n, dict)]
+    return out
+
+
+def abuse_contact(doc: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(email, phone) of the abuse contact: the entity with role ``abuse`` nested under the
+    registrar entity (ICANN's RDAP profile), else any abuse entity of the document. Pure."""
+    registrars = _entities(doc, "registrar")
+    nested = [n for r in registrars for n in _list(r.get("entities")) if isinstance(n, dict)]
+    for entity in nested + _all_entities(doc):
+        roles = entity.get("roles")
+        if isinstance(roles, list) and "abuse" in roles:
+            email, phone = _email(entity), _tel(entity)
+            if email or phone:
+                return email, phone
+    return None, None
+
+
+def jcard_problem(doc: dict[str, Any]) -> str | None:
+    """``malformed-jcard (ROLE)`` when an entity's ``vcardArray`` is not a jCard, else None."""
+    for entity in _all_entities(doc):
+        if "vcardArray" in entity and not _card_ok(entity["vcardArray"]):
+            roles = entity.get("roles")
+            role = roles[0] if isinstance(roles, list) and roles else "entity"
+            return f"malformed-jcard ({role})"
+    return None
+
+
+def related_link(doc: dict[str, Any], scheme: str) -> str | None:
+    """The registrar's RDAP URL: the first ``related`` link of ``scheme`` whose path names a
+    domain (and whose type, when given, is RDAP JSON). Pure."""
+    for link in _list(doc.get("links")):
+        if not isinstance(link, dict) or link.get("rel") != "related":
+            continue
+        href, kind = link.get("href"), link.get("type")
+        if not isinstance(href, str) or urlsplit(href).scheme != scheme:
+            continue
+        if kind not in (None, "application/rdap+json", "application/json"):
+            continue
+        if "/domain/" in urlsplit(href).path.lower():
+            return href
+    return None
+
+
+def merge_facts(registry: RegistrationFacts, registrar: RegistrationFacts) -> RegistrationFacts:
+    """One set of facts from the registry's and the registrar's answers. Pure.
+
+    The registrar's contacts win (abuse e-mail and phone, registrant organisation): it holds
+    them. The registry is authoritative for the rest (dates, statuses, name servers, the
+    sponsoring registrar); the registrar's values only fill what the registry left empty.
+    """
+    return RegistrationFacts(
+        created=registry.created or registrar.created,
+        expires=registry.expires or registrar.expires,
+        last_changed=registry.last_changed or registrar.last_changed,
+        registrar=registry.registrar or registrar.registrar,
+        registrar_iana=registry.registrar_iana or registrar.registrar_iana,
+        status=registry.status or registrar.status,
+        nameservers=registry.nameservers or registrar.nameservers,
+        registrant_org=registrar.registrant_org or registry.registrant_org,
+        abuse_email=registrar.abuse_email or registry.abuse_email,
+        abuse_phone=registrar.abuse_phone or registry.abuse_phone,
+    )
 
 
 def _entities(doc: dict[str, Any], role: str) -> list[dict[str, Any]]:
@@ -124,7 +238,10 @@ def parse_rdap(doc: Any) -> RegistrationFacts:
         for ns in _list(doc.get("nameservers"))
         if isinstance(ns, dict) and isinstance(ns.get("ldhName"), str)
     }
+    abuse_email, abuse_phone = abuse_contact(doc)
     return RegistrationFacts(
+        abuse_email=abuse_email,
+        abuse_phone=abuse_phone,
         created=events.get("registration"),
         expires=events.get("expiration"),
         last_changed=events.get("last changed"),
@@ -140,7 +257,8 @@ class RdapClient:
     """Asks RDAP servers about domains, politely. I/O only through ``session``.
 
     ``timeout`` is seconds per exchange, ``backoff`` the first retry delay in seconds (doubling),
-    ``scheme`` the only URL scheme used and followed (``https``; tests pass ``http``).
+    ``scheme`` the only URL scheme used and followed (``https``; tests pass ``http``);
+    ``follow_related`` follows the registry's ``related`` link to the registrar (one hop).
     """
 
     def __init__(
@@ -154,8 +272,10 @@ class RdapClient:
         backoff: float = 1.0,
         max_bytes: int = MAX_BYTES,
         scheme: str = "https",
+        follow_related: bool = True,
     ) -> None:
         self.session = session
+        self.follow_related = follow_related
         self.bootstrap = bootstrap
         self.buckets = buckets or ServerBuckets()
         self.timeout = timeout
@@ -174,20 +294,59 @@ class RdapClient:
         if not bases:
             return unknown(domain, NO_SERVICE, Source.RDAP)
         base = bases[0]
-        bucket = self.buckets[urlsplit(base).netloc]
+        url = f"{base}domain/{domain}"
+        reply = await self.get(url)
+        if isinstance(reply, str):
+            return unknown(domain, reply, Source.RDAP, base)
+        lookup, doc = _interpret(domain, base, reply.status, reply.body)
+        if doc is None:
+            return lookup
+        problem = jcard_problem(doc)
+        link = related_link(doc, self.scheme) if self.follow_related else None
+        if link is None:
+            return dataclasses.replace(lookup, reason=problem)
+        facts, why = await self._registrar(link, {url, reply.url})
+        merged = merge_facts(lookup.facts, facts) if facts is not None else lookup.facts
+        return dataclasses.replace(lookup, facts=merged, reason=why or problem)
+
+    async def _registrar(
+        self, link: str, seen: set[str]
+    ) -> tuple[RegistrationFacts | None, str | None]:
+        """The registrar's facts from its RDAP answer at ``link``, or (None, why not)."""
+        if link in seen or link.rstrip("/").lower() in {u.rstrip("/").lower() for u in seen}:
+            return None, "registrar-rdap-loop"
+        reply = await self.get(link)
+        if isinstance(reply, str):
+            return None, f"registrar-rdap-{reply}"
+        if reply.url in seen:  # redirected back to the registry's own answer
+            return None, "registrar-rdap-loop"
+        if reply.status != 200:
+            return None, f"registrar-rdap-http-{reply.status}"
+        try:
+            doc = json.loads(reply.body)
+            facts = parse_rdap(doc)
+        except (ValueError, RecursionError):
+            return None, "registrar-rdap-malformed-response"
+        return facts, jcard_problem(doc)
+
+    async def get(self, url: str) -> HttpReply | str:
+        """A final reply from ``url`` (200, 404, other 4xx), or the reason there is none.
+
+        The server's token bucket paces every attempt; 429 waits ``Retry-After`` (at most
+        :data:`MAX_RETRY_AFTER` seconds); 5xx, timeouts and connection errors are retried
+        ``retries`` times with doubling backoff.
+        """
+        bucket = self.buckets[urlsplit(url).netloc]
         reason = "no-answer"
         for attempt in range(self.retries + 1):
             await bucket.acquire()
             try:
                 reply = await fetch(
-                    self.session,
-                    f"{base}domain/{domain}",
-                    timeout=self.timeout,
-                    max_bytes=self.max_bytes,
+                    self.session, url, timeout=self.timeout, max_bytes=self.max_bytes
                 )
             except FetchError as exc:
                 if exc.reason not in ("timeout", "connection"):
-                    return unknown(domain, exc.reason, Source.RDAP, base)
+                    return exc.reason
                 reason = exc.reason
             else:
                 if reply.status == 429:
@@ -195,25 +354,28 @@ class RdapClient:
                     wait = self.backoff * 2**attempt if wait is None else wait
                     bucket.pause(min(wait, MAX_RETRY_AFTER))
                     if wait > MAX_RETRY_AFTER:
-                        return unknown(domain, "rate-limited", Source.RDAP, base)
+                        return "rate-limited"
                     reason = "rate-limited"
                     continue  # the bucket's pause is the wait
                 if reply.status < 500:
-                    return _interpret(domain, base, reply.status, reply.body)
+                    return reply
                 reason = f"http-{reply.status}"
             if attempt < self.retries:
                 await asyncio.sleep(self.backoff * 2**attempt)
-        return unknown(domain, reason, Source.RDAP, base)
+        return reason
 
 
-def _interpret(domain: str, base: str, status: int, body: bytes) -> Lookup:
-    """A final (non-retryable) reply → lookup. Pure."""
+def _interpret(
+    domain: str, base: str, status: int, body: bytes
+) -> tuple[Lookup, dict[str, Any] | None]:
+    """A final (non-retryable) reply → (lookup, the decoded document when found). Pure."""
     if status == 404:
-        return Lookup(domain, LookupStatus.NOT_FOUND, Source.RDAP, base)
+        return Lookup(domain, LookupStatus.NOT_FOUND, Source.RDAP, base), None
     if status != 200:
-        return unknown(domain, f"http-{status}", Source.RDAP, base)
+        return unknown(domain, f"http-{status}", Source.RDAP, base), None
     try:
-        facts = parse_rdap(json.loads(body))
+        doc = json.loads(body)
+        facts = parse_rdap(doc)
     except (ValueError, RecursionError):
-        return unknown(domain, "malformed-response", Source.RDAP, base)
-    return Lookup(domain, LookupStatus.FOUND, Source.RDAP, base, facts)
+        return unknown(domain, "malformed-response", Source.RDAP, base), None
+    return Lookup(domain, LookupStatus.FOUND, Source.RDAP, base, facts), doc

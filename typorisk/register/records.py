@@ -52,6 +52,10 @@ class RegistrationFacts:
     """Delegated name servers, lowercase A-labels, sorted, unique."""
     registrant_org: str | None = None
     """Registrant organisation, only when published and not redacted."""
+    abuse_email: str | None = None
+    """The registrar's abuse contact e-mail (RFC 9083 entity with role ``abuse``), lowercase."""
+    abuse_phone: str | None = None
+    """The registrar's abuse contact telephone, as published (``+1.5555551234``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +72,14 @@ class Lookup:
     facts: RegistrationFacts = field(default_factory=RegistrationFacts)
     """Facts when ``status`` is FOUND; empty otherwise."""
     reason: str | None = None
-    """Why the status is UNKNOWN (``timeout``, ``rate-limited``, ``http 503``...), else None."""
+    """Why the status is UNKNOWN (``timeout``, ``rate-limited``, ``http 503``...). On a FOUND
+    lookup: why part of the facts is unknown (``registrar-rdap-timeout``, ``malformed-jcard``):
+    the registry's facts stand, the registrar's are missing. Else None."""
+
+    @property
+    def partial(self) -> bool:
+        """Found, but part of the facts could not be read (``reason`` says why)."""
+        return self.status is LookupStatus.FOUND and self.reason is not None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-compatible mapping (for the disk cache); inverse of :meth:`from_json`."""
@@ -106,6 +117,8 @@ REGISTRATION_COLUMNS = (
     "registrar",
     "registrar_iana",
     "status",
+    "abuse_email",
+    "abuse_phone",
     "registration_source",
     "registration_server",
     "registration_lookup",
@@ -123,6 +136,8 @@ def registration_row(lookup: Lookup) -> dict[str, object]:
         "registrar": facts.registrar,
         "registrar_iana": facts.registrar_iana,
         "status": list(facts.status),
+        "abuse_email": facts.abuse_email,
+        "abuse_phone": facts.abuse_phone,
         "registration_source": lookup.source.value if lookup.source else None,
         "registration_server": lookup.server,
         "registration_lookup": lookup.status.value,

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from typorisk.kit.rate import ServerBuckets
 from typorisk.register.records import Lookup, LookupStatus, RegistrationFacts, Source, unknown
 from typorisk.register.text import clean, is_redacted, iso_date, rfc8056
 
+Resolve = Callable[[str], Awaitable[Sequence[str]]]
+"""Host name → its addresses (text); empty when it has none."""
 MAX_BYTES = 256 * 1024
 """Cap on one WHOIS answer, in bytes (answers are a few KiB)."""
 
@@ -155,7 +157,9 @@ async def whois_query(
 class WhoisClient:
     """Asks the TLD's WHOIS server (from ``servers``: TLD → host) about domains, politely.
 
-    ``timeout`` is seconds per exchange; ``port`` is 43 except in tests.
+    ``timeout`` is seconds per exchange; ``port`` is 43 except in tests. ``resolve`` turns the
+    server's host name into addresses (the scan passes its own DNS client, so WHOIS hosts are
+    found through the scan's servers); without it the operating system's resolver is used.
     """
 
     def __init__(
@@ -167,8 +171,10 @@ class WhoisClient:
         timeout: float = 10.0,
         retries: int = 1,
         backoff: float = 1.0,
+        resolve: Resolve | None = None,
     ) -> None:
         self.servers = servers
+        self.resolve = resolve
         self.buckets = buckets or ServerBuckets()
         self.port = port
         self.timeout = timeout
@@ -190,11 +196,17 @@ class WhoisClient:
         if host is None:
             return unknown(domain, "no-whois-server", Source.WHOIS)
         bucket = self.buckets[host]
+        address = host
+        if self.resolve is not None:
+            addresses = await self.resolve(host)
+            if not addresses:
+                return unknown(domain, "whois-host-has-no-address", Source.WHOIS, host)
+            address = addresses[0]
         reason = "no-answer"
         for attempt in range(self.retries + 1):
             await bucket.acquire()
             try:
-                text = await whois_query(host, self.port, domain, self.timeout)
+                text = await whois_query(address, self.port, domain, self.timeout)
             except TimeoutError:
                 reason = "timeout"
             except OSError:
