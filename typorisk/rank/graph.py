@@ -4,8 +4,8 @@ Nodes are ``(kind, name)`` tuples — ``("target", "army.mil")``, ``("candidate"
 ``("mx", "mx.example.net")``, ``("ip", "192.0.2.7")``, ``("net", "192.0.2.0/24")``,
 ``("owner", "AS64500 EXAMPLE-HOSTING")`` (the network's owner, from IP RDAP: one hosting
 company spans many /24s)... — so two kinds never collide. Which infrastructure a candidate links
-to is one table, :data:`INFRASTRUCTURE`: a new kind of infrastructure key is one entry there (and its node weight
-``node_<kind>`` in :class:`~typorisk.rank.score.RiskWeights`).
+to is one table, :data:`INFRASTRUCTURE`: a new kind of infrastructure key is one entry there
+(and its node weight ``node_<kind>`` in :class:`~typorisk.rank.score.RiskWeights`).
 
 Ranking does not build a graph with a node per candidate: the graph signal needs, per
 infrastructure node, only the registered typo domains behind it, so :class:`InfraIndex` keeps
