@@ -43,6 +43,10 @@ def test_summary_comes_first_and_counts_from_the_rows(tmp_path: Path) -> None:
     assert "What to do now" in summary and "Block " in summary and "takedown request" in summary
     takedown = tables.in_section("takedown")[0][1]
     assert figures["takedown requests to send"] == len(takedown)
+    [(header, changed)] = tables.in_section("changes")
+    assert header == ["look-alike", "of", "what changed", "risk now"]
+    assert len({(c[0], c[1]) for c in changed}) == len(changed)  # one line per candidate
+    assert {c[0] for c in changed} >= {c.domain for c in review.changes.new_registrations}
     md = render_markdown(review)
     assert md.index("## Executive summary") < md.index("## 1. Block now")
     assert f"**{len(mail)}** registered look-alikes can receive mail" in md

@@ -10,8 +10,8 @@ Four actions, each a list a person can act on:
 - **take down**: registered, non-defensive look-alikes at or above the threshold, with the
   registrar's and the hosting network's abuse contacts and the evidence to paste into a report.
   Registration columns that a store does not have yet read as ``None`` (shown as "—").
-- **watch**: registered look-alikes below the threshold, and names whose registration is unknown
-  (probable own registrations are left to the "to confirm" list).
+- **watch**: look-alikes below the threshold that are registered or whose registration is
+  unknown (probable own registrations are left to the "to confirm" list).
 """
 
 from __future__ import annotations
@@ -66,10 +66,20 @@ class Takedown:
 
 @dataclass(frozen=True, slots=True)
 class ChangeLine:
-    """One change since the baseline, named for people."""
+    """What changed on one candidate since the baseline, named for people."""
 
-    what: str
-    change: Change
+    domain: str
+    target: str
+    risk: float
+    """Its risk now, in [0, 1]."""
+    what: tuple[str, ...]
+    """Each change, e.g. ``newly registered``, ``SMTP: — → accepts-any``."""
+
+
+def _described(what: str, change: Change) -> str:
+    if change.field == "registration":
+        return what
+    return f"{what}: {change.old or '—'} → {change.new or '—'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +100,8 @@ class Actions:
     catch_all: int
     """Of those, how many accept any recipient."""
     changes: tuple[ChangeLine, ...]
-    """What changed since the baseline, in reading order."""
+    """What changed since the baseline, one line per candidate, in reading order (new
+    registrations first, each group riskiest first)."""
 
     @property
     def block_count(self) -> int:
@@ -128,6 +139,7 @@ def tails(rows: Sequence[Row], *, by_likelihood: bool = False) -> tuple[Tail, ..
 def _evidence(row: Row) -> tuple[str, ...]:
     reasons = row.get("reasons")
     found = [str(r) for r in reasons] if isinstance(reasons, list | tuple) else []
+    found = [r for r in found if not r.startswith("target weight")]  # ours, not evidence
     if row.get("web"):
         url = f" at {row['web_final_url']}" if row.get("web_final_url") else ""
         found.append(f"web: {row['web']}{url}")
@@ -141,10 +153,10 @@ def _evidence(row: Row) -> tuple[str, ...]:
 
 _CHANGE_GROUPS = (
     ("new_registrations", "newly registered"),
-    ("new_mail", "gained mail"),
-    ("smtp_changes", "SMTP behaviour changed"),
-    ("owner_changes", "registrar changed"),
-    ("risk_up", "risk rose"),
+    ("new_mail", "mail"),
+    ("smtp_changes", "SMTP"),
+    ("owner_changes", "registrar"),
+    ("risk_up", "risk"),
     ("gone", "no longer registered"),
 )
 
@@ -173,16 +185,20 @@ def plan(review: Review) -> Actions:
         r
         for r in review.rows
         if not is_own(r)
-        and (
-            (r.get("registration") == "registered" and risk(r) < review.threshold)
-            or r.get("registration") not in ("registered", "unregistered")
-        )
+        and risk(r) < review.threshold
+        and r.get("registration") not in ("unregistered", None)
     )
     capture = [str(r.get("capture")) for r in registered]
+    grouped: dict[tuple[str, str], list[str]] = {}
+    risks: dict[tuple[str, str], float] = {}
+    for group, what in _CHANGE_GROUPS:
+        for c in getattr(review.changes, group):
+            key = (c.target, c.domain)
+            grouped.setdefault(key, []).append(_described(what, c))
+            risks[key] = c.risk
     changes = tuple(
-        ChangeLine(what, c)
-        for group, what in _CHANGE_GROUPS
-        for c in getattr(review.changes, group)
+        ChangeLine(domain, target, risks[(target, domain)], tuple(whats))
+        for (target, domain), whats in grouped.items()
     )
     return Actions(
         block=tuple(r for r in high if r.get("capture") != "unregistered" and not is_own(r)),

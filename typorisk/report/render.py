@@ -127,7 +127,12 @@ def _todo(review: Review, a: Actions) -> list[str]:
         )
     if a.takedown:
         clusters = len(review.findings.clusters)
-        grouped = f"; {_count(clusters, 'operator')} behind clusters" if clusters else ""
+        grouped = (
+            f"; {_count(clusters, 'shared-infrastructure cluster')}: one request to its "
+            "operator covers many"
+            if clusters
+            else ""
+        )
         steps.append(
             f"Send {_count(len(a.takedown), 'takedown request')} to the registrars' and hosting "
             f"networks' abuse contacts (table 3{grouped})."

@@ -35,6 +35,9 @@ OTHER_COLOUR = "#4d4d4d"
 SERIES_COLOURS = ("#2166ac", "#b2182b", "#1a9850")
 """Line colours of trend series, by series position (the series are fixed in code)."""
 FONT = "sans-serif"
+LABEL_MAX = 24
+"""Characters of a node label in a cluster picture (longer names end in "…"; the tooltip
+holds the whole name): 24 characters of 11 px text fit beside the circle."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +298,8 @@ def cluster_picture(hub: str, members: Sequence[tuple[str, str]], *, limit: int 
         lx = x + (10 if right else -10) if abs(math.cos(angle)) > 0.2 else x
         ly = y + 4 + (14 * math.copysign(1, math.sin(angle)) if abs(math.cos(angle)) <= 0.2 else 0)
         anchor = "middle" if abs(math.cos(angle)) <= 0.2 else ("start" if right else "end")
-        chart.shapes.append(text(lx, ly, domain, size=11, anchor=anchor))
+        label = domain if len(domain) <= LABEL_MAX else domain[: LABEL_MAX - 1] + "…"
+        chart.shapes.append(text(lx, ly, label, size=11, anchor=anchor))
     chart.shapes.append(Shape("circle", {"cx": _f(cx), "cy": _f(cy), "r": "16", "fill": "#2c3e50"}))
     note = f"{len(members)} typo domains" + (
         f", {len(shown)} shown" if len(members) > len(shown) else ""
