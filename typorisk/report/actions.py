@@ -121,13 +121,13 @@ def _likelihood(row: Row) -> float:
 
 
 def tails(rows: Sequence[Row], *, by_likelihood: bool = False) -> tuple[Tail, ...]:
-    """``rows`` grouped per target (targets in order of first appearance), each group's names
+    """``rows`` grouped per target (targets sorted by name), each group's names
     riskiest (or most likely) first."""
     groups: dict[str, list[Row]] = {}
     for row in rows:
         groups.setdefault(str(row.get("target")), []).append(row)
     out = []
-    for target, group in groups.items():
+    for target, group in sorted(groups.items()):
         ordered = sorted(group, key=lambda r: -(_likelihood(r) if by_likelihood else risk(r)))
         risks = [risk(r) for r in group]
         keep = REGISTER_PER_TARGET if by_likelihood else TAIL_NAMES
