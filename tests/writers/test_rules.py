@@ -12,7 +12,7 @@ import pytest
 from typorisk.cli import main
 from typorisk.errors import UnsafeNameError
 from typorisk.writers import FORMATS, WriterOptions
-from typorisk.writers.rules import YARA_STRINGS_PER_RULE
+from typorisk.writers.rules import YARA_STRINGS_PER_RULE, name_pattern, trie_pattern
 
 from .conftest import NOW, render, require_module
 
@@ -123,3 +123,23 @@ def test_formats_from_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
     with contextlib.redirect_stdout(out):
         assert main(["permute", "pentagon.mil", "--top", "10", "--format", "regex"]) == 0
     assert re.compile(out.getvalue().strip()).fullmatch("pentagon.ml")
+
+
+def test_trie_accepts_exactly_the_flat_alternation(mil_rows: list[dict[str, object]]) -> None:
+    names = [*_names(mil_rows), "a.com", "ab.com", "ab.co", "abc.com", "b.com"]
+    trie = re.compile(f"(?:{trie_pattern(names)})")
+    flat = re.compile("(?:" + "|".join(map(name_pattern, names)) + ")")
+    probes = {*names, *(n[:-1] for n in names), *(n + "x" for n in names), *(n[1:] for n in names)}
+    probes |= {"ab.c", "abc.co", "a.co", "", "b.co"}
+    for probe in sorted(probes):
+        assert bool(trie.fullmatch(probe)) == bool(flat.fullmatch(probe)), probe
+    assert all(trie.fullmatch(n) for n in names)
+
+
+def test_trie_of_long_names_compiles() -> None:
+    label = "a" * 63
+    names = [".".join([label, label, label, "b" * 56 + suffix]) for suffix in ("x", "y", "")]
+    names = [n + ".com" for n in names] + [f"{'c' * i}.com" for i in range(1, 64)]
+    pattern = re.compile(f"(?:{trie_pattern(names)})")
+    assert all(pattern.fullmatch(n) for n in names)
+    assert not pattern.fullmatch("c" * 64 + ".com")

@@ -94,16 +94,58 @@ def name_pattern(domain: str) -> str:
     return domain.replace(".", r"\.")
 
 
+Trie = dict[str, "Trie"]
+
+
+def trie_pattern(names: Iterable[str]) -> str:
+    """An alternation of ``names`` (LDH A-labels) factored as a character trie: ``ab.com`` and
+    ``ac.com`` give ``a(?:b\\.com|c\\.com)``, so a regex engine walks one branch per character
+    instead of trying every name in turn. The language is exactly the set of names.
+
+    Why hand-rolled (no maintained library does only this): Python's ``re`` tries a flat
+    alternation name by name. On 50,000 names one whole-name match took 592 µs with the flat
+    alternation and 5.9 µs with the trie (10,000 names: 82 µs against 0.8 µs; one run each on the
+    loaded 2-core machine); ``tests/writers/test_rules.py`` checks that both accept the same
+    names. Group nesting is at most the length of a name (253), below RE2's limit of 1,000."""
+    root: Trie = {}
+    for name in names:
+        node = root
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _branches(root)
+
+
+def _branches(node: Trie) -> str:
+    # iterative over single-child chains so that long names do not recurse per character
+    parts = []
+    for first, below in sorted(node.items()):
+        if not first:
+            continue
+        run, child = name_pattern(first), below
+        while len(child) == 1 and "" not in child:
+            ((ch, child),) = child.items()
+            run += name_pattern(ch)
+        parts.append(run + _branches(child))
+    if not parts:
+        return ""
+    body = parts[0] if len(parts) == 1 else f"(?:{'|'.join(parts)})"
+    if "" in node:
+        return f"(?:{body})?" if len(parts) == 1 else f"{body}?"
+    return body
+
+
 def write_regex(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
     """One regular expression on one line that matches a whole host name when it is a listed
     name or (setting ``subdomains``, default true) a name below one, case-insensitively, with an
-    optional trailing dot: ``(?i)^(?:[a-z0-9_-]+\\.)*(?:name1|name2)\\.?$``. The syntax is the
-    common subset of Python ``re``, PCRE and RE2. No entry gives ``(?!)``, which never matches.
-    The file has no comments (regex files have no comment syntax). Returns the names written."""
-    names = [name_pattern(e.domain) for e in entries(rows, options)]
+    optional trailing dot: ``(?i)^(?:[a-z0-9_-]+\\.)*(?:NAMES)\\.?$``, the names factored as a
+    trie (:func:`trie_pattern`). The syntax is the common subset of Python ``re``, PCRE and RE2.
+    No entry gives ``(?!)``, which never matches. The file has no comments (regex files have no
+    comment syntax). Returns the names written."""
+    names = [e.domain for e in entries(rows, options)]
     if not names:
         out.write("(?!)\n")
         return 0
     prefix = r"(?:[a-z0-9_-]+\.)*" if options.get("subdomains", True) is not False else ""
-    out.write(f"(?i)^{prefix}(?:{'|'.join(names)})\\.?$\n")
+    out.write(f"(?i)^{prefix}(?:{trie_pattern(names)})\\.?$\n")
     return len(names)
