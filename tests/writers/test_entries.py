@@ -77,7 +77,8 @@ def test_every_format_refuses_injection(fmt: str, field: str) -> None:
             assert "\n$INCLUDE" not in text
         else:
             assert "$INCLUDE" not in text
-        assert "pentagon.ml" in out.getvalue() or fmt in ("suricata-dataset",)
+        shown = out.getvalue().replace("\\.", ".")  # the regex format escapes dots
+        assert "pentagon.ml" in shown or fmt in ("suricata-dataset",)
 
 
 def test_comments_cannot_break_out() -> None:

@@ -108,7 +108,8 @@ REGISTRY: tuple[Entry, ...] = (
     Entry(
         "review",
         "typorisk.cli.review",
-        "write a threat review (Markdown + HTML): top risks, what is new, clusters, charts",
+        "write a threat review for people (HTML + Markdown, --pdf): summary, what to block, "
+        "register and take down, trends, clusters",
     ),
     Entry(
         "demo",

@@ -1,30 +1,38 @@
 """Render a :class:`~typorisk.report.review.Review` as Markdown and as one self-contained HTML
-page (inline CSS and SVG; no script, no CDN, no network). Every value from data is escaped:
-:func:`markdown_cell` for Markdown, :func:`html.escape` of :func:`plain_cell` for HTML."""
+page (inline CSS and SVG; no script, no CDN, no network), from jinja2 templates in
+``typorisk/report/templates/``.
+
+Escaping: the HTML environment autoescapes every value; the Markdown one passes every value
+from data through the ``md`` filter (:func:`markdown_cell`). A missing value shows as "—".
+The page is print-friendly (``@media print`` in ``review.css``): A4, tables that do not split
+rows, charts two by two; :mod:`typorisk.report.pdf` prints it with headless Chromium.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from html import escape
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 
+import jinja2
+
+from typorisk import __version__
+from typorisk.report.actions import Actions, Row, Tail, plan, risk
 from typorisk.report.review import Review
-from typorisk.report.svg import bar_chart, cluster_picture
-from typorisk.store import Change
-
-TOP = 25
-CAPTURE_ORDER = (
-    "catch-all",
-    "mx",
-    "wildcard-mail",
-    "implicit",
-    "wildcard",
-    "registered",
-    "unknown",
-    "unregistered",
-    "null-mx",
+from typorisk.report.svg import (
+    CATEGORY_COLOURS,
+    Chart,
+    category_bars,
+    cluster_picture,
+    colour_of,
+    histogram,
+    trend_lines,
 )
 
+MISSING = "—"
+CLUSTER_PICTURES = 4
+"""Cluster pictures drawn (the largest clusters); the table lists every cluster."""
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u0085\u2028\u2029]+")
@@ -46,144 +54,226 @@ def markdown_cell(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", plain_cell(value))
 
 
-def _md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in rows]
-    return lines
+def cell(value: object) -> str:
+    """:func:`plain_cell`, or "—" when the value is missing or empty."""
+    text = plain_cell(value)
+    return text if text.strip() else MISSING
 
 
-def _change_rows(changes: Sequence[Change]) -> list[list[object]]:
-    return [
-        [c.domain, c.target, c.field, c.old or "", c.new or "", f"{c.risk:.2f}"] for c in changes
-    ]
+def _day(iso: str) -> str:
+    return iso[:16].replace("T", " ") + " UTC" if iso else MISSING
 
 
-def sections(review: Review) -> list[tuple[str, list[str], list[list[object]]]]:
-    """The review's tables: (title, header, rows), in reading order."""
-    top = [
-        [
-            r["domain"],
-            r["target"],
-            f"{float(str(r['risk'])):.2f}",
-            r.get("capture"),
-            r.get("registrar"),
-            r.get("reasons"),
-        ]
-        for r in review.rows[:TOP]
-    ]
+def _span(tail: Tail) -> str:
+    low, high = f"{tail.risk_low:.2f}", f"{tail.risk_high:.2f}"
+    return low if low == high else f"{low}–{high}"
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What the templates read: the review, its actions, and the sentences and charts made
+    from them (so the templates hold markup, not arithmetic)."""
+
+    review: Review
+    a: Actions
+    feed: str
+    run_date: str
+    compared: str
+    since: str
+    warnings: list[str]
+    new_high: int
+    register_count: int
+    changed: str
+    todo: list[str]
+    has_web: bool
+    charts: list[tuple[Chart, str]]
+    clusters: list[Chart]
+    generator: str
+
+
+def _changed(review: Review) -> str:
+    if review.baseline is None:
+        return "This is the first review: nothing to compare with yet. Every finding below is new."
     c = review.changes
-    change_header = ["domain", "target", "field", "before", "now", "risk"]
-    out: list[tuple[str, list[str], list[list[object]]]] = [
-        ("Top risks", ["domain", "target", "risk", "capture", "registrar", "reasons"], top),
-        ("New registrations", change_header, _change_rows(c.new_registrations)),
-        ("New mail capability", change_header, _change_rows(c.new_mail)),
-        ("SMTP behaviour changed", change_header, _change_rows(c.smtp_changes)),
-        ("Owner (registrar) changed", change_header, _change_rows(c.owner_changes)),
-        ("Risk rose", change_header, _change_rows(c.risk_up)),
-        ("Gone", change_header, _change_rows(c.gone)),
-        (
-            "Infrastructure clusters",
-            ["kind", "host", "typo domains", "targets"],
-            [[k.kind, k.name, len(k.members), k.targets] for k in review.findings.clusters],
-        ),
-        (
-            "Suffix collisions (wildcarded suffixes)",
-            ["suffix", "typo domains"],
-            [[f".{s}", list(m)] for s, m in review.findings.wildcard_suffixes.items()],
-        ),
-        (
-            "Defensive registrations to confirm",
-            ["domain", "target", "why"],
-            [[r.obs.domain, r.obs.target, r.reasons[-1]] for r in review.findings.defensive],
-        ),
+    counted = [
+        (len(c.new_registrations), "look-alike newly registered", "look-alikes newly registered"),
+        (len(c.new_mail), "gained mail", "gained mail"),
+        (len(c.smtp_changes), "changed SMTP behaviour", "changed SMTP behaviour"),
+        (len(c.owner_changes), "changed registrar", "changed registrar"),
+        (len(c.risk_up), "rose in risk", "rose in risk"),
+        (len(c.gone), "no longer registered", "no longer registered"),
     ]
+    parts = [_count(n, one, many) for n, one, many in counted if n]
+    hits = review.watch_hits
+    if hits:
+        parts.append(
+            _count(len(hits), "new look-alike seen by watch", "new look-alikes seen by watch")
+        )
+    since = f"Since run {review.baseline.id} ({_day(review.baseline.started)})"
+    return f"{since}: " + ("; ".join(parts) if parts else "nothing changed") + "."
+
+
+def _todo(review: Review, a: Actions) -> list[str]:
+    steps = []
+    if a.block_count:
+        steps.append(
+            f"Block {_count(a.block_count, 'name')} now ({len(a.block)} registered, "
+            f"{a.block_count - len(a.block)} not registered yet): check that resolvers and mail "
+            "gateways pulled today's blocklists."
+        )
+    if a.takedown:
+        clusters = len(review.findings.clusters)
+        grouped = (
+            f"; {_count(clusters, 'shared-infrastructure cluster')}: one request to its "
+            "operator covers many"
+            if clusters
+            else ""
+        )
+        steps.append(
+            f"Send {_count(len(a.takedown), 'takedown request')} to the registrars' and hosting "
+            f"networks' abuse contacts (table 3{grouped})."
+        )
+    free = sum(min(t.count, len(t.names)) for t in a.register)
+    if free:
+        steps.append(f"Register the {_count(free, 'most likely free name')} defensively (table 2).")
+    if review.findings.defensive:
+        steps.append(
+            f"Confirm {_count(len(review.findings.defensive), 'probable own registration')} "
+            "and add them to the allowlist."
+        )
+    if a.watch:
+        steps.append(f"Nothing to do yet for {_count(len(a.watch), 'name')} on watch (table 4).")
+    return steps or ["Nothing to do: no look-alike needs action."]
+
+
+def _warnings(review: Review) -> list[str]:
+    out = []
+    for run in review.incomplete:
+        why = run.stats.get("incomplete") or "it stopped before the end"
+        out.append(
+            f"The newer run {run.id} ({_day(run.started)}) did not complete ({why}); this "
+            "review shows the last complete run."
+        )
     return out
 
 
-def _headline(review: Review) -> str:
-    base = f"run {review.baseline.id}" if review.baseline else "nothing (first review)"
-    high = len(review.new_high_risk)
-    warning = ""
-    for run in review.incomplete:
-        why = run.stats.get("incomplete") or "it stopped before the end"
-        warning += (
-            f"Warning: the newer run {run.id} ({run.started}) did not complete ({why}); this "
-            "review shows the last complete run. "
-        )
-    return warning + (
-        f"Run {review.run.id} of feed '{review.run.feed}' ({review.run.started}), compared "
-        f"with {base}: {len(review.rows)} candidates, {high} new high-risk finding(s) "
-        f"(risk ≥ {review.threshold:.2f})."
+def charts(review: Review) -> list[tuple[Chart, str]]:
+    """The charts and their captions: trends across runs, risk distribution, capture."""
+    labels = [t.started[:10] for t in review.trend]
+    trend = trend_lines(
+        "Registered look-alikes per run",
+        labels,
+        {
+            "registered": [t.registered for t in review.trend],
+            "can receive mail": [t.mail for t in review.trend],
+        },
+        unit="domains",
     )
+    counts = review.capture_counts()
+    ordered = {k: counts[k] for k in CATEGORY_COLOURS if counts.get(k)}
+    ordered.update({k: v for k, v in sorted(counts.items()) if k not in ordered})
+    return [
+        (
+            trend,
+            "Registered look-alikes and those that can receive mail, per complete run "
+            f"({len(labels)} runs).",
+        ),
+        (
+            histogram(
+                "Look-alikes by risk",
+                review.risk_histogram(),
+                x_unit="risk (0–1)",
+                y_unit="domains",
+                high_from=review.threshold,
+            ),
+            "How many look-alikes fall in each risk decile; red: bins that reach the "
+            f"threshold ({review.threshold:.2f}).",
+        ),
+        (
+            category_bars("What the look-alikes can capture", ordered, unit="domains"),
+            "Capture capability of every look-alike checked; colours are the same in every review.",
+        ),
+    ]
+
+
+def cluster_charts(review: Review) -> list[Chart]:
+    """Pictures of the largest clusters, nodes labelled and coloured by capture category."""
+    capture = {str(r["domain"]): str(r.get("capture")) for r in review.rows}
+    return [
+        cluster_picture(
+            f"{k.kind.upper()} {k.name}", [(d, capture.get(d, "unknown")) for d in k.members]
+        )
+        for k in review.findings.clusters[:CLUSTER_PICTURES]
+    ]
+
+
+def view(review: Review) -> View:
+    """The template context of ``review`` (pure)."""
+    a = plan(review)
+    base = review.baseline
+    return View(
+        review=review,
+        a=a,
+        feed=review.run.feed,
+        run_date=_day(review.run.started),
+        compared=f"compared with run {base.id} of {_day(base.started)}" if base else "first review",
+        since=f"run {base.id} ({_day(base.started)})" if base else "the first review",
+        warnings=_warnings(review),
+        new_high=len(review.new_high_risk),
+        register_count=sum(len(t.names) for t in a.register),
+        changed=_changed(review),
+        todo=_todo(review, a),
+        has_web=any(r.get("web") for r in review.rows),
+        charts=charts(review),
+        clusters=cluster_charts(review),
+        generator=f"typorisk {__version__}",
+    )
+
+
+def _risk_text(row: Row) -> str:
+    return f"{risk(row):.2f}"
+
+
+def _own_reason(reasons: Sequence[str]) -> str:
+    """Why a candidate looks like the brand's own registration (the ranking's reason)."""
+    return next((r for r in reasons if "defensive" in r), reasons[-1] if reasons else MISSING)
+
+
+def _globals() -> dict[str, object]:
+    return {
+        "cell": cell,
+        "risk": _risk_text,
+        "span": _span,
+        "colour": colour_of,
+        "own_reason": _own_reason,
+    }
+
+
+@cache
+def environment(kind: str) -> jinja2.Environment:
+    """The jinja2 environment for ``html`` (autoescaped) or ``md`` (the ``md`` filter)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("typorisk.report", "templates"),
+        # Markdown is not HTML: its values are escaped by the md filter in the template
+        autoescape=kind == "html",  # noqa: S701
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(_globals())
+    env.filters["md"] = markdown_cell
+    return env
 
 
 def render_markdown(review: Review) -> str:
     """The review as GitHub-flavoured Markdown."""
-    lines = ["# typorisk threat review", "", _headline(review), ""]
-    for title, header, rows in sections(review):
-        lines += [f"## {title}", ""]
-        lines += _md_table(header, rows) if rows else ["None."]
-        lines.append("")
-    return "\n".join(lines)
-
-
-CSS = """body{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;
-font-size:13px;text-align:left;vertical-align:top}th{background:#f3f3f3}.charts{display:flex;
-flex-wrap:wrap;gap:1em}.high{background:#fdecea}.lede{font-size:15px}"""
-
-
-def _html_table(header: Sequence[str], rows: Sequence[Sequence[object]], threshold: float) -> str:
-    if not rows:
-        return "<p>None.</p>"
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = []
-    for row in rows:
-        risky = "risk" in header and float(str(row[list(header).index("risk")])) >= threshold
-        cells = "".join(f"<td>{escape(plain_cell(c))}</td>" for c in row)
-        body.append(f'<tr class="high">{cells}</tr>' if risky else f"<tr>{cells}</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
-
-
-def charts(review: Review) -> list[str]:
-    """SVG charts: risk distribution, registrations over time, mail capability, clusters."""
-    hist = review.risk_histogram()
-    labels = [f"{i / 10:.1f}" for i in range(10)]
-    counts = review.capture_counts()
-    kinds = [k for k in CAPTURE_ORDER if counts.get(k)]
-    out = [
-        bar_chart("Candidates by risk", labels, hist, colour="#c0392b"),
-        bar_chart(
-            "Registered typo domains per run",
-            [f"run {t.run}" for t in review.trend],
-            [t.registered for t in review.trend],
-            colour="#2980b9",
-        ),
-        bar_chart("Capture capability", kinds, [counts[k] for k in kinds]),
-    ]
-    for cluster in review.findings.clusters[:3]:
-        members = [
-            (d, t)
-            for d in cluster.members
-            for t in cluster.targets
-            if any(r["domain"] == d and r["target"] == t for r in review.rows)
-        ]
-        out.append(cluster_picture(f"{cluster.kind.upper()} {cluster.name}", members))
-    return out
+    text = environment("md").get_template("review.md.j2").render(v=view(review))
+    return re.sub(r"\n{3,}", "\n\n", text)
 
 
 def render_html(review: Review) -> str:
     """One self-contained HTML page (no script, no external resource)."""
-    parts = [
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-        "<title>typorisk threat review</title>",
-        f"<style>{CSS}</style></head><body>",
-        "<h1>typorisk threat review</h1>",
-        f'<p class="lede">{escape(_headline(review))}</p>',
-        '<div class="charts">' + "".join(charts(review)) + "</div>",
-    ]
-    for title, header, rows in sections(review):
-        parts.append(f"<h2>{escape(title)}</h2>")
-        parts.append(_html_table(header, rows, review.threshold))
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return environment("html").get_template("review.html.j2").render(v=view(review))

@@ -1,13 +1,14 @@
 """A periodic threat review, built from the store: what is riskiest, what is new, who runs it.
 
-:func:`build_review` reads the store (the only I/O here); rendering is pure
-(:mod:`typorisk.report.render`).
+:func:`build_review` reads the store (the only I/O here); what to do is a pure function of the
+review (:mod:`typorisk.report.actions`), and so is rendering (:mod:`typorisk.report.render`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from typorisk.errors import TyporiskError
@@ -24,9 +25,25 @@ class Trend:
 
     run: int
     started: str
+    """ISO 8601 UTC."""
     registered: int
+    """Registered candidates (domains)."""
     mail: int
-    """Registered candidates that can receive mail (MX or implicit)."""
+    """Registered candidates that can receive mail (MX or implicit), domains."""
+    candidates: int = 0
+    """Candidates observed in the run."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchHit:
+    """A look-alike the watch stage saw appear (certificate transparency, zone diffs, feeds)."""
+
+    domain: str
+    target: str
+    seen: str
+    """When it was seen, as the store gives it (ISO 8601 UTC), or ``""``."""
+    source: str
+    """Where it was seen (``ct``, ``zone``...), or ``""``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +62,9 @@ class Review:
     incomplete: tuple[Run, ...] = ()
     """Runs of the feed newer than ``run`` that did not complete (a dead resolver, too many
     unknown names, a crash): the review says so first."""
+    watch_hits: tuple[WatchHit, ...] | None = None
+    """New look-alikes the watch stage recorded since the baseline; ``None`` when the store
+    keeps no watch hits (the section is then left out)."""
 
     @property
     def new_high_risk(self) -> list[Change]:
@@ -68,6 +88,33 @@ class Review:
             risk = float(r.get("risk") or 0.0)  # type: ignore[arg-type]
             counts[min(int(risk * bins), bins - 1)] += 1
         return counts
+
+
+def _field(hit: object, *names: str) -> str:
+    for name in names:
+        value = hit.get(name) if isinstance(hit, Mapping) else getattr(hit, name, None)
+        if value is not None and value != "":
+            return str(value)
+    return ""
+
+
+def watch_hits(store: Store, since: str | None) -> tuple[WatchHit, ...] | None:
+    """The store's watch hits since ``since`` (ISO 8601; ``None``: all), or ``None`` when this
+    store has no ``watch_hits`` (an older schema). A hit is a mapping or an object with
+    ``domain`` and ``target``, and ``seen``/``first_seen`` and ``source`` when known."""
+    reader = getattr(store, "watch_hits", None)
+    if reader is None:
+        return None
+    found: Iterable[object] = reader(since=since)
+    return tuple(
+        WatchHit(
+            domain=_field(h, "domain"),
+            target=_field(h, "target"),
+            seen=_field(h, "seen", "first_seen", "when"),
+            source=_field(h, "source", "kind"),
+        )
+        for h in found
+    )
 
 
 def _keyed(rows: list[dict[str, object]]) -> dict[tuple[str, str], dict[str, object]]:
@@ -118,6 +165,7 @@ def build_review(
         seen = store.observations(past.id).values()
         registered = [r for r in seen if r.get("registration") == "registered"]
         mail = [r for r in registered if r.get("mail") in ("mx", "implicit")]
-        trend.append(Trend(past.id, past.started, len(registered), len(mail)))
+        trend.append(Trend(past.id, past.started, len(registered), len(mail), len(seen)))
     later = tuple(r for r in store.runs(run.feed) if r.id > run.id and r.status != "complete")
-    return Review(feed, run, baseline, rows, findings, changes, trend, threshold, later)
+    hits = watch_hits(store, baseline.started if baseline else None)
+    return Review(feed, run, baseline, rows, findings, changes, trend, threshold, later, hits)

@@ -1,95 +1,314 @@
-"""Inline SVG charts for reviews: no JavaScript, no CDN, every text escaped.
+"""Chart geometry for reviews: pure functions from numbers to SVG shapes, drawn by a template.
 
-Pure functions from numbers and labels to an ``<svg>`` string sized in CSS pixels.
+Hand-drawn rather than from a library, on purpose: the review has three chart kinds (a
+histogram, a horizontal bar chart, a line chart of a few runs) and a radial cluster picture,
+about 200 lines here. pygal's SVG loads its JavaScript from a CDN by default and matplotlib
+(≈ 40 MB installed) turns text into paths unless configured; either would put a network
+reference or unselectable text into a page that must be self-contained, printable and
+searchable. Each function returns a :class:`Chart` (a list of :class:`Shape`); the markup lives
+in ``templates/svg.html.j2``, which escapes every attribute and text.
+
+Units: every coordinate is in CSS pixels; risk is in [0, 1]; counts are domains.
+Colours: :data:`CATEGORY_COLOURS` is keyed by capture category name, so a category has the same
+colour in every review whatever else the data holds; an unknown category is grey.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from html import escape
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-PALETTE = ("#c0392b", "#e67e22", "#f1c40f", "#27ae60", "#2980b9", "#8e44ad", "#7f8c8d")
-
-
-def bar_chart(
-    title: str,
-    labels: Sequence[str],
-    values: Sequence[float],
-    *,
-    width: int = 520,
-    height: int = 220,
-    colour: str | None = None,
-) -> str:
-    """Vertical bars with their values on top; empty data draws an explicit 'no data' chart.
-    ``colour`` paints every bar alike (a distribution); by default each bar gets its own."""
-    top, bottom, left = 40, 38, 10
-    plot_h = height - top - bottom
-    count = max(len(values), 1)
-    slot = (width - 2 * left) / count
-    peak = max(values, default=0) or 1
-    parts = [_open(width, height, title), _text(width / 2, 18, title, size=14, anchor="middle")]
-    if not values:
-        parts.append(_text(width / 2, height / 2, "no data", anchor="middle"))
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        bar_h = plot_h * value / peak
-        x = left + i * slot + slot * 0.15
-        y = top + plot_h - bar_h
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bar_h:.1f}" '
-            f'fill="{colour or PALETTE[i % len(PALETTE)]}"/>'
-        )
-        parts.append(_text(x + slot * 0.35, y - 4, _num(value), anchor="middle"))
-        parts.append(_text(x + slot * 0.35, height - bottom + 16, label, anchor="middle", size=11))
-    parts.append("</svg>")
-    return "".join(parts)
+CATEGORY_COLOURS: Mapping[str, str] = {
+    "catch-all": "#b2182b",
+    "mx": "#d6604d",
+    "wildcard-mail": "#e08214",
+    "implicit": "#f4a582",
+    "wildcard": "#8073ac",
+    "registered": "#4393c3",
+    "unknown": "#878787",
+    "unregistered": "#92c5de",
+    "null-mx": "#1a9850",
+}
+"""Capture category → colour, fixed (ColorBrewer RdBu/PuOr tones: warm can receive mail)."""
+OTHER_COLOUR = "#4d4d4d"
+SERIES_COLOURS = ("#2166ac", "#b2182b", "#1a9850")
+"""Line colours of trend series, by series position (the series are fixed in code)."""
+FONT = "sans-serif"
+LABEL_MAX = 24
+"""Characters of a node label in a cluster picture (longer names end in "…"; the tooltip
+holds the whole name): 24 characters of 11 px text fit beside the circle."""
 
 
-def cluster_picture(hub: str, members: Sequence[tuple[str, str]], *, size: int = 360) -> str:
-    """One infrastructure cluster: the hub in the centre, its typo domains on a circle, coloured
-    by protected target (``members`` are ``(domain, target)`` pairs)."""
-    centre = size / 2
-    radius = size / 2 - 60
-    targets = sorted({t for _, t in members})
-    colour = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(targets)}
-    parts = [_open(size, size + 20 * len(targets), f"cluster {hub}")]
-    shown = list(members)[:60]
-    for i, (domain, target) in enumerate(shown):
-        angle = 2 * math.pi * i / max(len(shown), 1)
-        x, y = centre + radius * math.cos(angle), centre + radius * math.sin(angle)
-        parts.append(
-            f'<line x1="{centre:.1f}" y1="{centre:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
-            'stroke="#bbb" stroke-width="1"/>'
-        )
-        parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour[target]}">'
-            f"<title>{escape(domain)} (typo of {escape(target)})</title></circle>"
-        )
-    parts.append(f'<circle cx="{centre}" cy="{centre}" r="14" fill="#2c3e50"/>')
-    parts.append(_text(centre, centre + 32, hub, anchor="middle", size=12))
-    if len(members) > len(shown):
-        parts.append(_text(centre, 16, f"{len(shown)} of {len(members)} shown", anchor="middle"))
-    for i, target in enumerate(targets):
-        y = size + 14 + 20 * i
-        parts.append(f'<circle cx="14" cy="{y - 4}" r="5" fill="{colour[target]}"/>')
-        parts.append(_text(26, y, f"typos of {target}", size=12))
-    parts.append("</svg>")
-    return "".join(parts)
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """One SVG element: ``tag`` from this module only, attributes and text from data (escaped
+    by the template)."""
+
+    tag: str
+    attrs: Mapping[str, str]
+    text: str = ""
+    title: str = ""
+    """Tooltip (an SVG ``<title>`` child), or ``""``."""
 
 
-def _open(width: float, height: float, label: str) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
-    )
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """An ``<svg>`` of ``width`` × ``height`` CSS pixels."""
+
+    label: str
+    width: int
+    height: int
+    shapes: list[Shape] = field(default_factory=list)
 
 
-def _text(x: float, y: float, text: str, *, size: int = 12, anchor: str = "start") -> str:
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
-        f'font-family="sans-serif">{escape(text)}</text>'
-    )
+def colour_of(category: str) -> str:
+    """The fixed colour of a capture category (grey when unknown)."""
+    return CATEGORY_COLOURS.get(category, OTHER_COLOUR)
+
+
+def _f(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def text(
+    x: float, y: float, value: str, *, size: int = 12, anchor: str = "start", **more: str
+) -> Shape:
+    """A text element."""
+    attrs = {"x": _f(x), "y": _f(y), "font-size": str(size), "text-anchor": anchor}
+    return Shape("text", {**attrs, "font-family": FONT, **more}, value)
+
+
+def line(  # noqa: PLR0917 - two points and a stroke read best positionally
+    x1: float, y1: float, x2: float, y2: float, colour: str = "#999", width: float = 1
+) -> Shape:
+    """A line segment."""
+    return Shape(
+        "line",
+        {"x1": _f(x1), "y1": _f(y1), "x2": _f(x2), "y2": _f(y2), "stroke": colour,
+         "stroke-width": str(width)},
+    )  # fmt: skip
+
+
+def nice_ticks(peak: float, count: int = 5) -> list[float]:
+    """Round tick values from 0 to at least ``peak`` (1, 2 or 5 × 10^k apart)."""
+    if peak <= 0:
+        return [0.0, 1.0]
+    raw = peak / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = max(step, 1.0) if peak >= 1 else step
+    return [i * step for i in range(math.ceil(peak / step - 1e-9) + 1)]
 
 
 def _num(value: float) -> str:
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    left: float
+    top: float
+    width: float
+    height: float
+    peak: float
+
+    def y(self, value: float) -> float:
+        return self.top + self.height * (1 - value / self.peak)
+
+
+def _y_axis(frame: _Frame, ticks: Sequence[float], unit: str) -> list[Shape]:
+    out = [line(frame.left, frame.top, frame.left, frame.top + frame.height, "#333")]
+    for tick in ticks:
+        y = frame.y(tick)
+        out.append(line(frame.left - 4, y, frame.left + frame.width, y, "#e3e3e3"))
+        out.append(text(frame.left - 7, y + 4, _num(tick), size=11, anchor="end"))
+    mid = frame.top + frame.height / 2
+    out.append(text(14, mid, unit, size=11, anchor="middle", transform=f"rotate(-90 14 {mid:.1f})"))
+    return out
+
+
+def histogram(
+    title: str, counts: Sequence[int], *, x_unit: str, y_unit: str, high_from: float = 0.5
+) -> Chart:
+    """Counts per equal bin of [0, 1] (risk deciles): bars on a 0–1 axis with ticks at the bin
+    edges, a y axis with round ticks, both axes titled with their unit; bins from
+    ``high_from`` (the threshold, rounded down to a bin edge) are red, lower ones blue."""
+    chart = Chart(title, 520, 260)
+    peak_ticks = nice_ticks(max(counts, default=0))
+    frame = _Frame(56, 34, 440, 170, peak_ticks[-1] or 1)
+    chart.shapes.append(text(chart.width / 2, 18, title, size=14, anchor="middle"))
+    chart.shapes.extend(_y_axis(frame, peak_ticks, y_unit))
+    slot = frame.width / max(len(counts), 1)
+    base = frame.top + frame.height
+    for i, value in enumerate(counts):
+        y = frame.y(value)
+        low, high = i / len(counts), (i + 1) / len(counts)
+        chart.shapes.append(
+            Shape(
+                "rect",
+                {
+                    "x": _f(frame.left + i * slot + 1),
+                    "y": _f(y),
+                    "width": _f(slot - 2),
+                    "height": _f(base - y),
+                    "fill": "#b2182b" if high >= high_from + 1e-9 else "#4393c3",
+                },
+                title=f"{value} {y_unit} with risk {low:.1f}–{high:.1f}",
+            )
+        )
+        if value:
+            chart.shapes.append(
+                text(frame.left + (i + 0.5) * slot, y - 3, str(value), size=10, anchor="middle")
+            )
+    chart.shapes.append(line(frame.left, base, frame.left + frame.width, base, "#333"))
+    for i in range(len(counts) + 1):
+        x = frame.left + i * slot
+        chart.shapes.append(line(x, base, x, base + 4, "#333"))
+        chart.shapes.append(
+            text(x, base + 16, f"{i / max(len(counts), 1):.1f}", size=11, anchor="middle")
+        )
+    chart.shapes.append(
+        text(frame.left + frame.width / 2, base + 34, x_unit, size=11, anchor="middle")
+    )
+    return chart
+
+
+def category_bars(title: str, counts: Mapping[str, int], *, unit: str) -> Chart:
+    """Horizontal bars, one per category (in the given order), each in its fixed colour, with
+    its count at the end and an x axis of round ticks titled with ``unit``."""
+    rows = list(counts.items())
+    chart = Chart(title, 520, 70 + 24 * max(len(rows), 1))
+    chart.shapes.append(text(chart.width / 2, 18, title, size=14, anchor="middle"))
+    ticks = nice_ticks(max(counts.values(), default=0))
+    left, top, width = 110, 30, 370
+    peak = ticks[-1] or 1
+    for i, (name, value) in enumerate(rows):
+        y = top + 24 * i
+        bar = width * value / peak
+        chart.shapes.append(text(left - 6, y + 15, name, size=11, anchor="end"))
+        chart.shapes.append(
+            Shape(
+                "rect",
+                {
+                    "x": str(left),
+                    "y": _f(y + 3),
+                    "width": _f(bar),
+                    "height": "16",
+                    "fill": colour_of(name),
+                },
+                title=f"{name}: {value} {unit}",
+            )
+        )
+        chart.shapes.append(text(left + bar + 4, y + 15, str(value), size=11))
+    base = top + 24 * max(len(rows), 1) + 4
+    chart.shapes.append(line(left, top, left, base, "#333"))
+    chart.shapes.append(line(left, base, left + width, base, "#333"))
+    for tick in ticks:
+        x = left + width * tick / peak
+        chart.shapes.append(line(x, base, x, base + 4, "#333"))
+        chart.shapes.append(text(x, base + 16, _num(tick), size=11, anchor="middle"))
+    chart.shapes.append(text(left + width / 2, base + 32, unit, size=11, anchor="middle"))
+    return chart
+
+
+def trend_lines(
+    title: str, labels: Sequence[str], series: Mapping[str, Sequence[int]], *, unit: str
+) -> Chart:
+    """One line per series over runs (``labels``: the x axis, oldest first), points marked and
+    the last value written at the end of each line; a legend names the series."""
+    chart = Chart(title, 520, 280)
+    chart.shapes.append(text(chart.width / 2, 18, title, size=14, anchor="middle"))
+    values = [v for s in series.values() for v in s]
+    ticks = nice_ticks(max(values, default=0))
+    frame = _Frame(56, 34, 400, 170, ticks[-1] or 1)
+    chart.shapes.extend(_y_axis(frame, ticks, unit))
+    base = frame.top + frame.height
+    chart.shapes.append(line(frame.left, base, frame.left + frame.width, base, "#333"))
+    step = frame.width / max(len(labels) - 1, 1)
+
+    def x_of(i: int) -> float:
+        return frame.left + (i * step if len(labels) > 1 else frame.width / 2)
+
+    every = max(1, math.ceil(len(labels) / 8))  # at most 8 run labels fit
+    for i, label in enumerate(labels):
+        chart.shapes.append(line(x_of(i), base, x_of(i), base + 4, "#333"))
+        if i % every == 0 or i == len(labels) - 1:
+            chart.shapes.append(text(x_of(i), base + 16, label, size=10, anchor="middle"))
+    chart.shapes.append(
+        text(frame.left + frame.width / 2, base + 34, "run (date, UTC)", size=11, anchor="middle")
+    )
+    for n, (name, points) in enumerate(series.items()):
+        colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
+        coords = " ".join(f"{_f(x_of(i))},{_f(frame.y(v))}" for i, v in enumerate(points))
+        chart.shapes.append(
+            Shape(
+                "polyline",
+                {"points": coords, "fill": "none", "stroke": colour, "stroke-width": "2"},
+            )
+        )
+        for i, v in enumerate(points):
+            chart.shapes.append(
+                Shape(
+                    "circle",
+                    {"cx": _f(x_of(i)), "cy": _f(frame.y(v)), "r": "3.5", "fill": colour},
+                    title=f"{name}: {v} {unit} ({labels[i]})",
+                )
+            )
+        if points:
+            last = len(points) - 1
+            chart.shapes.append(
+                text(
+                    x_of(last) + 7,
+                    frame.y(points[last]) + 4,
+                    str(points[last]),
+                    size=11,
+                    fill=colour,
+                )
+            )
+        y = chart.height - 14
+        x = frame.left + 200 * n
+        chart.shapes.append(line(x, y - 4, x + 18, y - 4, colour, 2))
+        chart.shapes.append(text(x + 24, y, name, size=11))
+    return chart
+
+
+def cluster_picture(hub: str, members: Sequence[tuple[str, str]], *, limit: int = 16) -> Chart:
+    """One infrastructure cluster: the hub in the centre, up to ``limit`` typo domains on a
+    circle, each labelled with its name and coloured by its capture category (``members`` are
+    ``(domain, category)`` pairs); a legend names the categories; more members are counted."""
+    shown = list(members)[:limit]
+    categories = list(dict.fromkeys(c for _, c in shown))
+    size, radius = 560, 130
+    cx, cy = size / 2, 190
+    chart = Chart(f"cluster {hub}", size, 400 + 18 * len(categories))
+    chart.shapes.append(text(cx, 20, hub, size=14, anchor="middle", **{"font-weight": "bold"}))
+    for i, (domain, category) in enumerate(shown):
+        angle = 2 * math.pi * i / max(len(shown), 1) - math.pi / 2
+        x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
+        chart.shapes.append(line(cx, cy, x, y, "#bbb"))
+        chart.shapes.append(
+            Shape(
+                "circle",
+                {"cx": _f(x), "cy": _f(y), "r": "6", "fill": colour_of(category)},
+                title=f"{domain} ({category})",
+            )
+        )
+        right = math.cos(angle) >= 0
+        lx = x + (10 if right else -10) if abs(math.cos(angle)) > 0.2 else x
+        ly = y + 4 + (14 * math.copysign(1, math.sin(angle)) if abs(math.cos(angle)) <= 0.2 else 0)
+        anchor = "middle" if abs(math.cos(angle)) <= 0.2 else ("start" if right else "end")
+        label = domain if len(domain) <= LABEL_MAX else domain[: LABEL_MAX - 1] + "…"
+        chart.shapes.append(text(lx, ly, label, size=11, anchor=anchor))
+    chart.shapes.append(Shape("circle", {"cx": _f(cx), "cy": _f(cy), "r": "16", "fill": "#2c3e50"}))
+    note = f"{len(members)} typo domains" + (
+        f", {len(shown)} shown" if len(members) > len(shown) else ""
+    )
+    chart.shapes.append(text(cx, 360, note, size=11, anchor="middle"))
+    for i, category in enumerate(categories):
+        y = 388 + 18 * i
+        chart.shapes.append(
+            Shape("circle", {"cx": "20", "cy": _f(y - 4), "r": "6", "fill": colour_of(category)})
+        )
+        chart.shapes.append(text(32, y, category, size=11))
+    return chart

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from typorisk.errors import TyporiskError, UnsafeNameError
-from typorisk.writers import dns, intel, m365, mta, proxy
+from typorisk.writers import dns, intel, m365, mta, proxy, rules
 from typorisk.writers.entries import Row, WriterOptions, check_name
 from typorisk.writers.rows import write_csv, write_jsonl, write_yaml
 
@@ -246,6 +246,22 @@ FORMATS: Mapping[str, Format] = dict(
             "Exchange Online PowerShell",
             "ps1",
             {"transport_rule": Setting("bool", "also add outbound reject transport rules")},
+        ),
+        # issue 20: detection rules (ail-typo-squatting offers both)
+        _fmt(
+            "yara",
+            rules.write_yara,
+            "YARA rules, one per protected target (nocase fullword strings)",
+            "YARA, yara-python (compiled and matched in the tests)",
+            "yar",
+        ),
+        _fmt(
+            "regex",
+            rules.write_regex,
+            "one regular expression matching every listed name",
+            "Python re, PCRE, RE2 (Python re in the tests)",
+            "txt",
+            {"subdomains": Setting("bool", "also match names below a listed name (true)")},
         ),
     ]
 )
