@@ -20,6 +20,7 @@ from typorisk import permute
 from typorisk.cli import main
 from typorisk.demo.dnsserver import DemoDnsServer
 from typorisk.parse.psl import snapshot_path
+from typorisk.watch.ct import shipped_log_list
 
 from ..probe import servers as smtp
 from .test_clients import rdap_app
@@ -66,10 +67,14 @@ def data_app() -> web.Application:
     async def html(_: web.Request) -> web.Response:
         return web.Response(text="<html>maintenance</html>", content_type="text/html")
 
+    async def ct(_: web.Request) -> web.Response:  # issue 18: the CT log list
+        return web.Response(body=shipped_log_list().read_bytes())
+
     app = web.Application()
     for path, handler in [("/dns.json", boot), ("/psl.dat", psl), ("/moved", moved),
                           ("/downgrade", downgrade), ("/html", html)]:  # fmt: skip
         app.router.add_get(path, handler)
+    app.router.add_get("/ct.json", ct)
     return app
 
 
@@ -81,6 +86,7 @@ def test_update_data(
     base = f"http://127.0.0.1:{server.port}"
     try:
         args = ["update-data", "--cache-dir", str(tmp_path), "--psl-url", f"{base}/psl.dat"]
+        args += ["--ct-url", f"{base}/ct.json"]
         assert main([*args, "--rdap-url", f"{base}/moved"]) == 0
         assert json.loads((tmp_path / "rdap_dns.json").read_text()) == BOOT
         assert (tmp_path / "public_suffix_list.dat").read_bytes() == snapshot_path().read_bytes()

@@ -1,5 +1,6 @@
-"""``typorisk update-data``: refresh the RDAP bootstrap and the Public Suffix List into the user
-cache (``$XDG_CACHE_HOME/typorisk``). The only command that fetches from the Internet."""
+"""``typorisk update-data``: refresh the RDAP bootstrap, the Public Suffix List and the CT log list
+into the user cache (``$XDG_CACHE_HOME/typorisk``). The only command that fetches from the
+Internet."""
 
 from __future__ import annotations
 
@@ -11,18 +12,20 @@ import aiohttp
 
 from typorisk.kit.paths import user_cache_dir
 from typorisk.register.update import PSL_URL, RDAP_URL, Updated, update_data
+from typorisk.watch.ct import LOG_LIST_URL, update_log_list
 
 NAME = "update-data"
-HELP = "download the current IANA RDAP bootstrap and Public Suffix List into the user cache"
+HELP = "download the current RDAP bootstrap, Public Suffix List and CT log list into the cache"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``typorisk update-data``."""
     parser.add_argument(
-        "--only", choices=("rdap", "psl"), help="refresh one file only (default: both)"
+        "--only", choices=("rdap", "psl", "ct"), help="refresh one file only (default: all)"
     )
     parser.add_argument("--rdap-url", default=RDAP_URL, metavar="URL", help="bootstrap source")
     parser.add_argument("--psl-url", default=PSL_URL, metavar="URL", help="PSL source")
+    parser.add_argument("--ct-url", default=LOG_LIST_URL, metavar="URL", help="CT log list source")
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
@@ -34,13 +37,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def _run(sources: dict[str, str], dest: Path, timeout: float) -> list[Updated]:
+    ct_url = sources.pop("ct", None)
     async with aiohttp.ClientSession() as session:
-        return await update_data(session, dest, sources=sources, timeout=timeout)
+        done = await update_data(session, dest, sources=sources, timeout=timeout)
+        if ct_url:  # issue 18: the CT log list (typorisk.watch.ct)
+            done.append(await update_log_list(session, dest, url=ct_url, timeout=timeout))
+        return done
 
 
 def run(args: argparse.Namespace) -> int:
     """Download, validate and write; returns 0 (errors raise and exit 2 with a message)."""
-    sources = {"rdap": args.rdap_url, "psl": args.psl_url}
+    sources = {"rdap": args.rdap_url, "psl": args.psl_url, "ct": args.ct_url}
     if args.only:
         sources = {args.only: sources[args.only]}
     dest = Path(args.cache_dir) if args.cache_dir else user_cache_dir()

@@ -60,6 +60,7 @@ __all__ = [
     "load_log_list",
     "parse_log_list",
     "poll_log",
+    "shipped_log_list",
     "update_log_list",
 ]
 
