@@ -11,7 +11,8 @@ read APIs by one aiohttp server on 127.0.0.1.
 
 Knobs a test turns: ``size`` (the published tree size: lower it and the tree shrank),
 ``fail_after`` (answer that many requests, then drop every connection: the log went down),
-``serve_partial`` (False: partial tiles answer 404), ``broken_tiles`` (tiles served cut short).
+``serve_partial`` (False: partial tiles answer 404), ``broken_tiles`` (tiles served cut short),
+``forge_signature`` (tree heads signed over another size).
 """
 
 from __future__ import annotations
@@ -258,6 +259,7 @@ class CTLogServer:
         self.fail_after: int | None = None
         self.serve_partial = True
         self.broken_tiles: set[int] = set()
+        self.forge_signature = False
         self.requests: list[str] = []
         self.log_key = ec.generate_private_key(ec.SECP256R1())
         spki = self.log_key.public_key().public_bytes(
@@ -297,7 +299,7 @@ class CTLogServer:
         size = self.size
         root = merkle_root([e.leaf_input for e in self.corpus.entries[:size]])
         timestamp = int(EPOCH.timestamp() * 1000) + 10_000_000 + size
-        signed = b"\x00\x01" + u(timestamp, 8) + u(size, 8) + root
+        signed = b"\x00\x01" + u(timestamp, 8) + u(size + self.forge_signature, 8) + root
         signature = self.log_key.sign(signed, ec.ECDSA(hashes.SHA256()))
         return timestamp, root, bytes((TLS_SHA256, TLS_ECDSA)) + vec(signature, 2)
 

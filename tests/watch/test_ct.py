@@ -4,6 +4,8 @@ certificates and precertificates through both read APIs on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import dataclasses
 import functools
 import json
 import os
@@ -18,6 +20,8 @@ from typing import TypeVar
 
 import aiohttp
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from typorisk.errors import CTLogError
 from typorisk.watch.ct import CTBatch, CTLog, CTState, parse_log_list, poll_log
@@ -241,3 +245,28 @@ def test_resume_after_sigkill_of_a_polling_process(api: str, tmp_path: Path) -> 
     got = {int(line.split()[0]): tuple(line.split()[1:]) for line in lines if line != "unparsable"}
     assert got == corpus.names
     print(f"\n{api}: killed at index {killed_at['next_index']}, resumed, {dupes} re-read")
+
+
+def other_key() -> str:
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    spki = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(spki).decode()
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_tree_heads_are_verified_with_the_key_of_the_log_list(api: str) -> None:
+    async def body(server: CTLogServer, session: aiohttp.ClientSession) -> None:
+        log = log_of(server, api)
+        assert log.key  # every poll of the other tests verified the tree head
+        wrong = dataclasses.replace(log, key=other_key())
+        with pytest.raises(CTLogError, match=r"does not verify|no signature line by the log"):
+            await drain(session, wrong, CTState(0, 0))
+        server.forge_signature = True
+        with pytest.raises(CTLogError, match="does not verify with the log's key"):
+            await drain(session, log, CTState(0, 0))
+        unkeyed = dataclasses.replace(log, key=None)  # as in the shipped snapshot
+        assert (await drain(session, unkeyed, CTState(0, 0)))[-1].state == CTState(300, 300)
+
+    with_server(corpus_3000(), body, size=300)

@@ -14,6 +14,7 @@ import json
 from typorisk.watch.ct_http import CTClient
 from typorisk.watch.ct_tls import TreeHead, b64, parse_merkle_tree_leaf, parse_sth
 from typorisk.watch.ct_types import BatchBuilder
+from typorisk.watch.ct_verify import verify_tree_head
 
 PAGE = 256
 """Entries asked for in one get-entries request."""
@@ -27,12 +28,18 @@ def _json(client: CTClient, body: bytes, what: str) -> object:
 
 
 async def fetch_head(client: CTClient) -> TreeHead:
-    """The log's signed tree head (size and root; the signature is not verified)."""
+    """The log's signed tree head, its signature checked when the log list gives the key."""
     body = await client.get_ok(f"{client.log.url}ct/v1/get-sth", "application/json")
     try:
-        return parse_sth(_json(client, body, "get-sth"))
+        head = parse_sth(_json(client, body, "get-sth"))
     except ValueError as exc:
         raise client.error(f"malformed get-sth: {exc}") from exc
+    if client.log.key:
+        try:
+            verify_tree_head(client.log.key, head, head.timestamp, head.signature)
+        except ValueError as exc:
+            raise client.error(f"get-sth of size {head.size:,}: {exc}") from exc
+    return head
 
 
 async def fetch_batch(

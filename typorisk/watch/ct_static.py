@@ -20,10 +20,12 @@ from typorisk.watch.ct_tls import (
     TLSReader,
     TreeHead,
     data_tile_url,
+    note_signature,
     parse_checkpoint,
     read_tile_leaf,
 )
 from typorisk.watch.ct_types import BatchBuilder
+from typorisk.watch.ct_verify import log_id, verify_tree_head
 
 TILE_ACCEPT = "application/octet-stream"
 
@@ -34,15 +36,25 @@ def expected_origin(submission_url: str) -> str:
 
 
 async def fetch_head(client: CTClient) -> TreeHead:
-    """The log's checkpoint (size and root hash)."""
+    """The log's checkpoint (size and root hash), its signature by the log checked when the
+    log list gives the key."""
     body = await client.get_ok(f"{client.log.url}checkpoint", "text/plain")
     try:
-        head = parse_checkpoint(body.decode("utf-8"))
+        text = body.decode("utf-8")
+        head = parse_checkpoint(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise client.error(f"malformed checkpoint: {exc}") from exc
     want = expected_origin(client.log.submission_url) if client.log.submission_url else ""
     if want and head.origin != want:
         raise client.error(f"checkpoint origin {head.origin!r:.80} is not {want!r}")
+    if client.log.key:
+        try:
+            signed = note_signature(text, head.origin, log_id(client.log.key))
+            if signed is None:
+                raise ValueError("no signature line by the log's key")
+            verify_tree_head(client.log.key, head, *signed)
+        except ValueError as exc:
+            raise client.error(f"checkpoint of size {head.size:,}: {exc}") from exc
     return head
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -172,6 +173,10 @@ class TreeHead:
     """The 32-byte Merkle Tree Hash."""
     origin: str = ""
     """The checkpoint's origin line (static logs; empty for RFC 6962)."""
+    timestamp: int = 0
+    """Milliseconds since the epoch (RFC 6962 ``get-sth``; 0 when not read)."""
+    signature: bytes = b""
+    """The TLS ``DigitallySigned`` tree head signature (RFC 6962 ``get-sth``)."""
 
 
 _DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,19})\Z")
@@ -187,7 +192,17 @@ def parse_sth(doc: object) -> TreeHead:
     root = b64(doc.get("sha256_root_hash"), "sha256_root_hash")
     if len(root) != 32:
         raise ValueError(f"sha256_root_hash has {len(root)} bytes, not 32")
-    return TreeHead(size, root)
+    timestamp = doc.get("timestamp", 0)
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool) or timestamp < 0:
+        raise ValueError(f"timestamp {timestamp!r:.40} is not a non-negative integer")
+    signature = doc.get("tree_head_signature")
+    return TreeHead(
+        size,
+        root,
+        "",
+        timestamp,
+        b"" if signature is None else b64(signature, "tree_head_signature"),
+    )
 
 
 def parse_checkpoint(text: str) -> TreeHead:
@@ -211,3 +226,36 @@ def parse_checkpoint(text: str) -> TreeHead:
     if not sig_lines or not all(s.startswith(NOTE_SIGNATURE_PREFIX) for s in sig_lines):
         raise ValueError("checkpoint signature lines are missing or malformed")
     return TreeHead(int(size), root_hash, origin)
+
+
+def tree_head_input(timestamp: int, size: int, root_hash: bytes) -> bytes:
+    """The bytes an RFC 6962 tree head signature covers (§3.5 ``TreeHeadSignature``:
+    version v1, signature_type tree_hash, timestamp, tree_size, sha256_root_hash)."""
+    return b"\x00\x01" + timestamp.to_bytes(8, "big") + size.to_bytes(8, "big") + root_hash
+
+
+def split_digitally_signed(data: bytes) -> tuple[int, int, bytes]:
+    """(hash algorithm, signature algorithm, signature) of a TLS ``DigitallySigned``;
+    the whole of ``data`` must be used."""
+    reader = TLSReader(data)
+    hash_alg, sig_alg = reader.uint(1), reader.uint(1)
+    signature = reader.vector(2)
+    if not reader.at_end():
+        raise ValueError("bytes after the DigitallySigned signature")
+    return hash_alg, sig_alg, signature
+
+
+def note_signature(text: str, origin: str, log_id: bytes) -> tuple[int, bytes] | None:
+    """(timestamp, DigitallySigned) of the log's own signature line in a checkpoint: key name
+    ``origin``, key ID the first 4 bytes of SHA-256(origin, LF, 0x05, LogID), body an
+    ``RFC6962NoteSignature``. ``None`` when the note carries no such line (other signers, such
+    as witnesses, are ignored as the spec requires)."""
+    key_id = hashlib.sha256(origin.encode() + b"\n\x05" + log_id).digest()[:4]
+    for line in text.partition("\n\n")[2].split("\n"):
+        name, _, sig = line.removeprefix(NOTE_SIGNATURE_PREFIX).partition(" ")
+        if not line.startswith(NOTE_SIGNATURE_PREFIX) or name != origin:
+            continue
+        raw = b64(sig, "checkpoint signature")
+        if raw[:4] == key_id and len(raw) > 12:
+            return int.from_bytes(raw[4:12], "big"), raw[12:]
+    return None
