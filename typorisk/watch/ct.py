@@ -3,7 +3,9 @@
 Both read APIs are spoken: RFC 6962 (``get-sth``, ``get-entries``; :mod:`.ct_rfc6962`) and the
 Static CT API (checkpoint, data tiles; :mod:`.ct_static`). The logs come from a list in the
 schema of Chrome's ``log_list.json`` v3: ``operators[].logs`` (RFC 6962, read at ``url``) and
-``operators[].tiled_logs`` (static, read at ``monitoring_url``).
+``operators[].tiled_logs`` (static, read at ``monitoring_url``). Tree heads (``get-sth``, the
+checkpoint) are verified with the list's ``key`` when it has one (:mod:`.ct_verify`); the Merkle
+inclusion of the entries read is not checked (no tile hashes or proofs are fetched).
 
 Lookup order of :func:`load_log_list`: an explicit path → the user cache written by
 ``typorisk update-data`` (when it parses and its ``log_list_timestamp`` is not older) → the

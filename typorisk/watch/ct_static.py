@@ -9,7 +9,8 @@ that starts inside a tile fetches the tile and skips the entries already read.
 Entries in a tile have no length prefix of their own, so a structurally broken entry ends the
 tile: it and the entries after it are counted as unparsable (a bad certificate inside an intact
 entry costs only that entry). The checkpoint's origin must be the log's submission prefix
-without its scheme; its signatures are checked for form, not verified.
+without its scheme; the log's note signature is verified when the log list gives the key
+(:mod:`.ct_verify`).
 """
 
 from __future__ import annotations

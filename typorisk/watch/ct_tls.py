@@ -208,7 +208,8 @@ def parse_sth(doc: object) -> TreeHead:
 def parse_checkpoint(text: str) -> TreeHead:
     """A static-ct-api checkpoint (a signed note, c2sp.org/tlog-checkpoint): origin, decimal
     size, base64 root hash, optional extension lines, a blank line, then at least one signature
-    line (``— <key name> <base64>``). The signature is checked for form, not verified.
+    line (``— <key name> <base64>``). Only the form is checked here (see
+    :func:`note_signature` and :mod:`typorisk.watch.ct_verify` for the signature).
     """
     body, sep, signatures = text.partition("\n\n")
     if not sep:
