@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from typorisk.errors import CTLogError
 from typorisk.watch.ct import CTBatch, CTLog, CTState, parse_log_list, poll_log
 
+from ..conftest import Ledger
 from .ctlog_server import PLANTED, Corpus, CTLogServer, make_corpus, serve_in_thread
 
 APIS = ("rfc6962", "static")
@@ -70,7 +71,7 @@ def names_by_index(batches: list[CTBatch]) -> dict[int, tuple[str, ...]]:
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_every_name_of_every_entry_is_read(api: str) -> None:
+def test_every_name_of_every_entry_is_read(api: str, ledger: Ledger) -> None:
     corpus = corpus_3000()
 
     async def body(server: CTLogServer, session: aiohttp.ClientSession) -> None:
@@ -90,7 +91,8 @@ def test_every_name_of_every_entry_is_read(api: str) -> None:
         rate = len(got) / elapsed
         print(f"\n{api}: {len(got):,} certificates in {elapsed:.2f} s = {rate:,.0f}/s")
 
-    with_server(corpus, body)
+    with ledger.row(f"CT {api}: entries not DER, one oversized, CNs not host names").case():
+        with_server(corpus, body)
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -132,7 +134,7 @@ def test_no_state_starts_at_the_head_and_reports_only_new_entries(api: str) -> N
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_a_tree_that_shrinks_is_an_error_and_reads_nothing(api: str) -> None:
+def test_a_tree_that_shrinks_is_an_error_and_reads_nothing(api: str, ledger: Ledger) -> None:
     async def body(server: CTLogServer, session: aiohttp.ClientSession) -> None:
         log = log_of(server, api)
         state = (await drain(session, log, CTState(0, 0)))[-1].state
@@ -144,11 +146,12 @@ def test_a_tree_that_shrinks_is_an_error_and_reads_nothing(api: str) -> None:
         assert info.value.log == log.name and info.value.url == log.url
         assert len(server.requests) == before + 1  # the tree head only: no entry was read
 
-    with_server(corpus_3000(), body, size=1000)
+    with ledger.row(f"CT {api}: the tree shrinks (error, state kept)").case():
+        with_server(corpus_3000(), body, size=1000)
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_a_log_that_goes_down_mid_run_keeps_the_last_good_state(api: str) -> None:
+def test_a_log_that_goes_down_mid_run_keeps_the_last_good_state(api: str, ledger: Ledger) -> None:
     corpus = corpus_3000()
 
     async def body(server: CTLogServer, session: aiohttp.ClientSession) -> None:
@@ -167,10 +170,11 @@ def test_a_log_that_goes_down_mid_run_keeps_the_last_good_state(api: str) -> Non
         assert got == corpus.names
         assert sum(len(b.entries) for b in good + rest) == len(corpus.names)  # none twice
 
-    with_server(corpus, body)
+    with ledger.row(f"CT {api}: the log goes down mid-run, then resumes").case():
+        with_server(corpus, body)
 
 
-def test_a_broken_tile_costs_its_remaining_entries_only() -> None:
+def test_a_broken_tile_costs_its_remaining_entries_only(ledger: Ledger) -> None:
     corpus = corpus_3000()
 
     async def body(server: CTLogServer, session: aiohttp.ClientSession) -> None:
@@ -184,7 +188,8 @@ def test_a_broken_tile_costs_its_remaining_entries_only() -> None:
         assert unparsable == len(corpus.bad) + len(lost)
         assert any("malformed" in p for b in batches for p in b.problems)
 
-    with_server(corpus, body)
+    with ledger.row("CT static: a data tile cut inside an entry").case():
+        with_server(corpus, body)
 
 
 def test_a_partial_tile_already_replaced_is_read_from_the_full_tile() -> None:
@@ -216,7 +221,14 @@ def test_requests_to_a_log_are_rate_bounded(api: str) -> None:
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_resume_after_sigkill_of_a_polling_process(api: str, tmp_path: Path) -> None:
+def test_resume_after_sigkill_of_a_polling_process(
+    api: str, tmp_path: Path, ledger: Ledger
+) -> None:
+    with ledger.row(f"CT {api}: the polling process is SIGKILLed, then resumes").case():
+        sigkill_and_resume(api, tmp_path)
+
+
+def sigkill_and_resume(api: str, tmp_path: Path) -> None:
     corpus = corpus_3000()
     state_file, output = tmp_path / "state.json", tmp_path / "out.txt"
     with serve_in_thread(CTLogServer(corpus, page=50)) as server:

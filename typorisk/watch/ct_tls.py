@@ -2,10 +2,10 @@
 ``extra_data``, static-ct-api data tiles (``TileLeaf``), checkpoints, and the tile path encoding.
 
 No I/O here. The structures are TLS presentation language (RFC 8446 §3): big-endian integers,
-``opaque x<a..b>`` vectors with a 1-, 2- or 3-byte length prefix. Hand-rolled because no
-maintained Python package decodes them (``certificate-transparency`` on PyPI is a 2016 protobuf
-binding); the whole reader is one small class. Malformed input raises :class:`ValueError`
-(the callers count it; it never escapes a poll).
+``opaque x<a..b>`` vectors with a 1-, 2- or 3-byte length prefix. Hand-rolled because the
+Python package that decodes them (``ctutlz`` 0.9.8, last released 2020-05) is unmaintained and
+predates the Static CT API; the whole reader is one small class of bounds-checked reads.
+Malformed input raises :class:`ValueError` (the callers count it; it never escapes a poll).
 
 ::
 

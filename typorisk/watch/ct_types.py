@@ -11,8 +11,9 @@ from typorisk.watch.x509names import names_from_certificate, names_from_tbs
 
 API = Literal["rfc6962", "static"]
 MAX_ENTRY_BYTES = 256 << 10
-"""Cap on one logged certificate: 256 KiB (real leaf certificates are 1-10 KiB; the largest,
-with thousands of SANs, around 100 KiB). Bigger entries are counted as oversized, not parsed."""
+"""Cap on one logged certificate: 256 KiB (leaf certificates are a few KiB; even one with the
+10,000-odd SANs some CAs allow stays below it). Bigger entries are counted as oversized, not
+parsed."""
 
 
 @dataclass(frozen=True, slots=True)
