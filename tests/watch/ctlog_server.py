@@ -12,7 +12,7 @@ read APIs by one aiohttp server on 127.0.0.1.
 Knobs a test turns: ``size`` (the published tree size: lower it and the tree shrank),
 ``fail_after`` (answer that many requests, then drop every connection: the log went down),
 ``serve_partial`` (False: partial tiles answer 404), ``broken_tiles`` (tiles served cut short),
-``forge_signature`` (tree heads signed over another size).
+``forge_signature`` (tree heads signed over another size), ``throttle_every`` (429s).
 """
 
 from __future__ import annotations
@@ -260,6 +260,8 @@ class CTLogServer:
         self.serve_partial = True
         self.broken_tiles: set[int] = set()
         self.forge_signature = False
+        self.throttle_every = 0
+        """Answer every n-th request with 429 and ``Retry-After: 0.2`` (0: never)."""
         self.requests: list[str] = []
         self.log_key = ec.generate_private_key(ec.SECP256R1())
         spki = self.log_key.public_key().public_bytes(
@@ -292,6 +294,8 @@ class CTLogServer:
             assert request.transport is not None
             request.transport.close()  # the log is down: the connection drops, no answer
             raise web.HTTPServiceUnavailable()
+        if self.throttle_every and len(self.requests) % self.throttle_every == 0:
+            return web.Response(status=429, headers={"Retry-After": "0.2"})
         return await handler(request)
 
     def _tree_head(self) -> tuple[int, bytes, bytes]:

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from typorisk.errors import CTLogError
+from typorisk.kit.rate import TokenBucket
 from typorisk.watch.ct import CTBatch, CTLog, CTState, parse_log_list, poll_log
 
 from ..conftest import Ledger
@@ -282,3 +283,36 @@ def test_tree_heads_are_verified_with_the_key_of_the_log_list(api: str) -> None:
         assert (await drain(session, unkeyed, CTState(0, 0)))[-1].state == CTState(300, 300)
 
     with_server(corpus_3000(), body, size=300)
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_a_429_pauses_the_log_and_is_retried(api: str) -> None:
+    corpus = corpus_3000()
+
+    async def body(server: CTLogServer, session: aiohttp.ClientSession) -> None:
+        server.throttle_every = 3
+        start = time.perf_counter()
+        batches = await drain(session, log_of(server, api), CTState(0, 0), max_entries=10**6)
+        assert names_by_index(batches) == {i: n for i, n in corpus.names.items() if i < 1024}
+        throttled = len(server.requests) // 3
+        assert throttled >= 2 and time.perf_counter() - start >= throttled * 0.2 * 0.95
+        server.throttle_every = 1  # every request: the retries run out
+        with pytest.raises(CTLogError, match="HTTP 429"):
+            await drain(session, log_of(server, api), CTState(0, 0))
+
+    with_server(corpus, body, size=1024, page=128)
+
+
+def test_one_bucket_bounds_successive_polls_of_a_log() -> None:
+    async def body(server: CTLogServer, session: aiohttp.ClientSession) -> None:
+        bucket = TokenBucket(10.0, 1)
+        log, state = log_of(server, "rfc6962"), CTState(0, 0)
+        start = time.perf_counter()
+        for _ in range(4):
+            async for batch in poll_log(session, log, state, max_entries=100, bucket=bucket):
+                state = batch.state
+        assert state == CTState(400, 1024)
+        requests = len(server.requests)  # 4 tree heads and 4 pages
+        assert time.perf_counter() - start >= (requests - 1) / 10.0 * 0.95
+
+    with_server(corpus_3000(), body, size=1024, page=100)

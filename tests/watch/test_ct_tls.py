@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from typorisk.watch.ct_tls import (
     TLSReader,
@@ -17,6 +19,7 @@ from typorisk.watch.ct_tls import (
     read_tile_leaf,
     tile_path,
 )
+from typorisk.watch.ct_types import BatchBuilder
 from typorisk.watch.x509names import (
     certificate_from_tbs,
     names_from_certificate,
@@ -24,7 +27,8 @@ from typorisk.watch.x509names import (
     normalise_name,
 )
 
-from .ctlog_server import CertFactory, log_entry, tile_index
+from ..conftest import ledger_row
+from .ctlog_server import CertFactory, Logged, log_entry, tile_index
 
 
 @pytest.mark.parametrize(
@@ -172,3 +176,38 @@ def test_what_is_not_a_tbs_is_refused(data: bytes) -> None:
 )
 def test_name_normalisation(value: str, name: str | None) -> None:
     assert normalise_name(value) == name
+
+
+ENTRIES = (X509_ENTRY, PRE_ENTRY)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    which=st.sampled_from(ENTRIES),
+    cuts=st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 255)), max_size=4),
+    truncate=st.integers(0, 4000),
+    tile=st.booleans(),
+)
+def test_mutated_entries_are_counted_never_raised(
+    which: Logged, cuts: list[tuple[int, int]], truncate: int, tile: bool
+) -> None:
+    data = bytearray(which.tile_leaf if tile else which.leaf_input)
+    for at, value in cuts:
+        data[at % len(data)] = value
+    raw = bytes(data[: max(1, len(data) - truncate % len(data))])
+    builder = BatchBuilder()
+    with MUTATIONS.case():
+        try:
+            leaf = (
+                read_tile_leaf(TLSReader(raw), 1 << 20)
+                if tile
+                else (parse_merkle_tree_leaf(raw, 1 << 20))
+            )
+        except ValueError:
+            builder.bad(0, "framing")
+        else:
+            builder.add(0, leaf)  # DER damage inside intact framing: counted, not raised
+        assert len(builder.entries) + builder.unparsable == 1
+
+
+MUTATIONS = ledger_row("CT entry bytes mutated or truncated (RFC 6962 leaf, tile leaf)")

@@ -204,17 +204,21 @@ async def poll_log(
     rate: float = 2.0,
     timeout: float = 30.0,
     max_entry_bytes: int = MAX_ENTRY_BYTES,
+    bucket: TokenBucket | None = None,
 ) -> AsyncIterator[CTBatch]:
     """Read the entries of ``log`` after ``state``: one batch per request, at most
     ``max_entries`` entries per call, at most ``rate`` requests per second (each request first
-    waits for a slot), ``timeout`` seconds per request.
+    waits for a slot), ``timeout`` seconds per request. Pass the same ``bucket`` to successive
+    calls for one log to keep the bound across them (by default each call has its own, burst 1).
+    A call that stops inside a data tile (``max_entries``) fetches that tile again next time.
 
     Yields at least one batch when the tree head was read (an empty one when nothing is new,
     carrying the new ``tree_size``). Raises CTLogError when the log cannot be read, its tree
     head is malformed, or its tree is smaller than ``state.tree_size`` (see the module
     docstring); ``state`` is then still the right one to keep.
     """
-    client = CTClient(session, log, TokenBucket(rate, 1), timeout, max_entry_bytes)
+    limit = bucket if bucket is not None else TokenBucket(rate, 1)
+    client = CTClient(session, log, limit, timeout, max_entry_bytes)
     head = await _head(client)
     if state is None:
         yield CTBatch(log, [], 0, CTState(head.size, head.size))

@@ -22,6 +22,20 @@ MAX_RESPONSE_BYTES = 64 << 20
 a get-entries page of 256 entries about 2-3 MiB of base64)."""
 
 
+RETRIES_429 = 2
+MAX_RETRY_AFTER = 30.0
+"""Seconds: a longer Retry-After is cut to this (the poll then fails and the next run retries)."""
+
+
+def retry_after(value: str | None) -> float:
+    """Seconds to wait for a ``Retry-After`` header in seconds (dates are taken as 1 s)."""
+    try:
+        seconds = float(value) if value is not None else 1.0
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
 @dataclass(frozen=True, slots=True)
 class CTClient:
     """A session, a log and that log's rate limit: what every request of a poll needs."""
@@ -38,18 +52,25 @@ class CTClient:
         return CTLogError(self.log.name, self.log.url, reason)
 
     async def get(self, url: str, accept: str) -> HttpReply:
-        """GET ``url`` within the log's rate; raises CTLogError when no answer comes."""
-        await self.bucket.acquire()
-        try:
-            return await fetch(
-                self.session,
-                url,
-                timeout=self.timeout,
-                max_bytes=MAX_RESPONSE_BYTES,
-                accept=accept,
-            )
-        except FetchError as exc:
-            raise self.error(f"GET {url} failed ({exc.reason})") from exc
+        """GET ``url`` within the log's rate; raises CTLogError when no answer comes. A 429
+        pauses the log's bucket for its ``Retry-After`` (1 s when absent, at most
+        :data:`MAX_RETRY_AFTER`) and is retried, :data:`RETRIES_429` times at most."""
+        for _attempt in range(RETRIES_429 + 1):
+            await self.bucket.acquire()
+            try:
+                reply = await fetch(
+                    self.session,
+                    url,
+                    timeout=self.timeout,
+                    max_bytes=MAX_RESPONSE_BYTES,
+                    accept=accept,
+                )
+            except FetchError as exc:
+                raise self.error(f"GET {url} failed ({exc.reason})") from exc
+            if reply.status != 429:
+                return reply
+            self.bucket.pause(retry_after(reply.headers.get("Retry-After")))
+        return reply
 
     async def get_ok(self, url: str, accept: str) -> bytes:
         """The body of a 200 answer; any other status is a CTLogError."""
