@@ -67,8 +67,10 @@ class LookalikeSettings:
     """Candidates per target for rule (a), most likely first; ``None``: all."""
     max_distance: int = 2
     """Largest OSA edit distance for rule (e), 0-3."""
-    short_label: int = 5
-    """Target labels of at most this many characters use distance 1 at most."""
+    short_label: int = 7
+    """Target labels of at most this many characters use distance 1 at most (two edits in a
+    six-letter word leave a different word: on the benchmark's English NRD list, distance 2
+    for 6-7 letter targets added false positives and found no planted typo more)."""
     min_distance_label: int = 4
     """Target labels shorter than this are not used by rule (e) (``ibm`` is 1 edit from
     hundreds of unrelated names)."""
@@ -103,10 +105,13 @@ class Lookalike:
     """What matched: the typo kinds, the distance, the words around the brand."""
 
 
-def rule_score(rule: str, *, target_len: int, head_len: int = 0, distance: int = 0) -> float:
+def rule_score(
+    rule: str, *, target_len: int, head_len: int = 0, distance: int = 0, separated: bool = False
+) -> float:
     """The base score of a rule, in [0, 1]: ``skeleton`` 1.0, ``candidate`` 0.95, ``folded``
-    0.9, ``distance`` 0.9·(1 − d/(len+1)), ``combo`` 0.5 + 0.4·(share of the name that is the
-    brand). Rule (f) then multiplies by :data:`OTHER_SUFFIX_FACTOR` (not ``folded``)."""
+    0.9, ``distance`` 0.9·(1 − d/(len+1)), ``combo`` 0.4 + 0.4·(share of the name that is the
+    brand), + 0.1 when the brand stands between separators (``brand-login``). Rule (f) then
+    multiplies by :data:`OTHER_SUFFIX_FACTOR` (not ``folded`` nor generated candidates)."""
     if rule == "skeleton":
         return 1.0
     if rule == "candidate":
@@ -115,7 +120,7 @@ def rule_score(rule: str, *, target_len: int, head_len: int = 0, distance: int =
         return 0.9
     if rule == "distance":
         return round(0.9 * (1 - distance / (target_len + 1)), 4)
-    return round(0.5 + 0.4 * target_len / max(head_len, target_len), 4)
+    return round(0.4 + 0.4 * target_len / max(head_len, target_len) + 0.1 * separated, 4)
 
 
 def normal_name(text: str) -> str | None:
@@ -438,19 +443,21 @@ class LookalikeMatcher:
         separated = (not before or before[-1] in "-.") and (not after or after[0] in "-.")
         if len(label) < self.settings.min_contained and not separated:
             return None
-        score = rule_score("combo", target_len=len(label), head_len=len(head))
+        score = rule_score("combo", target_len=len(label), head_len=len(head), separated=separated)
         words = "+".join(w for w in (before.strip("-."), label, after.strip("-.")) if w)
         return self._hit(batch, i, t, "combo", score=score, detail=words)
 
     def _distance(self, batch: _Batch) -> None:
         """Rule (e): rapidfuzz ``cdist`` per label length against targets of near length."""
         k = self.settings.max_distance
-        words_of = [self._distance_label(batch, i) for i in range(len(batch.names))]
-        by_length: dict[int, list[int]] = {}
-        for i, domain in enumerate(batch.domains):
-            if domain is not None and i not in batch.best:
-                by_length.setdefault(len(words_of[i]), []).append(i)
+        words_of = list(batch.labels)
+        for i in compress(range(len(words_of)), map(_IS_XN, words_of)):
+            words_of[i] = batch.heads[i].rpartition(".")[2]
         lengths = self._t.lengths
+        by_length: dict[int, list[int]] = {}
+        for i in compress(range(len(words_of)), batch.domains):
+            if i not in batch.best:
+                by_length.setdefault(len(words_of[i]), []).append(i)
         for length, members in by_length.items():
             choices = [t for n in range(length - k, length + k + 1) for t in lengths.get(n, ())]
             if not choices:
@@ -459,14 +466,9 @@ class LookalikeMatcher:
             for chunk in range(0, len(members), ROWS_PER_CDIST):
                 rows = members[chunk : chunk + ROWS_PER_CDIST]
                 matrix = process.cdist([words_of[i] for i in rows], words, scorer=OSA.distance,
-                                       score_cutoff=k, dtype=np.int8, workers=1)  # fmt: skip
+                                       score_cutoff=k, dtype=np.uint8, workers=1)  # fmt: skip
                 for row, col in zip(*np.nonzero(matrix <= k), strict=True):
                     self._distance_hit(batch, rows[row], choices[col], int(matrix[row, col]))
-
-    @staticmethod
-    def _distance_label(batch: _Batch, i: int) -> str:
-        label = batch.labels[i]
-        return batch.heads[i].rpartition(".")[2] if label.startswith("xn--") else label
 
     def _distance_hit(self, batch: _Batch, i: int, t: int, distance: int) -> None:
         target = self._t.targets[t]
