@@ -128,7 +128,7 @@ REGISTRY: tuple[Entry, ...] = (
     Entry(
         "update-data",
         "typorisk.cli.update_data",
-        "download the current IANA RDAP bootstrap and Public Suffix List into the user cache",
+        "download the current RDAP bootstrap, Public Suffix List and CT log list into the cache",
     ),
     Entry(
         "run",
