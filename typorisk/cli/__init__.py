@@ -121,6 +121,11 @@ REGISTRY: tuple[Entry, ...] = (
         "find mail logs' recipients and senders at typo domains of protected domains",
     ),
     Entry(
+        "watch",
+        "typorisk.cli.watch",
+        "watch NRD lists, zone diffs and CT logs for look-alikes of protected domains",
+    ),
+    Entry(
         "policyd",
         "typorisk.cli.policyd",
         "Postfix policy service: REJECT/HOLD/WARN mail to typo domains of protected domains",

@@ -35,6 +35,8 @@ MAX_MEMBER_BYTES = 4 * GiB
 """Largest decompressed zip member read, in bytes (a daily NRD list is 5-50 MB)."""
 MAX_MEMBER_RATIO = 200
 """Largest decompressed/compressed ratio of a zip member (the same bound as gzip's)."""
+MEMBER_FLOOR = 16 * 1024 * 1024
+"""A zip member may always decompress to this many bytes, whatever its ratio."""
 MAX_QUOTED = 3
 """Malformed lines quoted in the report."""
 ZIP_MAGIC = b"PK\x03\x04"
@@ -97,7 +99,7 @@ class _CappedMember:
     def __init__(self, handle: Readable, label: str, compressed: int) -> None:
         self._handle = handle
         self._label = label
-        self._cap = min(MAX_MEMBER_BYTES, max(compressed, 1 << 20) * MAX_MEMBER_RATIO)
+        self._cap = min(MAX_MEMBER_BYTES, max(compressed * MAX_MEMBER_RATIO, MEMBER_FLOOR))
         self._read = 0
 
     def read(self, size: int = -1, /) -> bytes:
@@ -158,7 +160,7 @@ def _names(parts: list[bytes], first: int, label: str, stats: ListStats) -> list
             continue
         stats.malformed += 1
         if len(stats.quoted) < MAX_QUOTED:
-            stats.quoted.append(f"{label}:{first + offset}: {line[:60]!r}")
+            stats.quoted.append(f"{label}:{first + offset}: {line[:60]!a}")
     return out
 
 
