@@ -29,7 +29,7 @@ import bisect
 import codecs
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import accumulate, compress, repeat
 from operator import itemgetter, methodcaller
 
 import ahocorasick
@@ -53,6 +53,9 @@ ROWS_PER_CDIST = 8192
 """Labels per rapidfuzz ``cdist`` call (bounds its int8 matrix to 8 MiB per 1,000 targets)."""
 _SUFFIX_CACHE = 100_000
 _IS_XN = methodcaller("startswith", "xn--")
+_DIGITS = str.maketrans("01", "ol")
+"""Digits read as the letters they stand for in containment (``paypa1-login``, ``g00gle-pay``):
+one translate of the joined batch, lengths unchanged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +236,7 @@ class LookalikeMatcher:
         automaton = ahocorasick.Automaton()
         for label, where in self._t.by_label.items():
             if len(label) >= self.settings.min_label:
+                automaton.add_word(label.translate(_DIGITS), (label, tuple(where)))
                 automaton.add_word(label, (label, tuple(where)))
         for i, target in enumerate(self._t.targets):
             dotted = target.suffix
@@ -416,21 +420,24 @@ class LookalikeMatcher:
         """Rules (c) and (d) with one automaton pass over the newline-joined heads."""
         assert self._automaton is not None
         order = [i for i, d in enumerate(batch.domains) if d is not None and i not in batch.best]
-        heads = [batch.heads[i] for i in order]
-        starts: list[int] = []
-        offset = 0
-        for head in heads:
-            starts.append(offset)
-            offset += len(head) + 1
-        for end, (label, where) in self._automaton.iter("\n".join(heads)):
+        text = "\n".join(batch.heads[i] for i in order)
+        if "0" in text or "1" in text:  # paypa1-login contains paypal: digits read as letters
+            text = text.translate(_DIGITS)
+        heads = text.split("\n")
+        starts = list(accumulate(map((1).__add__, map(len, heads)), initial=0))
+        for end, (label, where) in self._automaton.iter(text):
             k = bisect.bisect_right(starts, end) - 1
             begin = end - len(label) + 1 - starts[k]
             for t in where:
-                self._offer(batch, order[k], self._classify(batch, order[k], begin, label, t))
+                hit = self._classify(batch, order[k], heads[k], (begin, label, t))
+                self._offer(batch, order[k], hit)
 
-    def _classify(self, batch: _Batch, i: int, begin: int, label: str, t: int) -> Lookalike | None:
-        """Rule (d) or (c) for target ``t`` whose label starts at ``begin`` of name i's head."""
-        head = batch.heads[i]
+    def _classify(
+        self, batch: _Batch, i: int, head: str, found: tuple[int, str, int]
+    ) -> Lookalike | None:
+        """Rule (d) or (c) for name ``i`` whose ``head`` (digits read as letters) holds the
+        label of target ``t`` at ``begin``: ``found`` is ``(begin, label, t)``."""
+        begin, label, t = found
         before, after = head[:begin], head[begin + len(label) :]
         if not before and not after:
             return None  # the label itself: rule (b)
