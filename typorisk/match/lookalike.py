@@ -54,6 +54,7 @@ ROWS_PER_CDIST = 8192
 _SUFFIX_CACHE = 100_000
 _IS_XN = methodcaller("startswith", "xn--")
 _DIGITS = str.maketrans("01", "ol")
+_DIGIT_BYTES = bytes.maketrans(b"01", b"ol")
 """Digits read as the letters they stand for in containment (``paypa1-login``, ``g00gle-pay``):
 one translate of the joined batch, lengths unchanged."""
 
@@ -143,7 +144,8 @@ class _Batch:
     """The names of one :meth:`LookalikeMatcher.match_names` call, split, and the best hit so
     far per position. ``domains[i]`` is None for a name that is never reported (no public
     suffix, a target or allowed); ``heads[i]`` is what precedes the suffix, subdomains
-    included (for ``xn--`` names, the lowercase skeleton of their Unicode form)."""
+    included (for ``xn--`` names, the lowercase skeleton of their Unicode form when it is
+    ASCII)."""
 
     names: list[str]
     labels: list[str]
@@ -307,7 +309,10 @@ class LookalikeMatcher:
         if "xn--" in head:
             pieces = [_unicode_label(p) if p.startswith("xn--") else p for p in head.split(".")]
             if all(p is not None for p in pieces):
-                head = skeleton(".".join(p for p in pieces if p is not None)).lower()
+                shown = skeleton(".".join(p for p in pieces if p is not None)).lower()
+                # only an ASCII skeleton can contain an (ASCII) target label; keeping every
+                # head ASCII keeps the joined batch narrow for the automaton
+                head = shown if shown.isascii() else head
         batch.heads[i] = head
 
     # matching ----------------------------------------------------------------------------
@@ -420,9 +425,11 @@ class LookalikeMatcher:
         """Rules (c) and (d) with one automaton pass over the newline-joined heads."""
         assert self._automaton is not None
         order = [i for i, d in enumerate(batch.domains) if d is not None and i not in batch.best]
-        text = "\n".join(batch.heads[i] for i in order)
+        text = "\n".join([batch.heads[i] for i in order])
         if "0" in text or "1" in text:  # paypa1-login contains paypal: digits read as letters
-            text = text.translate(_DIGITS)
+            # bytes.translate is one table lookup a byte; UTF-8 never encodes other characters
+            # with the bytes of 0 and 1, so this is exact for non-ASCII heads too
+            text = text.encode("utf-8").translate(_DIGIT_BYTES).decode("utf-8")
         heads = text.split("\n")
         starts = list(accumulate(map((1).__add__, map(len, heads)), initial=0))
         for end, (label, where) in self._automaton.iter(text):
@@ -455,27 +462,47 @@ class LookalikeMatcher:
         return self._hit(batch, i, t, "combo", score=score, detail=words)
 
     def _distance(self, batch: _Batch) -> None:
-        """Rule (e): rapidfuzz ``cdist`` per label length against targets of near length."""
-        k = self.settings.max_distance
+        """Rule (e): rapidfuzz ``cdist`` per label length against the targets that can be
+        within their own limit of that length (names grouped by length with numpy)."""
         words_of = list(batch.labels)
         for i in compress(range(len(words_of)), map(_IS_XN, words_of)):
             words_of[i] = batch.heads[i].rpartition(".")[2]
+        count = len(words_of)
+        sizes = np.fromiter(map(len, words_of), dtype=np.int32, count=count)
+        live = np.fromiter(map(bool, batch.domains), dtype=bool, count=count)
+        if batch.best:
+            live[list(batch.best)] = False
+        order = np.argsort(np.where(live, sizes, -1), kind="stable")
+        ordered = sizes[order]
+        first = int(np.searchsorted(np.where(live, sizes, -1)[order], 0))
+        values, starts = np.unique(ordered[first:], return_index=True)
+        bounds = [*(starts + first).tolist(), count]
+        for n, length in enumerate(values.tolist()):
+            choices = self._choices(length)
+            if choices:
+                members = order[bounds[n] : bounds[n + 1]].tolist()
+                self._distance_rows(batch, words_of, members, choices)
+
+    def _choices(self, length: int) -> list[int]:
+        """Targets whose own distance limit reaches labels of ``length`` characters."""
+        k, short = self.settings.max_distance, self.settings.short_label
         lengths = self._t.lengths
-        by_length: dict[int, list[int]] = {}
-        for i in compress(range(len(words_of)), batch.domains):
-            if i not in batch.best:
-                by_length.setdefault(len(words_of[i]), []).append(i)
-        for length, members in by_length.items():
-            choices = [t for n in range(length - k, length + k + 1) for t in lengths.get(n, ())]
-            if not choices:
-                continue
-            words = [self._t.targets[t].label for t in choices]
-            for chunk in range(0, len(members), ROWS_PER_CDIST):
-                rows = members[chunk : chunk + ROWS_PER_CDIST]
-                matrix = process.cdist([words_of[i] for i in rows], words, scorer=OSA.distance,
-                                       score_cutoff=k, dtype=np.uint8, workers=1)  # fmt: skip
-                for row, col in zip(*np.nonzero(matrix <= k), strict=True):
-                    self._distance_hit(batch, rows[row], choices[col], int(matrix[row, col]))
+        return [t for n in range(length - k, length + k + 1)
+                if abs(n - length) <= (1 if n <= short else k)
+                for t in lengths.get(n, ())]  # fmt: skip
+
+    def _distance_rows(
+        self, batch: _Batch, words_of: list[str], members: list[int], choices: list[int]
+    ) -> None:
+        k = self.settings.max_distance
+        words = [self._t.targets[t].label for t in choices]
+        for chunk in range(0, len(members), ROWS_PER_CDIST):
+            rows = members[chunk : chunk + ROWS_PER_CDIST]
+            matrix = process.cdist([words_of[i] for i in rows], words, scorer=OSA.distance,
+                                   score_cutoff=k, dtype=np.uint8, workers=1)  # fmt: skip
+            found_rows, found_cols = np.nonzero(matrix <= k)
+            for row, col in zip(found_rows.tolist(), found_cols.tolist(), strict=True):
+                self._distance_hit(batch, rows[row], choices[col], int(matrix[row, col]))
 
     def _distance_hit(self, batch: _Batch, i: int, t: int, distance: int) -> None:
         target = self._t.targets[t]
