@@ -24,6 +24,7 @@ exceptions. The CLI maps the tree to exit codes (``typorisk --help``).
     ├── UnsafeNameError           name, reason: a name that must not reach a consumer's file
     ├── RankInputError            a row cannot be ranked
     ├── FetchError                url, reason: an HTTP exchange failed
+    ├── CTLogError                log, url, reason: a CT log failed or misbehaved (state kept)
     ├── OutputWriteError          path, reason: an output not written, the old kept (exit 5)
     ├── ResolverUnreachableError  server, reason: a name server failed the pre-run check (exit 4)
     └── RunIncompleteError        run, reasons: the run did not see the world (exit 4)
@@ -268,3 +269,23 @@ class ServeConfigError(TyporiskError, ValueError):
     """``typorisk serve`` cannot start: two outputs of a feed publish the same file name, two
     feeds share a name, a token or TLS file is unusable; the message says which and how to fix it.
     """
+
+
+class CTLogError(TyporiskError):
+    """A Certificate Transparency log failed or misbehaved (unreachable, HTTP error, malformed
+    tree head, a tree that shrank); that log's state is not advanced, the other logs go on.
+
+    Attributes:
+        log: the log's name (its description in the log list).
+        url: the log's read URL (RFC 6962 base URL or static-ct-api monitoring prefix).
+        reason: what went wrong, in words.
+    """
+
+    def __init__(self, log: str, url: str, reason: str) -> None:
+        self.log = log
+        self.url = url
+        self.reason = reason
+        super().__init__(
+            f"CT log {log} ({url}): {reason}; its state was not advanced (the next run "
+            "retries from the last saved index)"
+        )

@@ -21,6 +21,7 @@ from typorisk.cli import main
 from typorisk.demo.dnsserver import DemoDnsServer
 from typorisk.parse.psl import snapshot_path
 from typorisk.register.bootstrap import shipped_path
+from typorisk.watch.ct import shipped_log_list
 
 from ..probe import servers as smtp
 from .test_clients import rdap_app
@@ -70,11 +71,15 @@ def data_app() -> web.Application:
     async def html(_: web.Request) -> web.Response:
         return web.Response(text="<html>maintenance</html>", content_type="text/html")
 
+    async def ct(_: web.Request) -> web.Response:  # issue 18: the CT log list
+        return web.Response(body=shipped_log_list().read_bytes())
+
     app = web.Application()
     for path, handler in [("/dns.json", boot), ("/psl.dat", psl), ("/moved", moved),
                           ("/downgrade", downgrade), ("/html", html),
                           ("/numbers/{name}", number), ("/html/{name}", html)]:  # fmt: skip
         app.router.add_get(path, handler)
+    app.router.add_get("/ct.json", ct)
     return app
 
 
@@ -86,7 +91,7 @@ def test_update_data(
     base = f"http://127.0.0.1:{server.port}"
     try:
         args = ["update-data", "--cache-dir", str(tmp_path), "--psl-url", f"{base}/psl.dat",
-                "--rdap-numbers-url", f"{base}/numbers"]  # fmt: skip
+                "--rdap-numbers-url", f"{base}/numbers", "--ct-url", f"{base}/ct.json"]  # fmt: skip
         assert main([*args, "--rdap-url", f"{base}/moved"]) == 0
         assert json.loads((tmp_path / "rdap_dns.json").read_text()) == BOOT
         for name in ("ipv4.json", "ipv6.json", "asn.json"):

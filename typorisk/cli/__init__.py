@@ -122,6 +122,11 @@ REGISTRY: tuple[Entry, ...] = (
         "find mail logs' recipients and senders at typo domains of protected domains",
     ),
     Entry(
+        "watch",
+        "typorisk.cli.watch",
+        "watch NRD lists, zone diffs and CT logs for look-alikes of protected domains",
+    ),
+    Entry(
         "policyd",
         "typorisk.cli.policyd",
         "Postfix policy service: REJECT/HOLD/WARN mail to typo domains of protected domains",
@@ -129,8 +134,8 @@ REGISTRY: tuple[Entry, ...] = (
     Entry(
         "update-data",
         "typorisk.cli.update_data",
-        "download the current IANA RDAP bootstraps (DNS, IPv4, IPv6, ASN) and Public Suffix List "
-        "into the user cache",
+        "download the current RDAP bootstraps (DNS, IPv4, IPv6, ASN), Public Suffix List and CT "
+        "log list into the user cache",
     ),
     Entry(
         "run",

@@ -1,6 +1,6 @@
-"""``typorisk update-data``: refresh the RDAP bootstraps (DNS, IPv4, IPv6, ASN) and the Public
-Suffix List into the user cache (``$XDG_CACHE_HOME/typorisk``). The only command that fetches
-from the Internet."""
+"""``typorisk update-data``: refresh the RDAP bootstraps (DNS, IPv4, IPv6, ASN), the Public
+Suffix List and the CT log list into the user cache (``$XDG_CACHE_HOME/typorisk``). The only
+command that fetches from the Internet."""
 
 from __future__ import annotations
 
@@ -19,11 +19,12 @@ from typorisk.register.update import (
     number_sources,
     update_data,
 )
+from typorisk.watch.ct import LOG_LIST_URL, update_log_list
 
 NAME = "update-data"
 HELP = (
-    "download the current IANA RDAP bootstraps (DNS, IPv4, IPv6, ASN) and Public Suffix List "
-    "into the user cache"
+    "download the current RDAP bootstraps (DNS, IPv4, IPv6, ASN), Public Suffix List and CT "
+    "log list into the user cache"
 )
 
 
@@ -31,9 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``typorisk update-data``."""
     parser.add_argument(
         "--only",
-        choices=("rdap", "numbers", "psl"),
+        choices=("rdap", "numbers", "psl", "ct"),
         help="refresh one source only: the DNS bootstrap, the number bootstraps (ipv4.json, "
-        "ipv6.json, asn.json) or the PSL (default: all)",
+        "ipv6.json, asn.json), the PSL or the CT log list (default: all)",
     )
     parser.add_argument("--rdap-url", default=RDAP_URL, metavar="URL", help="bootstrap source")
     parser.add_argument(
@@ -43,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where ipv4.json, ipv6.json and asn.json are published",
     )
     parser.add_argument("--psl-url", default=PSL_URL, metavar="URL", help="PSL source")
+    parser.add_argument("--ct-url", default=LOG_LIST_URL, metavar="URL", help="CT log list source")
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
@@ -54,14 +56,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def _run(sources: dict[str, str], dest: Path, timeout: float) -> list[Updated]:
+    ct_url = sources.pop("ct", None)
     async with aiohttp.ClientSession() as session:
-        return await update_data(session, dest, sources=sources, timeout=timeout)
+        done = await update_data(session, dest, sources=sources, timeout=timeout)
+        if ct_url:  # issue 18: the CT log list (typorisk.watch.ct)
+            done.append(await update_log_list(session, dest, url=ct_url, timeout=timeout))
+        return done
 
 
 def run(args: argparse.Namespace) -> int:
     """Download, validate and write; returns 0 (errors raise and exit 2 with a message)."""
     numbers = number_sources(args.rdap_numbers_url)
-    sources = {"rdap": args.rdap_url, **numbers, "psl": args.psl_url}
+    sources = {"rdap": args.rdap_url, **numbers, "psl": args.psl_url, "ct": args.ct_url}
     if args.only == "numbers":
         sources = numbers
     elif args.only:

@@ -2,5 +2,6 @@
 
 from typorisk.store.diff import Change, Diff, diff
 from typorisk.store.store import Run, Store, row_problem, utcnow
+from typorisk.store.watch import WatchHit
 
-__all__ = ["Change", "Diff", "Run", "Store", "diff", "row_problem", "utcnow"]
+__all__ = ["Change", "Diff", "Run", "Store", "WatchHit", "diff", "row_problem", "utcnow"]

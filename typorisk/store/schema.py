@@ -62,6 +62,28 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, target, domain, field)
     ) WITHOUT ROWID;
     """,
+    # 2 (issue 18): watch sources' resumable state, and the look-alikes they found
+    """
+    CREATE TABLE IF NOT EXISTS watch_state (
+        source   TEXT PRIMARY KEY,
+        state    TEXT NOT NULL,
+        updated  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS watch_hits (
+        domain       TEXT NOT NULL,
+        target       TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        rule         TEXT NOT NULL,
+        score        REAL NOT NULL,
+        other_suffix INTEGER NOT NULL,
+        detail       TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        first_seen   TEXT NOT NULL,
+        last_seen    TEXT NOT NULL,
+        PRIMARY KEY (domain, target)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS watch_hits_first_seen ON watch_hits(first_seen);
+    """,
 )
 
 

@@ -28,6 +28,7 @@ from typorisk.errors import OutputWriteError, TyporiskError
 from typorisk.pipeline.rows import row_problem as schema_problem
 from typorisk.store.diff import Key, field_changes, text
 from typorisk.store.schema import migrate
+from typorisk.store.watch import WatchTables
 from typorisk.writers import Row
 
 BATCH = 1000
@@ -91,8 +92,9 @@ def _until_unlocked(action: Callable[[], object]) -> None:
         delay = min(delay * 2, 0.5)
 
 
-class Store:
-    """A typorisk history database. Use as a context manager; see the module docstring."""
+class Store(WatchTables):
+    """A typorisk history database. Use as a context manager; see the module docstring (and
+    :mod:`typorisk.store.watch` for the watch sources' state and hits)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)

@@ -1,0 +1,261 @@
+"""Benchmark the look-alike matcher on a synthetic NRD list, against openSquat in the same run.
+
+    .venv/bin/python tests/benchmarks/bench_watch.py [--names 1000000] [--targets 1000]
+        [--sample 2000] [--repeat 3]
+
+(needs the ``bench`` extra: openSquat 2.3.1 and the english-words lists.)
+
+The protected set is ``--targets`` brand-like domains: English words of 5-12 letters (web2
+list) under ``.com`` (70%) and other suffixes. The NRD list is ``--names`` benign names made of
+one or two English words (none of them a target word), sometimes joined by ``-`` or followed
+by digits, under a realistic suffix mix, with look-alikes of every class planted among them
+(``--planted`` per class, each against a random target):
+
+* ``candidate``: one of the target's top-20 generated typos (same suffix);
+* ``skeleton``: one or two letters swapped for Cyrillic/Greek homoglyphs, as punycode;
+* ``combo``: ``brand-word``, ``word-brand``, ``brandword``, ``wordbrand``;
+* ``folded``: ``brandcom``, ``brand-com``, ``www-brand-com`` under another suffix;
+* ``distance``: two random edits of a label of 8+ letters, not in the candidate set;
+* ``other-suffix``: a one-edit typo or a homoglyph of the label under another suffix.
+
+Recall per class is the share of planted names reported (by any rule; the rule that fired is
+tallied too); a false positive is a benign name reported. Throughput is names per CPU second
+(``time.process_time``, this process only: the machine is shared, wall time is printed too),
+median of ``--repeat`` runs, for rules (a)+(b) and for every rule.
+
+openSquat (``SquattingDetector.check``, its per-keyword core, confidence level 2, as its CLI
+runs it) checks every name against every keyword; at 1,000 keywords it is far too slow for the
+whole list, so it runs on every planted name plus ``--sample`` benign names, in this process
+right after typorisk; its false positives are counted on the sample (and scaled to the list),
+and typorisk's are counted on the same sample too. openSquat gets the same names (punycode, as
+NRD feeds publish them) and the target labels as keywords.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import random
+import statistics
+import string
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from english_words import get_english_words_set
+
+from typorisk import permute
+from typorisk.match.lookalike import FAST_RULES, LookalikeSettings, build_lookalike_matcher
+
+OTHER = ["xyz", "online", "shop", "info", "top", "site", "store", "de", "co.uk", "fr", "nl", "io"]
+SUFFIXES = ["com"] * 50 + ["net"] * 6 + ["org"] * 5 + OTHER * 2
+HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і",
+              "s": "ѕ", "j": "ј", "h": "һ", "n": "п", "v": "ν", "k": "κ"}  # fmt: skip
+CLASSES = ("candidate", "skeleton", "combo", "folded", "distance", "other-suffix")
+
+
+def _edit(rnd: random.Random, label: str) -> str:
+    i = rnd.randrange(len(label))
+    op = rnd.choice("isdt")
+    char = rnd.choice(string.ascii_lowercase)
+    if op == "i":
+        return label[:i] + char + label[i:]
+    if op == "s":
+        return label[:i] + char + label[i + 1 :]
+    if op == "d" and len(label) > 4:
+        return label[:i] + label[i + 1 :]
+    if i < len(label) - 1:
+        return label[:i] + label[i + 1] + label[i] + label[i + 2 :]
+    return label + char
+
+
+def _homoglyph(rnd: random.Random, label: str, count: int) -> str | None:
+    spots = [i for i, c in enumerate(label) if c in HOMOGLYPHS]
+    if not spots:
+        return None
+    chars = list(label)
+    for i in rnd.sample(spots, min(count, len(spots))):
+        chars[i] = HOMOGLYPHS[chars[i]]
+    try:
+        return "".join(chars).encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+
+
+def build_world(
+    n_names: int, n_targets: int, planted: int, seed: int = 18
+) -> tuple[list[str], list[str], dict[str, str]]:
+    """(targets, names, planted name → class). Deterministic for a seed."""
+    rnd = random.Random(seed)
+    words = sorted(get_english_words_set(["web2"], lower=True, alpha=True))
+    brands = sorted(w for w in words if 5 <= len(w) <= 12)
+    chosen = rnd.sample(brands, n_targets)
+    targets = [f"{w}.{'com' if rnd.random() < 0.7 else rnd.choice(SUFFIXES)}" for w in chosen]
+    taken = set(chosen)
+    vocab = [w for w in words if 3 <= len(w) <= 10 and w not in taken]
+    top = {c.domain: c for c in permute(targets, top=500)}
+    top20: dict[str, list[str]] = {}
+    for cand in permute(targets, top=20):
+        top20.setdefault(cand.target, []).append(cand.domain)
+    plant: dict[str, str] = {}
+
+    def add(name: str | None, kind: str) -> bool:
+        if name is None or name in plant or name in targets:
+            return False
+        plant[name] = kind
+        return True
+
+    for kind in CLASSES:
+        made = 0
+        while made < planted:
+            target = rnd.choice(targets)
+            label, _, suffix = target.partition(".")
+            other = rnd.choice([s for s in SUFFIXES if s != suffix])
+            word = rnd.choice(vocab)
+            name: str | None
+            if kind == "candidate":
+                name = rnd.choice(top20[target])
+            elif kind == "skeleton":
+                glyphs = _homoglyph(rnd, label, rnd.choice((1, 2)))
+                name = f"{glyphs}.{suffix}" if glyphs else None
+            elif kind == "combo":
+                name = rnd.choice((f"{label}-{word}", f"{word}-{label}", f"{label}{word}",
+                                   f"{word}{label}")) + f".{rnd.choice(SUFFIXES)}"  # fmt: skip
+            elif kind == "folded":
+                fold = suffix.replace(".", rnd.choice(("", "-")))
+                name = rnd.choice((f"{label}{fold}", f"{label}-{fold}", f"www-{label}-{fold}"))
+                name = f"{name}.{other}"
+            elif kind == "distance":
+                name = None
+                if len(label) >= 8:
+                    typo = _edit(rnd, _edit(rnd, label))
+                    name = f"{typo}.{suffix}" if typo != label else None
+                    name = None if name is None or name in top else name
+            else:
+                typo = _edit(rnd, label) if rnd.random() < 0.6 else _homoglyph(rnd, label, 1)
+                name = f"{typo}.{other}" if typo and typo != label else None
+            made += add(name, kind)
+    names: list[str] = []
+    while len(names) < n_names - len(plant):
+        first = rnd.choice(vocab)
+        shape = rnd.random()
+        if shape < 0.45:
+            label = first + rnd.choice(vocab)
+        elif shape < 0.6:
+            label = f"{first}-{rnd.choice(vocab)}"
+        elif shape < 0.75:
+            label = f"{first}{rnd.randint(1, 999)}"
+        else:
+            label = first
+        name = f"{label}.{rnd.choice(SUFFIXES)}"
+        if name not in plant:
+            names.append(name)
+    planted_names = list(plant)
+    for name in planted_names:
+        names.insert(rnd.randrange(len(names) + 1), name)
+    return targets, names, plant
+
+
+def timed(action: Callable[[], object], repeat: int) -> tuple[float, float, object]:
+    """(median CPU seconds, median wall seconds, last result) of ``repeat`` runs."""
+    cpu: list[float] = []
+    wall: list[float] = []
+    result: object = None
+    for _ in range(repeat):
+        c0, w0 = time.process_time(), time.perf_counter()
+        result = action()
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    return statistics.median(cpu), statistics.median(wall), result
+
+
+def score(found: set[str], plant: dict[str, str], universe: list[str]) -> tuple[Counter[str], int]:
+    """(found planted names per class, false positives among ``universe``)."""
+    hits: Counter[str] = Counter(plant[n] for n in found if n in plant)
+    fps = sum(1 for n in universe if n in found and n not in plant)
+    return hits, fps
+
+
+def run_opensquat(keywords: list[str], names: list[str]) -> set[str]:
+    """openSquat's core check of every keyword against ``names`` (its console output
+    swallowed); the names it reports."""
+    from opensquat.squatting_detector import SquattingDetector
+
+    detector = SquattingDetector(confidence_level=2)
+    found: set[str] = set()
+    with contextlib.redirect_stdout(io.StringIO()):
+        for keyword in keywords:
+            found.update(detector.check(keyword, names, io.StringIO()))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--names", type=int, default=1_000_000)
+    parser.add_argument("--targets", type=int, default=1000)
+    parser.add_argument("--planted", type=int, default=50, help="planted names per class")
+    parser.add_argument("--sample", type=int, default=2000, help="benign names for openSquat")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    targets, names, plant = build_world(args.names, args.targets, args.planted)
+    print(f"world: {len(targets)} targets, {len(names):,} names ({len(plant)} planted), "
+          f"built in {time.perf_counter() - started:.0f} s")  # fmt: skip
+    started = time.perf_counter()
+    fast = build_lookalike_matcher(targets, LookalikeSettings(rules=FAST_RULES))
+    full = build_lookalike_matcher(targets)
+    print(f"matchers built in {time.perf_counter() - started:.0f} s "
+          f"({full.candidate_count:,} candidates)")  # fmt: skip
+
+    cpu_ab, wall_ab, _ = timed(lambda: fast.match_names(names, registrable=True), args.repeat)
+    cpu_all, wall_all, result = timed(lambda: full.match_names(names), args.repeat)
+    hits = result if isinstance(result, list) else []
+    found = {h.name for h in hits}
+    fired = Counter((plant.get(h.name, "benign"), h.rule) for h in hits)
+    per_class, fps = score(found, plant, names)
+
+    benign = [n for n in names if n not in plant]
+    sample = random.Random(5).sample(benign, min(args.sample, len(benign)))
+    subset = list(plant) + sample
+    keywords = [t.partition(".")[0] for t in targets]
+    os_cpu, os_wall, os_found = timed(lambda: run_opensquat(keywords, subset), 1)
+    os_set = os_found if isinstance(os_found, set) else set()
+    os_class, os_fps = score(os_set, plant, sample)
+    _, tr_fps_sample = score(found, plant, sample)
+    os_rate = len(subset) / os_cpu if os_cpu else 0.0
+
+    print("\nrecall per planted class (typorisk all rules | openSquat):")
+    for kind in CLASSES:
+        total = sum(1 for k in plant.values() if k == kind)
+        rules = ", ".join(f"{rule} {n}" for (k, rule), n in sorted(fired.items()) if k == kind)
+        print(f"  {kind:13s} {per_class[kind]:3d}/{total}  |  {os_class[kind]:3d}/{total}"
+              f"   (typorisk rules: {rules or '-'})")  # fmt: skip
+    recall = sum(per_class.values()) / len(plant)
+    os_recall = sum(os_class.values()) / len(plant)
+    print(f"  {'all':13s} {recall:.1%}  |  {os_recall:.1%}")
+    benign_rules = ", ".join(f"{r} {n}" for (k, r), n in sorted(fired.items()) if k == "benign")
+    print(f"\nfalse positives: typorisk {fps} of {len(benign):,} benign names "
+          f"({benign_rules or 'none'}); on the {len(sample):,}-name sample: typorisk "
+          f"{tr_fps_sample}, openSquat {os_fps} (≈{os_fps * len(benign) / len(sample):,.0f} "
+          "scaled to the list)")  # fmt: skip
+    print("\nscores keep false positives down (typorisk, whole list):")
+    for floor in (0.6, 0.7, 0.8):
+        kept = {h.name for h in hits if h.score >= floor}
+        kept_class, kept_fps = score(kept, plant, names)
+        print(f"  score >= {floor}: recall {sum(kept_class.values()) / len(plant):.1%}, "
+              f"{kept_fps} false positives")  # fmt: skip
+    print("\nthroughput against", len(targets), "targets, names per CPU second "
+          f"(median of {args.repeat}; machine shared, wall in brackets):")  # fmt: skip
+    print(f"  typorisk rules a+b  {len(names) / cpu_ab:12,.0f}  [{len(names) / wall_ab:,.0f}]")
+    print(f"  typorisk all rules  {len(names) / cpu_all:12,.0f}  [{len(names) / wall_all:,.0f}]")
+    print(f"  openSquat           {os_rate:12,.0f}  [{len(subset) / os_wall:,.0f}]"
+          f"  (on {len(subset):,} names)")  # fmt: skip
+    print(f"  ratio typorisk all rules / openSquat: {len(names) / cpu_all / os_rate:,.0f}x")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Watch sources: newly registered names, zone diffs and Certificate Transparency logs."""
