@@ -17,6 +17,7 @@ from typorisk.probe import ProbeResult, probe_row
 from typorisk.register.records import Lookup, registration_row
 from typorisk.resolve import Resolution
 from typorisk.resolve.records import resolution_row
+from typorisk.web import WebResult, web_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class ScanRecord:
     resolution: Resolution | None = None
     registration: Lookup | None = None
     probe: ProbeResult | None = None
+    web: WebResult | None = None
     risk: RiskFacet | None = None
 
     @property
@@ -66,6 +68,8 @@ def to_row(record: ScanRecord, columns: Sequence[str] | None = None) -> dict[str
         row.update(registration_row(record.registration))
     if record.probe is not None:
         row.update(probe_row(record.probe))
+    if record.web is not None:
+        row.update(web_row(record.web))
     if record.risk is not None:
         r = record.risk
         row.update(risk=r.risk, capture=r.capture, defensive=r.defensive, reasons=list(r.reasons))

@@ -45,6 +45,12 @@ class Observation:
     """SMTP probe classification (``accepts-any``, ``rejects-unknown``...), when probed."""
     weight: float = 1.0
     """Exposure of the target (sensitivity × mail volume), ≥ 0; 1 by default."""
+    web: str | None = None
+    """Web class (``clone``, ``login``, ``parked``, ``redirect-target``...), when fetched."""
+    web_similarity: float | None = None
+    """Similarity of its page to the target's, in [0, 1]."""
+    web_cert_age_days: int | None = None
+    """Age of its TLS certificate in days."""
 
 
 def _strings(value: object, field: str, domain: str) -> tuple[str, ...]:
@@ -109,4 +115,20 @@ def observation_from_row(row: Mapping[str, object]) -> Observation:
         created=_date(row.get("created"), domain),
         smtp=str(row["smtp"]) if row.get("smtp") else None,
         weight=weight,
+        web=str(row["web"]) if row.get("web") else None,
+        web_similarity=_number(row.get("web_similarity")),
+        web_cert_age_days=_integer(row.get("web_cert_age_days")),
     )
+
+
+def _number(value: object) -> float | None:
+    """A float from a JSON number or CSV text; ``None`` when empty or not a number."""
+    try:
+        return float(value) if value not in (None, "") else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _integer(value: object) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None else None
