@@ -16,11 +16,13 @@ from collections.abc import AsyncIterator, Sequence
 
 import dns.rdatatype
 
+from typorisk.errors import ScanOptionError
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import ScanRecord
 from typorisk.resolve import DnsClient
 from typorisk.resolve.classify import addresses as answer_addresses
 from typorisk.web import AddressLookup, Fetcher, FetchLimits, Inspector, WebResult, load_parking
+from typorisk.web.shot import Shooter, find_chromium
 
 BATCH = 64
 """Records inspected together (at most ``web_concurrency`` pages in flight among them)."""
@@ -54,6 +56,19 @@ def dns_lookup(client: DnsClient) -> AddressLookup:
     return lookup
 
 
+def shooter_of(options: ScanOptions) -> Shooter | None:
+    """The screenshot taker ``options`` ask for; raises :class:`ScanOptionError` when
+    screenshots are on and no Chromium is installed."""
+    if not options.web_screenshots:
+        return None
+    binary = find_chromium()
+    if binary is None:
+        raise ScanOptionError(
+            "--web-screenshots", "scan.web.screenshots", "needs Chromium (apt-get install chromium)"
+        )
+    return Shooter(binary, timeout=options.web_connect_timeout + 2 * options.web_read_timeout)
+
+
 def web_addresses(record: ScanRecord) -> tuple[str, ...]:
     """The addresses to fetch ``record`` from; empty when it is not to be fetched."""
     res = record.resolution
@@ -68,6 +83,7 @@ class WebStage:
     def __init__(self, options: ScanOptions, client: DnsClient) -> None:
         self.options = options
         self.fetcher = Fetcher(limits_of(options), dns_lookup(client))
+        self.shooter = shooter_of(options)
         self.classes: Counter[str] = Counter()
         self.lines: list[str] = []
         self._started = 0.0
@@ -89,7 +105,8 @@ class WebStage:
 
     async def over(self, records: AsyncIterator[ScanRecord]) -> AsyncIterator[ScanRecord]:
         """``records`` with web facets on those that resolved to addresses."""
-        inspector = Inspector(self.fetcher, load_parking(), dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
+        inspector = Inspector(self.fetcher, load_parking(), now, self.shooter)
         pending: list[ScanRecord] = []
         async for record in records:
             if not web_addresses(record):

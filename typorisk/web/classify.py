@@ -5,7 +5,8 @@ Order of the rules (the first that holds decides):
 1. ``redirect-target``: the redirects end at the target's own domain (or a subdomain): the
    brand's defensive registration, whatever else is true (even a loop back there is defensive);
 2. ``clone``: combined similarity ≥ :data:`CLONE` (0.6), or ≥ :data:`CLONE_WITH_ICON` (0.4)
-   with the target's favicon;
+   with the target's favicon, or (screenshots on) a screenshot ≥ :data:`VISUAL_CLONE` (0.9)
+   alike by perceptual hash;
 3. ``login``: a password form and a brand word in the title or text, but not similar;
 4. ``parked``: a parking provider's page signature in the HTML, or its name servers on the
    candidate (``typorisk/data/parking.json``);
@@ -28,6 +29,7 @@ from typorisk.errors import DataFileError
 
 CLONE = 0.6
 CLONE_WITH_ICON = 0.4
+VISUAL_CLONE = 0.9
 
 
 class WebClass(enum.Enum):
@@ -97,6 +99,8 @@ class Evidence:
     """The final host is on another registrable domain than the candidate's."""
     similarity: float | None = None
     favicon_match: bool = False
+    visual: float | None = None
+    """Screenshot similarity (pHash) to the target's, when screenshots ran."""
     password: bool = False
     brand: bool = False
     parked_by: str | None = None
@@ -109,8 +113,10 @@ def classify(ev: Evidence) -> tuple[WebClass, tuple[str, ...]]:  # noqa: PLR0911
     sim = ev.similarity or 0.0
     if ev.redirected and ev.lands_on_target:
         return WebClass.REDIRECT_TARGET, (f"redirects to the target's own site ({ev.final_host})",)
-    if sim >= CLONE or (ev.favicon_match and sim >= CLONE_WITH_ICON):
+    looks = ev.visual is not None and ev.visual >= VISUAL_CLONE
+    if sim >= CLONE or (ev.favicon_match and sim >= CLONE_WITH_ICON) or looks:
         extra = ", same favicon" if ev.favicon_match else ""
+        extra += f", screenshot {ev.visual:.0%} alike" if ev.visual is not None else ""
         return WebClass.CLONE, (f"web page {sim:.0%} similar to the target's{extra}",)
     if ev.password and ev.brand:
         return WebClass.LOGIN, ("a password form naming the brand",)

@@ -26,6 +26,7 @@ from typorisk.web.compare import (
 )
 from typorisk.web.compare import decode as decode_body
 from typorisk.web.fetch import Fetcher, Page
+from typorisk.web.shot import Shooter, visual_similarity
 from typorisk.web.tls import CertFacts, cert_facts
 
 THREAD_PARSE = 256 * 1024
@@ -49,6 +50,8 @@ class WebResult:
     favicon_match: bool = False
     password: bool = False
     brand: bool = False
+    visual: float | None = None
+    """Screenshot similarity to the target's (pHash), in [0, 1], when screenshots ran."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,8 @@ class View:
     """``None`` when the body is not text (or nothing answered)."""
     icon: int | None = None
     """Shodan favicon hash, when a favicon was served."""
+    phash: str | None = None
+    """Perceptual hash of a screenshot, when screenshots are on."""
 
 
 def registrable(host: str) -> str:
@@ -71,10 +76,17 @@ def registrable(host: str) -> str:
 class Inspector:
     """Inspects candidates against their targets (the targets' pages fetched once per run)."""
 
-    def __init__(self, fetcher: Fetcher, parking: Parking, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        parking: Parking,
+        now: dt.datetime,
+        shooter: Shooter | None = None,
+    ) -> None:
         self.fetcher = fetcher
         self.parking = parking
         self.now = now
+        self.shooter = shooter
         self._targets: dict[str, asyncio.Task[View]] = {}
 
     async def target_view(self, target: str) -> View:
@@ -98,7 +110,10 @@ class Inspector:
             doc = await asyncio.to_thread(read_document, text)
         else:
             doc = read_document(text)
-        return View(page, doc, await self._icon(page, doc))
+        shot = None
+        if self.shooter is not None and page.ok and page.final_url:
+            shot = await self.shooter.phash(text, page.final_url, self.fetcher.resolver.known)
+        return View(page, doc, await self._icon(page, doc), shot)
 
     async def _icon(self, page: Page, doc: Document) -> int | None:
         if page.final_url is None or page.status != 200:
@@ -156,6 +171,7 @@ class Inspector:
             other_domain=bool(final) and registrable(final) != registrable(domain),  # type: ignore[arg-type]
             similarity=compared.similarity if compared else None,
             favicon_match=icon_match,
+            visual=visual_similarity(view.phash, own.phash),
             password=bool(doc and doc.password),
             brand=bool(doc and mentions_brand(doc, target)),
             parked_by=parked,
@@ -169,7 +185,7 @@ class Inspector:
             note = f"body cut at {len(page.body):,} bytes" + (f"; {error}" if error else "")
         return WebResult(
             domain, klass, page.final_url, page.chain, ev.similarity, cert, note, reasons,
-            icon_match, ev.password, ev.brand,
+            icon_match, ev.password, ev.brand, ev.visual,
         )  # fmt: skip
 
     def _by_html(self, page: Page) -> str | None:
