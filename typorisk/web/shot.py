@@ -6,7 +6,8 @@ everything else to ``~NOTFOUND``. Scripts never run, as in the fetcher: Chromium
 the fetcher already read, from a local file that starts with a Content-Security-Policy
 ``script-src 'none'`` and a ``<base>`` at the page's URL (so its CSS and images still load).
 ``--blink-settings=scriptEnabled=false`` would be simpler, but headless ``--screenshot`` then
-writes no file at all (Chromium 156: it drives the capture through the page). Each screenshot is one Chromium process in its own session (process group),
+writes no file at all (Chromium 156: it drives the capture through the page).
+Each screenshot is one Chromium process in its own session (process group),
 started with an argument list (no shell), with a fresh profile directory removed afterwards,
 and killed by its group after ``timeout`` seconds.
 
