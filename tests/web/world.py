@@ -25,7 +25,7 @@ import ssl
 import struct
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
@@ -109,19 +109,23 @@ timings for a warm kitchen and a cold one.</p><ul><li>500 g flour</li><li>350 g 
 SHOP_PAGE = """<html><head><title>Other Shop</title></head><body><h1>Shoes and bags</h1>
 <p>Free delivery on orders over fifty pounds. Returns within thirty days.</p></body></html>"""
 
+SEEN: list[tuple[str, str]] = []
+"""(Host header, User-Agent) of every request the sites answered (tests read it)."""
 FAVICON = bytes(range(256)) * 4
 """The target's favicon bytes (the clones copy it)."""
 
 
 @dataclass
-class TestCA:
+class LabCA:
     """A CA issuing leaf certificates with a chosen notBefore."""
 
     key: ec.EllipticCurvePrivateKey
     cert: x509.Certificate
+    issued: dict[str, bytes] = field(default_factory=dict)
+    """First name → DER of the last leaf issued for it."""
 
     @classmethod
-    def make(cls) -> TestCA:
+    def make(cls) -> LabCA:
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Typorisk Test CA")])
         now = dt.datetime.now(dt.UTC)
@@ -152,6 +156,7 @@ class TestCA:
                            critical=False)
             .sign(signer, hashes.SHA256())
         )  # fmt: skip
+        self.issued[names[0]] = cert.public_bytes(serialization.Encoding.DER)
         stem = directory / names[0]
         stem.with_suffix(".crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         stem.with_suffix(".key").write_bytes(
@@ -214,6 +219,7 @@ def site_app(role: str, domain: str) -> web.Application:
     }  # fmt: skip
 
     async def home(request: web.Request) -> web.StreamResponse:
+        SEEN.append((request.host, request.headers.get("User-Agent", "")))
         if role == "target" and request.host.startswith("www."):
             raise web.HTTPMovedPermanently(f"https://{TARGET}/")
         handler = routes[role]
@@ -297,7 +303,7 @@ class _Loop:
 
 
 async def _start_sites(
-    sites: dict[str, tuple[str, str, int]], ca: TestCA, directory: Path
+    sites: dict[str, tuple[str, str, int]], ca: LabCA, directory: Path
 ) -> list[object]:
     started: list[object] = []
     hosts: dict[int, tuple[str, str]] = {
@@ -343,7 +349,7 @@ def web_world(
     directory.mkdir(parents=True, exist_ok=True)
     port = dns_port or free_port(DNS_HOST)
     loop = _Loop()
-    ca = TestCA.make()
+    ca = LabCA.make()
     started = loop.run(_start_sites(sites, ca, directory))
     stubs = [(".", f"{DNS_HOST}@{port}"), ("com.", f"{DNS_HOST}@{port}")]
     try:
