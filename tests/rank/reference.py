@@ -28,6 +28,7 @@ from typorisk.rank.score import (
     graph_value,
     is_recent,
     likelihood_scale,
+    web_effect,
 )
 
 Node = tuple[str, str]
@@ -248,6 +249,10 @@ def _score(
     if age is not None:
         multiplier *= w.recent
         reasons.append(f"registered {age} days ago")
+    floor, web_defensive, web_reasons = web_effect(obs, w)  # issue 19
+    if web_defensive and not shared:
+        multiplier *= w.defensive
+    reasons.extend(web_reasons)
     if obs.weight != 1.0:
         reasons.append(f"target weight {obs.weight:g}")
     parts = {
@@ -255,14 +260,15 @@ def _score(
         "capture": w.w_capture * cap * multiplier,
         "graph": w.w_graph * best_g * multiplier,
     }
-    raw = min(1.0, sum(parts.values()))
+    raw = max(floor, min(1.0, sum(parts.values())))
     # exposure E bends the score instead of scaling it: 1 − (1 − raw)^E stays in [0, 1] and keeps
     # the order of candidates within a target (a cap at 1 would tie them all)
     risk = 1.0 - (1.0 - raw) ** obs.weight if obs.weight > 0 else 0.0
     share = risk / sum(parts.values()) if sum(parts.values()) > 0 else 0.0
     contributions = {k: round(v * share, 6) for k, v in parts.items()}
     contributions |= {"registration": multiplier, "exposure": obs.weight}
-    return Ranked(obs, round(risk, 6), label, bool(shared), tuple(reasons), contributions)
+    defensive = bool(shared) or web_defensive
+    return Ranked(obs, round(risk, 6), label, defensive, tuple(reasons), contributions)
 
 
 def _capture_reason(obs: Observation, label: str) -> str:

@@ -35,6 +35,13 @@ GROUPS = (
         "SMTP probe (active probing: connects to third-party servers; never DATA)",
         ("probe_smtp", "smtp_helo", "smtp_from", "smtp_timeout", "smtp_port"),
     ),
+    (  # issue 19
+        "web evidence (fetches each candidate's site over HTTP(S); scripts never run)",
+        (
+            "web", "web_user_agent", "web_concurrency", "web_rate", "web_connect_timeout",
+            "web_read_timeout", "web_max_bytes", "web_redirects", "web_screenshots",
+        ),
+    ),
     ("ranking", ("rank", "weights", "today")),
 )  # fmt: skip
 """Option names by help section, in ``--help`` order."""

@@ -14,6 +14,7 @@ replace them after an incomplete scan.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import enum
@@ -36,6 +37,7 @@ from typorisk.pipeline.servers import (
     preflight,
     server_problems,
 )
+from typorisk.pipeline.web import WebStage
 from typorisk.rank import Ranker, RankResult, RiskWeights, SqliteSpill
 from typorisk.rank.rows import add_row
 from typorisk.resolve import DnsClient, Outcome, Registration, Resolution, ResolveScan, ScanStats
@@ -197,12 +199,15 @@ class AsyncScan:
     ) -> AsyncIterator[ScanRecord]:
         own = await own_records([t.target for t in self.targets], client, self.options)
         enricher = Enricher(self.options, client)
+        web = WebStage(self.options, client) if self.options.web else None  # issue 19
         try:
-            async with enricher:
-                async for record in self._enriched(client, weight, own, enricher):
+            async with enricher, web or contextlib.nullcontext():
+                stream = self._enriched(client, weight, own, enricher)
+                async for record in web.over(stream) if web else stream:
                     yield record
         finally:
             self.summary.lines.extend(enricher.lines)  # after the stage closed: its totals
+            self.summary.lines.extend(web.lines if web else ())
 
     async def _enriched(
         self,

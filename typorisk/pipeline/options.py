@@ -58,7 +58,7 @@ def _opt(
 
 @dataclass(frozen=True, slots=True)
 class ScanOptions:
-    """How a scan runs: permute → resolve → register → probe → rank.
+    """How a scan runs: permute → resolve → register → probe → web → rank.
 
     Invariant: a value here is valid (:meth:`checked` raises :class:`ScanOptionError` otherwise,
     naming the flag and the feed key).
@@ -213,6 +213,47 @@ class ScanOptions:
     smtp_port: int = _opt(
         25, "int", "SMTP port (25; other values for local test servers)",
         flag="--smtp-port", feed="scan.probe.port", low=1, high=65535, metavar="PORT",
+    )  # fmt: skip
+    # -- web (issue 19) ------------------------------------------------------------------------
+    web: bool = _opt(
+        False, "bool", "fetch each candidate with addresses over HTTP(S) and compare it with the "
+        "target's page (clone, login, parked, redirect...)",
+        flag="--web", feed="scan.web",
+    )  # fmt: skip
+    web_user_agent: str = _opt(
+        "typorisk/0.1 (typo-domain risk scan; web evidence)", "str",
+        "User-Agent of web requests (identify yourself)",
+        flag="--web-user-agent", feed="scan.web.user_agent", metavar="TEXT",
+    )  # fmt: skip
+    web_concurrency: int = _opt(
+        16, "int", "pages in flight",
+        flag="--web-concurrency", feed="scan.web.concurrency", low=1, metavar="N",
+    )  # fmt: skip
+    web_rate: float = _opt(
+        2.0, "float", "requests/s per IP address (0: no limit)",
+        flag="--web-rate", feed="scan.web.rate", low=0.0, metavar="Q",
+    )  # fmt: skip
+    web_connect_timeout: float = _opt(
+        5.0, "float", "seconds to open a web connection (TCP and TLS)",
+        flag="--web-connect-timeout", feed="scan.web.connect_timeout", low=0.0, low_open=True,
+        metavar="S",
+    )  # fmt: skip
+    web_read_timeout: float = _opt(
+        10.0, "float", "seconds for one response's headers and body",
+        flag="--web-read-timeout", feed="scan.web.read_timeout", low=0.0, low_open=True,
+        metavar="S",
+    )  # fmt: skip
+    web_max_bytes: int = _opt(
+        2 * 1024 * 1024, "int", "body bytes read per response; reading stops beyond",
+        flag="--web-max-bytes", feed="scan.web.max_bytes", low=1024, metavar="BYTES",
+    )  # fmt: skip
+    web_redirects: int = _opt(
+        5, "int", "redirects followed per page",
+        flag="--web-redirects", feed="scan.web.redirects", low=0, high=20, metavar="N",
+    )  # fmt: skip
+    web_screenshots: bool = _opt(
+        False, "bool", "headless Chromium screenshots compared by perceptual hash (needs chromium)",
+        flag="--web-screenshots", feed="scan.web.screenshots",
     )  # fmt: skip
     # -- rank -----------------------------------------------------------------------------------
     rank: bool = _opt(

@@ -18,6 +18,7 @@ from typorisk.register.network import NetworkOwner, network_row
 from typorisk.register.records import Lookup, registration_row
 from typorisk.resolve import Resolution
 from typorisk.resolve.records import resolution_row
+from typorisk.web import WebResult, web_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class ScanRecord:
     network: NetworkOwner | None = None
     """The owner of the network of the first A/AAAA (registered names, with RDAP)."""
     probe: ProbeResult | None = None
+    web: WebResult | None = None
     risk: RiskFacet | None = None
 
     @property
@@ -71,6 +73,8 @@ def to_row(record: ScanRecord, columns: Sequence[str] | None = None) -> dict[str
         row.update(network_row(record.network))
     if record.probe is not None:
         row.update(probe_row(record.probe))
+    if record.web is not None:
+        row.update(web_row(record.web))
     if record.risk is not None:
         r = record.risk
         row.update(risk=r.risk, capture=r.capture, defensive=r.defensive, reasons=list(r.reasons))

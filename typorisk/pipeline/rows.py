@@ -42,7 +42,7 @@ class Column:
     name: str
     type: ColumnType
     stage: str
-    """The stage that fills it: candidate, resolve, register, probe, rank."""
+    """The stage that fills it: candidate, resolve, register, probe, web, rank."""
     doc: str
     unit: str = ""
     fmt: str = ""
@@ -124,6 +124,19 @@ COLUMNS: tuple[Column, ...] = (
     _c("smtp_cert_issuer", "str", "probe", "issuer of the MX's certificate (CN, else O)"),
     _c("smtp_cert_names", "list", "probe", "DNS names of the MX's certificate (SAN, else CN)"),
     _c("smtp_cert_age_days", "int", "probe", "days since the certificate's notBefore", "days"),
+    # -- web (issue 19) --
+    _c(
+        "web",
+        "str",
+        "web",
+        "web class: clone, login, parked, redirect-target, redirect-other, "
+        "unrelated, unreachable, error",
+    ),
+    _c("web_final_url", "str", "web", "the URL the redirects ended at"),
+    _c("web_similarity", "float", "web", "similarity to the target's page", "[0, 1]", ".2f"),
+    _c("web_cert_age_days", "int", "web", "age of the TLS certificate", "days"),
+    _c("web_cert_issuer", "str", "web", "issuer of the TLS certificate"),
+    _c("web_error", "str", "web", "why the web evidence failed or is partial"),
 )
 """Every column, in output order."""
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
@@ -149,9 +162,12 @@ def candidate_row(c: Candidate) -> dict[str, object]:
     }
 
 
-def scan_columns(*, rank: bool, registration: bool, probe: bool) -> tuple[str, ...]:
+def scan_columns(
+    *, rank: bool, registration: bool, probe: bool, web: bool = False
+) -> tuple[str, ...]:
     """The columns of a scan row with these stages on, in output order."""
     stages = {"candidate", "resolve"}
+    stages |= {"web"} if web else set()
     stages |= {"rank"} if rank else set()
     stages |= {"register"} if registration else set()
     stages |= {"probe"} if probe else set()
@@ -161,7 +177,10 @@ def scan_columns(*, rank: bool, registration: bool, probe: bool) -> tuple[str, .
 def scan_columns_of(options: ScanOptions) -> tuple[str, ...]:
     """The columns of a scan row with the stages ``options`` turn on."""
     return scan_columns(
-        rank=options.rank, registration=options.registration, probe=options.probe_smtp
+        rank=options.rank,
+        registration=options.registration,
+        probe=options.probe_smtp,
+        web=options.web,
     )
 
 

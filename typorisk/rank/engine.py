@@ -37,6 +37,7 @@ from typorisk.rank.score import (
     graph_value,
     is_recent,
     likelihood_scale,
+    web_effect,
 )
 
 P = TypeVar("P")
@@ -391,6 +392,10 @@ class Ranker(Generic[P]):
         if age is not None:
             multiplier *= w.recent
             reasons.append(f"registered {age} days ago")
+        floor, web_defensive, web_reasons = web_effect(obs, w)  # issue 19
+        if web_defensive and not shared:
+            multiplier *= w.defensive
+        reasons.extend(web_reasons)
         if obs.weight != 1.0:
             reasons.append(f"target weight {obs.weight:g}")
         parts = {
@@ -398,14 +403,14 @@ class Ranker(Generic[P]):
             "capture": w.w_capture * cap * multiplier,
             "graph": w.w_graph * best_g * multiplier,
         }
-        raw = min(1.0, sum(parts.values()))
+        raw = max(floor, min(1.0, sum(parts.values())))
         # exposure E bends the score instead of scaling it: 1 − (1 − raw)^E stays in [0, 1] and
         # keeps the order of candidates within a target (a cap at 1 would tie them all)
         risk = 1.0 - (1.0 - raw) ** obs.weight if obs.weight > 0 else 0.0
         share = risk / sum(parts.values()) if sum(parts.values()) > 0 else 0.0
         contributions = {k: round(v * share, 6) for k, v in parts.items()}
         contributions |= {"registration": multiplier, "exposure": obs.weight}
-        return round(risk, 6), label, bool(shared), tuple(reasons), contributions
+        return round(risk, 6), label, bool(shared) or web_defensive, tuple(reasons), contributions
 
     def _clusters(self) -> tuple[Cluster, ...]:
         found = []

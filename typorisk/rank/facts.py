@@ -48,6 +48,12 @@ class Observation:
     network_owner: str | None = None
     """Who holds the network of the first address (IP RDAP): ``AS64500 EXAMPLE-HOSTING`` when
     the origin AS is known, else the network's name (issue 16)."""
+    web: str | None = None
+    """Web class (``clone``, ``login``, ``parked``, ``redirect-target``...), when fetched."""
+    web_similarity: float | None = None
+    """Similarity of its page to the target's, in [0, 1]."""
+    web_cert_age_days: int | None = None
+    """Age of its TLS certificate in days."""
 
 
 def _strings(value: object, field: str, domain: str) -> tuple[str, ...]:
@@ -113,6 +119,9 @@ def observation_from_row(row: Mapping[str, object]) -> Observation:
         smtp=str(row["smtp"]) if row.get("smtp") else None,
         weight=weight,
         network_owner=network_owner(row),
+        web=str(row["web"]) if row.get("web") else None,
+        web_similarity=_number(row.get("web_similarity")),
+        web_cert_age_days=_integer(row.get("web_cert_age_days")),
     )
 
 
@@ -123,3 +132,16 @@ def network_owner(row: Mapping[str, object]) -> str | None:
     if isinstance(asn, int) or (isinstance(asn, str) and asn.isdigit()):
         return f"AS{asn} {name}" if name else f"AS{asn}"
     return str(net) if net else None
+
+
+def _number(value: object) -> float | None:
+    """A float from a JSON number or CSV text; ``None`` when empty or not a number."""
+    try:
+        return float(value) if value not in (None, "") else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _integer(value: object) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None else None

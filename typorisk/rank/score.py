@@ -17,6 +17,11 @@
 - registration: × ``defensive`` (0.25) when the candidate shares MX/NS/registrar with its own
   target (likely the brand's defensive registration: listed separately to confirm), ×
   ``recent`` (1.25) when registered less than ``recent_days`` ago.
+- web (when ``--web`` ran): a ``clone`` of the target's page scores at least ``web_clone``
+  (0.9) before exposure, ``web_fresh_clone`` (0.98) when its certificate is under
+  ``fresh_cert_days`` (30) old: a phishing kit on a new certificate tops the list; a ``login``
+  page naming the brand scores at least ``web_login`` (0.8); a ``redirect-target`` (redirects
+  to the target's own site) is defensive (× ``defensive``).
 - exposure: the target's weight (sensitivity × mail volume) from the feed definition, default 1;
   it bends the score (2 turns 0.5 into 0.75) rather than scaling it, so risk stays in [0, 1]
   and candidates of a heavy target keep their order instead of all reaching 1.
@@ -77,6 +82,10 @@ class RiskWeights:
     defensive: float = 0.25
     recent: float = 1.25
     recent_days: int = 90
+    web_clone: float = 0.9
+    web_fresh_clone: float = 0.98
+    web_login: float = 0.8
+    fresh_cert_days: int = 30
     cluster_min: int = 5
     """Registered typo domains on one MX/IP/NS node before it is reported as a cluster."""
 
@@ -143,3 +152,21 @@ def is_recent(obs: Observation, now: dt.date | None, w: RiskWeights) -> int | No
         return None
     age = (now - obs.created).days
     return age if 0 <= age < w.recent_days else None
+
+
+def web_effect(obs: Observation, w: RiskWeights) -> tuple[float, bool, tuple[str, ...]]:
+    """What the web evidence does to a score: (floor of raw risk, defensive, reasons)."""
+    age = obs.web_cert_age_days
+    fresh = age is not None and age < w.fresh_cert_days
+    cert = (f"TLS certificate {age} days old",) if fresh else ()
+    if obs.web == "clone":
+        similar = f" ({obs.web_similarity:.0%} similar)" if obs.web_similarity is not None else ""
+        floor = w.web_fresh_clone if fresh else w.web_clone
+        return floor, False, (f"serves a clone of {obs.target}'s site{similar}", *cert)
+    if obs.web == "login":
+        return w.web_login, False, (f"a login page naming {obs.target}", *cert)
+    if obs.web == "redirect-target":
+        return 0.0, True, (f"redirects to {obs.target}'s own site: likely defensive, confirm",)
+    if obs.web in ("parked", "redirect-other"):
+        return 0.0, False, (f"web: {obs.web}",)
+    return 0.0, False, ()

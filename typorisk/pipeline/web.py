@@ -1,0 +1,141 @@
+"""The web stage of a scan (issue 19): where :mod:`typorisk.web` meets the scan's DNS client.
+
+Records whose name resolved to addresses (A/AAAA, wildcard answers excluded) are inspected in
+batches; every other record passes through unchanged, and every record keeps its place in the
+stream. Redirect hosts and the targets themselves are looked up with the scan's own
+:class:`~typorisk.resolve.DnsClient` (never the system resolver).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+
+import dns.rdatatype
+
+from typorisk.errors import ScanOptionError
+from typorisk.pipeline.options import ScanOptions
+from typorisk.pipeline.record import ScanRecord
+from typorisk.resolve import DnsClient
+from typorisk.resolve.classify import addresses as answer_addresses
+from typorisk.web import AddressLookup, Fetcher, FetchLimits, Inspector, WebResult, load_parking
+from typorisk.web.shot import Shooter, find_chromium
+
+BATCH = 64
+"""Records inspected together (at most ``web_concurrency`` pages in flight among them)."""
+
+
+def limits_of(options: ScanOptions) -> FetchLimits:
+    """The fetch limits ``options`` set."""
+    return FetchLimits(
+        user_agent=options.web_user_agent,
+        connect_timeout=options.web_connect_timeout,
+        read_timeout=options.web_read_timeout,
+        max_bytes=options.web_max_bytes,
+        redirects=options.web_redirects,
+        rate=options.web_rate or None,
+        concurrency=options.web_concurrency,
+    )
+
+
+def dns_lookup(client: DnsClient) -> AddressLookup:
+    """Host → its A and AAAA, asked through ``client``."""
+
+    async def lookup(host: str) -> Sequence[str]:
+        found: list[str] = []
+        for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+            reply, _ = await client.query(host, rdtype)
+            message = None if reply is None or reply.malformed else reply.message()
+            if message is not None:
+                found.extend(answer_addresses(message, host, rdtype))
+        return found
+
+    return lookup
+
+
+def shooter_of(options: ScanOptions) -> Shooter | None:
+    """The screenshot taker ``options`` ask for; raises :class:`ScanOptionError` when
+    screenshots are on and no Chromium is installed."""
+    if not options.web_screenshots:
+        return None
+    binary = find_chromium()
+    if binary is None:
+        raise ScanOptionError(
+            "--web-screenshots", "scan.web.screenshots", "needs Chromium (apt-get install chromium)"
+        )
+    return Shooter(binary, timeout=options.web_connect_timeout + 2 * options.web_read_timeout)
+
+
+def web_addresses(record: ScanRecord) -> tuple[str, ...]:
+    """The addresses to fetch ``record`` from; empty when it is not to be fetched."""
+    res = record.resolution
+    if res is None or res.wildcard:
+        return ()
+    return res.records.a + res.records.aaaa
+
+
+class WebStage:
+    """Adds web facets to a stream of records (an async context manager)."""
+
+    def __init__(self, options: ScanOptions, client: DnsClient) -> None:
+        self.options = options
+        self.fetcher = Fetcher(limits_of(options), dns_lookup(client))
+        self.shooter = shooter_of(options)
+        self.classes: Counter[str] = Counter()
+        self.lines: list[str] = []
+        self._started = 0.0
+
+    async def __aenter__(self) -> WebStage:
+        await self.fetcher.__aenter__()
+        self._started = asyncio.get_running_loop().time()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.fetcher.__aexit__(*exc)
+        if self.classes:
+            took = asyncio.get_running_loop().time() - self._started
+            classes = ", ".join(f"{k} {v}" for k, v in sorted(self.classes.items()))
+            self.lines.append(
+                f"typorisk: web: {sum(self.classes.values())} sites ({classes}); "
+                f"{self.fetcher.requests} requests in {took:.1f} s"
+            )
+
+    async def over(self, records: AsyncIterator[ScanRecord]) -> AsyncIterator[ScanRecord]:
+        """``records`` with web facets on those that resolved to addresses."""
+        now = dt.datetime.now(dt.UTC)
+        inspector = Inspector(self.fetcher, load_parking(), now, self.shooter)
+        pending: list[ScanRecord] = []
+        async for record in records:
+            if not web_addresses(record):
+                yield record
+                continue
+            pending.append(record)
+            if len(pending) >= BATCH:
+                for done in await self._inspect(inspector, pending):
+                    yield done
+                pending = []
+        for done in await self._inspect(inspector, pending) if pending else []:
+            yield done
+
+    async def _inspect(self, inspector: Inspector, batch: list[ScanRecord]) -> list[ScanRecord]:
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(
+                    inspector.inspect(
+                        r.candidate.target,
+                        r.candidate.domain,
+                        web_addresses(r),
+                        r.resolution.records.ns if r.resolution else (),
+                    )
+                )
+                for r in batch
+            ]
+        out = []
+        for record, task in zip(batch, tasks, strict=True):
+            result: WebResult = task.result()
+            self.classes[result.web_class.value] += 1
+            out.append(dataclasses.replace(record, web=result))
+        return out

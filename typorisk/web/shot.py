@@ -1,0 +1,127 @@
+"""Optional screenshots: headless Chromium, compared by perceptual hash (imagehash's pHash).
+
+Off by default (``--web-screenshots``). Chromium never resolves a name itself: every host it may
+meet is mapped with ``--host-resolver-rules`` to an address typorisk's resolver found, and
+everything else to ``~NOTFOUND``. Scripts never run, as in the fetcher: Chromium renders the HTML
+the fetcher already read, from a local file that starts with a Content-Security-Policy
+``script-src 'none'`` and a ``<base>`` at the page's URL (so its CSS and images still load).
+``--blink-settings=scriptEnabled=false`` would be simpler, but headless ``--screenshot`` then
+writes no file at all (Chromium 156: it drives the capture through the page).
+Each screenshot is one Chromium process in its own session (process group),
+started with an argument list (no shell), with a fresh profile directory removed afterwards,
+and killed by its group after ``timeout`` seconds.
+
+The distance of two 64-bit pHashes is the number of differing bits (0 identical, ~32 unrelated);
+:func:`visual_similarity` maps it to ``1 − d/32`` clamped to [0, 1].
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--ignore-certificate-errors",
+    "--hide-scrollbars",
+    "--window-size=1024,768",
+)
+"""Chromium flags of every screenshot (besides the profile, the output and the resolver map)."""
+
+
+def sealed(body: str, url: str) -> str:
+    """``body`` prefixed with a policy that forbids scripts, and a base at ``url``."""
+    policy = "script-src 'none'; object-src 'none'; frame-src 'none'"
+    return (
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+        f'<base href="{html.escape(url, quote=True)}">{body}'
+    )
+
+
+def find_chromium() -> str | None:
+    """The path of a Chromium binary (``chromium`` or ``chromium-browser``), if installed."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def resolver_rules(known: Mapping[str, tuple[str, ...]]) -> str:
+    """``--host-resolver-rules`` mapping each known host to its first address, the rest to
+    nothing (Chromium must not ask the system resolver)."""
+    rules = [f"MAP {host} {addrs[0]}" for host, addrs in sorted(known.items()) if addrs]
+    return ", ".join([*rules, "MAP * ~NOTFOUND"])
+
+
+class Shooter:
+    """Takes screenshots with the Chromium at ``binary`` (``timeout`` seconds each, at most
+    ``concurrency`` at once: each is a browser)."""
+
+    def __init__(self, binary: str, *, timeout: float = 20.0, concurrency: int = 2) -> None:
+        self.binary = binary
+        self.timeout = timeout
+        self.gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def phash(self, body: str, url: str, known: Mapping[str, tuple[str, ...]]) -> str | None:
+        """The pHash (hex) of a screenshot of the HTML ``body`` fetched from ``url``, or
+        ``None`` when none was taken."""
+        async with self.gate:
+            with tempfile.TemporaryDirectory(prefix="typorisk-shot-") as tmp:
+                png, page = Path(tmp) / "shot.png", Path(tmp) / "page.html"
+                page.write_text(sealed(body, url), encoding="utf-8")
+                argv = [
+                    self.binary, *FLAGS, f"--user-data-dir={Path(tmp) / 'profile'}",
+                    f"--screenshot={png}", f"--host-resolver-rules={resolver_rules(known)}",
+                    page.as_uri(),
+                ]  # fmt: skip
+                if not await self._run(argv) or not png.exists():
+                    return None
+                return await asyncio.to_thread(_phash_of, png)
+
+    async def _run(self, argv: list[str]) -> bool:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            async with asyncio.timeout(self.timeout):
+                await process.wait()
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # the group this process leads
+            await process.wait()
+            return False
+        return process.returncode == 0
+
+
+def _phash_of(png: Path) -> str | None:
+    import imagehash  # noqa: PLC0415 - optional, loaded only when screenshots are on
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
+
+    try:
+        with Image.open(png) as image:
+            return str(imagehash.phash(image))
+    except (OSError, UnidentifiedImageError):
+        return None
+
+
+def visual_similarity(a: str | None, b: str | None) -> float | None:
+    """``1 − d/32`` in [0, 1] for two pHash hex strings; ``None`` when either is missing."""
+    if a is None or b is None:
+        return None
+    distance = bin(int(a, 16) ^ int(b, 16)).count("1")
+    return max(0.0, 1.0 - distance / 32)
