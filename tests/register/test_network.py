@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from typorisk.cli import main
 from typorisk.errors import DataFileError
 from typorisk.register import LookupCache, LookupStatus, RdapClient, ServerBuckets
 from typorisk.register.bootstrap import parse_bootstrap
@@ -256,8 +257,6 @@ def test_parsers_pure() -> None:
 def test_scan_refuses_a_bad_network_bootstrap_before_any_work(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from typorisk.cli import main  # noqa: PLC0415 - the CLI only here
-
     argv = ["scan", "brand.com", "--nameserver", "127.0.0.1:9", "--rdap",
             "--rdap-network-bootstrap", str(tmp_path / "none")]  # fmt: skip
     assert main(argv) == 2
