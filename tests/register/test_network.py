@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from typorisk.cli import main
 from typorisk.errors import DataFileError
 from typorisk.register import LookupCache, LookupStatus, RdapClient, ServerBuckets
 from typorisk.register.bootstrap import parse_bootstrap
@@ -251,3 +252,13 @@ def test_parsers_pure() -> None:
     assert owner.networks == () and owner.asn is None
     text_as = {**RIPE_HIGH, "arin_originas0_originautnums": ["AS65000"]}
     assert parse_ip_network(text_as, "203.0.113.130").asn == 65000
+
+
+def test_scan_refuses_a_bad_network_bootstrap_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["scan", "brand.com", "--nameserver", "127.0.0.1:9", "--rdap",
+            "--rdap-network-bootstrap", str(tmp_path / "none")]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "give a directory holding ipv4.json" in err

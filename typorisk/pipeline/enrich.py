@@ -52,6 +52,8 @@ def check_enrich_options(options: ScanOptions, protected: Iterable[str]) -> None
     protected domain. Raises :class:`~typorisk.errors.TyporiskError` subclasses."""
     if options.probe_smtp:
         check_sender(options.smtp_from, protected)
+    if options.rdap and options.network_owners and options.rdap_network_bootstrap is not None:
+        load_network_bootstrap(options.rdap_network_bootstrap)  # a bad directory: say so now
     for path in options.zone_files:
         try:
             with Path(path).open("rb"):

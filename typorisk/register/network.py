@@ -126,7 +126,13 @@ def _pick(name: str, directory: Path | None) -> tuple[Path, Any]:
     """The file ``name``: from ``directory`` when given (errors raise), else the user cache
     when it reads, else the shipped snapshot."""
     if directory is not None:
-        return directory / name, _read(directory / name)
+        try:
+            return directory / name, _read(directory / name)
+        except DataFileError as exc:
+            raise DataFileError(
+                f"--rdap-network-bootstrap {directory}: cannot read {name} ({exc.__cause__}); "
+                "give a directory holding ipv4.json, ipv6.json and asn.json (RFC 9224 files)"
+            ) from exc
     cached = user_cache_dir() / name
     if cached.is_file():
         try:
