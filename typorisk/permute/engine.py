@@ -19,7 +19,13 @@ import idna
 from typorisk.model import Candidate, Target
 from typorisk.parse.psl import PublicSuffixList, load_psl
 from typorisk.parse.targets import parse_target, to_unicode
-from typorisk.permute import label_ops, suffix_ops, visual_ops  # noqa: F401  (registers operators)
+from typorisk.permute import (  # noqa: F401  (registers operators)
+    dot_ops,
+    label_ops,
+    suffix_ops,
+    visual_ops,
+    word_ops,
+)
 from typorisk.permute.idnpolicy import IdnPolicy, load_idn_policy
 from typorisk.permute.likelihood import DEFAULT_MODEL, Model, tables_for
 from typorisk.permute.registry import OPERATORS, Context, select_kinds
@@ -109,11 +115,12 @@ def _check(ctx: Context, typed: str) -> tuple[str, str, str, str] | None:  # noq
 class _Found:
     """Accumulator for one registrable domain while a target is being permuted."""
 
-    __slots__ = ("best", "best_p", "kinds", "p", "suffix", "unicode")
+    __slots__ = ("best", "best_p", "domain_dots", "kinds", "p", "suffix", "unicode")
 
     def __init__(
         self, p: float, kinds: dict[str, float], fqdn: str, suffix: str, unicode: str
     ) -> None:
+        self.domain_dots = suffix.count(".") + 1
         self.p = p
         self.kinds = dict(kinds)
         self.best = fqdn
@@ -122,10 +129,18 @@ class _Found:
         self.unicode = unicode
 
     def add(self, p: float, kinds: dict[str, float], fqdn: str) -> None:
+        """Merge one more typed name reaching this domain.
+
+        ``best`` (the candidate's ``fqdn``) is the likeliest typed name *below* the domain when
+        there is one (``g.mail.com`` for ``mail.com``): it is what was typed beyond the registrable
+        domain, which the bare domain alone would hide. Otherwise the likeliest typed name.
+        """
         self.p += p
         for kind, q in kinds.items():
             self.kinds[kind] = self.kinds.get(kind, 0.0) + q
-        if p > self.best_p:
+        deeper = fqdn.count(".") - self.best.count(".")
+        bare = self.best.count(".") == self.domain_dots
+        if (deeper > 0 and bare) or (deeper >= 0 and p > self.best_p):
             self.best, self.best_p = fqdn, p
 
 

@@ -25,8 +25,10 @@ LAYOUTS: Mapping[str, tuple[str, str, str, str]] = {
     "qwerty": ("1234567890-", "qwertyuiop··", "asdfghjkl··", "zxcvbnm···"),
     "qwertz": ("1234567890··", "qwertzuiop··", "asdfghjkl···", "yxcvbnm··-"),
     "azerty": ("1234567890·", "azertyuiop··", "qsdfghjklm··", "wxcvbn····"),
+    "dvorak": ("1234567890··", "···pyfgcrl··", "aoeuidhtns-", "·qjkxbmwvz"),
 }
-"""Key rows per layout. AZERTY digits need Shift but keep their keys; QWERTZ has '-' low right."""
+"""Key rows per layout. AZERTY digits need Shift but keep their keys; QWERTZ has '-' low right;
+Dvorak (US) has ``'``, ``,``, ``.`` left of ``p`` and ``-`` at the end of the home row."""
 
 LEFT_HAND = frozenset("12345qwertasdfgzxcvb")
 """Keys typed by the left hand in touch typing (QWERTY positions); the rest are right-hand."""

@@ -8,6 +8,7 @@ the whole typed name; the engine keeps a result only when it splits into a regis
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 
 from typorisk.permute import edits
@@ -166,3 +167,29 @@ def dot_transposition(ctx: Context) -> Iterator[tuple[str, float]]:
         if 0 < i < len(typed) - 1:
             yield typed[: i - 1] + "." + typed[i - 1] + typed[i + 1 :], p
             yield typed[:i] + typed[i + 1] + "." + typed[i + 2 :], p
+
+
+@operator("typo-suffix-swap", "suffix", "a label typo and a common suffix at once (gogle.net)")
+def typo_suffix_swap(ctx: Context) -> Iterator[tuple[str, float]]:
+    """Two independent errors: one of the ``typo_swap_top`` likeliest label omissions, doublings
+    or transpositions, with the suffix swapped for one of the three likeliest common suffixes.
+
+    p = p(label typo) · p(suffix swap), the product of the two channels (independent errors).
+    Only a handful are made, so this two-error kind stays cheap and never swamps the list.
+    """
+    label, m = ctx.label, ctx.model
+    rate, first = m.error_rate, m.first_char_factor
+    typos = heapq.nlargest(
+        m.typo_swap_top,
+        (
+            *edits.omissions(label, rate, m, first),
+            *edits.repetitions(label, rate, m, first),
+            *edits.transpositions(label, rate, m, first),
+        ),
+        key=lambda pair: pair[1],
+    )
+    options = [(s, w) for s, w in COMMON_SUFFIXES if s != ctx.suffix]
+    swaps = list(_spread(m.suffix_swap, options))[:3]
+    for typo, p_typo in typos:
+        for suffix, p_swap in swaps:
+            yield f"{ctx.prefix}{typo}.{suffix}", p_typo * p_swap
