@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from typorisk.permute.registry import Context, operator
-from typorisk.permute.suffix_ops import COMMON_SUFFIXES
 
 _DOT_FLIPS = tuple(
     flipped
@@ -20,6 +19,10 @@ _DOT_FLIPS = tuple(
     if (flipped := chr(ord(".") ^ (1 << bit))) in "abcdefghijklmnopqrstuvwxyz0123456789-"
 )
 """LDH characters one bit away from ``.`` (0x2e): only ``n`` (0x6e)."""
+
+
+FOLD_SUFFIXES = 8
+"""How many suffixes of the swap list a folded name is tried under (the heaviest)."""
 
 
 def _dots(typed: str) -> list[int]:
@@ -61,13 +64,15 @@ def hyphen_dot(ctx: Context) -> Iterator[tuple[str, float]]:
 def suffix_fold(ctx: Context) -> Iterator[tuple[str, float]]:
     """Type the label and suffix as one word, then a suffix from memory.
 
-    ``Model.suffix_fold`` in total, split over :data:`~typorisk.permute.suffix_ops.COMMON_SUFFIXES`
-    by weight; the label + suffix is joined without a separator (3/4) or with a hyphen (1/4).
+    ``Model.suffix_fold`` in total, split by weight over the :data:`FOLD_SUFFIXES` heaviest
+    suffixes of the swap list (``--tld``); the label + suffix is joined without a separator (3/4)
+    or with a hyphen (1/4).
     """
     folded = ctx.label + ctx.suffix.replace(".", "")
     hyphened = ctx.label + "-" + ctx.suffix.replace(".", "-")
-    norm = sum(w for _, w in COMMON_SUFFIXES)
-    for suffix, w in COMMON_SUFFIXES:
+    heaviest = sorted(ctx.swap_suffixes, key=lambda pair: -pair[1])[:FOLD_SUFFIXES]
+    norm = sum(w for _, w in heaviest)
+    for suffix, w in heaviest:
         p = ctx.model.suffix_fold * w / norm
         yield f"{ctx.prefix}{folded}.{suffix}", p * 0.75
         yield f"{ctx.prefix}{hyphened}.{suffix}", p * 0.25
