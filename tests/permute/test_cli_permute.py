@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from typorisk.cli import main
+from typorisk.feeds.spec import load_feed
+from typorisk.parse.targets import parse_target
+from typorisk.pipeline.core import ScanTarget, candidates
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -60,3 +64,27 @@ def test_extra_dot_fqdn_in_the_output(capsys: pytest.CaptureFixture[str]) -> Non
     _, out, _ = run(capsys, "permute", "gmail.com", "--format", "jsonl")
     mail = next(json.loads(x) for x in out.splitlines() if '"domain":"mail.com"' in x)
     assert mail["fqdn"] == "g.mail.com" and mail["domain"] == "mail.com"
+
+
+def test_a_feed_turns_two_edit_typos_on_with_its_key(tmp_path: Path) -> None:
+
+    words = tmp_path / "words.txt"
+    words.write_text("login\n", encoding="utf-8")
+    feed = tmp_path / "feed.yaml"
+    feed.write_text(
+        "feed: t\ntargets: [google.com]\noutputs: [{format: list, path: out.txt}]\n"
+        f"scan: {{resolve: false, top: 400, two_edit_top: 6, tld: all, words: [{words}]}}\n",
+        encoding="utf-8",
+    )
+    options = load_feed(feed).options
+    assert (options.two_edit_top, options.tld) == (6, "all")
+    found = list(candidates([ScanTarget(parse_target("google.com"))], options))
+    kinds = [c.kinds for c in found]
+    assert sum(k == ("two-edit",) for k in kinds) == 6
+    assert {c.domain for c in found} >= {"google.net", "goge.com"}
+    assert options.words == (words,)
+    everything = dataclasses.replace(options, top=None, two_edit_top=0)
+    found = list(candidates([ScanTarget(parse_target("google.com"))], everything))
+    kinds = [c.kinds for c in found]
+    assert ("combosquat",) in kinds and ("two-edit",) not in kinds
+    assert "google.shop" in {c.domain for c in found}
