@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from typorisk import Candidate, permute
+from typorisk.errors import TyporiskError
 from typorisk.parse.psl import load_psl
 from typorisk.parse.targets import parse_target
 from typorisk.permute import DEFAULT_MODEL, OPERATORS, make_context
@@ -156,3 +157,13 @@ def test_extra_dot_keeps_the_typed_labels_in_fqdn() -> None:
     # a name reached only bare keeps its bare fqdn; a subdomain target keeps its prefix
     assert found["gmal.com"].fqdn == "gmal.com"
     assert {c.domain: c for c in permute(["us.corp.com"])}["cprp.com"].fqdn == "us.cprp.com"
+
+
+def test_a_sharp_key_kernel_does_not_underflow() -> None:
+    # sigma 0.06 puts every non-adjacent key at exp(-1/(2·0.0036)) ≈ 1e-60 and beyond: the
+    # kernel is computed relative to the nearest key, so rows still sum to 1
+    model = DEFAULT_MODEL.with_overrides({"sigma": "0.06"})
+    found = {c.domain for c in permute(["google.com"], model=model, kinds=["replacement"])}
+    assert {"goofle.com", "goohle.com"} <= found
+    with pytest.raises(TyporiskError, match=r"sigma=0.01 is out of range \[0.05, 10\]"):
+        DEFAULT_MODEL.with_overrides({"sigma": "0.01"})

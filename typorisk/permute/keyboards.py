@@ -54,11 +54,12 @@ def key_kernel(layout: str, sigma: float) -> dict[str, dict[str, float]]:
     centres = key_centres(layout)
     kernel: dict[str, dict[str, float]] = {}
     for a, (ax, ay) in centres.items():
-        weights = {
-            b: math.exp(-((bx - ax) ** 2 + (by - ay) ** 2) / (2 * sigma * sigma))
-            for b, (bx, by) in centres.items()
-            if b != a
+        squared = {
+            b: (bx - ax) ** 2 + (by - ay) ** 2 for b, (bx, by) in centres.items() if b != a
         }
+        # relative to the nearest key, so a small sigma cannot underflow every weight to 0
+        nearest = min(squared.values())
+        weights = {b: math.exp(-(d - nearest) / (2 * sigma * sigma)) for b, d in squared.items()}
         total = sum(weights.values())
         kernel[a] = {b: w / total for b, w in weights.items()}
     return kernel

@@ -148,8 +148,11 @@ class Model:
             except (TypeError, ValueError) as exc:
                 raise TyporiskError(f"model parameter {name}={value!r} is not a number") from exc
             limit = {"sigma": 10.0, "intrusion_window": 10.0, "typo_swap_top": 100.0}.get(name, 1.0)
-            if not 0.0 <= number <= limit:  # NaN fails too
-                raise TyporiskError(f"model parameter {name}={number} is out of range")
+            low = 0.05 if name == "sigma" else 0.0  # a key kernel needs a spread
+            if not low <= number <= limit:  # NaN fails too
+                raise TyporiskError(
+                    f"model parameter {name}={number} is out of range [{low:g}, {limit:g}]"
+                )
             changes[name] = number
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
