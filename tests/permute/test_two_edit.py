@@ -9,7 +9,7 @@ import pytest
 from typorisk import permute
 from typorisk.permute import DEFAULT_MODEL, permute_domains, twoedit
 from typorisk.permute.likelihood import tables_for
-from typorisk.permute.twoedit import edit_bound, single_edits, two_edits
+from typorisk.permute.twoedit import base_bound, row_bound, single_edits, two_edits
 
 T = tables_for(DEFAULT_MODEL)
 
@@ -28,7 +28,8 @@ def test_the_row_bound_holds_for_every_row(label: str) -> None:
     m = DEFAULT_MODEL
     for _, base in single_edits(label, m, T, m.first_char_factor):
         row = single_edits(base, m, T, m.first_char_factor)
-        assert not row or row[0][0] <= edit_bound(base, m, T) * (1 + 1e-12)
+        assert not row or row[0][0] <= base_bound(base, m, T) * (1 + 1e-12)
+        assert base_bound(base, m, T) <= row_bound(label, m, T, www=True) * (1 + 1e-12)
 
 
 def test_the_first_names_match_the_exhaustive_space() -> None:

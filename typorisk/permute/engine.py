@@ -92,6 +92,9 @@ def _take_lazy(pool: Pool, ctx: Context, kind: str, limit: int | None, top: int 
         floor = pool.likelihood(pool.ranked(top, 0.0)[-1])
     if limit is None:
         limit = top or DEFAULT_LAZY_LIMIT
+    bound = OPERATORS[kind].ceiling
+    if floor > 0 and bound is not None and bound(ctx) < floor:
+        return  # nothing it could yield would make the cut: the walk is not even started
     have = pool.by_domain
     mine: set[str] = set()
     cut = len(ctx.prefix)

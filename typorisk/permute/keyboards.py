@@ -54,9 +54,7 @@ def key_kernel(layout: str, sigma: float) -> dict[str, dict[str, float]]:
     centres = key_centres(layout)
     kernel: dict[str, dict[str, float]] = {}
     for a, (ax, ay) in centres.items():
-        squared = {
-            b: (bx - ax) ** 2 + (by - ay) ** 2 for b, (bx, by) in centres.items() if b != a
-        }
+        squared = {b: (bx - ax) ** 2 + (by - ay) ** 2 for b, (bx, by) in centres.items() if b != a}
         # relative to the nearest key, so a small sigma cannot underflow every weight to 0
         nearest = min(squared.values())
         weights = {b: math.exp(-(d - nearest) / (2 * sigma * sigma)) for b, d in squared.items()}

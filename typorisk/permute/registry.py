@@ -69,6 +69,9 @@ class OperatorInfo:
     default: bool
     lazy: bool = False
     """Yields best-first from a space too large to list: the engine takes only what it needs."""
+    ceiling: Callable[[Context], float] | None = None
+    """For a lazy operator: an upper bound of any probability it can yield for a context, so the
+    engine can skip it when nothing could make the cut."""
 
 
 OPERATORS: dict[str, OperatorInfo] = {}
@@ -76,7 +79,13 @@ OPERATORS: dict[str, OperatorInfo] = {}
 
 
 def operator(
-    name: str, group: str, summary: str, *, default: bool = True, lazy: bool = False
+    name: str,
+    group: str,
+    summary: str,
+    *,
+    default: bool = True,
+    lazy: bool = False,
+    ceiling: Callable[[Context], float] | None = None,
 ) -> Callable[[Operator], Operator]:
     """Register ``func`` under ``name``; a second registration of a name raises.
 
@@ -86,7 +95,7 @@ def operator(
     def register(func: Operator) -> Operator:
         if name in OPERATORS:
             raise DuplicateKindError(f"typo kind {name!r} is registered twice")
-        OPERATORS[name] = OperatorInfo(name, group, summary, func, default, lazy)
+        OPERATORS[name] = OperatorInfo(name, group, summary, func, default, lazy, ceiling)
         return func
 
     return register
