@@ -3,8 +3,10 @@
 Per target: every operator yields ``(typed, p)``; identical typed names are merged (their
 probabilities add, their kinds accumulate); each unique name is checked once — IDNA 2008 A-label,
 LDH labels, length limits, a real ICANN suffix, a registrable domain different from the target's —
-and names reaching the same registrable domain are merged again. Targets are processed one at a
-time, so memory is bounded by one target's candidates, whatever the number of targets.
+and names reaching the same registrable domain are merged again (:mod:`typorisk.permute.pool`).
+Lazy operators (two-edit typos) are then taken best-first only as far as ``--top`` or
+``--two-edit-top`` needs. Targets are processed one at a time, so memory is bounded by one
+target's candidates, whatever the number of targets.
 """
 
 from __future__ import annotations
