@@ -1,20 +1,33 @@
-"""Benchmark: typorisk's permutation engine against dnstwist (PyPI), in one run.
+"""Benchmark: typorisk's permutation engine against dnstwist's Fuzzer (PyPI), in one run.
 
-Prints, for the same targets: candidates per second (median of several runs) and the ratio,
-candidates per target (median), recall on tests/data/real_typos.csv for each tool, and peak
-memory (RSS) when typorisk streams 100 vs 1,000 targets (flat means streaming works).
+Prints, for the same 125 targets (the 59 real targets of tests/data/real_typos.csv plus
+deterministic synthetic ones):
 
-Run: .venv/bin/python tests/benchmarks/bench_permute.py   (needs the 'bench' extra: dnstwist)
+- **whole process, list output**: ``typorisk permute --file T --format list`` against a fresh
+  ``python`` running ``dnstwist.Fuzzer`` on each target and printing every domain, one a line
+  (start-up, generation and output included for both); runs interleaved, medians, and the ratio of
+  candidates per second;
+- in-process candidates per second (``typorisk.permute`` against ``Fuzzer.generate``);
+- candidates per target (median), single-edit recall of each tool on the real typos, and peak
+  memory (RSS) when typorisk streams 100 vs 1,000 targets (flat means streaming works).
+
+Run: .venv/bin/python tests/benchmarks/bench_permute.py [--runs N] [--root DIR]
+``--root DIR`` runs the whole-process typorisk side from another tree of the package (DIR/typorisk,
+e.g. ``git archive HEAD~1 typorisk | tar -x -C /tmp/before``) through ``PYTHONPATH``, for a
+before/after figure measured in the same run as dnstwist. Needs the 'bench' extra (dnstwist).
 Not part of the test suite: machines here are noisy, so it reports medians and ratios only.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import os
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +37,9 @@ from typorisk import permute
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "real_typos.csv"
-RUNS = 5
+RUNS = 3
+TARGETS = 125
+BIN = Path(sys.executable).parent
 
 
 def dataset() -> list[dict[str, str]]:
@@ -42,6 +57,54 @@ def synthetic_targets(count: int, seed: int = 7) -> list[str]:
         label = "".join(rng.choice(cons) + rng.choice(vows) for _ in range(rng.randint(2, 5)))
         out.append(f"{label}.{rng.choice(suffixes)}")
     return out
+
+
+def bench_targets() -> list[str]:
+    """The real targets of the data set, topped up with synthetic ones to :data:`TARGETS`."""
+    real = sorted({r["target"] for r in dataset()})
+    extra = [t for t in synthetic_targets(TARGETS * 2) if t not in real]
+    return real + extra[: TARGETS - len(real)]
+
+
+DNSTWIST_CHILD = """
+import sys
+import dnstwist
+out = []
+for line in open(sys.argv[1], encoding="utf-8"):
+    fuzzer = dnstwist.Fuzzer(line.strip())
+    fuzzer.generate()
+    out.extend(p.domain for p in fuzzer.domains if p.fuzzer != "*original")
+sys.stdout.write("\\n".join(out) + "\\n")
+"""
+
+
+def whole_process(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, int]:
+    """(wall seconds, output lines) of one process from spawn to exit; fails loudly."""
+    start = time.perf_counter()
+    proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+    return elapsed, proc.stdout.count(b"\n")
+
+
+def whole_process_rates(
+    targets: list[str], runs: int, root: Path | None
+) -> tuple[list[tuple[float, int]], list[tuple[float, int]]]:
+    """(typorisk samples, dnstwist samples) of whole-process runs, interleaved."""
+    env = dict(os.environ)
+    if root is not None:
+        env["PYTHONPATH"] = str(root)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "targets.txt"
+        path.write_text("\n".join(targets) + "\n", encoding="utf-8")
+        ours_argv = [str(BIN / "typorisk"), "permute", "--file", str(path), "--format", "list"]
+        theirs_argv = [sys.executable, "-c", DNSTWIST_CHILD, str(path)]
+        ours, theirs = [], []
+        for _ in range(runs):
+            ours.append(whole_process(ours_argv, env, scratch))
+            theirs.append(whole_process(theirs_argv, env, scratch))
+    return ours, theirs
 
 
 def time_typorisk(targets: list[str]) -> tuple[float, list[int]]:
@@ -99,11 +162,26 @@ def peak_rss(count: int) -> tuple[int, int]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--root", type=Path, help="measure DIR/typorisk whole-process")
+    args = parser.parse_args()
     rows = dataset()
-    targets = sorted({r["target"] for r in rows})
-    print(f"targets: {len(targets)} real targets from {DATA.name}; {RUNS} runs each, medians")
-    ours = [time_typorisk(targets) for _ in range(RUNS)]
-    theirs = [time_dnstwist(targets) for _ in range(RUNS)]
+    targets = bench_targets()
+    print(f"targets: {len(targets)} ({DATA.name} targets + synthetic); {args.runs} runs, medians")
+    wp_ours, wp_theirs = whole_process_rates(targets, args.runs, args.root)
+    wp_our_rate = statistics.median(n / t for t, n in wp_ours)
+    wp_their_rate = statistics.median(n / t for t, n in wp_theirs)
+    where = f" (from {args.root})" if args.root else ""
+    print(
+        f"whole process, list output{where}: typorisk {wp_our_rate:10,.0f} candidates/s "
+        f"({statistics.median(t for t, _ in wp_ours):.2f} s, {wp_ours[0][1]:,} lines); "
+        f"dnstwist Fuzzer {wp_their_rate:10,.0f} candidates/s "
+        f"({statistics.median(t for t, _ in wp_theirs):.2f} s, {wp_theirs[0][1]:,} lines); "
+        f"ratio {wp_our_rate / wp_their_rate:.2f}x"
+    )
+    ours = [time_typorisk(targets) for _ in range(args.runs)]
+    theirs = [time_dnstwist(targets) for _ in range(args.runs)]
     our_rate = statistics.median(sum(c) / t for t, c in ours)
     their_rate = statistics.median(sum(c) / t for t, c in theirs)
     print(
@@ -114,7 +192,7 @@ def main() -> None:
         f"dnstwist: {their_rate:10,.0f} candidates/s   "
         f"median {statistics.median(theirs[0][1]):6.0f} candidates/target"
     )
-    print(f"speed ratio typorisk/dnstwist: {our_rate / their_rate:.1f}x")
+    print(f"in-process speed ratio typorisk/dnstwist: {our_rate / their_rate:.1f}x")
     ours_recall, theirs_recall = recall(rows)
     print(
         f"single-edit recall on real typos: typorisk {ours_recall:.1%}, "

@@ -1,58 +1,52 @@
 """Recall on documented real typo domains (tests/data/real_typos.csv, each row with its source).
 
-Reports recall per kind (run with ``-s`` to see the table) and holds the engine to the issue's
-targets: ≥ 97% of single-edit rows generated, ≥ 80% of them in the top 100 for their target.
+The set is split once, by target, into a tuning half and a test half (``tests/permute/split.py``:
+a hash of the target; written out in ``tests/data/real_typos_split.csv``). Model priors may be
+fitted on the tuning half only (``tests/permute/tune.py``); the test half is what is reported.
+Run with ``-s`` to see the tables (or ``python -m tests.permute.recall``).
 """
 
 from __future__ import annotations
 
-import csv
-from collections import defaultdict
-from functools import cache
-from pathlib import Path
+import xml.etree.ElementTree as ET
 
-from typorisk import permute
-
-DATA = Path(__file__).parents[1] / "data" / "real_typos.csv"
-
-
-def load_rows() -> list[dict[str, str]]:
-    with DATA.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-@cache
-def ranks(target: str) -> dict[str, int]:
-    return {c.domain: i for i, c in enumerate(permute([target]), start=1)}
-
-
-def recall_table(rows: list[dict[str, str]]) -> dict[str, tuple[int, int, int]]:
-    """kind → (rows, generated, generated within the top 100)."""
-    table: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in rows:
-        rank = ranks(row["target"]).get(row["typo"])
-        for key in (row["kind"], "ALL single-edit" if row["single_edit"] == "yes" else "ALL other"):
-            entry = table[key]
-            entry[0] += 1
-            entry[1] += rank is not None
-            entry[2] += rank is not None and rank <= 100
-    return {k: (v[0], v[1], v[2]) for k, v in table.items()}
+from tests.permute import recall
+from tests.permute.split import HALVES, half_of, half_rows, rows, split_file
+from tests.permute.svgplot import line_plot
 
 
 def test_dataset_is_well_formed() -> None:
-    rows = load_rows()
-    assert len(rows) >= 100
-    assert all(r["source"].strip() and r["target"] != r["typo"] for r in rows)
-    assert len({(r["target"], r["typo"]) for r in rows}) == len(rows)
-    assert sum(r["single_edit"] == "yes" for r in rows) >= 100
+    data = rows()
+    assert len(data) >= 100
+    assert all(r["source"].strip() and r["target"] != r["typo"] for r in data)
+    assert len({(r["target"], r["typo"]) for r in data}) == len(data)
+    assert sum(r["single_edit"] == "yes" for r in data) >= 100
 
 
-def test_recall_per_kind_meets_the_targets() -> None:
-    table = recall_table(load_rows())
-    print(f"\n{'kind':22} {'rows':>5} {'generated':>10} {'top-100':>8}")
-    for kind, (n, gen, top) in sorted(table.items()):
-        print(f"{kind:22} {n:5d} {gen / n:10.1%} {top / n:8.1%}")
-    n, generated, top100 = table["ALL single-edit"]
-    assert generated / n >= 0.97, f"single-edit recall {generated}/{n}"
-    # The issue asks for 0.80; the model plateaus near 0.70 on this set (see README, "Recall").
-    assert top100 / n >= 0.65, f"single-edit top-100 recall {top100}/{n}"
+def test_the_split_is_the_documented_hash_rule_and_covers_every_target() -> None:
+    split = split_file()
+    assert set(split) == {r["target"] for r in rows()}
+    assert all(half == half_of(target) for target, half in split.items())
+    sizes = {h: len(half_rows(h)) for h in HALVES}
+    assert min(sizes.values()) > 0.35 * len(rows()), sizes  # two real halves, not one and a crumb
+
+
+def test_recall_per_kind_on_both_halves() -> None:
+    for half in HALVES:
+        print("\n" + recall.table(half))
+    for half in HALVES:
+        single = [r for r in half_rows(half) if r["single_edit"] == "yes"]
+        generated = sum(recall.rank_of(r) is not None for r in single) / len(single)
+        assert generated >= 0.97, f"{half}: single-edit rows generated {generated:.1%}"
+    test_single = [r for r in half_rows("test") if r["single_edit"] == "yes"]
+    top100 = recall.recall_at(test_single, 100)
+    # The issue asks for 0.80 on the test half; the model reaches about 0.7 (see the README,
+    # "Recall"). This floor catches a regression, it does not claim the goal.
+    assert top100 >= 0.68, f"test half single-edit top-100 recall {top100:.1%}"
+
+
+def test_the_recall_plot_is_valid_svg() -> None:
+    svg = line_plot("t", recall.CUTOFFS, {"a": [0.1, 0.2, 0.5, 0.7, 1.0], "b": [0, 0, 0, 0, 0]})
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert len(root.findall("{http://www.w3.org/2000/svg}polyline")) == 2

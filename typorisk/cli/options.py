@@ -14,7 +14,7 @@ from typorisk.errors import TyporiskError
 from typorisk.pipeline.options import OPTIONS, OptionSpec, ScanOptions
 
 GROUPS = (
-    ("permutation", ("kinds", "exclude_kinds", "top")),
+    ("permutation", ("kinds", "exclude_kinds", "top", "two_edit_top", "tld", "words")),
     (
         "DNS",
         (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
+from typing import TextIO
 
 from typorisk.cli.common import (
     add_target_arguments,
@@ -14,7 +16,7 @@ from typorisk.cli.common import (
     valid_targets,
 )
 from typorisk.errors import InvalidTargetError, TyporiskError
-from typorisk.permute import DEFAULT_MODEL, OPERATORS, groups, permute
+from typorisk.permute import DEFAULT_MODEL, OPERATORS, groups, permute, permute_domains
 from typorisk.pipeline.rows import candidate_row
 from typorisk.writers import CANDIDATE_FORMATS, ROW_FORMATS, write_candidates, write_rows
 
@@ -52,7 +54,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="output format (default: table on a terminal, jsonl otherwise)",
     )
     parser.add_argument(
-        "--words", metavar="PATH", help="words for combosquats (brand-login.com), one a line"
+        "--words",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="words for combosquats (brand-login.com), one a line; repeatable (lists add up)",
+    )
+    parser.add_argument(
+        "--tld",
+        metavar="FILE",
+        help="suffix swap list ('suffix [weight]' a line) instead of the short default; "
+        "'all' for every delegated TLD",
+    )
+    parser.add_argument(
+        "--two-edit-top",
+        type=int,
+        metavar="N",
+        help="add up to N two-edit typos per target, best first (default: only those that "
+        "make --top; 0: none)",
     )
     parser.add_argument(
         "--param",
@@ -72,6 +91,21 @@ def _list_kinds() -> int:
     return 0
 
 
+def write_domains(per_target: Iterable[list[str]], out: TextIO) -> int:
+    """``--format list``: one registrable domain a line, one write per target.
+
+    The same text as the row writer's ``list`` format (a domain is a validated lowercase A-label,
+    so it needs no cell formatting or escaping), without a :class:`Candidate` and a row per
+    name: those were about a third of a whole ``typorisk permute --format list`` run.
+    """
+    count = 0
+    for domains in per_target:
+        if domains:
+            out.write("\n".join(domains) + "\n")
+            count += len(domains)
+    return count
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns 1 when some targets were rejected, else 0."""
     if args.list_kinds:
@@ -82,28 +116,40 @@ def run(args: argparse.Namespace) -> int:
     if not 0.0 <= args.min_likelihood <= 1.0:
         raise TyporiskError("--min-likelihood is a probability: give a value in [0, 1]")
     model = DEFAULT_MODEL.with_overrides(parse_params(args.param))
-    words = read_words(args.words) if args.words else []
+    if args.two_edit_top is not None and args.two_edit_top < 0:
+        raise TyporiskError("--two-edit-top must be 0 or more")
+    words = list(dict.fromkeys(w for path in args.words for w in read_words(path)))
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     rejected: list[InvalidTargetError] = []
 
-    candidates = permute(
-        valid_targets(texts, rejected),
-        kinds=split_csv(args.kinds),
-        exclude_kinds=split_csv(args.exclude_kinds),
-        top=args.top,
-        min_likelihood=args.min_likelihood,
-        words=words,
-        model=model,
-    )
-    columns: tuple[str, ...] = TABLE_COLUMNS if fmt == "table" else COLUMNS
+    settings = {
+        "kinds": split_csv(args.kinds),
+        "exclude_kinds": split_csv(args.exclude_kinds),
+        "top": args.top,
+        "min_likelihood": args.min_likelihood,
+        "words": words,
+        "model": model,
+        "tld": args.tld,
+        "two_edit_top": args.two_edit_top,
+    }
+    targets = valid_targets(texts, rejected)
     if fmt == "list":
-        columns = ("domain",)
+        write_domains(permute_domains(targets, **settings), sys.stdout)
+        sys.stdout.flush()
+        return _rejected(rejected)
+    candidates = permute(targets, **settings)
+    columns: tuple[str, ...] = TABLE_COLUMNS if fmt == "table" else COLUMNS
     rows = (candidate_row(c) for c in candidates)
     if fmt in ROW_FORMATS:
         write_rows(rows, fmt, sys.stdout, columns)
     else:  # consumer formats (rpz, postfix-access, stix...): names validated by the writer
         write_candidates(rows, fmt, sys.stdout)
     sys.stdout.flush()
+    return _rejected(rejected)
+
+
+def _rejected(rejected: list[InvalidTargetError]) -> int:
+    """Exit status: 1 (with a line on stderr) when some targets were rejected, else 0."""
     if rejected:
         print(
             f"typorisk: {len(rejected)} target(s) rejected; fix them and run again", file=sys.stderr

@@ -1,6 +1,6 @@
 """The permutation engine: likely typos of protected domains, ranked by a typing model."""
 
-from typorisk.permute.engine import generate, make_context, permute
+from typorisk.permute.engine import generate, make_context, permute, permute_domains
 from typorisk.permute.likelihood import DEFAULT_MODEL, Model
 from typorisk.permute.registry import OPERATORS, groups, select_kinds
 
@@ -12,5 +12,6 @@ __all__ = [
     "groups",
     "make_context",
     "permute",
+    "permute_domains",
     "select_kinds",
 ]

@@ -3,31 +3,33 @@
 Per target: every operator yields ``(typed, p)``; identical typed names are merged (their
 probabilities add, their kinds accumulate); each unique name is checked once — IDNA 2008 A-label,
 LDH labels, length limits, a real ICANN suffix, a registrable domain different from the target's —
-and names reaching the same registrable domain are merged again. Targets are processed one at a
-time, so memory is bounded by one target's candidates, whatever the number of targets.
+and names reaching the same registrable domain are merged again (:mod:`typorisk.permute.pool`).
+Lazy operators (two-edit typos) are then taken best-first only as far as ``--top`` or
+``--two-edit-top`` needs. Targets are processed one at a time, so memory is bounded by one
+target's candidates, whatever the number of targets.
 """
 
 from __future__ import annotations
 
-import heapq
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import idna
-
 from typorisk.model import Candidate, Target
 from typorisk.parse.psl import PublicSuffixList, load_psl
-from typorisk.parse.targets import parse_target, to_unicode
-from typorisk.permute import label_ops, suffix_ops, visual_ops  # noqa: F401  (registers operators)
+from typorisk.parse.targets import parse_target
+from typorisk.permute import (  # noqa: F401  (registers operators)
+    dot_ops,
+    label_ops,
+    suffix_ops,
+    twoedit,
+    visual_ops,
+    word_ops,
+)
 from typorisk.permute.idnpolicy import IdnPolicy, load_idn_policy
 from typorisk.permute.likelihood import DEFAULT_MODEL, Model, tables_for
+from typorisk.permute.pool import Pool
 from typorisk.permute.registry import OPERATORS, Context, select_kinds
-
-_LDH_NAME = re.compile(
-    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z"
-)
-_MAX_NAME = 253
+from typorisk.permute.suffixes import COMMON_SUFFIXES, load_swap_list
 
 
 def make_context(
@@ -37,8 +39,10 @@ def make_context(
     psl: PublicSuffixList | None = None,
     idn_policy: IdnPolicy | None = None,
     words: Iterable[str] = (),
+    swaps: tuple[tuple[str, float], ...] | None = None,
 ) -> Context:
-    """The read-only context the operators see for ``target``."""
+    """The read-only context the operators see for ``target`` (``swaps``: the suffix swap list,
+    default :data:`~typorisk.permute.suffixes.COMMON_SUFFIXES`)."""
     typed = target.unicode if target.unicode != target.fqdn else target.fqdn
     labels = typed.split(".")
     suffix_count = target.suffix.count(".") + 1
@@ -53,91 +57,12 @@ def make_context(
         prefix="".join(f"{x}." for x in prefix_labels),
         label=labels[-(suffix_count + 1)],
         suffix=".".join(labels[-suffix_count:]),
+        swap_suffixes=swaps or COMMON_SUFFIXES,
     )
 
 
-def _alabel(typed: str) -> str | None:
-    """A-label form of a typed name, or None when IDNA 2008 refuses it."""
-    if typed.isascii():
-        return typed
-    try:
-        return idna.encode(typed).decode("ascii")
-    except (idna.IDNAError, UnicodeError, IndexError):
-        return None
-
-
-def _reserved_ok(fqdn: str) -> bool:
-    """False when an ASCII label has ``--`` in positions 3-4 without being a valid A-label."""
-    for label in fqdn.split("."):
-        if label[2:4] == "--":
-            if not label.startswith("xn--"):
-                return False  # reserved R-LDH label
-            try:
-                idna.decode(label)
-            except (idna.IDNAError, UnicodeError):
-                return False
-    return True
-
-
-def _check(ctx: Context, typed: str) -> tuple[str, str, str, str] | None:  # noqa: PLR0911
-    """(fqdn, registrable domain, its Unicode form, suffix) of a typed name, or None when it is
-    not a candidate: not IDNA-valid, not LDH, too long, not under an ICANN suffix, the target's
-    own registrable domain, or an IDN where the registry sells none."""
-    ascii_typed = typed.isascii()
-    fqdn = typed if ascii_typed else _alabel(typed)
-    if fqdn is None or len(fqdn) > _MAX_NAME or not _LDH_NAME.match(fqdn):
-        return None
-    if ascii_typed and "--" in fqdn and not _reserved_ok(fqdn):
-        return None
-    split = ctx.psl.split(fqdn)
-    if split is None:
-        return None
-    domain, suffix = split
-    if domain == ctx.target.registrable:
-        return None
-    if ascii_typed:
-        if "xn--" not in domain:
-            return fqdn, domain, domain, suffix
-        unicode = to_unicode(domain)
-    else:
-        unicode = ".".join(typed.split(".")[-(domain.count(".") + 1) :])
-    if not ctx.idn.for_suffix(suffix).scripts and "xn--" in domain.partition(".")[0]:
-        return None  # this registry sells no IDNs
-    return fqdn, domain, unicode, suffix
-
-
-class _Found:
-    """Accumulator for one registrable domain while a target is being permuted."""
-
-    __slots__ = ("best", "best_p", "kinds", "p", "suffix", "unicode")
-
-    def __init__(
-        self, p: float, kinds: dict[str, float], fqdn: str, suffix: str, unicode: str
-    ) -> None:
-        self.p = p
-        self.kinds = dict(kinds)
-        self.best = fqdn
-        self.best_p = p
-        self.suffix = suffix
-        self.unicode = unicode
-
-    def add(self, p: float, kinds: dict[str, float], fqdn: str) -> None:
-        self.p += p
-        for kind, q in kinds.items():
-            self.kinds[kind] = self.kinds.get(kind, 0.0) + q
-        if p > self.best_p:
-            self.best, self.best_p = fqdn, p
-
-
-def _ordered_kinds(kinds: dict[str, float]) -> tuple[str, ...]:
-    """Kinds by contribution, largest first (ties by name)."""
-    if len(kinds) == 1:
-        return tuple(kinds)
-    return tuple(k for k, _ in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def generate(ctx: Context, kinds: Iterable[str]) -> list[Candidate]:
-    """Every candidate of one target, unsorted. ``kinds`` must be registered operator names."""
+def gather(ctx: Context, kinds: Iterable[str]) -> Pool:
+    """Run the operators ``kinds`` on one target and gather their registrable names."""
     by_typed: dict[str, dict[str, float]] = {}
     for kind in kinds:
         for typed, p in OPERATORS[kind].func(ctx):
@@ -146,35 +71,79 @@ def generate(ctx: Context, kinds: Iterable[str]) -> list[Candidate]:
                 by_typed[typed] = {kind: p}
             else:
                 entry[kind] = entry.get(kind, 0.0) + p
-    by_domain: dict[str, _Found] = {}
-    for typed, kind_p in by_typed.items():
-        p = sum(kind_p.values())
-        checked = _check(ctx, typed)
-        if checked is None:
-            continue
-        fqdn, domain, unicode, suffix = checked
-        found = by_domain.get(domain)
-        if found is None:
-            by_domain[domain] = _Found(p, kind_p, fqdn, suffix, unicode)
-        else:
-            found.add(p, kind_p, fqdn)
-    target = ctx.target.fqdn
-    return [
-        Candidate(
-            target=target,
-            domain=domain,
-            fqdn=found.best,
-            unicode=found.unicode,
-            kinds=_ordered_kinds(found.kinds),
-            likelihood=min(found.p, 1.0),
-            suffix=found.suffix,
+    pool = Pool(ctx)
+    pool.add_many(by_typed)
+    return pool
+
+
+def generate(ctx: Context, kinds: Iterable[str]) -> list[Candidate]:
+    """Every candidate of one target, unsorted. ``kinds`` must be registered operator names."""
+    pool = gather(ctx, kinds)
+    return [pool.candidate(d) for d in pool.by_domain]
+
+
+DEFAULT_LAZY_LIMIT = 100
+"""New names taken from a lazy kind asked for by name with neither ``top`` nor a count."""
+
+
+def _take_lazy(pool: Pool, ctx: Context, kind: str, limit: int | None, top: int | None) -> None:
+    """Merge names of the lazy operator ``kind`` into ``pool``, best first, stopping at
+    ``limit`` new domains, or once a name cannot enter ``top`` (below the current N-th)."""
+    floor = 0.0
+    if top is not None and len(pool.by_domain) >= top:
+        floor = pool.likelihood(pool.ranked(top, 0.0)[-1])
+    if limit is None:
+        limit = top or DEFAULT_LAZY_LIMIT
+    bound = OPERATORS[kind].ceiling
+    if floor > 0 and bound is not None and bound(ctx) < floor:
+        return  # nothing it could yield would make the cut: the walk is not even started
+    have = pool.by_domain
+    mine: set[str] = set()
+    cut = len(ctx.prefix)
+    for typed, p in OPERATORS[kind].func(ctx):
+        if len(mine) >= limit or p < floor:
+            break  # the walk stops here: nothing further is computed
+        registrable = typed[cut:]  # the walk edits the label only
+        if registrable in have and registrable not in mine:
+            continue  # already a candidate through a likelier kind
+        if pool.add(typed, {kind: p}) is not None:
+            mine.add(registrable)  # a second path to a name adds its probability
+
+
+def _pools(
+    targets: Iterable[str | Target],
+    *,
+    kinds: Iterable[str] | None,
+    exclude_kinds: Iterable[str] | None,
+    top: int | None,
+    words: Iterable[str],
+    model: Model,
+    psl_path: Path | None,
+    idn_policy: IdnPolicy | None,
+    tld: str | Path | None,
+    two_edit_top: int | None,
+) -> Iterator[Pool]:
+    """One gathered :class:`Pool` per target (see :func:`permute` for the arguments)."""
+    word_list = tuple(w.strip().lower() for w in words if w.strip())
+    selected = select_kinds(kinds, exclude_kinds, with_words=bool(word_list))
+    lazy = [k for k in selected if OPERATORS[k].lazy]
+    eager = [k for k in selected if not OPERATORS[k].lazy]
+    on = two_edit_top != 0 and bool(two_edit_top or top)
+    if kinds is None and on and select_kinds(["two-edit"], exclude_kinds):
+        lazy.append("two-edit")
+    # load_psl() and load_psl(None) are two entries of its cache: calling it as parse_target
+    # does shares one parse (~0.1 s of a whole run)
+    psl = load_psl(psl_path) if psl_path is not None else load_psl()
+    swaps = load_swap_list(tld, psl) if tld is not None else None
+    for item in targets:
+        target = item if isinstance(item, Target) else parse_target(item)
+        ctx = make_context(
+            target, model=model, psl=psl, idn_policy=idn_policy, words=word_list, swaps=swaps
         )
-        for domain, found in by_domain.items()
-    ]
-
-
-def _rank_key(c: Candidate) -> tuple[float, str]:
-    return (-c.likelihood, c.domain)
+        pool = gather(ctx, eager)
+        for kind in lazy:
+            _take_lazy(pool, ctx, kind, two_edit_top, top)
+        yield pool
 
 
 def permute(
@@ -188,6 +157,8 @@ def permute(
     model: Model = DEFAULT_MODEL,
     psl_path: Path | None = None,
     idn_policy: IdnPolicy | None = None,
+    tld: str | Path | None = None,
+    two_edit_top: int | None = None,
 ) -> Iterator[Candidate]:
     """Yield the likely typo domains of each target, most likely first within each target.
 
@@ -198,20 +169,61 @@ def permute(
     ``min_likelihood`` drops candidates below it (a probability per typing, in [0, 1]).
     Ties are broken by domain name, so output is deterministic.
 
+    ``tld``: the suffix swap list, a file (``suffix [weight]`` a line) or ``"all"`` for every
+    delegated TLD (:mod:`typorisk.permute.suffixes`); ``None`` keeps the short default list.
+    ``two_edit_top``: two-edit typos (kind ``two-edit``), walked lazily best-first. ``None``
+    (default): only those likely enough to enter ``top``, and none without ``top``; ``0``: none;
+    ``N``: up to N new ones per target (still cut by ``top``).
+
     Raises :class:`~typorisk.errors.InvalidTargetError` for an unparsable target string (use
-    :func:`~typorisk.parse.targets.iter_targets` to keep going past bad input) and
-    :class:`~typorisk.errors.UnknownKindError` for an unknown kind, before yielding anything.
+    :func:`~typorisk.parse.targets.iter_targets` to keep going past bad input),
+    :class:`~typorisk.errors.UnknownKindError` for an unknown kind and
+    :class:`~typorisk.errors.DataFileError` for a bad ``tld`` file, before yielding anything.
     """
-    word_list = tuple(w.strip().lower() for w in words if w.strip())
-    selected = select_kinds(kinds, exclude_kinds, with_words=bool(word_list))
-    psl = load_psl(psl_path)
-    for item in targets:
-        target = item if isinstance(item, Target) else parse_target(item)
-        ctx = make_context(target, model=model, psl=psl, idn_policy=idn_policy, words=word_list)
-        found = generate(ctx, selected)
-        if min_likelihood > 0:
-            found = [c for c in found if c.likelihood >= min_likelihood]
-        if top is not None:
-            yield from heapq.nsmallest(top, found, key=_rank_key)
-        else:
-            yield from sorted(found, key=_rank_key)
+    pools = _pools(
+        targets,
+        kinds=kinds,
+        exclude_kinds=exclude_kinds,
+        top=top,
+        words=words,
+        model=model,
+        psl_path=psl_path,
+        idn_policy=idn_policy,
+        tld=tld,
+        two_edit_top=two_edit_top,
+    )
+    for pool in pools:
+        for domain in pool.ranked(top, min_likelihood):
+            yield pool.candidate(domain)
+
+
+def permute_domains(
+    targets: Iterable[str | Target],
+    *,
+    kinds: Iterable[str] | None = None,
+    exclude_kinds: Iterable[str] | None = None,
+    top: int | None = None,
+    min_likelihood: float = 0.0,
+    words: Iterable[str] = (),
+    model: Model = DEFAULT_MODEL,
+    psl_path: Path | None = None,
+    idn_policy: IdnPolicy | None = None,
+    tld: str | Path | None = None,
+    two_edit_top: int | None = None,
+) -> Iterator[list[str]]:
+    """The registrable domains of :func:`permute`, in the same order, as one list per target,
+    without building a :class:`Candidate` per name (for ``--format list``: a third faster)."""
+    pools = _pools(
+        targets,
+        kinds=kinds,
+        exclude_kinds=exclude_kinds,
+        top=top,
+        words=words,
+        model=model,
+        psl_path=psl_path,
+        idn_policy=idn_policy,
+        tld=tld,
+        two_edit_top=two_edit_top,
+    )
+    for pool in pools:
+        yield pool.ranked(top, min_likelihood)

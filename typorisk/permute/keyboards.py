@@ -25,8 +25,10 @@ LAYOUTS: Mapping[str, tuple[str, str, str, str]] = {
     "qwerty": ("1234567890-", "qwertyuiop··", "asdfghjkl··", "zxcvbnm···"),
     "qwertz": ("1234567890··", "qwertzuiop··", "asdfghjkl···", "yxcvbnm··-"),
     "azerty": ("1234567890·", "azertyuiop··", "qsdfghjklm··", "wxcvbn····"),
+    "dvorak": ("1234567890··", "···pyfgcrl··", "aoeuidhtns-", "·qjkxbmwvz"),
 }
-"""Key rows per layout. AZERTY digits need Shift but keep their keys; QWERTZ has '-' low right."""
+"""Key rows per layout. AZERTY digits need Shift but keep their keys; QWERTZ has '-' low right;
+Dvorak (US) has ``'``, ``,``, ``.`` left of ``p`` and ``-`` at the end of the home row."""
 
 LEFT_HAND = frozenset("12345qwertasdfgzxcvb")
 """Keys typed by the left hand in touch typing (QWERTY positions); the rest are right-hand."""
@@ -52,11 +54,10 @@ def key_kernel(layout: str, sigma: float) -> dict[str, dict[str, float]]:
     centres = key_centres(layout)
     kernel: dict[str, dict[str, float]] = {}
     for a, (ax, ay) in centres.items():
-        weights = {
-            b: math.exp(-((bx - ax) ** 2 + (by - ay) ** 2) / (2 * sigma * sigma))
-            for b, (bx, by) in centres.items()
-            if b != a
-        }
+        squared = {b: (bx - ax) ** 2 + (by - ay) ** 2 for b, (bx, by) in centres.items() if b != a}
+        # relative to the nearest key, so a small sigma cannot underflow every weight to 0
+        nearest = min(squared.values())
+        weights = {b: math.exp(-(d - nearest) / (2 * sigma * sigma)) for b, d in squared.items()}
         total = sum(weights.values())
         kernel[a] = {b: w / total for b, w in weights.items()}
     return kernel

@@ -108,6 +108,27 @@ class Model:
     """Total for second-level confusion (``co.uk``→``org.uk``, ``x.com.bd``→``x.bd``)."""
     combosquat: float = 1e-6
     """Per brand+word combination (deliberate lures; only with a words file)."""
+    # -- issue 17: kinds beyond single keystroke slips (priors, not fitted) ----------------------
+    dot_hyphen: float = 2e-4
+    """Per dot typed as a hyphen (``us.corp.com``→``us-corp.com``): a separator confusion."""
+    hyphen_dot: float = 2e-4
+    """Per hyphen typed as a dot (``t-online.de``→``t.online.de``)."""
+    suffix_fold: float = 2e-4
+    """Total for the suffix typed into the label, then a common suffix (``googlecom.com``)."""
+    two_hyphens: float = 2e-5
+    """Total for hyphens at two letter/digit boundaries (``1und1``→``1-und-1``)."""
+    numeral_word: float = 1e-4
+    """Per numeral spelt out, or number word written as digits (``onepassword``↔``1password``)."""
+    word_confusion: float = 1e-4
+    """Per word of the label swapped for a homophone or a common misspelling (``weather``)."""
+    vowel_swap: float = 2e-5
+    """Per vowel (or run of a doubled vowel) replaced by another: a spelling error (``gaagle``)."""
+    far_swap_share: float = 0.1
+    """Part of transpositions that swap characters 2–3 apart instead of neighbours."""
+    dvorak_share: float = 0.02
+    """Share of typists on a Dvorak layout (near-key substitutions on Dvorak)."""
+    typo_swap_top: int = 8
+    """How many of the likeliest label typos are combined with a suffix swap (``gogle.net``)."""
 
     def with_overrides(self, overrides: Mapping[str, object]) -> Model:
         """A copy with some parameters replaced; unknown names or bad values raise an error.
@@ -126,9 +147,12 @@ class Model:
                 number: float = int(text) if integral else float(text)
             except (TypeError, ValueError) as exc:
                 raise TyporiskError(f"model parameter {name}={value!r} is not a number") from exc
-            limit = 10.0 if name in ("sigma", "intrusion_window") else 1.0
-            if not 0.0 <= number <= limit:  # NaN fails too
-                raise TyporiskError(f"model parameter {name}={number} is out of range")
+            limit = {"sigma": 10.0, "intrusion_window": 10.0, "typo_swap_top": 100.0}.get(name, 1.0)
+            low = 0.05 if name == "sigma" else 0.0  # a key kernel needs a spread
+            if not low <= number <= limit:  # NaN fails too
+                raise TyporiskError(
+                    f"model parameter {name}={number} is out of range [{low:g}, {limit:g}]"
+                )
             changes[name] = number
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 

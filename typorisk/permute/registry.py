@@ -18,6 +18,7 @@ from typorisk.model import Target
 from typorisk.parse.psl import PublicSuffixList
 from typorisk.permute.idnpolicy import IdnPolicy
 from typorisk.permute.likelihood import Model, Tables
+from typorisk.permute.suffixes import COMMON_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ class Context:
     """The registrable label as typed: Unicode for an IDN target, else the A-label."""
     suffix: str
     """The public suffix as typed (Unicode for IDN suffixes)."""
+    swap_suffixes: tuple[tuple[str, float], ...] = COMMON_SUFFIXES
+    """The swap list: ``(suffix, relative weight)`` people substitute from memory (``--tld``)."""
 
     def name(self, label: str) -> str:
         """The typed name with the registrable label replaced."""
@@ -64,6 +67,11 @@ class OperatorInfo:
     summary: str
     func: Operator
     default: bool
+    lazy: bool = False
+    """Yields best-first from a space too large to list: the engine takes only what it needs."""
+    ceiling: Callable[[Context], float] | None = None
+    """For a lazy operator: an upper bound of any probability it can yield for a context, so the
+    engine can skip it when nothing could make the cut."""
 
 
 OPERATORS: dict[str, OperatorInfo] = {}
@@ -71,14 +79,23 @@ OPERATORS: dict[str, OperatorInfo] = {}
 
 
 def operator(
-    name: str, group: str, summary: str, *, default: bool = True
+    name: str,
+    group: str,
+    summary: str,
+    *,
+    default: bool = True,
+    lazy: bool = False,
+    ceiling: Callable[[Context], float] | None = None,
 ) -> Callable[[Operator], Operator]:
-    """Register ``func`` under ``name``; a second registration of a name raises."""
+    """Register ``func`` under ``name``; a second registration of a name raises.
+
+    ``lazy``: ``func`` yields in non-increasing probability from an unbounded space, so the
+    engine stops taking names at a count or a likelihood floor (two-edit typos)."""
 
     def register(func: Operator) -> Operator:
         if name in OPERATORS:
             raise DuplicateKindError(f"typo kind {name!r} is registered twice")
-        OPERATORS[name] = OperatorInfo(name, group, summary, func, default)
+        OPERATORS[name] = OperatorInfo(name, group, summary, func, default, lazy, ceiling)
         return func
 
     return register

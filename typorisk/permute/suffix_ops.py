@@ -8,23 +8,14 @@ the whole typed name; the engine keeps a result only when it splits into a regis
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 
 from typorisk.permute import edits
 from typorisk.permute.registry import Context, operator
+from typorisk.permute.suffixes import COMMON_SUFFIXES
 
-COMMON_SUFFIXES: tuple[tuple[str, float], ...] = (
-    ("com", 1.0),
-    ("net", 0.5),
-    ("org", 0.5),
-    ("co", 0.3),
-    ("io", 0.15),
-    ("info", 0.1),
-    ("biz", 0.05),
-    ("us", 0.05),
-)
-"""Suffixes people substitute from memory for another one, with relative weights (a small,
-ranked set by design: not all ~1,450 TLDs)."""
+__all__ = ["COMMON_SUFFIXES", "SECOND_LEVEL_WEIGHTS"]
 
 SECOND_LEVEL_WEIGHTS: dict[str, float] = {
     "co": 1.0,
@@ -119,8 +110,9 @@ def second_level(ctx: Context) -> Iterator[tuple[str, float]]:
 
 @operator("suffix-swap", "suffix", "a common suffix instead of the right one (.com → .net)")
 def suffix_swap(ctx: Context) -> Iterator[tuple[str, float]]:
-    """Swap the whole suffix for one of :data:`COMMON_SUFFIXES` (and a ccSLD for its ccTLD)."""
-    options = [(s, w) for s, w in COMMON_SUFFIXES if s != ctx.suffix]
+    """Swap the whole suffix for one of the swap list (default
+    :data:`~typorisk.permute.suffixes.COMMON_SUFFIXES`; ``--tld``), and a ccSLD for its ccTLD."""
+    options = [(s, w) for s, w in ctx.swap_suffixes if s != ctx.suffix]
     parent = ctx.suffix.rpartition(".")[2]
     if parent != ctx.suffix and len(parent) == 2 and ctx.psl.is_suffix(parent):
         options.append((parent, 0.5))
@@ -166,3 +158,29 @@ def dot_transposition(ctx: Context) -> Iterator[tuple[str, float]]:
         if 0 < i < len(typed) - 1:
             yield typed[: i - 1] + "." + typed[i - 1] + typed[i + 1 :], p
             yield typed[:i] + typed[i + 1] + "." + typed[i + 2 :], p
+
+
+@operator("typo-suffix-swap", "suffix", "a label typo and a common suffix at once (gogle.net)")
+def typo_suffix_swap(ctx: Context) -> Iterator[tuple[str, float]]:
+    """Two independent errors: one of the ``typo_swap_top`` likeliest label omissions, doublings
+    or transpositions, with the suffix swapped for one of the three likeliest common suffixes.
+
+    p = p(label typo) · p(suffix swap), the product of the two channels (independent errors).
+    Only a handful are made, so this two-error kind stays cheap and never swamps the list.
+    """
+    label, m = ctx.label, ctx.model
+    rate, first = m.error_rate, m.first_char_factor
+    typos = heapq.nlargest(
+        m.typo_swap_top,
+        (
+            *edits.omissions(label, rate, m, first),
+            *edits.repetitions(label, rate, m, first),
+            *edits.transpositions(label, rate, m, first),
+        ),
+        key=lambda pair: pair[1],
+    )
+    options = [(s, w) for s, w in ctx.swap_suffixes if s != ctx.suffix]
+    swaps = sorted(_spread(m.suffix_swap, options), key=lambda pair: -pair[1])[:3]
+    for typo, p_typo in typos:
+        for suffix, p_swap in swaps:
+            yield f"{ctx.prefix}{typo}.{suffix}", p_typo * p_swap

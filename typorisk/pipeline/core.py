@@ -27,6 +27,7 @@ from typorisk.kit.bridge import iterate
 from typorisk.model import Candidate, Target
 from typorisk.parse.targets import parse_target
 from typorisk.permute import permute
+from typorisk.permute.wordlists import read_word_files
 from typorisk.pipeline.enrich import Enricher, check_enrich_options
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import RiskFacet, ScanRecord, risk_facet, to_row
@@ -121,12 +122,16 @@ def scan_targets(
 
 def candidates(targets: Sequence[ScanTarget], options: ScanOptions) -> Iterator[Candidate]:
     """Every target's candidates, most likely first within each target (streamed)."""
+    words = read_word_files(options.words)
     for st in targets:
         yield from permute(
             [st.target],
             kinds=options.kinds or None,
             exclude_kinds=options.exclude_kinds or None,
             top=st.top or options.top,
+            words=words,
+            tld=options.tld,
+            two_edit_top=options.two_edit_top,
         )
 
 

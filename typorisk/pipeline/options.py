@@ -77,6 +77,21 @@ class ScanOptions:
         None, "int", "the N most likely candidates per target (all when unset; feeds: 200)",
         flag="--top", feed="scan.top", low=1, metavar="N",
     )  # fmt: skip
+    # -- permute, issue 17: two-edit typos, the suffix swap list, combosquat words -------------
+    two_edit_top: int | None = _opt(
+        None, "int", "up to N two-edit typos per target, walked best-first (unset: only those "
+        "likely enough to make --top; 0: none)",
+        flag="--two-edit-top", feed="scan.two_edit_top", low=0, metavar="N",
+    )  # fmt: skip
+    tld: str | None = _opt(
+        None, "str", "suffix swap list: a file ('suffix [weight]' a line), or 'all' for every "
+        "delegated TLD (unset: a short list of common suffixes)",
+        flag="--tld", feed="scan.tld", metavar="FILE",
+    )  # fmt: skip
+    words: tuple[Path, ...] = _opt(
+        (), "paths", "combosquat words (brand-login.com), one a line; the files add up",
+        flag="--words", feed="scan.words", metavar="PATH",
+    )  # fmt: skip
     # -- resolve --------------------------------------------------------------------------------
     resolve: bool = _opt(
         True, "bool", "resolve the candidates with DNS (off: offline, permutation only)",

@@ -1,0 +1,105 @@
+"""Recall of real typo domains (tests/data/real_typos.csv) per half of the fixed split, per kind.
+
+Recall at a cut-off K: the share of rows whose typo is among the K most likely candidates of its
+target. Single-edit rows are ranked as ``typorisk permute TARGET`` lists them (no ``--top``, so
+no two-edit typos); multi-edit rows as ``typorisk permute TARGET --top 500`` does (two-edit
+typos compete for the 500). Used by ``test_recall.py``, and as a script it prints the tables and
+writes the plot:
+
+Run: .venv/bin/python -m tests.permute.recall [--svg docs/recall.svg]
+(``PYTHONPATH=/tmp/before`` measures an older tree the same way, for before/after figures.)
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from functools import cache
+from pathlib import Path
+
+from tests.permute.split import HALVES, half_rows
+from tests.permute.svgplot import line_plot
+from typorisk import permute
+
+CUTOFFS = (10, 50, 100, 200, 500)
+MULTI_TOP = 500
+
+
+@cache
+def single_ranks(target: str) -> dict[str, int]:
+    """domain → rank (from 1) in the full list of ``target``."""
+    return {c.domain: i for i, c in enumerate(permute([target]), start=1)}
+
+
+@cache
+def multi_ranks(target: str) -> dict[str, int]:
+    """domain → rank in ``permute([target], top=500)`` (two-edit typos compete)."""
+    return {c.domain: i for i, c in enumerate(permute([target], top=MULTI_TOP), start=1)}
+
+
+def rank_of(row: dict[str, str]) -> int | None:
+    """The row's rank under its own rule (single- or multi-edit), or None when not listed."""
+    ranks = single_ranks if row["single_edit"] == "yes" else multi_ranks
+    return ranks(row["target"]).get(row["typo"])
+
+
+def recall_at(rows: list[dict[str, str]], cutoff: int) -> float:
+    """Share of ``rows`` ranked within ``cutoff`` (0 for no rows)."""
+    if not rows:
+        return 0.0
+    return sum((r := rank_of(row)) is not None and r <= cutoff for row in rows) / len(rows)
+
+
+def per_kind(rows: list[dict[str, str]]) -> dict[str, tuple[int, float, float, float]]:
+    """kind → (rows, generated at all, within the top 100, within the top 500)."""
+    groups: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        groups[row["kind"]].append(row)
+        groups["ALL single-edit" if row["single_edit"] == "yes" else "ALL multi-edit"].append(row)
+    out = {}
+    for kind, members in sorted(groups.items()):
+        made = sum(rank_of(r) is not None for r in members) / len(members)
+        out[kind] = (len(members), made, recall_at(members, 100), recall_at(members, 500))
+    return out
+
+
+def table(half: str) -> str:
+    """The per-kind recall table of one half, as text."""
+    lines = [f"{half} half: {'kind':20} {'rows':>5} {'made':>7} {'top100':>7} {'top500':>7}"]
+    for kind, (n, made, t100, t500) in per_kind(half_rows(half)).items():
+        lines.append(f"{'':11}{kind:20} {n:5d} {made:7.1%} {t100:7.1%} {t500:7.1%}")
+    return "\n".join(lines)
+
+
+def curves() -> dict[str, list[float]]:
+    """Single-edit recall at each of :data:`CUTOFFS`, per half."""
+    return {
+        half: [recall_at([r for r in half_rows(half) if r["single_edit"] == "yes"], k)
+               for k in CUTOFFS]
+        for half in HALVES
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--svg", type=Path, help="write the recall-vs-cut-off plot here")
+    args = parser.parse_args()
+    for half in HALVES:
+        print(table(half))
+    data = curves()
+    for half, values in data.items():
+        cells = ", ".join(f"top {k}: {v:.1%}" for k, v in zip(CUTOFFS, values, strict=True))
+        print(f"single-edit recall, {half} half: {cells}")
+    if args.svg:
+        args.svg.write_text(
+            line_plot(
+                "Real single-edit typos within their target's top K",
+                CUTOFFS,
+                {f"{h} half" if h == "test" else "tuning half": v for h, v in data.items()},
+            ),
+            encoding="utf-8",
+        )
+
+
+if __name__ == "__main__":
+    main()
