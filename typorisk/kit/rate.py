@@ -105,13 +105,15 @@ class AdaptiveRate:
 
     Pacing is the GCRA of :class:`TokenBucket` at the current rate; bursts are ``burst_time``
     seconds' worth of slots (at least ``burst``). Outcomes are counted in windows of at least
-    ``window`` seconds and ``min_events`` outcomes; at the end of each window:
+    ``window`` seconds and ``min_events`` outcomes (fewer would make one lost datagram in 20 look
+    like congestion); at the end of each window:
 
     - **congestion** (the share of failures, i.e. timeouts, SERVFAIL and REFUSED, rose more than
       ``threshold`` above the lowest share of the last windows, or timeouts alone exceed
       ``timeout_share``): the rate becomes ``decrease`` × the rate the failed queries were sent
       at (not the rate now: timeouts are seen ``timeout`` seconds late, and the rate may have
-      grown meanwhile). Outcomes of queries sent before a cut are then ignored.
+      grown meanwhile); at the first cut, × the most answers per second of a window if fewer.
+      Outcomes of queries sent before a cut are then ignored.
     - **no congestion**, and callers had to wait for slots (the rate, not the caller, limited the
       sending): grow. Before the first cut the rate doubles every ``doubling`` seconds (TCP's
       slow start); after it, it grows by ``increase`` × the rate right after the last cut per
@@ -137,9 +139,10 @@ class AdaptiveRate:
         burst_time: float = 0.005,
         doubling: float = 0.25,
         increase: float = 0.25,
-        decrease: float = 0.5,
-        window: float = 0.05,
-        min_events: int = 16,
+        decrease: float = 0.7,
+        window: float = 0.1,
+        min_events: int = 50,
+        horizon: float = 0.05,
         threshold: float = 0.05,
         timeout_share: float = 0.2,
         answered_cap: float = 2.0,
@@ -160,13 +163,14 @@ class AdaptiveRate:
         """Multiplicative decreases so far."""
         self._burst, self._burst_time = burst, burst_time
         self._doubling, self._increase, self._decrease = doubling, increase, decrease
-        self._window, self._min_events = window, min_events
+        self._window, self._min_events, self._horizon = window, min_events, horizon
         self._threshold, self._timeout_share, self._cap = threshold, timeout_share, answered_cap
         self._clock = clock
         self._tat = clock()
         self._slow_start = True
         self._after_cut = self.rate
         self._shares: deque[float] = deque(maxlen=8)
+        self._best = 0.0
         self._start_window(clock())
 
     def _start_window(self, now: float) -> None:
@@ -175,20 +179,32 @@ class AdaptiveRate:
         self._waited = False
         self._failed_rate = math.inf
 
-    def reserve(self) -> tuple[float, Ticket]:
-        """Take the next slot: the seconds to wait before using it (≥ 0), and its ticket."""
-        now = self._clock()
+    def _next_slot(self, now: float) -> tuple[float, float]:
+        """(when the next slot may be used, the arrival time it starts from), without taking it."""
         interval = 1.0 / self.rate
         burst = max(self._burst, self.rate * self._burst_time)
         tat = max(self._tat, now)
-        allowed = max(now, tat - (burst - 1) * interval)
-        self._tat = tat + interval
+        return max(now, tat - (burst - 1) * interval), tat
+
+    def reserve(self) -> tuple[float, Ticket]:
+        """Take the next slot: the seconds to wait before using it (≥ 0), and its ticket."""
+        now = self._clock()
+        allowed, tat = self._next_slot(now)
+        self._tat = tat + 1.0 / self.rate
         if allowed > now:
             self._waited = True
         return allowed - now, Ticket(self.cuts, self.rate)
 
     async def acquire(self) -> Ticket:
-        """Wait for a slot (sleeps; never busy-waits); its ticket."""
+        """Wait for a slot (sleeps; never busy-waits); its ticket.
+
+        A slot is reserved at most ``horizon`` seconds ahead: callers further back sleep first,
+        so a cut applies to them (with hundreds of callers waiting, reservations made at the old
+        rate would otherwise keep it for as many slots).
+        """
+        while (ahead := self._next_slot(now := self._clock())[0] - now) > self._horizon:
+            self._waited = True
+            await asyncio.sleep(ahead - self._horizon)
         wait, ticket = self.reserve()
         if wait > 0:
             await asyncio.sleep(wait)
@@ -215,22 +231,33 @@ class AdaptiveRate:
         if events < self._min_events or elapsed < self._window:
             return
         share = self._failed / events
+        self._best = max(self._best, self._ok / elapsed)
         self._shares.append(share)
         if share > min(self._shares) + self._threshold or (
             self._timeouts / events > self._timeout_share
         ):
-            self._cut()
+            self._cut(self._best)
         elif self._waited:
             self._grow(elapsed)
         self._start_window(now)
 
-    def _cut(self) -> None:
+    def _cut(self, delivered: float) -> None:
+        # The rate to cut: what was being sent when the failures left; after the slow start's
+        # overshoot, the most the server answered per second in a window if that is less (the
+        # average would count the time callers sat waiting for their timeouts).
         base = min(self.rate, self._failed_rate)
+        if self._slow_start:
+            base = min(base, max(delivered, self.floor))
         self.rate = max(self.floor, min(self._top, base * self._decrease))
         self._after_cut = self.rate
         self._slow_start = False
         self.cuts += 1
         self._shares.clear()
+        self._best = 0.0
+        # GCRA tolerates (burst - 1) intervals of the *new* rate ahead of its arrival time: a
+        # slower rate would release a burst right after the cut. No slot comes early after one.
+        burst = max(self._burst, self.rate * self._burst_time)
+        self._tat = max(self._tat, self._clock() + (burst - 1) / self.rate)
 
     def _grow(self, elapsed: float) -> None:
         if self._slow_start:

@@ -1,7 +1,7 @@
 """A DNS client for many names at once: adaptive rate per server, retries, TCP fallback.
 
 Each server's rate is found as it goes (:class:`typorisk.kit.rate.AdaptiveRate`, AIMD): it starts
-at :data:`~typorisk.kit.rate.START_RATE`, grows while answers keep coming, and is cut by half on a
+at :data:`~typorisk.kit.rate.START_RATE`, grows while answers keep coming, and is cut to 70% on a
 rise of timeouts, SERVFAIL or REFUSED. ``rate`` is only its ceiling. The retry policy is the same
 either way: a query whose tries all time out ends with no reply (``unknown``), never NXDOMAIN.
 
@@ -60,6 +60,11 @@ class _Tally:
 
 RATE_BURST = 10
 """Queries a server may get at once after an idle spell (at least; see ``AdaptiveRate``)."""
+INCREASE_PER_TIMEOUT = 0.2
+"""After a cut, the rate grows by this share of the rate after the cut per ``timeout`` seconds
+(at most half of it per second): losses are seen one timeout late, so the rate may overshoot
+the server's limit by this share before the next cut. The mean of the saw-tooth (about 3/4 of
+the limit) does not depend on it; only the period does."""
 _CONGESTION = frozenset({2, 5})
 """SERVFAIL and REFUSED: the rcodes an overloaded or rate-limiting resolver answers with."""
 
@@ -175,7 +180,12 @@ class DnsClient:
     def _tally(self, server: NameServer) -> _Tally:
         tally = self._tallies.get(server)
         if tally is None:
-            pace = AdaptiveRate(start=self.start_rate, ceiling=self.rate, burst=RATE_BURST)
+            pace = AdaptiveRate(
+                start=self.start_rate,
+                ceiling=self.rate,
+                burst=RATE_BURST,
+                increase=min(0.5, INCREASE_PER_TIMEOUT / self.timeout),
+            )
             tally = self._tallies[server] = _Tally(pace)
         return tally
 

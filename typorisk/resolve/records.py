@@ -159,7 +159,7 @@ class ServerStats:
     peak_rate: float | None = None
     """The highest rate it allowed during the run, queries/s (never above ``--rate``)."""
     cuts: int = 0
-    """Times it halved the rate (on a rise of timeouts, SERVFAIL or REFUSED)."""
+    """Times it cut the rate to 70% (on a rise of timeouts, SERVFAIL or REFUSED)."""
 
 
 @dataclass(frozen=True, slots=True)
