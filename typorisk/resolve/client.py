@@ -15,6 +15,12 @@ repaired by that, while a server that always sends the same broken reply would n
 more tries. If the retry is malformed too, the query ends with that reply (``malformed=True``);
 a timeout after it uses the remaining retries, and the malformed reply is returned if nothing
 better comes. Callers turn it into ``Outcome.MALFORMED``, never into an answer.
+
+Replies with answers are parsed by dnspython, not by a hand-written parser: profiled with py-spy
+(``typorisk resolve -`` on 7,426 dnstwist candidates, 10% registered, local Unbound), its
+``from_wire`` is 13% of the event-loop thread's samples and the process used 2.1 s of CPU in an
+8.3 s run, so a leaner parser would save a few percent of CPU and no wall time. NXDOMAIN, the
+common case, is decided from the header alone (:mod:`typorisk.resolve.wire`) and never parsed.
 """
 
 from __future__ import annotations
