@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -109,7 +108,7 @@ class AdaptiveRate:
     like congestion); at the end of each window:
 
     - **congestion** (the share of failures, i.e. timeouts, SERVFAIL and REFUSED, rose more than
-      ``threshold`` above the lowest share of the last windows, or timeouts alone exceed
+      ``threshold`` above the lowest share of a window since the last cut, or timeouts alone exceed
       ``timeout_share``): the rate becomes ``decrease`` × the rate the failed queries were sent
       at (not the rate now: timeouts are seen ``timeout`` seconds late, and the rate may have
       grown meanwhile); at the first cut, × the most answers per second of a window if fewer.
@@ -122,7 +121,9 @@ class AdaptiveRate:
       doubling within a window instead of after a timeout.
 
     A baseline of failures that does not grow with the rate (SERVFAIL of lame delegations among
-    typo domains) does not cut the rate: only a rise above the recent minimum does.
+    typo domains) does not cut the rate: only a rise above the minimum since the last cut does
+    (a memory of the last few windows only would let a slow climb past the limit pass as a
+    baseline). A baseline that rises for good costs one cut, after which it is the new minimum.
 
     Invariant: ``floor <= rate <= ceiling`` (``ceiling`` ``None``: :data:`MAX_RATE`), and over
     any interval of ``T`` seconds at most ``ceiling × T + burst slots`` are handed out.
@@ -169,7 +170,7 @@ class AdaptiveRate:
         self._tat = clock()
         self._slow_start = True
         self._after_cut = self.rate
-        self._shares: deque[float] = deque(maxlen=8)
+        self._min_share = math.inf  # the lowest failure share of a window since the last cut
         self._best = 0.0
         self._start_window(clock())
 
@@ -232,8 +233,8 @@ class AdaptiveRate:
             return
         share = self._failed / events
         self._best = max(self._best, self._ok / elapsed)
-        self._shares.append(share)
-        if share > min(self._shares) + self._threshold or (
+        self._min_share = min(self._min_share, share)
+        if share > self._min_share + self._threshold or (
             self._timeouts / events > self._timeout_share
         ):
             self._cut(self._best)
@@ -252,7 +253,7 @@ class AdaptiveRate:
         self._after_cut = self.rate
         self._slow_start = False
         self.cuts += 1
-        self._shares.clear()
+        self._min_share = math.inf
         self._best = 0.0
         # GCRA tolerates (burst - 1) intervals of the *new* rate ahead of its arrival time: a
         # slower rate would release a burst right after the cut. No slot comes early after one.
