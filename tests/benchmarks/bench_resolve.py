@@ -17,7 +17,9 @@ the first question each tool asks: the server's limit), and typorisk in-process 
 Printed: names/s (median of ``--runs``), the ratio to dnstwist, the share of dnsperf's q/s,
 queries per nonexistent name, and agreement with the zone's truth.
 
+Needs NSD, Unbound, dnsperf (``apt-get install nsd unbound dnsperf``) and the ``bench`` extra.
 Run: ``.venv/bin/python tests/benchmarks/bench_resolve.py [--runs 3] [--before /tmp/main]``
+(``--before``: e.g. ``git archive main | tar -x -C /tmp/main``).
 """
 
 from __future__ import annotations
