@@ -155,8 +155,9 @@ def unbound(
     *,
     port: int,
     probe: str = "test.",
+    host: str = "127.0.0.1",
 ) -> Iterator[tuple[str, int]]:
-    """Run Unbound on 127.0.0.1:``port`` with ``stubs`` (zone, ``addr@port``), root included."""
+    """Run Unbound on ``host``:``port`` with ``stubs`` (zone, ``addr@port``), root included."""
     binary = require("unbound")
     directory.mkdir(parents=True, exist_ok=True)
     stub_blocks = "".join(
@@ -166,7 +167,7 @@ def unbound(
     conf = directory / "unbound.conf"
     conf.write_text(
         f"""server:
-    interface: 127.0.0.1@{port}
+    interface: {host}@{port}
     port: {port}
     username: ""
     chroot: ""
@@ -196,8 +197,8 @@ remote-control:
     )
     process = start([binary, "-d", "-c", str(conf)])
     try:
-        wait_until_answering("127.0.0.1", port, probe)
-        yield "127.0.0.1", port
+        wait_until_answering(host, port, probe)
+        yield host, port
     finally:
         stop(process)
 

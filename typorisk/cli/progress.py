@@ -160,6 +160,12 @@ def print_stats(stats: ScanStats, err: TextIO | None = None) -> None:
         f"({stats.queries_per_second:,.0f}/s; {rcodes}); {stats.timeouts} timeouts, "
         f"{stats.retries} retries, {stats.tcp} over TCP, {stats.mismatched} stray replies\n"
     )
+    for server, per in sorted(stats.servers.items()):
+        if per.rate is not None and per.peak_rate is not None:
+            err.write(
+                f"typorisk: name server {server}: adaptive rate {per.rate:,.0f} q/s at the end "
+                f"(peak {per.peak_rate:,.0f}, {per.cuts} cuts)\n"
+            )
     for zone in stats.wildcard_zones:
         err.write(f"typorisk: wildcard zone: *.{zone} answers every name below it\n")
 

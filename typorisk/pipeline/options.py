@@ -114,8 +114,11 @@ class ScanOptions:
         256, "int", "names in flight",
         flag="--concurrency", feed="scan.resolve.concurrency", low=1, metavar="N",
     )  # fmt: skip
+    # -- issue 15: the rate is adaptive per server (AIMD); --rate is its ceiling --------------
     rate: float = _opt(
-        1000.0, "float", "queries/s per server (0: no limit)",
+        0.0, "float", "ceiling of each server's adaptive rate, queries/s (0: no ceiling); the "
+        "rate starts at 2,000, grows while answers come and is cut (x0.7) on timeouts, "
+        "SERVFAIL or REFUSED; give 1000 for public resolvers",
         flag="--rate", feed="scan.resolve.rate", low=0.0, metavar="Q",
     )  # fmt: skip
     timeout: float = _opt(

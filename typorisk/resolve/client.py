@@ -1,4 +1,9 @@
-"""A DNS client for many names at once: rate limit per server, retries with backoff, TCP fallback.
+"""A DNS client for many names at once: adaptive rate per server, retries, TCP fallback.
+
+Each server's rate is found as it goes (:class:`typorisk.kit.rate.AdaptiveRate`, AIMD): it starts
+at :data:`~typorisk.kit.rate.START_RATE`, grows while answers keep coming, and is cut to 70% on a
+rise of timeouts, SERVFAIL or REFUSED. ``rate`` is only its ceiling. The retry policy is the same
+either way: a query whose tries all time out ends with no reply (``unknown``), never NXDOMAIN.
 
 The client is the object injected into the engine (tests inject one pointed at local servers). It
 owns the sockets: use it as ``async with DnsClient(servers) as client``.
@@ -10,6 +15,12 @@ repaired by that, while a server that always sends the same broken reply would n
 more tries. If the retry is malformed too, the query ends with that reply (``malformed=True``);
 a timeout after it uses the remaining retries, and the malformed reply is returned if nothing
 better comes. Callers turn it into ``Outcome.MALFORMED``, never into an answer.
+
+Replies with answers are parsed by dnspython, not by a hand-written parser: profiled with py-spy
+(``typorisk resolve -`` on 7,426 dnstwist candidates, 10% registered, local Unbound), its
+``from_wire`` is 13% of the event-loop thread's samples and the process used 2.1 s of CPU in an
+8.3 s run, so a leaner parser would save a few percent of CPU and no wall time. NXDOMAIN, the
+common case, is decided from the header alone (:mod:`typorisk.resolve.wire`) and never parsed.
 """
 
 from __future__ import annotations
@@ -21,7 +32,7 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from typorisk.errors import ResolverConfigError
-from typorisk.kit.rate import TokenBucket
+from typorisk.kit.rate import START_RATE, AdaptiveRate, Ticket
 from typorisk.resolve import wire
 from typorisk.resolve.records import ServerStats
 from typorisk.resolve.transport import NameServer, Reply, UdpChannel, parse, tcp_exchange
@@ -32,20 +43,36 @@ RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOT
 class _Tally:
     """Mutable per-server counters behind :class:`ServerStats` (the hot path increments them)."""
 
-    __slots__ = ("answered", "malformed", "sent", "timeouts")
+    __slots__ = ("answered", "malformed", "pace", "sent", "timeouts")
 
-    def __init__(self) -> None:
+    def __init__(self, pace: AdaptiveRate) -> None:
         self.sent = 0
         self.answered = 0
         self.timeouts = 0
         self.malformed = 0
+        self.pace = pace
 
     def frozen(self) -> ServerStats:
-        return ServerStats(self.sent, self.answered, self.timeouts, self.malformed)
+        return ServerStats(
+            self.sent,
+            self.answered,
+            self.timeouts,
+            self.malformed,
+            rate=self.pace.rate,
+            peak_rate=self.pace.peak,
+            cuts=self.pace.cuts,
+        )
 
 
 RATE_BURST = 10
-"""Queries a server may get at once after an idle spell (the rate limit's burst)."""
+"""Queries a server may get at once after an idle spell (at least; see ``AdaptiveRate``)."""
+INCREASE_PER_TIMEOUT = 0.2
+"""After a cut, the rate grows by this share of the rate after the cut per ``timeout`` seconds
+(at most half of it per second): losses are seen one timeout late, so the rate may overshoot
+the server's limit by this share before the next cut. The mean of the saw-tooth (about 3/4 of
+the limit) does not depend on it; only the period does."""
+_CONGESTION = frozenset({2, 5})
+"""SERVFAIL and REFUSED: the rcodes an overloaded or rate-limiting resolver answers with."""
 
 
 class DnsClient:
@@ -56,7 +83,8 @@ class DnsClient:
         timeout: seconds to wait for one reply (UDP or TCP).
         retries: extra attempts after a timeout or SERVFAIL (so ``retries + 1`` tries at most);
             a malformed reply is retried once at most (see the module docstring).
-        rate: queries/s allowed per server; ``None`` for no limit.
+        rate: ceiling of each server's adaptive rate, queries/s; ``None`` for no ceiling.
+        start_rate: each server's first rate, queries/s (capped by ``rate``).
         backoff: seconds before the first retry; doubled each retry, with ±50% jitter.
 
     Raises :class:`ResolverConfigError` for an unusable option.
@@ -70,6 +98,7 @@ class DnsClient:
         retries: int = 2,
         rate: float | None = None,
         backoff: float = 0.05,
+        start_rate: float = START_RATE,
     ) -> None:
         if not servers:
             raise ResolverConfigError("no name server: give --nameserver HOST[:PORT]")
@@ -80,10 +109,12 @@ class DnsClient:
         self.servers = tuple(servers)
         self.timeout = timeout
         self.retries = retries
+        if start_rate <= 0:
+            raise ResolverConfigError(f"start rate {start_rate!r}: give a positive queries/s")
         self.rate = rate
+        self.start_rate = start_rate
         self.backoff = backoff
         self._channels: dict[NameServer, asyncio.Task[UdpChannel]] = {}
-        self._limiters: dict[NameServer, TokenBucket] = {}
         self._tallies: dict[NameServer, _Tally] = {}
         self.sent = 0
         self.timeouts = 0
@@ -155,20 +186,22 @@ class DnsClient:
     def _tally(self, server: NameServer) -> _Tally:
         tally = self._tallies.get(server)
         if tally is None:
-            tally = self._tallies[server] = _Tally()
+            pace = AdaptiveRate(
+                start=self.start_rate,
+                ceiling=self.rate,
+                burst=RATE_BURST,
+                increase=min(0.5, INCREASE_PER_TIMEOUT / self.timeout),
+            )
+            tally = self._tallies[server] = _Tally(pace)
         return tally
 
     async def attempt(
         self, server: NameServer, question_wire: bytes, rd: bool
     ) -> tuple[Reply | None, int]:
         """One try at ``server`` (UDP, then TCP if truncated): the reply or ``None``, and queries
-        sent (1 or 2). No retry; the rate limit and every counter apply."""
-        if self.rate is not None:
-            limiter = self._limiters.get(server)
-            if limiter is None:
-                limiter = self._limiters[server] = TokenBucket(self.rate, burst=RATE_BURST)
-            await limiter.acquire()
+        sent (1 or 2). No retry; the rate controller and every counter apply."""
         tally = self._tally(server)
+        ticket = await tally.pace.acquire()
         channel = await self._channel(server)
         self.sent += 1
         tally.sent += 1
@@ -181,8 +214,10 @@ class DnsClient:
         if data is None or header is None:
             self.timeouts += 1
             tally.timeouts += 1
+            tally.pace.failed(ticket, timeout=True)
             return None, 1
         tally.answered += 1
+        _judge(tally.pace, ticket, header.rcode)
         if header.truncated:
             self.tcp += 1
             self.sent += 1
@@ -258,3 +293,11 @@ class DnsClient:
             if reply.rcode != wire.RCODE_SERVFAIL and (not refused or len(pool) == 1):
                 return reply, sent
         return last, sent
+
+
+def _judge(pace: AdaptiveRate, ticket: Ticket, rcode: int) -> None:
+    """Tell ``pace`` how the query went: SERVFAIL and REFUSED count as congestion."""
+    if rcode in _CONGESTION:
+        pace.failed(ticket, timeout=False)
+    else:
+        pace.answered(ticket)

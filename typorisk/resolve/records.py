@@ -154,6 +154,12 @@ class ServerStats:
     """Queries that got no reply in time (or could not be sent)."""
     malformed: int = 0
     """Replies that did not parse (part of ``answered``)."""
+    rate: float | None = None
+    """The adaptive rate controller's allowed rate at the end of the run, queries/s."""
+    peak_rate: float | None = None
+    """The highest rate it allowed during the run, queries/s (never above ``--rate``)."""
+    cuts: int = 0
+    """Times it cut the rate to 70% (on a rise of timeouts, SERVFAIL or REFUSED)."""
 
 
 @dataclass(frozen=True, slots=True)

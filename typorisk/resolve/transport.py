@@ -122,6 +122,7 @@ class UdpChannel(asyncio.DatagramProtocol):
         # query id -> (question, future, deadline in loop time)
         self._pending: dict[int, tuple[bytes, asyncio.Future[bytes | None], float]] = {}
         self._sweeper: asyncio.TimerHandle | None = None
+        self._sweep_due = 0.0
         self.mismatched = 0
         """Datagrams ignored: unknown id, not a response, or a question that does not match."""
         self.unreachable = 0
@@ -183,10 +184,18 @@ class UdpChannel(asyncio.DatagramProtocol):
         """
         loop = asyncio.get_running_loop()
         now = loop.time()
+        # A sweep that runs late found the loop stalled (a busy CPU): replies that arrived
+        # meanwhile wait in the socket buffer, read one per loop turn. The stalled time does not
+        # count against the deadlines, so a stall alone never makes a timeout.
+        late = max(0.0, now - self._sweep_due - SWEEP_INTERVAL)
         for _, future, deadline in self._pending.values():
-            if deadline <= now and not future.done():
+            if deadline + late <= now and not future.done():
                 future.set_result(None)
-        self._sweeper = loop.call_later(SWEEP_INTERVAL, self._sweep) if self._pending else None
+        self._sweeper = self._schedule_sweep(loop) if self._pending else None
+
+    def _schedule_sweep(self, loop: asyncio.AbstractEventLoop) -> asyncio.TimerHandle:
+        self._sweep_due = loop.time() + SWEEP_INTERVAL
+        return loop.call_later(SWEEP_INTERVAL, self._sweep)
 
     async def exchange(self, question_wire: bytes, *, rd: bool, timeout: float) -> bytes | None:
         """Send one query and wait up to ``timeout`` seconds; the reply bytes, or ``None``."""
@@ -199,7 +208,7 @@ class UdpChannel(asyncio.DatagramProtocol):
         future: asyncio.Future[bytes | None] = loop.create_future()
         self._pending[qid] = (question_wire, future, loop.time() + timeout)
         if self._sweeper is None:
-            self._sweeper = loop.call_later(SWEEP_INTERVAL, self._sweep)
+            self._sweeper = self._schedule_sweep(loop)
         try:
             self._transport.sendto(wire.build_query(qid, question_wire, rd=rd))
             # Bounded: the sweeper ends the future at its deadline (see _sweep).
