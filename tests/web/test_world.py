@@ -234,3 +234,16 @@ def test_world_names_are_candidates_of_both_tools() -> None:
     fuzzer.generate()
     theirs = {d["domain"] for d in fuzzer.domains}
     assert set(w.SITES) <= ours & theirs
+
+
+def test_a_target_without_a_page_is_said_once(world: w.World) -> None:
+    async def run() -> tuple[WebResult, list[str]]:
+        async with Fetcher(FAST, _none) as fetcher:
+            inspector = Inspector(fetcher, load_parking(), dt.datetime.now(dt.UTC))
+            result = await inspector.inspect("nosite.com", "brandbamk.com", [w.NET + "11"])
+            await inspector.inspect("nosite.com", "brandbnak.com", [w.NET + "12"])
+            return result, inspector.target_problems()
+
+    result, problems = asyncio.run(run())
+    assert result.similarity is None and result.web_class is WebClass.UNRELATED
+    assert len(problems) == 1 and problems[0].startswith("nosite.com's own page could not be read")

@@ -87,6 +87,7 @@ class WebStage:
         self.classes: Counter[str] = Counter()
         self.lines: list[str] = []
         self._started = 0.0
+        self._inspector: Inspector | None = None
 
     async def __aenter__(self) -> WebStage:
         await self.fetcher.__aenter__()
@@ -95,6 +96,8 @@ class WebStage:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.fetcher.__aexit__(*exc)
+        if self._inspector is not None:
+            self.lines.extend(f"typorisk: web: {p}" for p in self._inspector.target_problems())
         if self.classes:
             took = asyncio.get_running_loop().time() - self._started
             classes = ", ".join(f"{k} {v}" for k, v in sorted(self.classes.items()))
@@ -106,7 +109,7 @@ class WebStage:
     async def over(self, records: AsyncIterator[ScanRecord]) -> AsyncIterator[ScanRecord]:
         """``records`` with web facets on those that resolved to addresses."""
         now = dt.datetime.now(dt.UTC)
-        inspector = Inspector(self.fetcher, load_parking(), now, self.shooter)
+        inspector = self._inspector = Inspector(self.fetcher, load_parking(), now, self.shooter)
         pending: list[ScanRecord] = []
         async for record in records:
             if not web_addresses(record):

@@ -96,6 +96,16 @@ class Inspector:
             task = self._targets[target] = asyncio.ensure_future(self._fetch_target(target))
         return await task
 
+    def target_problems(self) -> list[str]:
+        """One line per target whose own page could not be read (nothing to compare with)."""
+        out = []
+        for target, task in sorted(self._targets.items()):
+            if task.done() and not task.cancelled() and task.result().doc is None:
+                page = task.result().page
+                why = page.error or f"HTTP {page.status}, no HTML"
+                out.append(f"{target}'s own page could not be read ({why}): no similarity")
+        return out
+
     async def _fetch_target(self, target: str) -> View:
         addresses = await self.fetcher.lookup(target)
         page = await self.fetcher.page(target, addresses)
