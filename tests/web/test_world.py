@@ -247,3 +247,41 @@ def test_a_target_without_a_page_is_said_once(world: w.World) -> None:
     result, problems = asyncio.run(run())
     assert result.similarity is None and result.web_class is WebClass.UNRELATED
     assert len(problems) == 1 and problems[0].startswith("nosite.com's own page could not be read")
+
+
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        ("http://brañdbank.com/x", "xn--bradbank-"),  # a Unicode host: asked as its A-label
+        ("http://[::1", "bad redirect"),
+        ("ftp://files.example/", "redirect to ftp://"),
+        ("http://bad_name!.example/", "no address from typorisk"),
+    ],
+)
+def test_a_strange_location_is_an_outcome(location: str, expected: str) -> None:
+    port = free_port()
+    asked: list[str] = []
+
+    async def run() -> object:
+        async def start(request: web.Request) -> web.Response:
+            return web.Response(status=302, headers={"Location": location})
+
+        app = web.Application()
+        app.router.add_get("/", start)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+
+        async def lookup(host: str) -> list[str]:
+            asked.append(host)
+            return []
+
+        try:
+            async with Fetcher(FAST, lookup) as fetcher:
+                fetcher.resolver.learn("start.example", ["127.0.0.1"])
+                return await fetcher.fetch(f"http://start.example:{port}/")
+        finally:
+            await runner.cleanup()
+
+    page = asyncio.run(run())
+    assert expected in (page.error or "") + " ".join(asked) + " ".join(page.chain)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 import dns.rdatatype
 
 from typorisk.errors import ScanOptionError
+from typorisk.parse.names import is_ldh_name
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import ScanRecord
 from typorisk.resolve import DnsClient
@@ -42,10 +43,13 @@ def limits_of(options: ScanOptions) -> FetchLimits:
 
 
 def dns_lookup(client: DnsClient) -> AddressLookup:
-    """Host → its A and AAAA, asked through ``client``."""
+    """Host → its A and AAAA, asked through ``client`` (nothing for a name that is not an LDH
+    A-label: a redirect's host comes from a stranger's server)."""
 
     async def lookup(host: str) -> Sequence[str]:
         found: list[str] = []
+        if not is_ldh_name(host):
+            return found
         for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
             reply, _ = await client.query(host, rdtype)
             message = None if reply is None or reply.malformed else reply.message()

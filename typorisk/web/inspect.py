@@ -130,7 +130,7 @@ class Inspector:
             return None
         base = URL(page.final_url)
         url = base.join(URL(doc.icon or "/favicon.ico"))
-        if url.host != base.host or url.scheme not in ("http", "https"):
+        if url.raw_host != base.raw_host or url.scheme not in ("http", "https"):
             return None
         got = await self.fetcher.raw(str(url))
         if got.status != 200 or not got.body or got.truncated:
@@ -160,7 +160,7 @@ class Inspector:
     ) -> WebResult:
         """Classify ``view`` against the target's ``own`` view (pure)."""
         page, doc = view.page, view.doc
-        final = URL(page.final_url).host if page.final_url else None
+        final = URL(page.final_url).raw_host if page.final_url else None
         final = final.lower() if final else None
         error = page.error
         if error is None and page.status is not None and page.body and doc is None:
