@@ -149,10 +149,14 @@ def throughput(directory: Path, runs: int) -> None:
         for _ in range(runs):
             took, rss, rows, err = run_typorisk(world, "--web-rate", "0")
             pages = sum(1 for r in rows if r.get("web"))
+            right = sum(
+                1 for r in rows if r["domain"] in sites and r.get("web") == sites[r["domain"]][1]
+            )
             ours.append((took, web_seconds(err), rss))
             t2, rss2, found = run_dnstwist("tlsh", 1800)
             theirs.append((t2, rss2))
-            print(f"  run: typorisk {pages} pages, {took:.1f} s (web {web_seconds(err):.1f} s), "
+            print(f"  run: typorisk {pages} pages ({right} classed right), {took:.1f} s "
+                  f"(web {web_seconds(err):.1f} s), "
                   f"{rss} MiB; dnstwist {len(found or ()) - 1} registered, {t2:.1f} s, "
                   f"{rss2} MiB")  # fmt: skip
     n = len(sites)
