@@ -9,6 +9,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -285,3 +286,14 @@ def test_a_strange_location_is_an_outcome(location: str, expected: str) -> None:
 
     page = asyncio.run(run())
     assert expected in (page.error or "") + " ".join(asked) + " ".join(page.chain)  # type: ignore[attr-defined]
+
+
+def test_screenshots_without_chromium_stop_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium on it
+    argv = ["scan", "brandbank.com", "--web", "--web-screenshots", "--nameserver", "127.0.0.1:9"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--web-screenshots" in err and "apt-get install chromium" in err
+    assert len(err.splitlines()) == 1 and "127.0.0.1:9" not in err  # no DNS was asked
