@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -46,12 +47,16 @@ FAST_ROLES = ("clone", "modified", "parked", "login", "to-target", "loop", "bina
               "unrelated", "to-other", "nowhere")  # fmt: skip
 
 
-def measured(argv: list[str]) -> tuple[float, int, str, str]:
-    """Run ``argv``: (wall seconds, peak RSS in MiB, stdout, stderr)."""
+def measured(argv: list[str], limit: float | None = None) -> tuple[float, int, str, str]:
+    """Run ``argv``: (wall seconds, peak RSS in MiB, stdout, stderr); after ``limit`` seconds
+    the process is killed (by its PID) and its stdout is empty."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(argv, stdout=out, stderr=err)
+        timer = threading.Timer(limit or 1e9, process.kill)
+        timer.start()
         _, status, usage = os.wait4(process.pid, 0)
+        timer.cancel()
         process.returncode = os.waitstatus_to_exitcode(status)
         took = time.monotonic() - started
         out.seek(0)
@@ -67,12 +72,15 @@ def run_typorisk(world: w.World, *extra: str) -> tuple[float, int, list[dict[str
     return took, rss, [json.loads(line) for line in out.splitlines()], err
 
 
-def run_dnstwist(lsh: str) -> tuple[float, int, dict[str, dict[str, object]]]:
+def run_dnstwist(lsh: str, limit: float) -> tuple[float, int, dict[str, dict[str, object]] | None]:
+    """dnstwist's run, its peak RSS and its rows by domain (``None``: it did not finish within
+    ``limit`` seconds and was killed)."""
     argv = [PY, RUNNER, w.DNS_HOST, "--", "--registered", "--lsh", lsh, "--nameservers",
             w.DNS_HOST, "--format", "json", w.TARGET]  # fmt: skip
-    took, rss, out, err = measured(argv)
+    took, rss, out, _err = measured(argv, limit)
     if not out.strip():
-        raise SystemExit(f"dnstwist printed nothing: {err[-500:]}")
+        print(f"dnstwist --lsh {lsh}: no output after {took:.0f} s (limit {limit:.0f} s)")
+        return took, rss, None
     return took, rss, {d["domain"]: d for d in json.loads(out)}
 
 
@@ -81,11 +89,11 @@ def web_seconds(err: str) -> float:
     return float(found.group(1)) if found else float("nan")
 
 
-def table(directory: Path) -> None:
+def table(directory: Path, limit: float) -> None:
     with w.web_world(directory / "table", dns_port=53) as world:
         took, rss, rows, err = run_typorisk(world)
-        ssdeep = run_dnstwist("ssdeep")
-        tlsh = run_dnstwist("tlsh")
+        tlsh = run_dnstwist("tlsh", limit)
+        ssdeep = run_dnstwist("ssdeep", limit)
     by = {r["domain"]: r for r in rows}
     print("\n| page | truth | typorisk | right | similarity | dnstwist ssdeep | dnstwist tlsh |")
     print("|---|---|---|---|---|---|---|")
@@ -106,7 +114,9 @@ def table(directory: Path) -> None:
         print(f"dnstwist --lsh {name}: run {t:.1f} s, peak RSS {r} MiB")
 
 
-def _score(found: dict[str, dict[str, object]], domain: str, key: str) -> str:
+def _score(found: dict[str, dict[str, object]] | None, domain: str, key: str) -> str:
+    if found is None:
+        return "did not finish"
     entry = found.get(domain)
     if entry is None:
         return "not listed"
@@ -139,11 +149,15 @@ def throughput(directory: Path, runs: int) -> None:
         for _ in range(runs):
             took, rss, rows, err = run_typorisk(world, "--web-rate", "0")
             pages = sum(1 for r in rows if r.get("web"))
+            right = sum(
+                1 for r in rows if r["domain"] in sites and r.get("web") == sites[r["domain"]][1]
+            )
             ours.append((took, web_seconds(err), rss))
-            t2, rss2, found = run_dnstwist("tlsh")
+            t2, rss2, found = run_dnstwist("tlsh", 1800)
             theirs.append((t2, rss2))
-            print(f"  run: typorisk {pages} pages, {took:.1f} s (web {web_seconds(err):.1f} s), "
-                  f"{rss} MiB; dnstwist {len(found) - 1} registered, {t2:.1f} s, "
+            print(f"  run: typorisk {pages} pages ({right} classed right), {took:.1f} s "
+                  f"(web {web_seconds(err):.1f} s), "
+                  f"{rss} MiB; dnstwist {len(found or ()) - 1} registered, {t2:.1f} s, "
                   f"{rss2} MiB")  # fmt: skip
     n = len(sites)
     t_wall = statistics.median(t for t, _, _ in ours)
@@ -166,12 +180,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-table", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--dnstwist-limit", type=float, default=600.0,
+                        help="seconds before a dnstwist run of the table is stopped")  # fmt: skip
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("bench_web needs root: it binds 127.0.19.x ports 53, 80 and 443")
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         if not args.skip_table:
-            table(Path(tmp))
+            table(Path(tmp), args.dnstwist_limit)
         if not args.skip_throughput:
             throughput(Path(tmp), args.runs)
     return 0

@@ -183,3 +183,20 @@ def test_web_evidence_moves_risk() -> None:
     assert any("3 days old" in x for x in by["fresh.com"].reasons)
     assert any("clone" in x for x in by["old.com"].reasons)
     assert [r.obs.domain for r in result.defensive] == ["defence.com"]
+
+
+@pytest.mark.parametrize(
+    "html", ["<![foo[ bar ]]><p>BrandBank</p>", "<![ x<p>BrandBank</p>", "<p>BrandBank</p><![]a"]
+)
+def test_declarations_html_parser_asserts_on_are_text(html: str) -> None:
+    """html.parser raises AssertionError on these; a page that carries one is still read."""
+    assert "brandbank" in read_document(html).text
+
+
+def test_random_markup_never_raises() -> None:
+    import random
+
+    rng = random.Random(19)
+    alphabet = "<>!/[]-?&#;=\"' abcxCDATAdoctype"
+    for _ in range(5000):
+        read_document("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))))

@@ -9,6 +9,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -234,3 +235,65 @@ def test_world_names_are_candidates_of_both_tools() -> None:
     fuzzer.generate()
     theirs = {d["domain"] for d in fuzzer.domains}
     assert set(w.SITES) <= ours & theirs
+
+
+def test_a_target_without_a_page_is_said_once(world: w.World) -> None:
+    async def run() -> tuple[WebResult, list[str]]:
+        async with Fetcher(FAST, _none) as fetcher:
+            inspector = Inspector(fetcher, load_parking(), dt.datetime.now(dt.UTC))
+            result = await inspector.inspect("nosite.com", "brandbamk.com", [w.NET + "11"])
+            await inspector.inspect("nosite.com", "brandbnak.com", [w.NET + "12"])
+            return result, inspector.target_problems()
+
+    result, problems = asyncio.run(run())
+    assert result.similarity is None and result.web_class is WebClass.UNRELATED
+    assert len(problems) == 1 and problems[0].startswith("nosite.com's own page could not be read")
+
+
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        ("http://brañdbank.com/x", "xn--bradbank-"),  # a Unicode host: asked as its A-label
+        ("http://[::1", "bad redirect"),
+        ("ftp://files.example/", "redirect to ftp://"),
+        ("http://bad_name!.example/", "no address from typorisk"),
+    ],
+)
+def test_a_strange_location_is_an_outcome(location: str, expected: str) -> None:
+    port = free_port()
+    asked: list[str] = []
+
+    async def run() -> object:
+        async def start(request: web.Request) -> web.Response:
+            return web.Response(status=302, headers={"Location": location})
+
+        app = web.Application()
+        app.router.add_get("/", start)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+
+        async def lookup(host: str) -> list[str]:
+            asked.append(host)
+            return []
+
+        try:
+            async with Fetcher(FAST, lookup) as fetcher:
+                fetcher.resolver.learn("start.example", ["127.0.0.1"])
+                return await fetcher.fetch(f"http://start.example:{port}/")
+        finally:
+            await runner.cleanup()
+
+    page = asyncio.run(run())
+    assert expected in (page.error or "") + " ".join(asked) + " ".join(page.chain)  # type: ignore[attr-defined]
+
+
+def test_screenshots_without_chromium_stop_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium on it
+    argv = ["scan", "brandbank.com", "--web", "--web-screenshots", "--nameserver", "127.0.0.1:9"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--web-screenshots" in err and "apt-get install chromium" in err
+    assert len(err.splitlines()) == 1 and "127.0.0.1:9" not in err  # no DNS was asked

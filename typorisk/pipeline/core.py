@@ -38,7 +38,7 @@ from typorisk.pipeline.servers import (
     preflight,
     server_problems,
 )
-from typorisk.pipeline.web import WebStage
+from typorisk.pipeline.web import WebStage, shooter_of
 from typorisk.rank import Ranker, RankResult, RiskWeights, SqliteSpill
 from typorisk.rank.rows import add_row
 from typorisk.resolve import DnsClient, Outcome, Registration, Resolution, ResolveScan, ScanStats
@@ -156,6 +156,7 @@ class AsyncScan:
         self.summary = ScanSummary()
         self.targets = scan_targets(targets, self.summary.rejected)
         check_enrich_options(self.options, {t.target.registrable for t in self.targets})
+        shooter_of(self.options)  # issue 19: screenshots asked without Chromium fail here
         self._factory = client or (client_factory(self.options) if self.options.resolve else None)
         self.rank_inside = True
         """Rank before yielding (the sync twin ranks in its own thread, to survive Ctrl-C)."""

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 import dns.rdatatype
 
 from typorisk.errors import ScanOptionError
+from typorisk.parse.names import is_ldh_name
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import ScanRecord
 from typorisk.resolve import DnsClient
@@ -42,10 +43,13 @@ def limits_of(options: ScanOptions) -> FetchLimits:
 
 
 def dns_lookup(client: DnsClient) -> AddressLookup:
-    """Host → its A and AAAA, asked through ``client``."""
+    """Host → its A and AAAA, asked through ``client`` (nothing for a name that is not an LDH
+    A-label: a redirect's host comes from a stranger's server)."""
 
     async def lookup(host: str) -> Sequence[str]:
         found: list[str] = []
+        if not is_ldh_name(host):
+            return found
         for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
             reply, _ = await client.query(host, rdtype)
             message = None if reply is None or reply.malformed else reply.message()
@@ -87,6 +91,7 @@ class WebStage:
         self.classes: Counter[str] = Counter()
         self.lines: list[str] = []
         self._started = 0.0
+        self._inspector: Inspector | None = None
 
     async def __aenter__(self) -> WebStage:
         await self.fetcher.__aenter__()
@@ -95,6 +100,8 @@ class WebStage:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.fetcher.__aexit__(*exc)
+        if self._inspector is not None:
+            self.lines.extend(f"typorisk: web: {p}" for p in self._inspector.target_problems())
         if self.classes:
             took = asyncio.get_running_loop().time() - self._started
             classes = ", ".join(f"{k} {v}" for k, v in sorted(self.classes.items()))
@@ -106,7 +113,7 @@ class WebStage:
     async def over(self, records: AsyncIterator[ScanRecord]) -> AsyncIterator[ScanRecord]:
         """``records`` with web facets on those that resolved to addresses."""
         now = dt.datetime.now(dt.UTC)
-        inspector = Inspector(self.fetcher, load_parking(), now, self.shooter)
+        inspector = self._inspector = Inspector(self.fetcher, load_parking(), now, self.shooter)
         pending: list[ScanRecord] = []
         async for record in records:
             if not web_addresses(record):

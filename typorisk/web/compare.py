@@ -122,9 +122,12 @@ def decode(body: bytes, content_type: str = "") -> str | None:
 
 def read_document(text: str) -> Document:
     """Parse ``text`` (HTML) into a :class:`Document`. Never raises on bad HTML."""
-    reader = _Reader()
-    reader.feed(text)
-    reader.close()
+    try:
+        reader = _read(text)
+    except AssertionError:
+        # html.parser asserts on some declarations (``<![foo[``, ``<![ x``) where a browser
+        # sees a bogus comment: read again with every ``<!`` but comments made text
+        reader = _read(_DECLARATION.sub("&lt;!", text))
     visible = " ".join(" ".join(reader.text).split()).lower()
     return Document(
         title=" ".join(" ".join(reader.title).split()),
@@ -136,6 +139,16 @@ def read_document(text: str) -> Document:
         fuzzy=fuzzy_hash(text.encode("utf-8", errors="replace")),
         shingles=frozenset(shingles(visible)),
     )
+
+
+_DECLARATION = re.compile(r"<!(?!--)")
+
+
+def _read(text: str) -> _Reader:
+    reader = _Reader()
+    reader.feed(text)
+    reader.close()
+    return reader
 
 
 def normalise(html_bytes: bytes) -> bytes:

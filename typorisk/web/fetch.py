@@ -232,11 +232,15 @@ class Fetcher:
             reached = reached or not hop.unreachable
             if hop.location is None or hop.page.error is not None:
                 return _finish(url, chain, hop.page, reached)
-            target = current.join(URL(hop.location))
-            if target.scheme not in ("http", "https") or not target.host:
+            try:
+                target = current.join(URL(hop.location))
+            except ValueError:  # a stranger's header: "http://[::1" and worse
+                return _finish(url, chain, hop.page, reached, f"bad redirect {hop.location[:80]!r}")
+            host = (target.raw_host or "").lower()  # the A-label (``.host`` is Unicode)
+            if target.scheme not in ("http", "https") or not host:
                 return _finish(url, chain, hop.page, reached, f"redirect to {hop.location[:80]}")
-            if target.host.lower() not in self.resolver.known and not _is_ip(target.host):
-                self.resolver.learn(target.host, await self.lookup(target.host.lower()))
+            if host not in self.resolver.known and not _is_ip(host):
+                self.resolver.learn(host, await self.lookup(host))
             current = target
         return Page(url, tuple(chain), error=f"more than {self.limits.redirects} redirects")
 
@@ -246,7 +250,7 @@ class Fetcher:
 
     async def _hop(self, url: URL) -> _Hop:
         assert self._session is not None, "use Fetcher as an async context manager"
-        host = (url.host or "").lower()
+        host = (url.raw_host or "").lower()
         for addr in self.resolver.known.get(host, (host,))[:1]:
             await self.buckets[addr].acquire()
         self.requests += 1

@@ -96,6 +96,16 @@ class Inspector:
             task = self._targets[target] = asyncio.ensure_future(self._fetch_target(target))
         return await task
 
+    def target_problems(self) -> list[str]:
+        """One line per target whose own page could not be read (nothing to compare with)."""
+        out = []
+        for target, task in sorted(self._targets.items()):
+            if task.done() and not task.cancelled() and task.result().doc is None:
+                page = task.result().page
+                why = page.error or f"HTTP {page.status}, no HTML"
+                out.append(f"{target}'s own page could not be read ({why}): no similarity")
+        return out
+
     async def _fetch_target(self, target: str) -> View:
         addresses = await self.fetcher.lookup(target)
         page = await self.fetcher.page(target, addresses)
@@ -120,7 +130,7 @@ class Inspector:
             return None
         base = URL(page.final_url)
         url = base.join(URL(doc.icon or "/favicon.ico"))
-        if url.host != base.host or url.scheme not in ("http", "https"):
+        if url.raw_host != base.raw_host or url.scheme not in ("http", "https"):
             return None
         got = await self.fetcher.raw(str(url))
         if got.status != 200 or not got.body or got.truncated:
@@ -150,7 +160,7 @@ class Inspector:
     ) -> WebResult:
         """Classify ``view`` against the target's ``own`` view (pure)."""
         page, doc = view.page, view.doc
-        final = URL(page.final_url).host if page.final_url else None
+        final = URL(page.final_url).raw_host if page.final_url else None
         final = final.lower() if final else None
         error = page.error
         if error is None and page.status is not None and page.body and doc is None:
