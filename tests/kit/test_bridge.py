@@ -57,3 +57,41 @@ def test_aiterate_reraises_the_iterables_error() -> None:
 
     with pytest.raises(OSError, match="scheduler gone"):
         asyncio.run(main())
+
+
+def test_iterate_hands_over_a_partial_batch_while_the_producer_waits() -> None:
+    """Batches are flushed on a timer too: a producer that waits for the consumer to have seen
+    its item (a slow stream, an interactive scan) is never stuck behind a half-full batch."""
+    seen = threading.Event()
+
+    async def waits_for_the_consumer() -> AsyncIterator[int]:
+        yield 1
+        for _ in range(1000):  # 10 s at most, then the assertion below fails
+            if seen.is_set():
+                break
+            await asyncio.sleep(0.01)
+        yield 2 if seen.is_set() else -1
+
+    got = []
+    for item in iterate(waits_for_the_consumer):
+        got.append(item)
+        seen.set()
+    assert got == [1, 2]
+
+
+def test_iterate_stops_the_producer_mid_batch_when_the_consumer_breaks() -> None:
+    produced = 0
+
+    async def endless() -> AsyncIterator[int]:
+        nonlocal produced
+        while True:
+            produced += 1
+            yield produced
+            await asyncio.sleep(0)
+
+    for item in iterate(endless):
+        if item == 1000:
+            break
+    settled = produced
+    assert settled >= 1000
+    assert produced == settled  # the loop's thread has ended: nothing runs after the break

@@ -9,6 +9,13 @@ The caller's thread keeps Ctrl-C: closing the iterator (exhausted, ``break``, or
 ``KeyboardInterrupt`` included) cancels the task, and every task it started ends before
 :func:`iterate` returns (structured concurrency). The queue between them is bounded
 (:data:`QUEUE_SIZE` items), so a slow consumer slows the producer instead of growing memory.
+
+:func:`iterate` hands items over in batches of up to :data:`BATCH` (flushed at once when full,
+and at most :data:`FLUSH_SECONDS` after the first item of a batch, so a slow stream still shows
+its rows promptly): a thread hand-off per item cost the resolve CLI a third of its speed
+(2,388 names/s with the loop in the caller's thread vs 1,467 through one-item hand-offs,
+in-process against NSD). Batches took the bridge alone from 116k to 1.69M items/s (200,000
+small items, medians of 3, loaded machine).
 """
 
 from __future__ import annotations
@@ -22,7 +29,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 QUEUE_SIZE = 4096
-"""Items buffered between the loop's thread and the caller's."""
+"""Items buffered between the loop's thread and the caller's (at most)."""
+BATCH = 256
+"""Items handed over at once by :func:`iterate`."""
+FLUSH_SECONDS = 0.05
+"""Longest wait of an item in a batch that is not full, in seconds."""
 
 
 class _Failed:
@@ -52,31 +63,77 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
         loop.close()
 
 
-def iterate(make: Callable[[], AsyncIterator[T]], *, name: str = "typorisk-loop") -> Iterator[T]:
-    """Items of the async iterator ``make()`` (created inside the loop's thread), in this one.
+class _Sender:
+    """The loop side of :func:`iterate`: batches items and puts them on the bounded queue."""
 
-    An exception raised by the async side is re-raised here, unchanged.
-    """
-    items: queue.Queue[object] = queue.Queue(QUEUE_SIZE)
-    ready = threading.Event()
-    stop = threading.Event()
-    handles: dict[str, object] = {}
+    def __init__(self, batches: queue.Queue[object], stop: threading.Event) -> None:
+        self.batches = batches
+        self.stop = stop
+        self.buffer: list[object] = []
+        self.timer: asyncio.TimerHandle | None = None
 
-    def put(item: object) -> None:
-        while not stop.is_set():
+    def put(self, item: object) -> None:
+        """Put ``item`` (blocking, but giving up once the consumer has stopped)."""
+        while not self.stop.is_set():
             try:
-                items.put(item, timeout=0.1)
+                self.batches.put(item, timeout=0.1)
                 return
             except queue.Full:
                 continue
 
+    async def add(self, item: object) -> None:
+        """Buffer ``item``; hand the batch over when full, or soon (a timer) when not."""
+        self.buffer.append(item)
+        if len(self.buffer) >= BATCH:
+            await self.flush()
+        elif self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._timed)
+
+    def _timed(self) -> None:  # on the loop: never blocks, tries again while the queue is full
+        self.timer = None
+        if not self.buffer:
+            return
+        try:
+            self.batches.put_nowait(self.buffer)
+        except queue.Full:
+            self.timer = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._timed)
+            return
+        self.buffer = []
+
+    async def flush(self) -> None:
+        """Hand over what is buffered (waiting in a worker thread if the queue is full)."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        batch, self.buffer = self.buffer, []
+        if not batch:
+            return
+        if self.batches.full():
+            await asyncio.to_thread(self.put, batch)
+        else:
+            self.put(batch)
+
+
+def iterate(make: Callable[[], AsyncIterator[T]], *, name: str = "typorisk-loop") -> Iterator[T]:
+    """Items of the async iterator ``make()`` (created inside the loop's thread), in this one,
+    in order, handed over in batches (see the module docstring).
+
+    An exception raised by the async side is re-raised here, unchanged, after the items that
+    came before it.
+    """
+    batches: queue.Queue[object] = queue.Queue(max(1, QUEUE_SIZE // BATCH))
+    ready = threading.Event()
+    stop = threading.Event()
+    sender = _Sender(batches, stop)
+    handles: dict[str, object] = {}
+
     async def main() -> None:
-        async for item in make():
-            # A full queue blocks this thread's loop briefly; hand the wait to a worker thread.
-            if items.full():
-                await asyncio.to_thread(put, item)
-            else:
-                put(item)
+        try:
+            async for item in make():
+                await sender.add(item)
+        finally:
+            if not stop.is_set():
+                await sender.flush()
 
     def thread_main() -> None:
         loop = asyncio.new_event_loop()
@@ -88,19 +145,19 @@ def iterate(make: Callable[[], AsyncIterator[T]], *, name: str = "typorisk-loop"
         except asyncio.CancelledError:
             pass
         except BaseException as exc:  # handed to the caller's thread, which re-raises it
-            put(_Failed(exc))
+            sender.put(_Failed(exc))
         finally:
             _close(loop)
-            put(_END)
+            sender.put(_END)
 
     thread = threading.Thread(target=thread_main, name=name, daemon=True)
     thread.start()
     ready.wait()
     try:
-        while (item := items.get()) is not _END:
-            if isinstance(item, _Failed):
-                raise item.exc
-            yield item  # type: ignore[misc]
+        while (batch := batches.get()) is not _END:
+            if isinstance(batch, _Failed):
+                raise batch.exc
+            yield from batch  # type: ignore[misc]
     finally:
         if thread.is_alive():
             loop = handles["loop"]
