@@ -127,10 +127,17 @@ def run_cli(targets_file: Path, port: int, out: Path, source: Path | None) -> Ru
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sizes", default="100000,1000000", help="candidate counts, comma-separated")
+    parser.add_argument(
+        "--sizes", default="100000,1000000", help="candidate counts, comma-separated"
+    )
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--source", type=Path, action="append", default=[],
-                        help="another tree's code to run too (PYTHONPATH); repeatable")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        action="append",
+        default=[],
+        help="another tree's code to run too (PYTHONPATH); repeatable",
+    )
     parser.add_argument("--skip-self", action="store_true", help="run only the --source trees")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -156,7 +163,8 @@ def main() -> None:
                             )
                         print(
                             f"  {label} run {i + 1}: {run.seconds:6.1f} s  "
-                            f"{count / run.seconds:7,.0f} names/s  peak RSS {run.peak_mib:6,.0f} MiB",
+                            f"{count / run.seconds:7,.0f} names/s  "
+                            f"peak RSS {run.peak_mib:6,.0f} MiB",
                             flush=True,
                         )
                         runs.append(run)

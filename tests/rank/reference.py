@@ -13,9 +13,22 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import networkx as nx
 
-from typorisk.rank import Cluster, Observation, Ranked, RankResult, RiskWeights, observation_from_row
+from typorisk.rank import (
+    Cluster,
+    Observation,
+    Ranked,
+    RankResult,
+    RiskWeights,
+    observation_from_row,
+)
 from typorisk.parse.psl import load_psl
-from typorisk.rank.score import CAPTURE_LABELS, capture_label, graph_value, is_recent, likelihood_scale
+from typorisk.rank.score import (
+    CAPTURE_LABELS,
+    capture_label,
+    graph_value,
+    is_recent,
+    likelihood_scale,
+)
 
 Node = tuple[str, str]
 INFRA_KINDS = ("mx", "ns", "ip", "net", "registrar")
@@ -292,7 +305,9 @@ def own_records(observed: Iterable[tuple[Observation, Row]]) -> dict[str, Observ
     return own
 
 
-def rank_rows_reference(rows: Sequence[Row], weights: RiskWeights, today: dt.date | None) -> RankResult:
+def rank_rows_reference(
+    rows: Sequence[Row], weights: RiskWeights, today: dt.date | None
+) -> RankResult:
     """Rank rows: the :class:`RankResult` (``ranked`` riskiest first, and the findings)."""
     return _rank([(observation_from_row(row), row) for row in rows], weights, today)
 
