@@ -9,6 +9,10 @@ child only). Reported: per size, the median of ``--runs`` runs (wall time, names
 rows written), and the ratio of the 1M peak to the 100k peak (goal: ≤ 500 MiB at 1M, ratio
 ≤ 1.5).
 
+``--record`` measures ``typorisk record`` instead: the scan's rows for the same candidates
+(written here from the zone's truth, as ``typorisk scan --format jsonl`` writes them) recorded
+into a fresh store, peak RSS and wall time per size.
+
 ``--source DIR`` runs another checkout's code with the same interpreter (``PYTHONPATH=DIR``), e.g.
 main's tree from ``git archive main typorisk | tar -x -C /tmp/base``, for a before/after in one
 run.
@@ -19,6 +23,7 @@ Run: .venv/bin/python tests/benchmarks/bench_million.py [--runs 3] [--sizes 1000
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -35,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from tests.benchmarks.bench_permute import synthetic_targets  # noqa: E402
 from tests.resolve.servers import free_port, nsd  # noqa: E402
 from typorisk.permute import permute  # noqa: E402
+from typorisk.pipeline.rows import candidate_row  # noqa: E402
 
 TOP = 600
 """Candidates per target (``--top``)."""
@@ -125,6 +131,83 @@ def run_cli(targets_file: Path, port: int, out: Path, source: Path | None) -> Ru
     return Run(seconds, usage.ru_maxrss / 1024, rows, proc.returncode)
 
 
+def scan_rows(targets: list[str], path: Path) -> int:
+    """Rows as a ranked scan writes them for ``targets`` (registration from the zone's truth)."""
+    count = 0
+    with path.open("w") as out:
+        for cand in permute(targets, top=TOP):
+            h = registered(cand.domain)
+            row = {
+                **candidate_row(cand),
+                "weight": 1.0,
+                "registration": "unregistered" if h is None else "registered",
+                "mail": "none" if h is None else "mx",
+                "mx": [] if h is None else [f"mx{h // 20 % 50}.collect.bench"],
+                "risk": 0.2 if h is None else 0.6,
+            }
+            out.write(json.dumps(row) + "\n")
+            count += 1
+    return count
+
+
+def run_record(rows: Path, db: Path, source: Path | None) -> Run:
+    """One ``typorisk record`` of ``rows`` into a fresh store ``db``, as a whole process."""
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    argv = [sys.executable, "-m", "typorisk", "record", str(rows), "--db", str(db)]
+    started = time.perf_counter()
+    with (db.with_suffix(".err")).open("w") as stderr:
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    return Run(time.perf_counter() - started, usage.ru_maxrss / 1024, 0, code)
+
+
+def record_bench(sizes: list[int], sources: list[Path | None], runs: int) -> None:
+    """Peak RSS of ``typorisk record`` per size and source (see the module docstring)."""
+    peaks: dict[tuple[str, int], float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for size in sizes:
+            targets, _ = targets_for(size)
+            count = scan_rows(targets, work / "rows.jsonl")
+            print(f"record: {count:,} rows", flush=True)
+            for source in sources:
+                label = str(source) if source else "this tree"
+                done = [run_record(work / "rows.jsonl", work / "h.db", source) for _ in range(runs)]
+                if any(r.code != 0 for r in done):
+                    raise SystemExit(f"{label}: {(work / 'h.err').read_text()[-2000:]}")
+                peak = statistics.median(r.peak_mib for r in done)
+                wall = statistics.median(r.seconds for r in done)
+                peaks[(label, size)] = peak
+                runs_text = ", ".join(f"{r.peak_mib:,.0f}" for r in done)
+                print(
+                    f"record {label} at {count:,}: median {wall:.1f} s, peak RSS {peak:,.0f} MiB"
+                    f" (runs: {runs_text} MiB)",
+                    flush=True,
+                )
+    report(sizes, sources, peaks)
+
+
+def report(
+    sizes: list[int], sources: list[Path | None], peaks: dict[tuple[str, int], float]
+) -> None:
+    """The ratio of the peak at the largest size to the peak at the smallest, per source."""
+    if len(sizes) < 2:
+        return
+    low, high = min(sizes), max(sizes)
+    for source in sources:
+        label = str(source) if source else "this tree"
+        ratio = peaks[(label, high)] / peaks[(label, low)]
+        print(
+            f"{label}: peak RSS {peaks[(label, low)]:,.0f} MiB at {low:,}, "
+            f"{peaks[(label, high)]:,.0f} MiB at {high:,}: ratio {ratio:.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
@@ -139,9 +222,13 @@ def main() -> None:
         help="another tree's code to run too (PYTHONPATH); repeatable",
     )
     parser.add_argument("--skip-self", action="store_true", help="run only the --source trees")
+    parser.add_argument("--record", action="store_true", help="measure typorisk record instead")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     sources: list[Path | None] = [*args.source, *([] if args.skip_self else [None])]
+    if args.record:
+        record_bench(sizes, sources, args.runs)
+        return
     peaks: dict[tuple[str, int], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -163,7 +250,8 @@ def main() -> None:
                             )
                         print(
                             f"  {label} run {i + 1}: {run.seconds:6.1f} s  "
-                            f"{count / run.seconds:7,.0f} names/s  peak RSS {run.peak_mib:6,.0f} MiB",
+                            f"{count / run.seconds:7,.0f} names/s  "
+                            f"peak RSS {run.peak_mib:6,.0f} MiB",
                             flush=True,
                         )
                         runs.append(run)
@@ -174,15 +262,7 @@ def main() -> None:
                         f"{label} at {count:,}: median {wall:.1f} s, peak RSS {peak:,.0f} MiB",
                         flush=True,
                     )
-    if len(sizes) >= 2:
-        low, high = min(sizes), max(sizes)
-        for source in sources:
-            label = str(source) if source else "this tree"
-            ratio = peaks[(label, high)] / peaks[(label, low)]
-            print(
-                f"{label}: peak RSS {peaks[(label, low)]:,.0f} MiB at {low:,}, "
-                f"{peaks[(label, high)]:,.0f} MiB at {high:,}: ratio {ratio:.2f}"
-            )
+    report(sizes, sources, peaks)
 
 
 if __name__ == "__main__":

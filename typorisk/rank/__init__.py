@@ -14,6 +14,7 @@ from typorisk.rank.engine import (
     Ranked,
     Ranker,
     RankResult,
+    Spill,
     SqliteSpill,
     rank,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Ranked",
     "Ranker",
     "RiskWeights",
+    "Spill",
     "SqliteSpill",
     "build_graph",
     "observation_from_row",

@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import pickle
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -171,7 +172,7 @@ class SqliteSpill(Generic[P]):
     risk without holding the rows. Writes are batched (:data:`BATCH` rows a statement)."""
 
     BATCH = 2000
-    CACHE_KIB = 16 * 1024
+    CACHE_KIB = 8 * 1024
     """SQLite's page cache, in KiB: what the spill may hold in memory."""
 
     def __init__(self) -> None:
@@ -306,7 +307,7 @@ class Ranker(Generic[P]):
         self.index = InfraIndex()
         self.findings: RankResult | None = None
         self._owners: dict[Node, int] = {}
-        self._targets_of: dict[str, set[str]] = {}
+        self._targets_of: dict[str, str | set[str]] = {}
 
     def add(self, obs: Observation, payload: P) -> None:
         """One candidate observation (and what to return with its score)."""
@@ -322,8 +323,7 @@ class Ranker(Generic[P]):
         order added), with its payload. Closes the spill at the end."""
         try:
             own = own_nodes(self.own)
-            self.index.finish(own)
-            self._learn_targets()
+            self._learn_targets(self.index.finish(own))
             defensive: list[tuple[float, str, str, int, Ranked]] = []
             for seq, obs in self.spill.observations():
                 scored = self._score(obs, shared_with_target(obs, own))
@@ -345,17 +345,29 @@ class Ranker(Generic[P]):
         finally:
             self.spill.close()
 
-    def _learn_targets(self) -> None:
-        """Every target of each domain that is some node's member (for "of N targets")."""
-        for domain, target in self.spill.targets(self.index.eligible):
-            self._targets_of.setdefault(domain, set()).add(target)
+    def _learn_targets(self, members: set[str]) -> None:
+        """Every target of each domain that is some node's member (for "of N targets"): one
+        string for the usual single target, a set for several."""
+        for domain, target in self.spill.targets(members):
+            known = self._targets_of.get(domain)
+            if known is None:
+                self._targets_of[domain] = sys.intern(target)
+            elif isinstance(known, set):
+                known.add(target)
+            elif known != target:
+                self._targets_of[domain] = {known, target}
+
+    def _targets(self, domain: str) -> Iterable[str]:
+        """The targets of a member domain."""
+        known = self._targets_of.get(domain, ())
+        return (known,) if isinstance(known, str) else known
 
     def owners(self, node: Node) -> int:
         """Distinct protected targets among the node's members (memoised)."""
         count = self._owners.get(node)
         if count is None:
-            group = self.index.members.get(node, set())
-            count = len({t for d in group for t in self._targets_of.get(d, ())})
+            group = self.index.members.get(node, ())
+            count = len({t for d in group for t in self._targets(d)})
             self._owners[node] = count
         return count
 
@@ -419,10 +431,10 @@ class Ranker(Generic[P]):
         for node in nodes:
             if node[0] not in CLUSTER_KINDS:
                 continue
-            group = self.index.members.get(node, set())
+            group = self.index.members.get(node, ())
             if len(group) >= self.weights.cluster_min:
-                owners = sorted({t for d in group for t in self._targets_of.get(d, ())})
-                found.append(Cluster(node[0], node[1], tuple(sorted(group)), tuple(owners)))
+                owners = sorted({t for d in group for t in self._targets(d)})
+                found.append(Cluster(node[0], node[1], group, tuple(owners)))
         found.sort(key=lambda c: (-len(c.members), c.kind, c.name))
         return tuple(found)
 

@@ -19,6 +19,7 @@ network.
 from __future__ import annotations
 
 import ipaddress
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ import networkx as nx
 from typorisk.rank.facts import Observation
 
 Node = tuple[str, str]
+_Entry = tuple[str, tuple[Node, ...]]
 
 
 def network_of(address: str) -> str | None:
@@ -157,15 +159,19 @@ class InfraIndex:
     def __init__(self) -> None:
         self.nodes_of: dict[str, tuple[Node, ...]] = {}
         """Domain → its infrastructure nodes, sorted (domains with none are absent)."""
-        self._registered: dict[str, list[tuple[str, tuple[Node, ...]]]] = {}
-        """Domain → (target, nodes of defensive kinds) of each registered observation."""
+        self._registered: dict[str, _Entry | list[_Entry]] = {}
+        """Domain → (target, nodes of defensive kinds) of its registered observation, or a list
+        of them when there are several (one tuple, not a list, for the usual single one)."""
         self._interned: dict[Node, Node] = {}
+        self._combos: dict[tuple[Node, ...], tuple[Node, ...]] = {}
+        """Defensive-node tuples, interned (most registered names share a few combinations)."""
         self.wildcards: dict[str, set[str]] = {}
         """Suffix → the domains answered only by a wildcard there."""
-        self.members: dict[Node, set[str]] = {}
-        """After :meth:`finish`: node → registered, non-defensive domains behind it."""
+        self.members: dict[Node, tuple[str, ...]] = {}
+        """After :meth:`finish`: node → registered, non-defensive domains behind it, sorted (a
+        tuple: a third of a set's memory; membership is asked of :attr:`eligible`)."""
         self.eligible: set[str] = set()
-        """After :meth:`finish`: the registered, non-defensive domains that have nodes."""
+        """After :meth:`finish`: every node's members (registered, non-defensive, linked)."""
 
     def add(self, obs: Observation) -> None:
         """Take one candidate observation into account."""
@@ -183,28 +189,44 @@ class InfraIndex:
                 for node, rel in infrastructure(obs)
                 if rel in DEFENSIVE_RELS
             )
-            self._registered.setdefault(obs.domain, []).append((obs.target, defensive))
+            entry = (sys.intern(obs.target), self._combos.setdefault(defensive, defensive))
+            earlier = self._registered.get(obs.domain)
+            if earlier is None:
+                self._registered[obs.domain] = entry
+            elif isinstance(earlier, list):
+                earlier.append(entry)
+            else:
+                self._registered[obs.domain] = [earlier, entry]
         if obs.wildcard:
             self.wildcards.setdefault(obs.suffix, set()).add(obs.domain)
 
-    def finish(self, own: Mapping[str, set[Node]]) -> None:
-        """Decide membership now that every target's own nodes (``own``) are known."""
-        for domain, entries in self._registered.items():
+    def finish(self, own: Mapping[str, set[Node]]) -> set[str]:
+        """Decide membership now that every target's own nodes (``own``) are known; returns
+        the members of any node (registered, non-defensive domains that have nodes)."""
+        eligible = self.eligible
+        for domain, found in self._registered.items():
             if domain not in self.nodes_of:
                 continue  # registered but linked to nothing: a member of no node
+            entries = found if isinstance(found, list) else [found]
             if any(not (own.get(t) and any(n in own[t] for n in nodes)) for t, nodes in entries):
-                self.eligible.add(domain)
+                eligible.add(domain)
         self._registered.clear()
-        for domain in self.eligible:
+        self._combos.clear()
+        members: dict[Node, list[str]] = {}
+        for domain in eligible:
             for node in self.nodes_of[domain]:
-                self.members.setdefault(node, set()).add(domain)
+                members.setdefault(node, []).append(domain)
+        while members:
+            node, group = members.popitem()
+            self.members[node] = tuple(sorted(group))
+        return eligible
 
     def others(self, node: Node, domain: str) -> int:
         """Members of ``node`` other than ``domain``."""
         group = self.members.get(node)
         if not group:
             return 0
-        return len(group) - (domain in group)
+        return len(group) - (domain in self.eligible)
 
     def nodes(self) -> Iterable[Node]:
         """Every node some candidate links to."""
