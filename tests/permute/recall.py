@@ -6,7 +6,8 @@ no two-edit typos); multi-edit rows as ``typorisk permute TARGET --top 500`` doe
 typos compete for the 500). Used by ``test_recall.py``, and as a script it prints the tables and
 writes the plot:
 
-Run: .venv/bin/python -m tests.permute.recall [--svg docs/recall.svg]
+Run: .venv/bin/python -m tests.permute.recall [--svg docs/recall.svg] [--slots]
+(``--slots``: the yield of each rank band per kind on the *tuning* half, :func:`slot_yield`.)
 (``PYTHONPATH=/tmp/before`` measures an older tree the same way, for before/after figures.)
 """
 
@@ -23,6 +24,8 @@ from typorisk import permute
 
 CUTOFFS = (10, 50, 100, 200, 500)
 MULTI_TOP = 500
+BANDS = ((1, 50), (51, 100), (101, 200), (201, 400))
+"""Rank bands (inclusive, from 1) of :func:`slot_yield`."""
 
 
 @cache
@@ -71,6 +74,36 @@ def table(half: str) -> str:
     return "\n".join(lines)
 
 
+def slot_yield(half: str) -> dict[tuple[int, int], dict[str, tuple[int, int]]]:
+    """band → first kind → (real single-edit rows of ``half`` ranked there, candidates there).
+
+    Summed over the half's targets. When the last bands inside the top 100 and the first bands
+    after it yield about the same share per candidate for every kind, giving one kind more of
+    the top 100 (a larger θ, a per-kind budget) only trades its rows for another kind's.
+    """
+    single = [r for r in half_rows(half) if r["single_edit"] == "yes"]
+    real = {(r["target"], r["typo"]) for r in single}
+    out: dict[tuple[int, int], dict[str, tuple[int, int]]] = {b: {} for b in BANDS}
+    for target in sorted({r["target"] for r in single}):
+        for rank, cand in enumerate(permute([target]), start=1):
+            for band in BANDS:
+                if band[0] <= rank <= band[1]:
+                    hits, slots = out[band].get(cand.kinds[0], (0, 0))
+                    hit = (target, cand.domain) in real
+                    out[band][cand.kinds[0]] = (hits + hit, slots + 1)
+    return out
+
+
+def slot_table(half: str) -> str:
+    """:func:`slot_yield` as text: one line per band, kinds with the most candidates first."""
+    lines = [f"{half} half: real rows / candidates, per rank band and first kind"]
+    for (lo, hi), kinds in slot_yield(half).items():
+        cells = sorted(kinds.items(), key=lambda kv: -kv[1][1])
+        text = ", ".join(f"{k} {h}/{n}" for k, (h, n) in cells if n >= 5 or h)
+        lines.append(f"  ranks {lo}-{hi}: {text}")
+    return "\n".join(lines)
+
+
 def curves() -> dict[str, list[float]]:
     """Single-edit recall at each of :data:`CUTOFFS`, per half."""
     return {
@@ -83,7 +116,10 @@ def curves() -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--svg", type=Path, help="write the recall-vs-cut-off plot here")
+    parser.add_argument("--slots", action="store_true", help="rank-band yield, tuning half only")
     args = parser.parse_args()
+    if args.slots:
+        print(slot_table("tune"))
     for half in HALVES:
         print(table(half))
     data = curves()

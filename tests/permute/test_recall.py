@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tests.permute import recall
+from tests.permute import recall, tune
 from tests.permute.split import HALVES, half_of, half_rows, rows, split_file
 from tests.permute.svgplot import line_plot
 
@@ -50,3 +50,31 @@ def test_the_recall_plot_is_valid_svg() -> None:
     root = ET.fromstring(svg)
     assert root.tag.endswith("svg")
     assert len(root.findall("{http://www.w3.org/2000/svg}polyline")) == 2
+
+
+def test_slot_yield_counts_every_listed_candidate_and_every_ranked_row() -> None:
+    single = [r for r in half_rows("tune") if r["single_edit"] == "yes"]
+    bands = recall.slot_yield("tune")
+    for lo, hi in recall.BANDS:
+        slots = sum(n for _, n in bands[lo, hi].values())
+        want = sum(
+            max(0, min(hi, len(recall.single_ranks(t))) - lo + 1)
+            for t in {r["target"] for r in single}
+        )
+        assert slots == want, (lo, hi)
+    within_100 = sum(h for band in recall.BANDS[:2] for h, _ in bands[band].values())
+    assert within_100 == round(recall.recall_at(single, 100) * len(single))
+
+
+def test_em_weights_recover_a_known_mixture() -> None:
+    # rows drawn 3:1 from two parts that never overlap: the ML weights are 0.75 and 0.25
+    data = [[1.0, 0.0]] * 30 + [[0.0, 1.0]] * 10 + [[0.0, 0.0]]
+    weights = tune.em_weights(data)
+    assert abs(weights[0] - 0.75) < 1e-9 and abs(weights[1] - 0.25) < 1e-9
+    ins, sub = tune.mixture_rows(
+        [{"target": "google.com", "typo": "gooigle.com", "kind": "insertion"},
+         {"target": "google.com", "typo": "goigle.com", "kind": "replacement"}]
+    )  # fmt: skip
+    assert len(ins) == len(sub) == 1
+    assert ins[0][0] > ins[0][2] > 0  # i is next to o: the near-key part explains it best
+    assert sub[0][1] > 0  # o -> i is a vowel swap (phonetic)
