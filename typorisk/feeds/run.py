@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from typorisk.errors import RunIncompleteError, UnsafeNameError
+from typorisk.errors import RunIncompleteError, TyporiskError, UnsafeNameError
 from typorisk.feeds.spec import FeedSpec, Output
 from typorisk.kit.atomic import AtomicFiles
 from typorisk.parse.targets import parse_target
@@ -25,6 +25,7 @@ from typorisk.pipeline import ScanOptions, ScanSummary, ScanTarget, Verdict, sca
 from typorisk.pipeline.rows import CANDIDATE_COLUMNS, scan_columns_of
 from typorisk.pipeline.servers import ClientFactory
 from typorisk.resolve import ScanStats
+from typorisk.store import Store
 from typorisk.writers.entries import Row, WriterOptions
 from typorisk.writers.formats import FORMATS
 from typorisk.writers.intel import misp_event_uuid, misp_manifest, write_misp_hashes
@@ -80,14 +81,15 @@ def run_feed(
     targets = [ScanTarget(parse_target(t.domain), t.weight, t.top) for t in spec.targets]
     columns = feed_columns(spec.options)
     if spec.resolve is None:
+        watched = watch_rows(spec, now)
 
         def source() -> Iterator[Row]:
             rows = (to_row(r, columns) for r in scan(targets, spec.options))
-            return _filtered(spec, rows, report)
+            return _filtered(spec, _with_watch(rows, watched), report)
 
     else:
         result = scan(targets, spec.options, client=client_factory)
-        rows = [to_row(r, columns) for r in result]
+        rows = list(_with_watch((to_row(r, columns) for r in result), watch_rows(spec, now)))
         report.summary = result.summary
         if result.summary.verdict is Verdict.INCOMPLETE:
             raise RunIncompleteError(spec.name, tuple(result.summary.reasons))
@@ -157,6 +159,34 @@ def _previous_serial(path: Path) -> int | None:
         return None
     match = _SERIAL.search(head)
     return int(match.group(1)) if match else None
+
+
+def watch_rows(spec: FeedSpec, now: dt.datetime) -> list[Row]:
+    """Rows of the look-alikes ``typorisk watch`` stored for the feed's targets (its ``watch:``
+    section; none without one): ``kinds`` is ``watch-<rule>``, ``weight`` the target's.
+    Raises :class:`TyporiskError` when the store does not exist."""
+    if spec.watch is None:
+        return []
+    if not spec.watch.store.exists():
+        raise TyporiskError(
+            f"{spec.source}: watch.store {spec.watch.store} does not exist; run "
+            f"'typorisk watch ... --db {spec.watch.store}' first"
+        )
+    weights = {parse_target(t.domain).registrable: t.weight for t in spec.targets}
+    since = (now - dt.timedelta(days=spec.watch.since_days)).replace(microsecond=0)
+    with Store(spec.watch.store) as store:
+        hits = store.watch_hits(since.isoformat(), min_score=spec.watch.min_score)
+    return [{"target": h.target, "domain": h.domain, "kinds": [f"watch-{h.rule}"],
+             "weight": weights[h.target]} for h in hits if h.target in weights]  # fmt: skip
+
+
+def _with_watch(rows: Iterable[Row], watched: list[Row]) -> Iterator[Row]:
+    """``rows``, then the watch rows whose domain none of them had."""
+    seen: set[object] = set()
+    for row in rows:
+        seen.add(row.get("domain"))
+        yield row
+    yield from (row for row in watched if row["domain"] not in seen)
 
 
 def _filtered(spec: FeedSpec, rows: Iterable[Row], report: RunReport) -> Iterator[Row]:
