@@ -54,6 +54,28 @@ SUFFIXES = ["com"] * 50 + ["net"] * 6 + ["org"] * 5 + OTHER * 2
 HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і",
               "s": "ѕ", "j": "ј", "h": "һ", "n": "п", "v": "ν", "k": "κ"}  # fmt: skip
 CLASSES = ("candidate", "skeleton", "combo", "folded", "distance", "other-suffix")
+OPENSQUAT_EXAMPLES = [
+    # (name, keyword, a look-alike?) from openSquat's own test vectors (GitHub
+    # atenreiro/opensquat, tests/test_squatting_detector.py), keywords from its keywords.txt
+    ("google.com", "google", False),  # the brand itself: typorisk never reports a target
+    ("gooogle.com", "google", True),
+    ("gogle.net", "google", True),
+    ("google.co.uk", "google", True),
+    ("gooooogle.xyz", "google", False),  # 3 edits: openSquat catches it only at -c 3
+    ("totallyunrelated.org", "google", False),
+    ("facebook-login-secure.net", "facebook", True),
+    ("login.paypal-secure.ru", "paypal", True),
+    ("xn--mirosoft-gch.com", "microsoft", True),  # Cyrillic с
+    ("xn--ggle-55da.net", "google", True),  # Cyrillic о ×2
+    ("xn--pypal-4ve.com", "paypal", True),  # Cyrillic а
+    ("xn--amazn-mye.shop", "amazon", True),  # Cyrillic о
+    ("xn--80ak6aa92e.com", "apple", True),  # whole-script Cyrillic аррӏе
+    ("xn--mirosoft-hw7c.com", "microsoft", True),  # Latin small capital ᴄ
+    ("xn--ai-ko3cj57sidau46i.top", "ai", False),  # CJK IDNs are no look-alikes
+    ("xn--bg-ub3cx40n.cc", "bg", False),
+    ("xn--gs-xz8jsd.kr", "gs", False),
+    ("xn--999999999.com", "google", False),  # invalid punycode
+]
 
 
 def _edit(rnd: random.Random, label: str) -> str:
@@ -191,6 +213,24 @@ def run_opensquat(keywords: list[str], names: list[str]) -> set[str]:
     return found
 
 
+def examples() -> None:
+    """openSquat's own examples through both tools (keywords as ``.com`` targets)."""
+    keywords = sorted({k for _, k, _ in OPENSQUAT_EXAMPLES})
+    matcher = build_lookalike_matcher([f"{k}.com" for k in keywords])
+    found = {h.name for h in matcher.match_names([n for n, _, _ in OPENSQUAT_EXAMPLES])}
+    os_found = run_opensquat(keywords, [n for n, _, _ in OPENSQUAT_EXAMPLES])
+    print("\nopenSquat's own examples (name, keyword, expected | typorisk | openSquat 2.3.1):")
+    right = [0, 0]
+    for name, keyword, expected in OPENSQUAT_EXAMPLES:
+        ours, theirs = name in found, name in os_found
+        right[0] += ours == expected
+        right[1] += theirs == expected
+        print(f"  {name:28s} {keyword:10s} {expected!s:5s} | {ours!s:5s} | {theirs!s:5s}")
+    total = len(OPENSQUAT_EXAMPLES)
+    print(f"  agree with the expected verdict: typorisk {right[0]}/{total}, "
+          f"openSquat {right[1]}/{total}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--names", type=int, default=1_000_000)
@@ -198,7 +238,11 @@ def main() -> None:
     parser.add_argument("--planted", type=int, default=50, help="planted names per class")
     parser.add_argument("--sample", type=int, default=2000, help="benign names for openSquat")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--examples-only", action="store_true", help="only openSquat's examples")
     args = parser.parse_args()
+    examples()
+    if args.examples_only:
+        return
 
     started = time.perf_counter()
     targets, names, plant = build_world(args.names, args.targets, args.planted)
