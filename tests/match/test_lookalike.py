@@ -79,7 +79,9 @@ def test_short_targets_take_less_distance() -> None:
 
 def test_batch_keeps_order_and_equals_one_by_one(matcher) -> None:  # type: ignore[no-untyped-def]
     names = ["weather.com", "paypa1.com", "paypal-login.net", "x.com", "pentagnoo.mil"] * 3
+    names += [idn("pаypal-secure") + ".com", "exampel.co.uk", "example-co-uk.com"]
     batch = matcher.match_names(names)
+    assert matcher.match_names(names, registrable=True) == batch
     single = [h for n in names if (h := matcher.match(n)) is not None]
     assert batch == single
     assert [h.name for h in batch] == [n for n in names if matcher.match(n)]

@@ -149,14 +149,20 @@ class _Batch:
 
     names: list[str]
     labels: list[str]
-    suffixes: list[str]
     heads: list[str]
     domains: list[str | None] = field(default_factory=list)
     best: dict[int, Lookalike] = field(default_factory=dict)
+    split: dict[int, str] = field(default_factory=dict)
+    """Suffixes of the names that are not ``label.suffix`` (split by the PSL)."""
 
     def __post_init__(self) -> None:
         if not self.domains:
             self.domains = list(self.names)
+
+    def suffix(self, i: int) -> str:
+        """The public suffix of name ``i``."""
+        found = self.split.get(i)
+        return found if found is not None else self.names[i][len(self.labels[i]) + 1 :]
 
 
 @dataclass(slots=True)
@@ -285,11 +291,23 @@ class LookalikeMatcher:
         rests = list(map(itemgetter(2), parts))
         unique = set(rests)
         bad = {rest for rest in unique if not self._is_simple(rest)}
-        batch = _Batch(list(names), labels, rests, list(labels))
+        batch = _Batch(list(names), labels, list(labels))
         slow = set(compress(range(len(labels)), map(_IS_XN, labels)))
         if bad:
             slow.update(compress(range(len(rests)), map(bad.__contains__, rests)))
         for i in sorted(slow):
+            self._split_one(batch, i)
+        if self._own & set(batch.domains):
+            for i in compress(range(len(names)), map(self._own.__contains__, batch.domains)):
+                batch.domains[i] = None
+        return batch
+
+    def _split_registrable(self, names: Sequence[str]) -> _Batch:
+        """Parts of names the caller says are registrable domains: the label is what precedes
+        the first dot (no suffix lookup); ``xn--`` labels are split properly."""
+        labels = [name[: name.find(".")] for name in names]
+        batch = _Batch(list(names), labels, list(labels))
+        for i in compress(range(len(labels)), map(_IS_XN, labels)):
             self._split_one(batch, i)
         if self._own & set(batch.domains):
             for i in compress(range(len(names)), map(self._own.__contains__, batch.domains)):
@@ -303,7 +321,7 @@ class LookalikeMatcher:
             batch.domains[i] = None
             return
         domain, suffix = found
-        batch.domains[i], batch.suffixes[i] = domain, suffix
+        batch.domains[i], batch.split[i] = domain, suffix
         batch.labels[i] = domain.partition(".")[0]
         head = name[: -len(suffix) - 1]
         if "xn--" in head:
@@ -330,13 +348,13 @@ class LookalikeMatcher:
         match. Never raises on a name.
 
         ``registrable=True`` says every name is a registrable domain (NRD lists, zone-file
-        owners): when only the rules (a) and (b) are on, names are then not split at all and
-        only the few whose whole name or first label is a key are looked at (a subdomain given
-        there is matched by its first label only).
+        owners): names are then split at their first dot without a suffix lookup, and when only
+        the rules (a) and (b) are on, only the few whose whole name or first label is a key are
+        looked at (a subdomain given there is matched by its first label only).
         """
         if registrable and self.settings.rules <= FAST_RULES:
             return self._fast_registrable(names)
-        batch = self._split(names)
+        batch = self._split_registrable(names) if registrable else self._split(names)
         self._fast(batch)
         if self._automaton is not None:
             self._contained(batch)
@@ -352,7 +370,7 @@ class LookalikeMatcher:
         """The hit of name ``i`` for target ``where`` (rule f applied), or None when it is
         under another suffix and rule (f) is off."""
         target = self._t.targets[where]
-        suffix = batch.suffixes[i]
+        suffix = batch.suffix(i)
         other = suffix != target.suffix
         if other and not self.settings.other_suffixes:
             return None
@@ -397,13 +415,13 @@ class LookalikeMatcher:
         flagged = [n for n in names if n in domains or n[: n.find(".")] in keys or n[:4] == "xn--"]
         if not flagged:
             return []
-        batch = self._split(flagged)
+        batch = self._split_registrable(flagged)
         self._fast(batch)
         floor = self.settings.min_score
         return [batch.best[i] for i in sorted(batch.best) if batch.best[i].score >= floor]
 
     def _fast_one(self, batch: _Batch, i: int) -> None:
-        domain, label, suffix = batch.domains[i], batch.labels[i], batch.suffixes[i]
+        domain, label, suffix = batch.domains[i], batch.labels[i], batch.suffix(i)
         if (found := self._candidates.get(domain or "")) is not None:
             hit = self._hit(batch, i, found[0], "candidate", score=0.95, detail=found[1])
             self._offer(batch, i, hit)
