@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from typorisk.cli import main
 from typorisk.match.confusables import ascii_preimages, skeleton, version
 from typorisk.match.lookalike import (
     RULES,
@@ -159,3 +163,23 @@ def test_confusables_snapshot() -> None:
 )
 def test_normal_name(line: str, name: str | None) -> None:
     assert normal_name(line) == name
+
+
+def test_match_lookalike_flag_finds_what_typo_matching_misses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "mail.log"
+    line = "Jan  3 10:00:0{n} mx postfix/smtp[1]: AAAA{n}: to=<x@{d}>, relay=x, status=sent (ok)\n"
+    names = ["paypa1.com", "paypal-login.net", idn("pаypal") + ".com", "gmail.com"]
+    log.write_text("".join(line.format(n=n, d=d) for n, d in enumerate(names)))
+    argv = ["match", str(log), "--target", "paypal.com", "--top", "50", "--format", "jsonl"]
+    assert main(argv) == 3
+    plain = {json.loads(r)["domain"] for r in capsys.readouterr().out.splitlines()}
+    assert main([*argv, "--lookalike"]) == 3
+    rows = [json.loads(r) for r in capsys.readouterr().out.splitlines()]
+    assert {r["domain"]: r["match"] for r in rows} == {
+        "paypa1.com": "skeleton",
+        "paypal-login.net": "combo",
+        idn("pаypal") + ".com": "skeleton",
+    }
+    assert plain < {r["domain"] for r in rows}

@@ -38,6 +38,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from typorisk.match.confusables import ascii_preimages, skeleton
+from typorisk.match.matcher import Hit
 from typorisk.model import Target
 from typorisk.parse.names import is_ldh_name
 from typorisk.parse.psl import PublicSuffixList, load_psl
@@ -529,6 +530,41 @@ class LookalikeMatcher:
             score = rule_score("distance", target_len=len(target.label), distance=distance)
             hit = self._hit(batch, i, t, "distance", score=score, detail=f"distance {distance}")
             self._offer(batch, i, hit)
+
+
+class LookalikeLookup:
+    """The look-alike rules behind the mail-log scan's ``lookup(domain)`` (``match
+    --lookalike``): each logged domain is normalised, matched once (cached, bounded) and
+    reported as a :class:`~typorisk.match.matcher.Hit` whose ``match`` is the rule, ``kinds``
+    what matched, ``likelihood`` the score and ``part`` ``other-suffix`` for rule (f)."""
+
+    def __init__(self, matcher: LookalikeMatcher, cache_limit: int = 200_000) -> None:
+        self.matcher = matcher
+        self.targets = {t.fqdn: t for t in matcher.targets}
+        self._cache: dict[str, Hit | None] = {}
+        self._limit = cache_limit
+
+    @property
+    def candidate_count(self) -> int:
+        """Distinct candidate domains held for rule (a)."""
+        return self.matcher.candidate_count
+
+    def lookup(self, domain: str) -> Hit | None:
+        """The hit for a domain as logged (any case, Unicode or A-label), or None."""
+        if domain in self._cache:
+            return self._cache[domain]
+        name = normal_name(domain)
+        found = self.matcher.match(name) if name else None
+        hit = None
+        if found is not None:
+            distance = int(found.detail.split()[-1]) if found.rule == "distance" else 0
+            part = "other-suffix" if found.other_suffix else "label"
+            hit = Hit(found.domain, found.target, found.rule, (found.detail,), distance, part,
+                      found.score)  # fmt: skip
+        if len(self._cache) >= self._limit:
+            self._cache.clear()
+        self._cache[domain] = hit
+        return hit
 
 
 def _scaled(hit: Lookalike, factor: float) -> Lookalike:
