@@ -50,6 +50,7 @@ def idn(text: str) -> str:
         ("example-co-uk.com", "folded", "example.co.uk", True),
         ("pentagnoo.mil", "distance", "pentagon.mil", False),
         ("micorsotf.org", "distance", "microsoft.com", True),
+        (idn("micrоsoκt") + ".com", "distance", "microsoft.com", False),  # κ has no Latin twin
     ],
 )
 def test_each_rule_fires(matcher, name, rule, target, other):  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ from operator import itemgetter
 
 import ahocorasick
 
-from typorisk.match.confusables import ascii_preimages, skeleton
+from typorisk.match.confusables import ascii_preimages, latin_fold, skeleton
 from typorisk.match.lookalike_model import (
     FAST_RULES,
     IS_XN,
@@ -220,6 +220,8 @@ class LookalikeMatcher(RuleBase):
                 # only an ASCII skeleton can contain an (ASCII) target label; keeping every
                 # head ASCII keeps the joined batch narrow for the automaton
                 head = shown if shown.isascii() else head
+                label = pieces[-1] or ""
+                batch.skeletons[i] = latin_fold(label).lower()  # rule (e) takes any script
         batch.heads[i] = head
 
     # matching ----------------------------------------------------------------------------

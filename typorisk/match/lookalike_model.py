@@ -114,6 +114,9 @@ class Batch:
     heads: list[str]
     domains: list[str | None] = field(default_factory=list)
     best: dict[int, Lookalike] = field(default_factory=dict)
+    skeletons: dict[int, str] = field(default_factory=dict)
+    """Latin folds (:func:`~typorisk.match.confusables.latin_fold`) of the ``xn--``
+    registrable labels, for rule (e)."""
     split: dict[int, str] = field(default_factory=dict)
     """Suffixes of the names that are not ``label.suffix`` (split by the PSL)."""
 

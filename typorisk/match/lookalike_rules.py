@@ -118,7 +118,7 @@ class RuleBase:
         within their own limit of that length (names grouped by length with numpy)."""
         words_of = list(batch.labels)
         for i in compress(range(len(words_of)), map(IS_XN, words_of)):
-            words_of[i] = batch.heads[i].rpartition(".")[2]
+            words_of[i] = batch.skeletons.get(i, words_of[i])
         count = len(words_of)
         sizes = np.fromiter(map(len, words_of), dtype=np.int32, count=count)
         live = np.fromiter(map(bool, batch.domains), dtype=bool, count=count)
