@@ -13,6 +13,7 @@ import pytest
 
 from typorisk.errors import TyporiskError
 from typorisk.store import Store, row_problem
+from typorisk.store.schema import MIGRATIONS
 
 from ..conftest import Ledger, ledger_row
 
@@ -76,7 +77,7 @@ def test_two_processes_create_one_fresh_store(tmp_path: Path, ledger: Ledger) ->
                     "GROUP BY feed ORDER BY feed"
                 ).fetchall()
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
-            assert counts == [("feed0", ROWS), ("feed1", ROWS)] and version == 1
+            assert counts == [("feed0", ROWS), ("feed1", ROWS)] and version == len(MIGRATIONS)
 
 
 def test_full_disk_during_record_is_one_line_and_keeps_earlier_runs(
