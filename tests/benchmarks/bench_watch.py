@@ -18,7 +18,8 @@ by digits, under a realistic suffix mix, with look-alikes of every class planted
 * ``distance``: two random edits of a label of 8+ letters, not in the candidate set;
 * ``other-suffix``: a one-edit typo or a homoglyph of the label under another suffix.
 
-Recall per class is the share of planted names reported (by any rule; the rule that fired is
+Names are matched in batches of 50,000, as ``typorisk watch`` reads a list. Recall per class
+is the share of planted names reported (by any rule; the rule that fired is
 tallied too); a false positive is a benign name reported. Throughput is names per CPU second
 (``time.process_time``, this process only: the machine is shared, wall time is printed too),
 median of ``--repeat`` runs, for rules (a)+(b) and for every rule.
@@ -40,20 +41,52 @@ import random
 import statistics
 import string
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from english_words import get_english_words_set
 
 from typorisk import permute
-from typorisk.match.lookalike import FAST_RULES, LookalikeSettings, build_lookalike_matcher
+from typorisk.match.lookalike import (
+    FAST_RULES,
+    Lookalike,
+    LookalikeMatcher,
+    LookalikeSettings,
+    build_lookalike_matcher,
+)
 
 OTHER = ["xyz", "online", "shop", "info", "top", "site", "store", "de", "co.uk", "fr", "nl", "io"]
 SUFFIXES = ["com"] * 50 + ["net"] * 6 + ["org"] * 5 + OTHER * 2
 HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і",
               "s": "ѕ", "j": "ј", "h": "һ", "n": "п", "v": "ν", "k": "κ"}  # fmt: skip
+BATCH = 50_000
+"""Names per matcher call, as ``typorisk watch`` reads a list (``watch_lists(batch=...)``)."""
 CLASSES = ("candidate", "skeleton", "combo", "folded", "distance", "other-suffix")
+OPENSQUAT_EXAMPLES = [
+    # (name, keyword, a look-alike?) from openSquat's own test vectors (GitHub
+    # atenreiro/opensquat, tests/test_squatting_detector.py), keywords from its keywords.txt
+    ("google.com", "google", False),  # the brand itself: typorisk never reports a target
+    ("gooogle.com", "google", True),
+    ("gogle.net", "google", True),
+    ("google.co.uk", "google", True),
+    ("gooooogle.xyz", "google", False),  # 3 edits: openSquat catches it only at -c 3
+    ("totallyunrelated.org", "google", False),
+    ("facebook-login-secure.net", "facebook", True),
+    ("login.paypal-secure.ru", "paypal", True),
+    ("xn--mirosoft-gch.com", "microsoft", True),  # Cyrillic с
+    ("xn--ggle-55da.net", "google", True),  # Cyrillic о ×2
+    ("xn--pypal-4ve.com", "paypal", True),  # Cyrillic а
+    ("xn--amazn-mye.shop", "amazon", True),  # Cyrillic о
+    ("xn--80ak6aa92e.com", "apple", True),  # whole-script Cyrillic аррӏе
+    ("xn--mirosoft-hw7c.com", "microsoft", True),  # Latin small capital ᴄ
+    ("xn--ai-ko3cj57sidau46i.top", "ai", False),  # CJK IDNs are no look-alikes
+    ("xn--bg-ub3cx40n.cc", "bg", False),
+    ("xn--gs-xz8jsd.kr", "gs", False),
+    ("xn--999999999.com", "google", False),  # invalid punycode
+]
 
 
 def _edit(rnd: random.Random, label: str) -> str:
@@ -191,6 +224,50 @@ def run_opensquat(keywords: list[str], names: list[str]) -> set[str]:
     return found
 
 
+def examples() -> None:
+    """openSquat's own examples through both tools (keywords as ``.com`` targets)."""
+    keywords = sorted({k for _, k, _ in OPENSQUAT_EXAMPLES})
+    matcher = build_lookalike_matcher([f"{k}.com" for k in keywords])
+    found = {h.name for h in matcher.match_names([n for n, _, _ in OPENSQUAT_EXAMPLES])}
+    os_found = run_opensquat(keywords, [n for n, _, _ in OPENSQUAT_EXAMPLES])
+    print("\nopenSquat's own examples (name, keyword, expected | typorisk | openSquat 2.3.1):")
+    right = [0, 0]
+    for name, keyword, expected in OPENSQUAT_EXAMPLES:
+        ours, theirs = name in found, name in os_found
+        right[0] += ours == expected
+        right[1] += theirs == expected
+        print(f"  {name:28s} {keyword:10s} {expected!s:5s} | {ours!s:5s} | {theirs!s:5s}")
+    total = len(OPENSQUAT_EXAMPLES)
+    print(f"  agree with the expected verdict: typorisk {right[0]}/{total}, "
+          f"openSquat {right[1]}/{total}")  # fmt: skip
+
+
+def zone_speed(delegations: int, repeat: int) -> None:
+    """Zone diff reading vs the zone reader (:func:`typorisk.register.scan_zone_files`, the
+    ~2.4M lines/s figure) on one generated CZDS file, same process, CPU seconds."""
+    from typorisk.register import scan_zone_files
+    from typorisk.watch.lists import zone_delegations
+
+    rnd = random.Random(9)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "com.zone"
+        with path.open("w") as out:
+            out.write("com.\t900\tin\tsoa\ta.gtld-servers.net. nstld. 1 1800 900 604800 86400\n")
+            for i in range(delegations):
+                name = f"{rnd.choice(string.ascii_lowercase)}{i:x}name.com."
+                out.write(f"{name}\t172800\tin\tns\tns1.host{i % 97}.net.\n"
+                          f"{name}\t172800\tin\tns\tns2.host{i % 97}.net.\n")  # fmt: skip
+                if i % 5 == 0:
+                    out.write(f"{name}\t86400\tin\tds\t1 8 2 ABCDEF\n")
+        wanted = [f"x{i}.com" for i in range(1000)]
+        ours, _, found = timed(lambda: zone_delegations(path), repeat)
+        theirs, _, _ = timed(lambda: scan_zone_files([path], wanted), repeat)
+        lines = found.lines if hasattr(found, "lines") else 0
+        print(f"\nzone files ({lines:,} lines, {delegations:,} delegations), lines per CPU second:"
+              f"\n  watch zone_delegations  {lines / ours:12,.0f}\n  zone reader (register)  "
+              f"{lines / theirs:12,.0f}   ratio {theirs / ours:.2f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--names", type=int, default=1_000_000)
@@ -198,7 +275,14 @@ def main() -> None:
     parser.add_argument("--planted", type=int, default=50, help="planted names per class")
     parser.add_argument("--sample", type=int, default=2000, help="benign names for openSquat")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--examples-only", action="store_true", help="only openSquat's examples")
+    parser.add_argument("--zone", type=int, default=1_000_000, help="delegations (0: skip)")
     args = parser.parse_args()
+    examples()
+    if args.zone:
+        zone_speed(args.zone, args.repeat)
+    if args.examples_only:
+        return
 
     started = time.perf_counter()
     targets, names, plant = build_world(args.names, args.targets, args.planted)
@@ -210,8 +294,16 @@ def main() -> None:
     print(f"matchers built in {time.perf_counter() - started:.0f} s "
           f"({full.candidate_count:,} candidates)")  # fmt: skip
 
-    cpu_ab, wall_ab, _ = timed(lambda: fast.match_names(names, registrable=True), args.repeat)
-    cpu_all, wall_all, result = timed(lambda: full.match_names(names), args.repeat)
+    def batched(matcher: LookalikeMatcher, registrable: bool) -> list[Lookalike]:
+        # in batches of BATCH names, as typorisk watch reads a list
+        return [hit for start in range(0, len(names), BATCH)
+                for hit in matcher.match_names(names[start : start + BATCH],
+                                               registrable=registrable)]  # fmt: skip
+
+    cpu_ab, wall_ab, _ = timed(lambda: batched(fast, True), args.repeat)
+    cpu_all, wall_all, result = timed(lambda: batched(full, True), args.repeat)
+    cpu_gen, wall_gen, general = timed(lambda: batched(full, False), 1)
+    assert general == result, "the general split must find what the registrable one finds"
     hits = result if isinstance(result, list) else []
     found = {h.name for h in hits}
     fired = Counter((plant.get(h.name, "benign"), h.rule) for h in hits)
@@ -250,7 +342,10 @@ def main() -> None:
     print("\nthroughput against", len(targets), "targets, names per CPU second "
           f"(median of {args.repeat}; machine shared, wall in brackets):")  # fmt: skip
     print(f"  typorisk rules a+b  {len(names) / cpu_ab:12,.0f}  [{len(names) / wall_ab:,.0f}]")
-    print(f"  typorisk all rules  {len(names) / cpu_all:12,.0f}  [{len(names) / wall_all:,.0f}]")
+    print(f"  typorisk all rules  {len(names) / cpu_all:12,.0f}  [{len(names) / wall_all:,.0f}]"
+          "  (registrable names: NRD lists, zone diffs)")  # fmt: skip
+    print(f"  typorisk all rules  {len(names) / cpu_gen:12,.0f}  [{len(names) / wall_gen:,.0f}]"
+          "  (any names, split by the PSL: CT; one run)")  # fmt: skip
     print(f"  openSquat           {os_rate:12,.0f}  [{len(subset) / os_wall:,.0f}]"
           f"  (on {len(subset):,} names)")  # fmt: skip
     print(f"  ratio typorisk all rules / openSquat: {len(names) / cpu_all / os_rate:,.0f}x")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from typorisk.cli import main
 from typorisk.match.confusables import ascii_preimages, skeleton, version
 from typorisk.match.lookalike import (
     RULES,
@@ -40,12 +44,15 @@ def idn(text: str) -> str:
         ("ibm-login.com", "combo", "ibm.com", False),
         ("login.paypal.com.evil.net", "combo", "paypal.com", True),
         (idn("pаypal-secure") + ".com", "combo", "paypal.com", False),
-        ("paypalcom.net", "folded", "paypal.com", True),
-        ("pentagon-mil.com", "folded", "pentagon.mil", True),
+        # names whose label the generator's suffix-fold kind also lists are rule (a)
+        ("paypalcom.net", "candidate", "paypal.com", True),
+        ("paypalcom.xyz", "candidate", "paypal.com", True),
+        ("pentagon-mil.xyz", "folded", "pentagon.mil", True),
         ("www-paypal-com.org", "folded", "paypal.com", True),
         ("example-co-uk.com", "folded", "example.co.uk", True),
         ("pentagnoo.mil", "distance", "pentagon.mil", False),
         ("micorsotf.org", "distance", "microsoft.com", True),
+        (idn("micrоsoκt") + ".com", "distance", "microsoft.com", False),  # κ has no Latin twin
     ],
 )
 def test_each_rule_fires(matcher, name, rule, target, other):  # type: ignore[no-untyped-def]
@@ -79,7 +86,9 @@ def test_short_targets_take_less_distance() -> None:
 
 def test_batch_keeps_order_and_equals_one_by_one(matcher) -> None:  # type: ignore[no-untyped-def]
     names = ["weather.com", "paypa1.com", "paypal-login.net", "x.com", "pentagnoo.mil"] * 3
+    names += [idn("pаypal-secure") + ".com", "exampel.co.uk", "example-co-uk.com"]
     batch = matcher.match_names(names)
+    assert matcher.match_names(names, registrable=True) == batch
     single = [h for n in names if (h := matcher.match(n)) is not None]
     assert batch == single
     assert [h.name for h in batch] == [n for n in names if matcher.match(n)]
@@ -157,3 +166,23 @@ def test_confusables_snapshot() -> None:
 )
 def test_normal_name(line: str, name: str | None) -> None:
     assert normal_name(line) == name
+
+
+def test_match_lookalike_flag_finds_what_typo_matching_misses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "mail.log"
+    line = "Jan  3 10:00:0{n} mx postfix/smtp[1]: AAAA{n}: to=<x@{d}>, relay=x, status=sent (ok)\n"
+    names = ["paypa1.com", "paypal-login.net", idn("pаypal") + ".com", "gmail.com"]
+    log.write_text("".join(line.format(n=n, d=d) for n, d in enumerate(names)))
+    argv = ["match", str(log), "--target", "paypal.com", "--top", "50", "--format", "jsonl"]
+    assert main(argv) == 3
+    plain = {json.loads(r)["domain"] for r in capsys.readouterr().out.splitlines()}
+    assert main([*argv, "--lookalike"]) == 3
+    rows = [json.loads(r) for r in capsys.readouterr().out.splitlines()]
+    assert {r["domain"]: r["match"] for r in rows} == {
+        "paypa1.com": "skeleton",
+        "paypal-login.net": "combo",
+        idn("pаypal") + ".com": "skeleton",
+    }
+    assert plain < {r["domain"] for r in rows}

@@ -198,10 +198,16 @@ def test_zone_diff_matches_only_added_names(tmp_path: Path) -> None:
 
 def test_zone_delegations_and_bad_zone_files(tmp_path: Path) -> None:
     path = tmp_path / "com.zone"
-    path.write_text(zone(["a.com", "b.com"]) + "c.com. 3600 IN NS ns.c.net.\n")
-    found = zone_delegations(path)
+    path.write_text(zone(["a.com", "b.com"]))
+    found = zone_delegations(path)  # CZDS: the fast path
     assert found.origin == "com"
-    assert found.owners == {b"a.com", b"b.com", b"c.com"}
+    assert found.owners == {b"a.com", b"b.com"}
+    master = tmp_path / "master.zone"  # another master-file shape: line by line
+    master.write_text(
+        "$ORIGIN com.\n@ 900 IN SOA a. b. 1 2 3 4 5\nc.com. 3600 IN NS ns.c.net.\n"
+        "d 3600 NS ns.d.net.\n\tIN NS ns2.d.net.\nE.COM. IN NS ns.e.net.\n"
+    )
+    assert zone_delegations(master).owners == {b"c.com", b"d.com", b"e.com"}
     other = tmp_path / "net.zone"
     other.write_text(zone(["a.net"], "net"))
     with pytest.raises(DataFileError, match="different zones"):

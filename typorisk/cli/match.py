@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from typorisk.cli import EXIT_FINDINGS
 from typorisk.cli.common import check_readable, split_csv, target_texts
@@ -30,6 +31,9 @@ from typorisk.match.readers import check_logs
 from typorisk.model import Target
 from typorisk.parse.targets import iter_targets, parse_target
 from typorisk.writers import write_rows
+
+if TYPE_CHECKING:
+    from typorisk.match.lookalike import LookalikeLookup
 
 NAME = "match"
 HELP = "find mail logs' recipients and senders at typo domains of protected domains"
@@ -99,6 +103,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--bare-domains",
         action="store_true",
         help="also match bare domain names in free text (DNS/proxy logs, lists)",
+    )
+    parser.add_argument(
+        "--lookalike",
+        action="store_true",
+        help="match with every look-alike rule of 'typorisk watch' (confusable skeletons, "
+        "combosquats, folded suffixes, any other suffix), not only typos",
     )
     parser.add_argument(
         "--format", choices=["table", "csv", "jsonl", "yaml"], help="(table on a terminal)"
@@ -190,7 +200,21 @@ def run(args: argparse.Namespace) -> int:
         raise TyporiskError(f"unknown role(s) {sorted(unknown)}; use {', '.join(ROLES)}")
     settings = settings_from(args)
     paths = _log_paths(args.logs, args.rotated)
-    matcher, rejected = matcher_for(args, settings)
+    matcher: Matcher | LookalikeLookup
+    if args.lookalike:
+        # numpy, rapidfuzz and the automaton load only for --lookalike (start-up stays short)
+        from typorisk.match.lookalike import (  # noqa: PLC0415
+            LookalikeLookup,
+            LookalikeMatcher,
+            LookalikeSettings,
+        )
+
+        targets, rejected = load_targets(args)
+        chosen = LookalikeSettings(top=settings.top, max_distance=settings.max_distance,
+                                   allow=settings.allow)  # fmt: skip
+        matcher = LookalikeLookup(LookalikeMatcher(targets, chosen))
+    else:
+        matcher, rejected = matcher_for(args, settings)
     found = Aggregator()
     started = time.perf_counter()
     stats = scan_logs(paths, matcher, found, roles=roles, bare_domains=args.bare_domains)

@@ -81,7 +81,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Subcommands of ``typorisk watch``."""
-    sub = parser.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    sub = parser.add_subparsers(
+        dest="source",
+        metavar="SOURCE",
+        required=True,
+        help="what to watch: nrd (lists), zone (two zone files), ct (logs); hits (the store)",
+    )
     nrd = sub.add_parser("nrd", help="newly registered domain lists (files or folders)")
     nrd.add_argument(
         "lists",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from typorisk.errors import RunIncompleteError, UnsafeNameError
+from typorisk.errors import RunIncompleteError, TyporiskError, UnsafeNameError
 from typorisk.feeds.spec import FeedSpec, Output
 from typorisk.kit.atomic import AtomicFiles
 from typorisk.parse.targets import parse_target
@@ -31,6 +31,7 @@ from typorisk.pipeline import ScanOptions, ScanSummary, ScanTarget, Verdict, sca
 from typorisk.pipeline.rows import CANDIDATE_COLUMNS, scan_columns_of
 from typorisk.pipeline.servers import ClientFactory
 from typorisk.resolve import ScanStats
+from typorisk.store import Store
 from typorisk.writers.entries import Row, WriterOptions
 from typorisk.writers.formats import FORMATS
 from typorisk.writers.intel import misp_event_uuid, misp_manifest, write_misp_hashes
@@ -86,16 +87,17 @@ def run_feed(
     targets = [ScanTarget(parse_target(t.domain), t.weight, t.top) for t in spec.targets]
     columns = feed_columns(spec.options)
     with contextlib.ExitStack() as stack:
+        watched = watch_rows(spec, now)
         if spec.resolve is None:
 
             def source() -> Iterator[Row]:
-                rows = scan(targets, spec.options).rows(columns)
+                rows = _with_watch(scan(targets, spec.options).rows(columns), watched)
                 return _filtered(spec, rows, report)
 
         else:
             result = scan(targets, spec.options, client=client_factory)
             held = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
-            rows = result.rows(columns)
+            rows = _with_watch(result.rows(columns), watched)
             for row in _filtered(spec, rows, report):
                 held.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
             report.summary = result.summary
@@ -185,6 +187,38 @@ def _previous_serial(path: Path) -> int | None:
         return None
     match = _SERIAL.search(head)
     return int(match.group(1)) if match else None
+
+
+def watch_rows(spec: FeedSpec, now: dt.datetime) -> list[Row]:
+    """Rows of the look-alikes ``typorisk watch`` stored for the feed's targets (its ``watch:``
+    section; none without one): ``kinds`` is ``watch-<rule>``, ``weight`` the target's.
+    Raises :class:`TyporiskError` when the store does not exist."""
+    if spec.watch is None:
+        return []
+    if not spec.watch.store.exists():
+        raise TyporiskError(
+            f"{spec.source}: watch.store {spec.watch.store} does not exist; run "
+            f"'typorisk watch ... --db {spec.watch.store}' first"
+        )
+    weights = {parse_target(t.domain).registrable: t.weight for t in spec.targets}
+    since = (now - dt.timedelta(days=spec.watch.since_days)).replace(microsecond=0)
+    with Store(spec.watch.store) as store:
+        hits = store.watch_hits(since.isoformat(), min_score=spec.watch.min_score)
+    return [{"target": h.target, "domain": h.domain, "kinds": [f"watch-{h.rule}"],
+             "weight": weights[h.target]} for h in hits if h.target in weights]  # fmt: skip
+
+
+def _with_watch(rows: Iterable[Row], watched: list[Row]) -> Iterator[Row]:
+    """``rows``, then the watch rows whose domain none of them had (without watch rows, the
+    rows alone: no set of every domain is held)."""
+    if not watched:
+        yield from rows
+        return
+    seen: set[object] = set()
+    for row in rows:
+        seen.add(row.get("domain"))
+        yield row
+    yield from (row for row in watched if row["domain"] not in seen)
 
 
 def _filtered(spec: FeedSpec, rows: Iterable[Row], report: RunReport) -> Iterator[Row]:

@@ -69,6 +69,19 @@ class Output:
 
 
 @dataclass(frozen=True, slots=True)
+class WatchInclude:
+    """The ``watch:`` section: list the look-alikes ``typorisk watch`` stored for the feed's
+    targets (NRD lists, zone diffs, CT), beside the generated candidates."""
+
+    store: Path
+    """The store ``typorisk watch --db`` writes (resolved against the definition's folder)."""
+    since_days: int = 30
+    """Only look-alikes first seen in the last this many days."""
+    min_score: float = 0.0
+    """Only look-alikes scoring at least this, in [0, 1]."""
+
+
+@dataclass(frozen=True, slots=True)
 class FeedSpec:
     """A validated feed definition."""
 
@@ -89,6 +102,8 @@ class FeedSpec:
     include_unknown: bool = True
     allowlist: tuple[str, ...] = ()
     """Names never listed (with their subdomains): defensive registrations you own."""
+    watch: WatchInclude | None = None
+    """Look-alikes found by ``typorisk watch`` to list too (issue 18); None: none."""
 
     @property
     def resolve(self) -> ScanOptions | None:
@@ -128,6 +143,12 @@ TOP_KEYS = {
     "allowlist": "list of domains you own (never listed)",
     "outputs": "list of mappings with format, path and options",
     "risk": "mapping of risk weights to override (see RiskWeights: w_graph, mx, defensive...)",
+    "watch": "mapping: store, since_days, min_score (list look-alikes from typorisk watch)",
+}
+WATCH_KEYS = {
+    "store": "the store typorisk watch --db writes (relative to this file)",
+    "since_days": "integer ≥ 1: look-alikes first seen in the last N days (30)",
+    "min_score": "number in [0, 1]: look-alikes scoring at least this (0)",
 }
 
 RISK_KEYS = {f.name: "number ≥ 0" for f in dataclasses.fields(RiskWeights)}
@@ -156,11 +177,27 @@ def _spec(check: Checker, root: yaml.Node, path: Path) -> FeedSpec | None:
         targets=tuple(check.items(top.get("targets"), "targets", _target, minimum=1)),
         outputs=tuple(check.items(top.get("outputs"), "outputs", _output(path.parent), minimum=1)),
         allowlist=tuple(check.items(top.get("allowlist"), "allowlist", _allowed)),
+        watch=_watch(check, top.get("watch"), path.parent),
         options=options,
         **thresholds,  # type: ignore[arg-type]
     )
     _check_paths(check, spec, top.get("outputs"))
     return spec
+
+
+def _watch(check: Checker, node: yaml.Node | None, base: Path) -> WatchInclude | None:
+    """The ``watch:`` section (issue 18), or None when absent or invalid."""
+    if node is None:
+        return None
+    items = check.mapping(node, "watch", WATCH_KEYS, required=("store",))
+    if items is None:
+        return None
+    store = check.string(items.get("store"), "watch.store", pattern=r"[^\x00]+")
+    days = check.integer(items.get("since_days"), "watch.since_days", low=1)
+    score = check.number(items.get("min_score"), "watch.min_score", low=0.0, high=1.0)
+    if store is None:
+        return None
+    return WatchInclude(base / store, days or 30, score or 0.0)
 
 
 def _risk(check: Checker, node: yaml.Node | None) -> tuple[tuple[str, float], ...]:

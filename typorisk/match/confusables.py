@@ -63,6 +63,21 @@ def skeleton(text: str) -> str:
     return unicodedata.normalize("NFD", unicodedata.normalize("NFD", text).translate(table))
 
 
+@functools.cache
+def _latin_table() -> dict[int, str]:
+    table = _loaded()[0]
+    return {cp: proto.lower() for cp, proto in table.items()
+            if len(proto) == 1 and proto.isascii() and proto.isalnum() and cp > 127}  # fmt: skip
+
+
+def latin_fold(text: str) -> str:
+    """``text`` with every non-ASCII character whose UTS #39 prototype is one ASCII letter or
+    digit replaced by it, lowercase (``micrоsoκt`` → ``microsoκt``); other characters are kept.
+    Unlike :func:`skeleton` it leaves ASCII alone (no ``m`` → ``rn``), so an edit distance to
+    an ASCII label stays an edit distance."""
+    return text.translate(_latin_table())
+
+
 def ascii_preimages(label: str, limit: int = MAX_PREIMAGES) -> set[str]:
     """Every lowercase ASCII LDH string whose skeleton equals ``skeleton(label)``, at most
     ``limit`` of them (``label`` itself first: it is always included when ASCII).

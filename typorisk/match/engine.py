@@ -10,14 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from typorisk.errors import DataFileError
 from typorisk.match.aggregate import Aggregator
 from typorisk.match.logline import is_garbage, parse_line
-from typorisk.match.matcher import Matcher
+from typorisk.match.matcher import Hit
 from typorisk.match.readers import READ_ERRORS, open_log
 
 ROLES = ("recipient", "sender", "address", "domain")
+
+
+class DomainLookup(Protocol):
+    """What the scan asks of a matcher (:class:`~typorisk.match.matcher.Matcher`, or
+    :class:`~typorisk.match.lookalike.LookalikeLookup` for the look-alike rules)."""
+
+    def lookup(self, domain: str) -> Hit | None: ...
 
 
 @dataclass(slots=True)
@@ -40,7 +48,7 @@ class ScanStats:
 
 def scan_lines(
     lines: Iterable[str],
-    matcher: Matcher,
+    matcher: DomainLookup,
     aggregator: Aggregator,
     stats: ScanStats,
     *,
@@ -76,7 +84,7 @@ def scan_lines(
 
 def scan_logs(
     paths: Sequence[str],
-    matcher: Matcher,
+    matcher: DomainLookup,
     aggregator: Aggregator,
     *,
     roles: Collection[str] = ROLES,

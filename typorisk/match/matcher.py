@@ -59,7 +59,8 @@ class Hit:
     target: str
     """The target's typed name (``fqdn``, lowercase A-label)."""
     match: str
-    """``candidate`` (in the generated set) or ``distance`` (edit distance only)."""
+    """``candidate`` (in the generated set) or ``distance`` (edit distance only); with
+    ``match --lookalike``, the look-alike rule (``skeleton``, ``combo``, ``folded``...)."""
     kinds: tuple[str, ...]
     """Operators that produce the name, most likely first; ``()`` for distance-only hits."""
     distance: int

@@ -220,39 +220,37 @@ class ZoneDelegations:
 
 
 def zone_delegations(path: Path) -> ZoneDelegations:
-    """Read a CZDS zone file once and keep its delegated owners.
+    """Read a zone file once and keep its delegated owners.
 
+    A file whose first chunk holds a CZDS SOA line (``com.<TAB>900<TAB>in<TAB>soa<TAB>...``) is
+    read a chunk at a time with one regular expression (:data:`_CZDS_NS`: absolute lowercase
+    owners, tab separated, as CZDS ships them), which keeps up with the zone reader; its lines
+    of another shape are not read (CZDS writes none). Any other master file goes line by line
+    through :func:`~typorisk.register.zonefile.parse_zone_line`.
     Raises :class:`DataFileError` for an unreadable or damaged file (nothing is decided from a
     partial zone: every name after the damage would look removed) or one without SOA.
     """
     owners: set[bytes] = set()
     soa: str | None = None
-    previous = b""
     try:
         reader = LineReader(str(path), ZONE_LIMITS, long_lines="skip")
     except DataFileError as exc:
         raise DataFileError(f"zone file: {exc}") from exc
     with reader:
         try:
-            for line in reader:
-                fields = line.split(b"\t", 4)
-                if len(fields) == 5 and fields[0][-1:] == b".":
-                    rtype = fields[3].lower()
-                    if rtype == b"ns":
-                        if fields[0] != previous:  # NS lines of one owner come together
-                            owners.add(fields[0][:-1].lower())
-                            previous = fields[0]
-                        continue
-                    if rtype != b"soa":
-                        continue
-                parsed = parse_zone_line(line)
-                if parsed is None:
-                    continue
-                name, rtype, _ = parsed
-                if rtype == b"ns":
-                    owners.add(name)
-                elif rtype == b"soa" and soa is None:
-                    soa = name.decode("ascii", "replace")
+            czds: bool | None = None
+            master = _Master()
+            for _, parts in reader.batches():
+                chunk = b"\n".join(parts)
+                if czds is None:
+                    found = _CZDS_SOA.search(chunk)
+                    czds = found is not None
+                    soa = found[1].lower().decode("ascii", "replace") if found else None
+                if czds:
+                    owners.update(map(bytes.lower, _CZDS_NS.findall(chunk)))
+                else:
+                    _general(parts, owners, master)
+                    soa = master.soa
         except BadGzipError as exc:
             raise DataFileError(
                 f"zone file {path}: {exc.reason} after line {exc.lines:,}; nothing was "
@@ -266,6 +264,38 @@ def zone_delegations(path: Path) -> ZoneDelegations:
         )
     owners.discard(soa.encode("ascii"))
     return ZoneDelegations(soa, owners, lines, skipped)
+
+
+_CZDS_NS = re.compile(rb"^([^\t\n]+)\.\t[0-9]+\tin\tns\t", re.MULTILINE)
+"""An NS line as CZDS writes it; group 1 is the owner without its trailing dot."""
+_CZDS_SOA = re.compile(rb"^([^\t\n]+)\.\t[0-9]+\tin\tsoa\t", re.MULTILINE)
+
+
+@dataclass(slots=True)
+class _Master:
+    """State of a line-by-line master-file read: ``$ORIGIN``, the previous owner, the SOA."""
+
+    origin: bytes = b""
+    previous: bytes = b""
+    soa: str | None = None
+
+
+def _general(parts: list[bytes], owners: set[bytes], state: _Master) -> None:
+    """Owners of NS lines of any master-file shape (``$ORIGIN``, relative and blank owners)."""
+    for line in parts:
+        if line.startswith(b"$ORIGIN"):
+            words = line.split()
+            state.origin = words[1].lower().rstrip(b".") if len(words) > 1 else b""
+            continue
+        parsed = parse_zone_line(line, state.origin, state.previous) if line else None
+        if parsed is None:
+            continue
+        name, rtype, _ = parsed
+        state.previous = name
+        if rtype == b"ns":
+            owners.add(name)
+        elif rtype == b"soa" and state.soa is None:
+            state.soa = name.decode("ascii", "replace")
 
 
 def zone_added(old: ZoneDelegations, new: ZoneDelegations) -> list[str]:

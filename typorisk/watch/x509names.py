@@ -41,7 +41,12 @@ def names_from_certificate(der: bytes) -> CertNames:
     try:
         cert = x509.load_der_x509_certificate(der)
         return _names(cert)
-    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+    except (
+        ValueError,
+        x509.DuplicateExtension,
+        x509.UnsupportedGeneralNameType,
+        x509.InvalidVersion,  # a version field the DER carries but X.509 has not (found by fuzzing)
+    ) as exc:
         raise ValueError(f"certificate does not parse: {exc}") from exc
 
 

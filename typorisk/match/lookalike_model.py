@@ -1,0 +1,153 @@
+"""The look-alike matcher's records: settings, hits, scores, and the batch being matched.
+
+See :mod:`typorisk.match.lookalike` for the rules; this module holds what its two halves (the
+matcher, :mod:`typorisk.match.lookalike_rules`) share.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from operator import methodcaller
+
+from typorisk.model import Target
+from typorisk.parse.names import is_ldh_name
+
+RULES = ("candidate", "skeleton", "folded", "combo", "distance")
+"""Every rule, in the order ties are broken (earlier wins)."""
+FAST_RULES = frozenset({"candidate", "skeleton"})
+OTHER_SUFFIX_FACTOR = 0.85
+"""Score multiplier of a hit under another suffix than its target's (rule f)."""
+IS_XN = methodcaller("startswith", "xn--")
+
+
+@dataclass(frozen=True, slots=True)
+class LookalikeSettings:
+    """Which rules run and how wide they cast the net."""
+
+    rules: frozenset[str] = frozenset(RULES)
+    """Rules to apply (subset of :data:`RULES`)."""
+    other_suffixes: bool = True
+    """Rule (f): also report matches under another public suffix than the target's."""
+    top: int | None = 500
+    """Candidates per target for rule (a), most likely first; ``None``: all."""
+    max_distance: int = 2
+    """Largest OSA edit distance for rule (e), 0-3."""
+    short_label: int = 7
+    """Target labels of at most this many characters use distance 1 at most (two edits in a
+    six-letter word leave a different word: on the benchmark's English NRD list, distance 2
+    for 6-7 letter targets added false positives and found no planted typo more)."""
+    min_distance_label: int = 4
+    """Target labels shorter than this are not used by rule (e) (``ibm`` is 1 edit from
+    hundreds of unrelated names)."""
+    min_label: int = 3
+    """Target labels shorter than this are not used by the containment rules (c), (d)."""
+    min_contained: int = 5
+    """Target labels shorter than this count for rule (c) only as a separated word
+    (``ibm-login``, not ``nibmle``)."""
+    min_score: float = 0.0
+    """Hits scoring below this, in [0, 1], are dropped."""
+    allow: frozenset[str] = frozenset()
+    """Registrable domains (A-labels) never reported: your own other domains, partners."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookalike:
+    """One name that looks like a protected target, and why."""
+
+    name: str
+    """The name as matched (lowercase A-label; may be below its registrable domain)."""
+    domain: str
+    """Its registrable domain."""
+    target: str
+    """The target's registrable domain."""
+    rule: str
+    """The rule that fired (one of :data:`RULES`)."""
+    score: float
+    """How strongly it looks like the target, in [0, 1] (see :func:`rule_score`)."""
+    other_suffix: bool
+    """True when the name's suffix differs from the target's (rule f)."""
+    detail: str
+    """What matched: the typo kinds, the distance, the words around the brand."""
+
+
+def rule_score(
+    rule: str, *, target_len: int, head_len: int = 0, distance: int = 0, separated: bool = False
+) -> float:
+    """The base score of a rule, in [0, 1]: ``skeleton`` 1.0, ``candidate`` 0.95, ``folded``
+    0.9, ``distance`` 0.9·(1 − d/(len+1)), ``combo`` 0.4 + 0.4·(share of the name that is the
+    brand), + 0.1 when the brand stands between separators (``brand-login``). Rule (f) then
+    multiplies by :data:`OTHER_SUFFIX_FACTOR` (not ``folded`` nor generated candidates)."""
+    if rule == "skeleton":
+        return 1.0
+    if rule == "candidate":
+        return 0.95
+    if rule == "folded":
+        return 0.9
+    if rule == "distance":
+        return round(0.9 * (1 - distance / (target_len + 1)), 4)
+    return round(0.4 + 0.4 * target_len / max(head_len, target_len) + 0.1 * separated, 4)
+
+
+def normal_name(text: str) -> str | None:
+    """A list line as a name: stripped, lowercase, without trailing dot, Unicode converted to
+    an A-label; ``None`` when it is no valid LDH host name."""
+    name = text.strip().lower().rstrip(".")
+    if not name.isascii():
+        try:
+            name = name.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    return name if "." in name and is_ldh_name(name) else None
+
+
+@dataclass(slots=True)
+class Batch:
+    """The names of one :meth:`LookalikeMatcher.match_names` call, split, and the best hit so
+    far per position. ``domains[i]`` is None for a name that is never reported (no public
+    suffix, a target or allowed); ``heads[i]`` is what precedes the suffix, subdomains
+    included (for ``xn--`` names, the lowercase skeleton of their Unicode form when it is
+    ASCII)."""
+
+    names: list[str]
+    labels: list[str]
+    heads: list[str]
+    domains: list[str | None] = field(default_factory=list)
+    best: dict[int, Lookalike] = field(default_factory=dict)
+    skeletons: dict[int, str] = field(default_factory=dict)
+    """Latin folds (:func:`~typorisk.match.confusables.latin_fold`) of the ``xn--``
+    registrable labels, for rule (e)."""
+    split: dict[int, str] = field(default_factory=dict)
+    """Suffixes of the names that are not ``label.suffix`` (split by the PSL)."""
+
+    def __post_init__(self) -> None:
+        if not self.domains:
+            self.domains = list(self.names)
+
+    def suffix(self, i: int) -> str:
+        """The public suffix of name ``i``."""
+        found = self.split.get(i)
+        return found if found is not None else self.names[i][len(self.labels[i]) + 1 :]
+
+
+@dataclass(slots=True)
+class Targets:
+    """Targets and the indexes built from them (one list; indexes hold positions in it)."""
+
+    targets: list[Target]
+    by_label: dict[str, list[int]] = field(default_factory=dict)
+    lengths: dict[int, list[int]] = field(default_factory=dict)
+
+
+def unicode_label(label: str) -> str | None:
+    """The Unicode form of an ``xn--`` label, or None when it is no valid punycode."""
+    try:
+        return codecs.decode(label[4:].encode("ascii"), "punycode")
+    except (UnicodeError, ValueError):
+        return None
+
+
+def scaled(hit: Lookalike, factor: float) -> Lookalike:
+    """``hit`` with its score multiplied by ``factor``."""
+    return Lookalike(hit.name, hit.domain, hit.target, hit.rule, round(hit.score * factor, 4),
+                     hit.other_suffix, hit.detail)  # fmt: skip

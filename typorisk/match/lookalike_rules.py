@@ -1,0 +1,165 @@
+"""The look-alike rules that scan whole batches: containment (c, d) and edit distance (e).
+
+:class:`RuleBase` is the half of :class:`~typorisk.match.lookalike.LookalikeMatcher` that turns
+a match into a :class:`~typorisk.match.lookalike_model.Lookalike` (rule f, best per name) and
+runs the batch rules: one Aho-Corasick pass (pyahocorasick) over the newline-joined heads for
+(c) and (d), rapidfuzz ``cdist`` per label length for (e).
+"""
+
+from __future__ import annotations
+
+import bisect
+from itertools import accumulate, compress
+
+import ahocorasick
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from typorisk.match.lookalike_model import (
+    IS_XN,
+    OTHER_SUFFIX_FACTOR,
+    RULES,
+    Batch,
+    Lookalike,
+    LookalikeSettings,
+    Targets,
+    rule_score,
+)
+
+ROWS_PER_CDIST = 8192
+"""Labels per rapidfuzz ``cdist`` call (bounds its uint8 matrix to 8 MiB per 1,000 targets)."""
+DIGITS = str.maketrans("01", "ol")
+DIGIT_BYTES = bytes.maketrans(b"01", b"ol")
+"""Digits read as the letters they stand for in containment (``paypa1-login``, ``g00gle-pay``):
+one translate of the joined batch, lengths unchanged."""
+
+
+class RuleBase:
+    """Hits, and the batch rules (c), (d), (e), for a matcher built by its subclass."""
+
+    settings: LookalikeSettings
+    _t: Targets
+    _automaton: ahocorasick.Automaton | None
+    _folded: dict[int, frozenset[str]]
+
+    def _hit(
+        self, batch: Batch, i: int, where: int, rule: str, *, score: float, detail: str
+    ) -> Lookalike | None:
+        """The hit of name ``i`` for target ``where`` (rule f applied), or None when it is
+        under another suffix and rule (f) is off."""
+        target = self._t.targets[where]
+        suffix = batch.suffix(i)
+        other = suffix != target.suffix
+        if other and not self.settings.other_suffixes:
+            return None
+        if other and rule not in ("folded", "candidate"):
+            score = round(score * OTHER_SUFFIX_FACTOR, 4)
+        domain = batch.domains[i] or ""
+        return Lookalike(batch.names[i], domain, target.registrable, rule, score, other, detail)
+
+    def _offer(self, batch: Batch, i: int, hit: Lookalike | None) -> None:
+        if hit is None:
+            return
+        known = batch.best.get(i)
+        if known is None or (hit.score, -RULES.index(hit.rule)) > (
+            known.score,
+            -RULES.index(known.rule),
+        ):
+            batch.best[i] = hit
+
+    def _pick(self, where: list[int], suffix: str) -> int:
+        """The target of ``where`` with ``suffix`` if any (same-suffix first), else the first."""
+        targets = self._t.targets
+        return next((i for i in where if targets[i].suffix == suffix), where[0])
+
+    def _contained(self, batch: Batch) -> None:
+        """Rules (c) and (d) with one automaton pass over the newline-joined heads."""
+        assert self._automaton is not None
+        order = [i for i, d in enumerate(batch.domains) if d is not None and i not in batch.best]
+        text = "\n".join([batch.heads[i] for i in order])
+        if "0" in text or "1" in text:  # paypa1-login contains paypal: digits read as letters
+            # bytes.translate is one table lookup a byte; UTF-8 never encodes other characters
+            # with the bytes of 0 and 1, so this is exact for non-ASCII heads too
+            text = text.encode("utf-8").translate(DIGIT_BYTES).decode("utf-8")
+        heads = text.split("\n")
+        starts = list(accumulate(map((1).__add__, map(len, heads)), initial=0))
+        for end, (label, where) in self._automaton.iter(text):
+            k = bisect.bisect_right(starts, end) - 1
+            begin = end - len(label) + 1 - starts[k]
+            for t in where:
+                hit = self._classify(batch, order[k], heads[k], (begin, label, t))
+                self._offer(batch, order[k], hit)
+
+    def _classify(
+        self, batch: Batch, i: int, head: str, found: tuple[int, str, int]
+    ) -> Lookalike | None:
+        """Rule (d) or (c) for name ``i`` whose ``head`` (digits read as letters) holds the
+        label of target ``t`` at ``begin``: ``found`` is ``(begin, label, t)``."""
+        begin, label, t = found
+        before, after = head[:begin], head[begin + len(label) :]
+        if not before and not after:
+            return None  # the label itself: rule (b)
+        rules = self.settings.rules
+        folded = after.lstrip("-")
+        if "folded" in rules and before.rstrip("-.") in ("", "www") and folded in self._folded[t]:
+            return self._hit(batch, i, t, "folded", score=0.9, detail=f"{label} + {folded}")
+        if "combo" not in rules:
+            return None
+        separated = (not before or before[-1] in "-.") and (not after or after[0] in "-.")
+        if len(label) < self.settings.min_contained and not separated:
+            return None
+        score = rule_score("combo", target_len=len(label), head_len=len(head), separated=separated)
+        words = "+".join(w for w in (before.strip("-."), label, after.strip("-.")) if w)
+        return self._hit(batch, i, t, "combo", score=score, detail=words)
+
+    def _distance(self, batch: Batch) -> None:
+        """Rule (e): rapidfuzz ``cdist`` per label length against the targets that can be
+        within their own limit of that length (names grouped by length with numpy)."""
+        words_of = list(batch.labels)
+        for i in compress(range(len(words_of)), map(IS_XN, words_of)):
+            words_of[i] = batch.skeletons.get(i, words_of[i])
+        count = len(words_of)
+        sizes = np.fromiter(map(len, words_of), dtype=np.int32, count=count)
+        live = np.fromiter(map(bool, batch.domains), dtype=bool, count=count)
+        if batch.best:
+            live[list(batch.best)] = False
+        order = np.argsort(np.where(live, sizes, -1), kind="stable")
+        ordered = sizes[order]
+        first = int(np.searchsorted(np.where(live, sizes, -1)[order], 0))
+        values, starts = np.unique(ordered[first:], return_index=True)
+        bounds = [*(starts + first).tolist(), count]
+        for n, length in enumerate(values.tolist()):
+            choices = self._choices(length)
+            if choices:
+                members = order[bounds[n] : bounds[n + 1]].tolist()
+                self._distance_rows(batch, words_of, members, choices)
+
+    def _choices(self, length: int) -> list[int]:
+        """Targets whose own distance limit reaches labels of ``length`` characters."""
+        k, short = self.settings.max_distance, self.settings.short_label
+        lengths = self._t.lengths
+        return [t for n in range(length - k, length + k + 1)
+                if abs(n - length) <= (1 if n <= short else k)
+                for t in lengths.get(n, ())]  # fmt: skip
+
+    def _distance_rows(
+        self, batch: Batch, words_of: list[str], members: list[int], choices: list[int]
+    ) -> None:
+        k = self.settings.max_distance
+        words = [self._t.targets[t].label for t in choices]
+        for chunk in range(0, len(members), ROWS_PER_CDIST):
+            rows = members[chunk : chunk + ROWS_PER_CDIST]
+            matrix = process.cdist([words_of[i] for i in rows], words, scorer=OSA.distance,
+                                   score_cutoff=k, dtype=np.uint8, workers=1)  # fmt: skip
+            found_rows, found_cols = np.nonzero(matrix <= k)
+            for row, col in zip(found_rows.tolist(), found_cols.tolist(), strict=True):
+                self._distance_hit(batch, rows[row], choices[col], int(matrix[row, col]))
+
+    def _distance_hit(self, batch: Batch, i: int, t: int, distance: int) -> None:
+        target = self._t.targets[t]
+        limit = 1 if len(target.label) <= self.settings.short_label else self.settings.max_distance
+        if 0 < distance <= limit:
+            score = rule_score("distance", target_len=len(target.label), distance=distance)
+            hit = self._hit(batch, i, t, "distance", score=score, detail=f"distance {distance}")
+            self._offer(batch, i, hit)
