@@ -253,6 +253,27 @@ def test_new_lookalikes_from_watch_hits(tmp_path: Path) -> None:
     assert "## New look-alikes this week" in render_markdown(review)
 
 
+def test_watch_hits_of_a_real_watch_run_reach_the_review(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real path, no fake: ``typorisk watch nrd`` stores hits in the history database the
+    weekly runs use, and ``typorisk review`` lists them under "New look-alikes this week"."""
+    db = tmp_path / "h.db"
+    make_store(db).close()
+    nrd = tmp_path / "nrd-2026-11-30.txt"
+    nrd.write_text("brand0-login.com\nxn--brnd0-4ve.com\nweather-report.net\nbrand0.com\n")
+    code = main(["watch", "nrd", str(nrd), "--target", "brand0.com", "--db", str(db)])
+    assert code == 3, capsys.readouterr().err  # new hits
+    capsys.readouterr()
+    with Store(db) as store:
+        stored = {h.domain for h in store.watch_hits()}
+        html = render_html(build_review(store))
+    assert "brand0-login.com" in stored and "weather-report.net" not in stored
+    [(_, rows)] = Tables(html).in_section("new-lookalikes")
+    assert {row[0] for row in rows} == stored
+    assert all(row[1] == "brand0.com" and row[3].startswith("nrd") for row in rows)
+
+
 def test_data_is_escaped(tmp_path: Path) -> None:
     with make_store(tmp_path / "h.db") as store:
         run = store.begin_run("brands", {})
