@@ -160,7 +160,10 @@ def run_record(rows: Path, db: Path, source: Path | None) -> Run:
     argv = [sys.executable, "-m", "typorisk", "record", str(rows), "--db", str(db)]
     started = time.perf_counter()
     with (db.with_suffix(".err")).open("w") as stderr:
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        # cwd away from a checkout: ``python -m`` puts the cwd first on sys.path
+        proc = subprocess.Popen(
+            argv, stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=db.parent
+        )
         _, status, usage = os.wait4(proc.pid, 0)
     code = os.waitstatus_to_exitcode(status)
     return Run(time.perf_counter() - started, usage.ru_maxrss / 1024, 0, code)
