@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from typorisk.cli import main
+from typorisk.kit.chromium import HEADLESS_FLAGS
 from typorisk.report import build_review, render_html
 
 from ..rank.world import COLLECTOR
@@ -43,14 +44,7 @@ def chromium() -> str:
 
 def browser(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
     flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *HEADLESS_FLAGS,
         f"--user-data-dir={profile}",
         "--enable-logging=stderr",
         "--v=0",

@@ -7,25 +7,14 @@ file with no external resource, so Chromium fetches nothing.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from typorisk.errors import OutputWriteError
+from typorisk.kit.chromium import HEADLESS_FLAGS, find_chromium
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-pdf-header-footer",
-)
+FLAGS = (*HEADLESS_FLAGS, "--no-pdf-header-footer")
 TIMEOUT = 120.0
 """Seconds Chromium may take to print (a large review prints in a few seconds)."""
 KEPT = "the HTML and Markdown review are written"
@@ -33,12 +22,11 @@ KEPT = "the HTML and Markdown review are written"
 
 def find_browser(pdf: Path, explicit: str | None = None) -> str:
     """The path of a Chromium-family browser: ``explicit`` when given, else the first of
-    :data:`BROWSERS` on ``PATH``. Raises :class:`~typorisk.errors.OutputWriteError` for
+    :data:`~typorisk.kit.chromium.BROWSERS` on ``PATH``. Raises :class:`~typorisk.errors.OutputWriteError` for
     ``pdf`` naming the package to install (exit code 5)."""
-    for name in (explicit,) if explicit else BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
+    found = find_chromium(explicit)
+    if found:
+        return found
     raise OutputWriteError(
         pdf,
         f"{explicit or 'chromium'} not found; install it (apt-get install chromium) or pass "

@@ -21,21 +21,16 @@ import asyncio
 import contextlib
 import html
 import os
-import shutil
 import signal
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from typorisk.kit.chromium import HEADLESS_FLAGS
+from typorisk.kit.chromium import find_chromium as kit_find_chromium
+
 FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *HEADLESS_FLAGS,
     "--disable-extensions",
     "--ignore-certificate-errors",
     "--hide-scrollbars",
@@ -54,8 +49,8 @@ def sealed(body: str, url: str) -> str:
 
 
 def find_chromium() -> str | None:
-    """The path of a Chromium binary (``chromium`` or ``chromium-browser``), if installed."""
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+    """The path of a Chromium binary, if installed (:func:`typorisk.kit.chromium.find_chromium`)."""
+    return kit_find_chromium()
 
 
 def resolver_rules(known: Mapping[str, tuple[str, ...]]) -> str:
