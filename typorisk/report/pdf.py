@@ -22,8 +22,9 @@ KEPT = "the HTML and Markdown review are written"
 
 def find_browser(pdf: Path, explicit: str | None = None) -> str:
     """The path of a Chromium-family browser: ``explicit`` when given, else the first of
-    :data:`~typorisk.kit.chromium.BROWSERS` on ``PATH``. Raises :class:`~typorisk.errors.OutputWriteError` for
-    ``pdf`` naming the package to install (exit code 5)."""
+    :data:`~typorisk.kit.chromium.BROWSERS` on ``PATH``. Raises
+    :class:`~typorisk.errors.OutputWriteError` for ``pdf`` naming the package to install (exit
+    code 5)."""
     found = find_chromium(explicit)
     if found:
         return found
