@@ -18,27 +18,17 @@ network.
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
 
+from typorisk.kit.net import network_of
 from typorisk.rank.facts import Observation
 
 Node = tuple[str, str]
 _Entry = tuple[str, tuple[Node, ...]]
-
-
-def network_of(address: str) -> str | None:
-    """The /24 (IPv4) or /48 (IPv6) network of an address, or None when it does not parse."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return None
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 @dataclass(frozen=True, slots=True)

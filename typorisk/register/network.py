@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from typorisk.errors import DataFileError
+from typorisk.kit.net import network_of
 from typorisk.kit.paths import user_cache_dir
 from typorisk.register.rdap import RdapClient, abuse_contact
 from typorisk.register.records import LookupStatus
@@ -312,7 +313,7 @@ class NetworkClient:
             self.cache_hits += 1
             self.known.append(cached)
             return dataclasses.replace(cached, address=address)
-        key = _block(address)
+        key = network_of(address) or address  # addresses asked at once share one query
         task = self._pending.get(key)
         if task is None:
             task = asyncio.ensure_future(self._ask(address))
@@ -378,16 +379,6 @@ class NetworkClient:
             return parse_autnum(json.loads(reply.body)), None
         except (ValueError, RecursionError):
             return None, "asn-rdap-malformed-response"
-
-
-def _block(address: str) -> str:
-    """The /24 (IPv4) or /48 (IPv6) of an address: addresses asked at once share one query."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 NETWORK_COLUMNS = ("net_name", "net_handle", "net_country", "net_abuse", "asn", "asn_name")
