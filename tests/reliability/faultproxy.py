@@ -3,6 +3,8 @@
 Faults are switched at run time, so one scan can meet a server that dies and comes back:
 ``drop`` (a fraction of queries lost, seeded), ``delay`` (seconds added to every answer),
 ``servfail`` (answer SERVFAIL instead of forwarding), ``dead`` (answer nothing at all).
+``rate`` (fixed at construction) forwards at most that many queries/s (a token bucket of
+``burst``) and silently drops the rest: a server, or a public resolver, that drops above N q/s.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class _Front(asyncio.DatagramProtocol):
         self.proxy = proxy
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if not self.proxy.admit():
+            return
         task = asyncio.get_running_loop().create_task(self.proxy.handle(data, addr))
         self.proxy.tasks.add(task)
         task.add_done_callback(self.proxy.tasks.discard)
@@ -40,8 +44,18 @@ class _Front(asyncio.DatagramProtocol):
 class FaultProxy:
     """``async with FaultProxy(upstream) as proxy``: listen on ``proxy.port``, forward upstream."""
 
-    def __init__(self, upstream: tuple[str, int], seed: int = 7) -> None:
+    def __init__(
+        self, upstream: tuple[str, int], seed: int = 7, *, rate: float = 0.0, burst: int = 5
+    ) -> None:
         self.upstream = upstream
+        self.rate, self.burst = rate, burst
+        """Queries/s forwarded at most (0: no limit), and the bucket's size in queries."""
+        self.arrivals: list[float] = []
+        """Loop time of every query received."""
+        self.dropped = 0
+        """Queries dropped by the rate limit."""
+        self._tokens = float(burst)
+        self._last = 0.0
         self.random = random.Random(seed)
         self.drop = 0.0
         self.delay = 0.0
@@ -60,6 +74,7 @@ class FaultProxy:
         )
         self._front = transport
         self.port = int(transport.get_extra_info("sockname")[1])
+        self._last = loop.time()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -71,6 +86,24 @@ class FaultProxy:
                 link.transport.close()
         if self._front is not None:
             self._front.close()
+
+    def admit(self) -> bool:
+        """Record a query's arrival; False when the rate limit drops it."""
+        now = asyncio.get_running_loop().time()
+        self.arrivals.append(now)
+        if self.rate <= 0:
+            return True
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens < 1:
+            self.dropped += 1
+            return False
+        self._tokens -= 1
+        return True
+
+    def rate_between(self, start: float, end: float) -> float:
+        """Queries/s the client sent from loop time ``start`` to ``end``."""
+        return sum(1 for t in self.arrivals if start <= t < end) / (end - start)
 
     async def handle(self, data: bytes, client: tuple[str, int]) -> None:
         self.received += 1

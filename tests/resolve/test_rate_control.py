@@ -12,7 +12,7 @@ import pytest
 
 from typorisk.resolve import DnsClient, NameServer, Registration, Resolution, ResolveScan, ScanStats
 
-from .faultproxy import FaultProxy
+from ..reliability.faultproxy import FaultProxy
 from .servers import free_port, nsd
 
 LIMIT = 400.0
