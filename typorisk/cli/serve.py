@@ -24,8 +24,9 @@ from pathlib import Path
 from aiohttp import web
 
 from typorisk.cli.common import listen_address
-from typorisk.errors import ServeConfigError, TyporiskError
+from typorisk.errors import DataFileError, InputLimitError, ServeConfigError, TyporiskError
 from typorisk.feeds.spec import load_feed
+from typorisk.kit.reading import read_capped
 from typorisk.serve import ServeConfig, make_app
 
 NAME = "serve"
@@ -72,13 +73,14 @@ def read_token(path: Path) -> str:
     """The bearer token in ``path``: its first line, stripped. Raises
     :class:`ServeConfigError` for a missing, empty or oversized file."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_TOKEN_BYTES + 1)
-    except OSError as exc:
-        raise ServeConfigError(f"--token-file {path}: {exc.strerror or exc}") from exc
+        data = read_capped(str(path), MAX_TOKEN_BYTES)
+    except InputLimitError:
+        data = b""  # oversized: refused below, with how to make a token
+    except DataFileError as exc:
+        raise ServeConfigError(f"--token-file: {exc}") from exc
     lines = data.decode("utf-8", "replace").splitlines()
     token = lines[0].strip() if lines else ""
-    if len(data) > MAX_TOKEN_BYTES or not token or not token.isprintable() or " " in token:
+    if not token or not token.isprintable() or " " in token:
         raise ServeConfigError(
             f"--token-file {path}: the first line must be the token, one word of printable "
             f"characters (at most {MAX_TOKEN_BYTES} bytes); e.g. "

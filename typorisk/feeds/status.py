@@ -24,9 +24,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from typorisk.errors import DataFileError
 from typorisk.feeds.run import RunReport
 from typorisk.feeds.spec import FeedSpec
 from typorisk.kit.atomic import atomic_write_text
+from typorisk.kit.reading import read_capped
 
 MAX_STATUS_BYTES = 1 << 20
 """A status file larger than this (1 MiB) is not ours: :func:`read_status` ignores it."""
@@ -40,11 +42,8 @@ def status_path(spec: FeedSpec) -> Path:
 def read_status(path: Path) -> dict[str, object] | None:
     """The status at ``path``, or ``None`` when there is none or it is not a status file."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_STATUS_BYTES + 1)
-    except OSError:
-        return None
-    if len(data) > MAX_STATUS_BYTES:
+        data = read_capped(str(path), MAX_STATUS_BYTES)
+    except DataFileError:  # missing, unreadable or oversized (InputLimitError)
         return None
     try:
         value = json.loads(data)
