@@ -13,7 +13,8 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING, TextIO
 
 import yaml
@@ -143,7 +144,7 @@ def write_table(
     count = 0
     widths: list[int] | None = None
     while True:
-        block = [[_cell(row.get(c), c) for c in columns] for row in _take(iterator, TABLE_BLOCK)]
+        block = [[_cell(row.get(c), c) for c in columns] for row in islice(iterator, TABLE_BLOCK)]
         if not block and count:
             return count
         table = Table(
@@ -163,15 +164,6 @@ def write_table(
         count += len(block)
         if not block:
             return count
-
-
-def _take(iterator: Iterator[Row], n: int) -> list[Row]:
-    out: list[Row] = []
-    for row in iterator:
-        out.append(row)
-        if len(out) == n:
-            break
-    return out
 
 
 def _terminal_width(out: TextIO) -> int:
