@@ -95,3 +95,29 @@ def test_iterate_stops_the_producer_mid_batch_when_the_consumer_breaks() -> None
     settled = produced
     assert settled >= 1000
     assert produced == settled  # the loop's thread has ended: nothing runs after the break
+
+
+def test_iterate_reraises_the_error_when_the_loop_closes_while_the_consumer_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The producer fails at once; the failure reaches the consumer after the loop has closed,
+    while the thread is still alive (CI hit this window as ``RuntimeError: Event loop is
+    closed`` in place of the real error, and the CLI exited 1 in place of 4)."""
+    import time
+
+    from typorisk.kit import bridge
+
+    handing = bridge._Sender.put
+
+    def hand_then_linger(self: bridge._Sender, item: object) -> None:
+        handing(self, item)
+        time.sleep(0.2)  # the thread is alive, its loop closed, when the consumer cleans up
+
+    monkeypatch.setattr(bridge._Sender, "put", hand_then_linger)
+
+    async def broken() -> AsyncIterator[int]:
+        raise LookupError("server not usable")
+        yield 0  # pragma: no cover - makes this an async generator
+
+    with pytest.raises(LookupError, match="server not usable"):
+        list(iterate(broken))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -140,15 +141,16 @@ def iterate(make: Callable[[], AsyncIterator[T]], *, name: str = "typorisk-loop"
         task = loop.create_task(main())
         handles["loop"], handles["task"] = loop, task
         ready.set()
+        last: object = _END
         try:
             loop.run_until_complete(task)
         except asyncio.CancelledError:
             pass
         except BaseException as exc:  # handed to the caller's thread, which re-raises it
-            sender.put(_Failed(exc))
+            last = _Failed(exc)
         finally:
-            _close(loop)
-            sender.put(_END)
+            _close(loop)  # before the hand-over: the caller never sees a failure on a live loop
+            sender.put(last)
 
     thread = threading.Thread(target=thread_main, name=name, daemon=True)
     thread.start()
@@ -159,11 +161,13 @@ def iterate(make: Callable[[], AsyncIterator[T]], *, name: str = "typorisk-loop"
                 raise batch.exc
             yield from batch  # type: ignore[misc]
     finally:
+        stop.set()
         if thread.is_alive():
             loop = handles["loop"]
             task = handles["task"]
-            loop.call_soon_threadsafe(task.cancel)  # type: ignore[attr-defined]
-            stop.set()
+            # RuntimeError: the loop closed in between, so the task has already ended
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(task.cancel)  # type: ignore[attr-defined]
             thread.join()
 
 
