@@ -108,6 +108,22 @@ def test_the_offline_permute_loads_no_network_stack() -> None:
     assert [n for n in ("aiohttp", "networkx", "dask", "dns", "sqlite3") if loaded[n]] == []
 
 
+def test_resolve_loads_neither_the_ranking_graph_nor_http(tmp_path: Path) -> None:
+    """``typorisk resolve`` needs DNS only: networkx and aiohttp cost ~0.3 s of its start-up."""
+    names = tmp_path / "names.txt"
+    names.write_text("bad..name\n")
+    code = f"""
+import contextlib, io
+from typorisk.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    main(["resolve", {str(names)!r}, "--nameserver", "127.0.0.1:9", "--timeout", "0.1",
+          "--retries", "0", "--format", "jsonl"])
+"""
+    loaded = loaded_after(code)
+    assert loaded["dns"], "the probe did not reach the resolve command"
+    assert [n for n in ("aiohttp", "networkx", "dask", "yaml") if loaded[n]] == []
+
+
 def test_chosen_command_is_the_first_word_that_is_no_option() -> None:
     assert chosen_command(["permute", "x.com", "--top", "3"]) == "permute"
     assert chosen_command(["--version"]) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from typorisk.pipeline import ScanOptions, ScanSummary, Verdict
-from typorisk.pipeline.core import FAULTS, judge
+from typorisk.pipeline.summary import FAULTS, judge
 from typorisk.resolve import Outcome, ScanStats, ServerStats
 
 

@@ -15,22 +15,21 @@ if TYPE_CHECKING:
     from typorisk.pipeline.core import (
         AsyncScan,
         Scan,
-        ScanSummary,
         ScanTarget,
-        Verdict,
         ascan,
         scan,
     )
     from typorisk.pipeline.options import OPTIONS, ScanOptions
     from typorisk.pipeline.record import RiskFacet, ScanRecord, to_row
     from typorisk.pipeline.rows import COLUMNS, from_row
+    from typorisk.pipeline.summary import ScanSummary, Verdict
 
 _WHERE = {
     "AsyncScan": "core",
     "Scan": "core",
-    "ScanSummary": "core",
+    "ScanSummary": "summary",
     "ScanTarget": "core",
-    "Verdict": "core",
+    "Verdict": "summary",
     "ascan": "core",
     "scan": "core",
     "OPTIONS": "options",

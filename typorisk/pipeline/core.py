@@ -24,9 +24,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import enum
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from typorisk.errors import InvalidTargetError
@@ -39,34 +38,21 @@ from typorisk.pipeline.enrich import Enricher, check_enrich_options
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import RiskFacet, ScanRecord, risk_facet, to_row
 from typorisk.pipeline.rows import BY_NAME
-from typorisk.pipeline.servers import (
-    ClientFactory,
-    client_factory,
-    preflight,
-    server_problems,
+from typorisk.pipeline.servers import ClientFactory, client_factory, preflight
+from typorisk.pipeline.summary import (
+    ScanSummary,
+    judge,
+    resolve_stage,
+    resolver,
 )
 from typorisk.pipeline.web import WebStage, shooter_of
-from typorisk.rank import Ranker, RankResult, RiskWeights, SqliteSpill
+from typorisk.rank import Ranker, RiskWeights, SqliteSpill
 from typorisk.rank.rows import add_row
-from typorisk.resolve import DnsClient, Outcome, Registration, Resolution, ResolveScan, ScanStats
-from typorisk.resolve.engine import T
+from typorisk.resolve import DnsClient, Resolution
 
 R = TypeVar("R")
 BATCH = 64
 """Records needing registration or a probe, enriched together."""
-FAULTS = frozenset(o for o in Outcome if o.registration is Registration.UNKNOWN) - {
-    Outcome.WILDCARD
-}
-"""Outcomes that mean the scan did not see the name (a wildcard answer is a fact, not a fault);
-their share is compared with ``max_unknown``."""
-
-
-class Verdict(enum.Enum):
-    """How a run ended."""
-
-    COMPLETE = "complete"
-    INCOMPLETE = "incomplete"
-    """It ran but did not see enough of the world (see the module docstring)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,35 +64,6 @@ class ScanTarget:
     """Multiplies likelihood and risk (> 0)."""
     top: int | None = None
     """Candidates kept for this target (overrides :attr:`ScanOptions.top`)."""
-
-
-@dataclass(slots=True)
-class ScanSummary:
-    """What a scan did; filled as it runs, final when the iteration ends."""
-
-    verdict: Verdict = Verdict.COMPLETE
-    reasons: list[str] = field(default_factory=list)
-    """Why the verdict is not complete, one line each."""
-    records: int = 0
-    unknown: int = 0
-    """Records whose DNS registration stayed unknown by a fault (timeout, SERVFAIL, REFUSED,
-    an unusable reply, the budget): not wildcard answers."""
-    rejected: list[InvalidTargetError] = field(default_factory=list)
-    dns: ScanStats | None = None
-    lines: list[str] = field(default_factory=list)
-    """Statistics lines of the register and probe stages."""
-    findings: RankResult | None = None
-
-    def incomplete(self, reason: str) -> None:
-        """Mark the scan incomplete, for ``reason``."""
-        self.verdict = Verdict.INCOMPLETE
-        self.reasons.append(reason)
-
-    def count(self, resolution: Resolution) -> None:
-        """Count one resolved name (and whether a fault left it unknown)."""
-        self.records += 1
-        if resolution.outcome in FAULTS:
-            self.unknown += 1
 
 
 def scan_targets(
@@ -312,18 +269,6 @@ class AsyncScan:
         judge(self.summary, self.options)
 
 
-def judge(summary: ScanSummary, options: ScanOptions) -> None:
-    """Set ``summary``'s verdict from what ran (see the module docstring)."""
-    for problem in server_problems(summary.dns):
-        summary.incomplete(problem)
-    if summary.records and summary.unknown / summary.records > options.max_unknown:
-        share = summary.unknown / summary.records
-        summary.incomplete(
-            f"{summary.unknown} of {summary.records} names ({share:.1%}) stayed unknown, "
-            f"more than max_unknown {options.max_unknown:.1%}"
-        )
-
-
 def with_risk(
     row: dict[str, object], facet: RiskFacet, columns: Sequence[str] | None
 ) -> dict[str, object]:
@@ -348,41 +293,6 @@ def _is_list(name: str) -> bool:
 
 def _domain_of(candidate: Candidate) -> str:
     return candidate.domain
-
-
-async def resolve_stage(
-    client: DnsClient,
-    names: Iterable[T],
-    options: ScanOptions,
-    summary: ScanSummary,
-    domain_of: Callable[[T], str],
-) -> AsyncIterator[tuple[T, Resolution]]:
-    """The resolve stage on the executor ``options`` name: in this loop over ``client`` (its
-    statistics go to ``summary.dns``), or on Dask workers (a statistics line)."""
-    if options.executor == "dask":
-        from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415
-
-        async for pair in resolve_on_dask(names, options, domain_of, summary.lines):
-            yield pair
-        return
-    resolve = resolver(client, options)
-    try:
-        async for pair in resolve.run(names):
-            yield pair
-    finally:
-        summary.dns = resolve.stats()
-
-
-def resolver(client: DnsClient, options: ScanOptions) -> ResolveScan:
-    """The resolve stage over ``client``, as ``options`` say."""
-    return ResolveScan(
-        client,
-        concurrency=options.concurrency,
-        budget=options.budget,
-        authoritative=options.authoritative,
-        authoritative_port=options.authoritative_port,
-        wildcards=options.wildcards,
-    )
 
 
 async def own_records(

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from typorisk.errors import TyporiskError
 from typorisk.kit.bridge import iterate
 from typorisk.parse.names import name_problem
-from typorisk.pipeline.core import ScanSummary, judge, resolve_stage
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.servers import ClientFactory, client_factory, preflight_name
+from typorisk.pipeline.summary import ScanSummary, judge, resolve_stage
 from typorisk.resolve import Resolution
 
 

@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, TextIO
 
-import yaml
-
 from typorisk.kit.text import csv_safe, terminal_safe
 from typorisk.pipeline.rows import cell_text
 
@@ -29,12 +27,20 @@ if TYPE_CHECKING:
 Row = Mapping[str, object]
 
 
-class _NoAliasDumper(yaml.SafeDumper):
-    """``yaml.safe_dump`` that writes a repeated object out again instead of as an anchor and
-    an alias (``&id001`` / ``*id001``): every row reads on its own."""
+def _dump_yaml(batch: list[dict[str, object]]) -> str:
+    """``yaml.safe_dump`` of ``batch``, writing a repeated object out again instead of as an
+    anchor and an alias (``&id001`` / ``*id001``): every row reads on its own. PyYAML loads
+    here, not with the module: the other formats (``typorisk resolve``'s jsonl) do not need it."""
+    import yaml  # noqa: PLC0415
 
-    def ignore_aliases(self, data: object) -> bool:
-        return True
+    class NoAliasDumper(yaml.SafeDumper):
+        def ignore_aliases(self, data: object) -> bool:
+            return True
+
+    text: str = yaml.dump(
+        batch, Dumper=NoAliasDumper, sort_keys=False, allow_unicode=True, width=1000
+    )
+    return text
 
 
 def _cell(value: object, name: str = "") -> str:
@@ -92,10 +98,7 @@ def write_yaml(rows: Iterable[Row], out: TextIO, columns: Sequence[str]) -> int:
 
     def flush() -> None:
         if batch:
-            text = yaml.dump(
-                batch, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=1000
-            )
-            out.write(text)
+            out.write(_dump_yaml(batch))
             batch.clear()
 
     for row in rows:
