@@ -114,11 +114,13 @@ class AdaptiveRate:
       grown meanwhile); at the first cut, × the most answers per second of a window if fewer.
       Outcomes of queries sent before a cut are then ignored.
     - **no congestion**, and callers had to wait for slots (the rate, not the caller, limited the
-      sending): grow. Before the first cut the rate doubles every ``doubling`` seconds (TCP's
-      slow start); after it, it grows by ``increase`` × the rate right after the last cut per
-      second. Growth never lifts the rate above ``answered_cap`` × the answers received per
-      second in that window, so a server that silently drops what it cannot take stops the
-      doubling within a window instead of after a timeout.
+      sending): grow. Before the first cut the rate doubles every ``doubling`` seconds, by default
+      once per window, the way TCP's slow start doubles once per round trip (doubling every 0.25 s
+      instead cost ``typorisk resolve`` a third of its wall time on 7,426 names against a local
+      Unbound, still ramping when the run ended); after it, it grows by ``increase`` × the rate
+      right after the last cut per second. Growth never lifts the rate above ``answered_cap`` × the
+      answers received per second in that window, so a server that silently drops what it cannot
+      take stops the doubling within a window instead of after a timeout.
 
     A baseline of failures that does not grow with the rate (SERVFAIL of lame delegations among
     typo domains) does not cut the rate: only a rise above the minimum since the last cut does
@@ -138,7 +140,7 @@ class AdaptiveRate:
         floor: float = FLOOR_RATE,
         burst: int = 10,
         burst_time: float = 0.005,
-        doubling: float = 0.25,
+        doubling: float = 0.1,
         increase: float = 0.25,
         decrease: float = 0.7,
         window: float = 0.1,
