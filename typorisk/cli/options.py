@@ -19,7 +19,7 @@ GROUPS = (
         "DNS",
         (
             "resolve", "nameservers", "authoritative", "authoritative_port", "concurrency",
-            "rate", "timeout", "retries", "budget", "wildcards", "max_unknown",
+            "processes", "rate", "timeout", "retries", "budget", "wildcards", "max_unknown",
         ),
     ),
     ("scale out (Dask)", ("executor", "scheduler", "workers", "batch_size")),

@@ -26,9 +26,9 @@ NAME = "resolve"
 HELP = "resolve names (one a line): registered?, mail capability (MX, null MX), wildcards"
 
 OPTIONS = (
-    "nameservers", "authoritative", "authoritative_port", "concurrency", "rate", "timeout",
-    "retries", "budget", "wildcards", "max_unknown", "executor", "scheduler", "workers",
-    "batch_size",
+    "nameservers", "authoritative", "authoritative_port", "concurrency", "processes", "rate",
+    "timeout", "retries", "budget", "wildcards", "max_unknown", "executor", "scheduler",
+    "workers", "batch_size",
 )  # fmt: skip
 """The :class:`ScanOptions` that ``resolve`` takes (the resolve stage's)."""
 COLUMNS = ("domain", *(c for c in columns_of("resolve") if not c.startswith("target_")))

@@ -137,6 +137,11 @@ class ScanOptions:
         True, "bool", "probe zones for wildcards",
         flag="--wildcards", feed="scan.resolve.wildcards",
     )  # fmt: skip
+    processes: int = _opt(
+        0, "int", "resolver processes on this host (0: one per core, at most 4; 1: this "
+        "process only); the names are dealt out and the rate ceiling shared",
+        flag="--processes", feed="scan.resolve.processes", low=0, high=64, metavar="N",
+    )  # fmt: skip
     max_unknown: float = _opt(
         0.02, "float", "share of names whose registration stays unknown above which the run is "
         "incomplete (exit 4, no feed replaced)",

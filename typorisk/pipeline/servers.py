@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from typorisk.errors import ResolverConfigError, ResolverUnreachableError
 from typorisk.model import Target
 from typorisk.pipeline.options import ScanOptions
 from typorisk.resolve import DnsClient, NameServer, ScanStats, check_servers
+
+if TYPE_CHECKING:
+    from typorisk.resolve.shards import ShardPool
 
 ClientFactory = Callable[[], DnsClient]
 STOPPED_SHARE = 0.5
@@ -46,6 +50,28 @@ def client_factory(options: ScanOptions) -> ClientFactory:
     )
     make()  # raises ResolverConfigError for an unusable value
     return make
+
+
+def shard_pool(options: ScanOptions) -> ShardPool | None:
+    """The resolver processes ``options`` ask for (``processes``; 0: one per core), started
+    now, or ``None`` for this process alone (one process, or another executor)."""
+    from typorisk.resolve.shards import ShardPool, ShardSpec, auto_processes  # noqa: PLC0415
+
+    count = options.processes or auto_processes()
+    if options.executor != "local" or count < 2:
+        return None
+    spec = ShardSpec(
+        servers=tuple((s.host, s.port) for s in servers_of(options)),
+        timeout=options.timeout,
+        retries=options.retries,
+        rate=options.rate or None,
+        concurrency=options.concurrency,
+        budget=options.budget,
+        authoritative=options.authoritative,
+        authoritative_port=options.authoritative_port,
+        wildcards=options.wildcards,
+    )
+    return ShardPool(spec, count)
 
 
 async def preflight(client: DnsClient, targets: Sequence[Target]) -> list[str]:

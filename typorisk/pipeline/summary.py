@@ -21,6 +21,7 @@ from typorisk.resolve.engine import T
 
 if TYPE_CHECKING:
     from typorisk.rank import RankResult
+    from typorisk.resolve.shards import ShardPool
 
 FAULTS = frozenset(o for o in Outcome if o.registration is Registration.UNKNOWN) - {
     Outcome.WILDCARD
@@ -84,9 +85,21 @@ async def resolve_stage(
     options: ScanOptions,
     summary: ScanSummary,
     domain_of: Callable[[T], str],
+    *,
+    pool: ShardPool | None = None,
 ) -> AsyncIterator[tuple[T, Resolution]]:
     """The resolve stage on the executor ``options`` name: in this loop over ``client`` (its
-    statistics go to ``summary.dns``), or on Dask workers (a statistics line)."""
+    statistics go to ``summary.dns``), on the processes of ``pool`` (their statistics merged;
+    a process that stopped makes the run incomplete), or on Dask workers (a statistics line)."""
+    if pool is not None:
+        try:
+            async for pair in pool.resolve(names, domain_of):
+                yield pair
+        finally:
+            summary.dns = pool.stats
+            for line in pool.errors:
+                summary.incomplete(line.removeprefix("typorisk: "))
+        return
     if options.executor == "dask":
         from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415
 

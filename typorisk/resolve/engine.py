@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import dns.message
 import dns.rdatatype
@@ -86,15 +86,22 @@ class ResolveScan:
 
     # -- public ---------------------------------------------------------------------------------
 
-    async def run(self, items: Iterable[T]) -> AsyncGenerator[tuple[T, Resolution], None]:
-        """Resolve every item, yielding ``(item, resolution)`` in completion order."""
+    async def run(
+        self, items: Iterable[T] | AsyncIterable[T]
+    ) -> AsyncGenerator[tuple[T, Resolution], None]:
+        """Resolve every item, yielding ``(item, resolution)`` in completion order.
+
+        ``items`` may be asynchronous (names arriving over a pipe, :mod:`~typorisk.resolve.shards`):
+        the workers then wait for the next one instead of ending when none is ready."""
         loop = asyncio.get_running_loop()
         self._started = loop.time()
         self._elapsed = None
         self._deadline = None if self.budget is None else self._started + self.budget
         # Unbounded on purpose: at most one result per name, and the sentinel must always fit.
         out: asyncio.Queue[object] = asyncio.Queue()
-        runner = asyncio.ensure_future(self._run_workers(iter(items), out))
+        source: Iterator[T] | _Feed[T]
+        source = _Feed(items) if isinstance(items, AsyncIterable) else iter(items)
+        runner = asyncio.ensure_future(self._run_workers(source, out))
         try:
             while (entry := await out.get()) is not _DONE:
                 yield entry  # type: ignore[misc]
@@ -105,7 +112,7 @@ class ResolveScan:
                 await asyncio.wait([runner])
             self._elapsed = loop.time() - self._started
 
-    async def _run_workers(self, items: Iterator[T], out: asyncio.Queue[object]) -> None:
+    async def _run_workers(self, items: Iterator[T] | _Feed[T], out: asyncio.Queue[object]) -> None:
         """Run the workers and the shared probes in one task group; always ends with ``_DONE``.
 
         The task group lives in this task, not in the generator: a consumer closing the generator
@@ -115,9 +122,12 @@ class ResolveScan:
             async with asyncio.TaskGroup() as group:
                 self._probes = OnceCache(group, self._probe)
                 self._zone_servers = OnceCache(group, self._discover)
-                workers = [
-                    group.create_task(self._worker(items, out)) for _ in range(self.concurrency)
-                ]
+                if isinstance(items, _Feed):
+                    group.create_task(items.fill(self.concurrency))
+                    work = [self._fed_worker(items, out) for _ in range(self.concurrency)]
+                else:
+                    work = [self._worker(items, out) for _ in range(self.concurrency)]
+                workers = [group.create_task(w) for w in work]
                 await asyncio.wait(workers)
                 self._probes.cancel_pending()
                 self._zone_servers.cancel_pending()
@@ -155,6 +165,14 @@ class ResolveScan:
         loop = asyncio.get_running_loop()
         for item in items:
             result = await self._settle(item, loop)
+            self._names += 1
+            self._registrations[result.registration.value] += 1
+            await out.put((item, result))
+
+    async def _fed_worker(self, items: _Feed[T], out: asyncio.Queue[object]) -> None:
+        loop = asyncio.get_running_loop()
+        while (item := await items.queue.get()) is not _DONE:
+            result = await self._settle(item, loop)  # type: ignore[arg-type]
             self._names += 1
             self._registrations[result.registration.value] += 1
             await out.put((item, result))
@@ -346,6 +364,23 @@ class ResolveScan:
 
     async def _discover(self, suffix: str) -> ZoneServers:
         return await authoritative.discover(self.client, suffix, port=self.authoritative_port)
+
+
+class _Feed(Generic[T]):
+    """An asynchronous source of names, read by one task into a queue the workers share (an
+    async generator cannot be read by several tasks at once)."""
+
+    def __init__(self, items: AsyncIterable[T]) -> None:
+        self.items: AsyncIterable[T] = items
+        self.queue: asyncio.Queue[object] = asyncio.Queue(1)
+
+    async def fill(self, workers: int) -> None:
+        """Read every item into the queue, then one end mark per worker. An error of the source
+        propagates (the task group then cancels the workers)."""
+        async for item in self.items:
+            await self.queue.put(item)
+        for _ in range(workers):
+            await self.queue.put(_DONE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,470 @@
+"""The resolve stage on several processes of this host, one per core (``--processes``).
+
+Why: the engine is CPU-bound in Python (building questions, the event loop, parsing answers)
+and one process holds one core; with two or more cores, a process per core resolves that many
+names at once. Measured with ``tests/benchmarks/bench_resolve.py`` (the CLI with its defaults).
+
+How:
+
+- **The names are dealt out, not hashed**: the parent sends each shard batches of names over
+  its own pipe and keeps at most :data:`CREDIT` unanswered names per shard, so a shard that is
+  slowed (a zone that times out) gets fewer, and no pipe ever fills (the parent never blocks
+  on a send while a shard waits to hand results back).
+- **Each shard is a full engine** (:class:`~typorisk.resolve.ResolveScan` over its own
+  :class:`~typorisk.resolve.DnsClient`), fed asynchronously, with ``1/N`` of the rate ceiling,
+  of the start rate and of the concurrency: the shards together never exceed ``--rate``. Each
+  probes the wildcard zones it meets, so a zone may be probed once per shard (counted).
+- **Results are merged as they come**: a shard hands back (name, resolution) pairs in batches
+  (at most :data:`FLUSH_ITEMS` or :data:`FLUSH_SECONDS`), and its :class:`ScanStats` at the end;
+  the parent maps each name back to the item it came from and sums the statistics
+  (:func:`merge_stats`). Every item comes out exactly once: a shard that dies leaves its
+  unanswered names ``unknown`` (outcome ``error``, saying so), never dropped nor doubled.
+- **Start**: ``fork`` when the caller is this process's only thread (the CLI: a few ms per
+  shard), else ``spawn`` (a fresh interpreter per shard, ~0.2 s). Shards are stopped by their
+  own handles (join, then terminate and kill), never by name.
+
+Pickle carries the messages: both ends are this program, over pipes it created.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import pickle
+import queue
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
+
+from typorisk.kit.rate import START_RATE
+from typorisk.resolve.client import DnsClient
+from typorisk.resolve.engine import ResolveScan
+from typorisk.resolve.records import Mail, Outcome, Registration, Resolution, ScanStats, ServerStats
+from typorisk.resolve.transport import NameServer
+
+T = TypeVar("T")
+
+MAX_AUTO = 4
+"""Shards at most when their number is chosen from the cores (``processes=0``)."""
+BATCH = 128
+"""Names per message to a shard."""
+CREDIT = 2048
+"""Names a shard may hold unanswered (in its pipe, queue or in flight)."""
+FLUSH_ITEMS = 256
+"""Results per message back from a shard, at most."""
+FLUSH_SECONDS = 0.02
+"""A shard hands back what it has at least this often (seconds) while results come."""
+JOIN_SECONDS = 5.0
+"""Seconds a finished shard may take to exit before it is terminated."""
+
+
+def auto_processes() -> int:
+    """Shards for ``processes=0``: one per core this process may use, at most :data:`MAX_AUTO`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_AUTO, cores))
+
+
+@dataclass(frozen=True, slots=True)
+class ShardSpec:
+    """How every shard resolves (picklable: it travels to spawned shards)."""
+
+    servers: tuple[tuple[str, int], ...]
+    """Recursive resolvers as (address, port)."""
+    timeout: float = 2.0
+    retries: int = 2
+    rate: float | None = None
+    """Ceiling per server for the whole run, queries/s; each shard gets ``rate / shards``."""
+    concurrency: int = 256
+    """Names in flight over every shard together."""
+    budget: float | None = None
+    authoritative: bool = False
+    authoritative_port: int = 53
+    wildcards: bool = True
+
+
+def shard_spec(spec: ShardSpec, shards: int) -> ShardSpec:
+    """``spec`` with one shard's share of the rate ceiling and of the concurrency."""
+    return replace(
+        spec,
+        rate=spec.rate / shards if spec.rate else None,
+        concurrency=max(1, -(-spec.concurrency // shards)),
+    )
+
+
+# -- the shard (child process) -----------------------------------------------------------------
+
+
+def _shard_main(
+    names: multiprocessing.connection.Connection,
+    results: multiprocessing.connection.Connection,
+    spec: ShardSpec,
+    shards: int,
+) -> None:
+    """A shard's process: resolve what arrives on ``names`` until its end mark, answering on
+    ``results``; the last message is ``("stats", ScanStats)`` (or ``("error", text)``)."""
+    with contextlib.suppress(AttributeError):  # a forked child keeps the parent's running loop
+        asyncio.events._set_running_loop(None)
+    try:
+        asyncio.run(_serve(names, results, spec, shards))
+    except BaseException as exc:  # reported to the parent, which marks this shard's names
+        with contextlib.suppress(OSError):
+            results.send_bytes(pickle.dumps(("error", f"{type(exc).__name__}: {exc}")))
+        raise
+
+
+async def _serve(
+    names_in: multiprocessing.connection.Connection,
+    results_out: multiprocessing.connection.Connection,
+    spec: ShardSpec,
+    shards: int,
+) -> ScanStats:
+    """Resolve the names arriving on ``names_in``. Results leave through a writer thread, so
+    this loop never blocks on a full pipe and always drains ``names_in`` (the parent's sends
+    then never block either: no deadlock)."""
+    loop = asyncio.get_running_loop()
+    inbox: asyncio.Queue[list[str] | None] = asyncio.Queue()
+    outbox: queue.Queue[bytes | None] = queue.Queue()
+
+    def write() -> None:
+        while (data := outbox.get()) is not None:
+            results_out.send_bytes(data)
+
+    writer = threading.Thread(target=write, name="typorisk-shard-writer", daemon=True)
+    writer.start()
+
+    def readable() -> None:
+        try:
+            data = names_in.recv_bytes()
+        except (EOFError, OSError):
+            data = b""
+        if not data:  # the end mark, or the parent is gone
+            loop.remove_reader(names_in.fileno())
+            inbox.put_nowait(None)
+        else:
+            inbox.put_nowait(data.decode("ascii", "surrogateescape").split("\n"))
+
+    loop.add_reader(names_in.fileno(), readable)
+
+    async def source() -> AsyncIterator[str]:
+        while (batch := await inbox.get()) is not None:
+            for name in batch:
+                yield name
+
+    buffer: list[tuple[str, Resolution]] = []
+    timer: asyncio.TimerHandle | None = None
+
+    def flush() -> None:
+        nonlocal buffer, timer
+        if timer is not None:
+            timer.cancel()
+            timer = None
+        if buffer:
+            outbox.put(pickle.dumps(("rows", buffer)))
+            buffer = []
+
+    servers = [NameServer(host, port) for host, port in spec.servers]
+    try:
+        async with DnsClient(
+            servers,
+            timeout=spec.timeout,
+            retries=spec.retries,
+            rate=spec.rate,
+            start_rate=START_RATE / shards,
+        ) as client:
+            scan = ResolveScan(
+                client,
+                concurrency=spec.concurrency,
+                budget=spec.budget,
+                authoritative=spec.authoritative,
+                authoritative_port=spec.authoritative_port,
+                wildcards=spec.wildcards,
+            )
+            async for pair in scan.run(source()):
+                buffer.append(pair)
+                if len(buffer) >= FLUSH_ITEMS:
+                    flush()
+                elif timer is None:
+                    timer = loop.call_later(FLUSH_SECONDS, flush)
+            flush()
+        outbox.put(pickle.dumps(("stats", scan.stats())))
+    finally:
+        outbox.put(None)
+        await asyncio.to_thread(writer.join)
+    return scan.stats()
+
+
+# -- the parent --------------------------------------------------------------------------------
+
+
+class _Shard:
+    """One shard seen from the parent: its process, pipes and unanswered names."""
+
+    def __init__(self, process: Any, names: Any, results: Any) -> None:
+        self.process = process
+        self.names = names
+        self.results = results
+        self.unanswered: Counter[str] = Counter()
+        self.outstanding = 0
+        self.stats: ScanStats | None = None
+        self.error: str | None = None
+        self.done = False
+
+
+class ShardPool:
+    """``shards`` resolving processes, started now (see the module docstring for fork vs.
+    spawn); :meth:`resolve` streams items through them. Close with :meth:`close` (also done
+    when :meth:`resolve` ends)."""
+
+    def __init__(self, spec: ShardSpec, shards: int) -> None:
+        if shards < 2:
+            raise ValueError("a shard pool needs at least 2 shards")
+        alone = threading.current_thread() is threading.main_thread() and (
+            threading.active_count() == 1
+        )
+        method = "fork" if alone and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context: Any = multiprocessing.get_context(method)
+        self.method = method
+        self.spec = spec
+        each = shard_spec(spec, shards)
+        self.shards: list[_Shard] = []
+        for _ in range(shards):
+            names_read, names_write = context.Pipe(duplex=False)
+            results_read, results_write = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_shard_main,
+                args=(names_read, results_write, each, shards),
+                name="typorisk-shard",
+                daemon=True,
+            )
+            process.start()
+            names_read.close()
+            results_write.close()
+            self.shards.append(_Shard(process, names_write, results_read))
+        self.stats: ScanStats | None = None
+        """The shards' statistics merged, once :meth:`resolve` has ended."""
+        self.errors: list[str] = []
+        """One line per shard that failed or died."""
+
+    @property
+    def pids(self) -> list[int]:
+        """The shards' process ids."""
+        return [s.process.pid for s in self.shards]
+
+    async def resolve(
+        self, items: Iterable[T], domain_of: Callable[[T], str]
+    ) -> AsyncIterator[tuple[T, Resolution]]:
+        """``(item, resolution)`` for every item, in completion order, each exactly once."""
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        run = _Run(self, iter(items), domain_of)
+        for shard in self.shards:
+            loop.add_reader(shard.results.fileno(), run.reader(shard))
+        try:
+            for shard in self.shards:
+                run.feed(shard)
+            live = len(self.shards)
+            while live:
+                shard, kind, body = await run.arrived.get()
+                if kind == "rows":
+                    for pair in run.answered(shard, body):
+                        yield pair
+                    continue
+                live -= 1
+                for pair in run.ended(shard, kind, body, last=not live):
+                    yield pair
+        finally:
+            for shard in self.shards:
+                with contextlib.suppress(ValueError, OSError):
+                    loop.remove_reader(shard.results.fileno())
+            self.close()
+            elapsed = time.monotonic() - started
+            self.stats = merge_stats([s.stats for s in self.shards if s.stats], elapsed)
+
+    def send(self, shard: _Shard, data: bytes) -> None:
+        """Send ``data`` to ``shard`` (a shard that is gone is marked done)."""
+        try:
+            shard.names.send_bytes(data)
+        except OSError:  # the shard is gone: its reader reports it
+            shard.done = True
+
+    def end(self, shard: _Shard) -> None:
+        """Send ``shard`` its end mark and close its names pipe (once)."""
+        if not shard.names.closed:
+            with contextlib.suppress(OSError):
+                shard.names.send_bytes(b"")
+            shard.names.close()
+
+    def close(self) -> None:
+        """End every shard: an end mark, a wait, then terminate and kill by handle."""
+        for shard in self.shards:
+            self.end(shard)
+        deadline = time.monotonic() + JOIN_SECONDS
+        for shard in self.shards:
+            shard.process.join(max(0.0, deadline - time.monotonic()))
+            if shard.process.is_alive():
+                shard.process.terminate()
+                shard.process.join(1.0)
+            if shard.process.is_alive():
+                shard.process.kill()
+                shard.process.join()
+            with contextlib.suppress(OSError):
+                shard.results.close()
+
+
+class _Run(Generic[T]):
+    """One :meth:`ShardPool.resolve`: the items still to send, the items sent (by name, in
+    order), and the messages that arrived."""
+
+    def __init__(self, pool: ShardPool, source: Iterator[T], domain_of: Callable[[T], str]) -> None:
+        self.pool = pool
+        self.source = source
+        self.domain_of = domain_of
+        self.held: dict[str, deque[T]] = {}
+        self.exhausted = False
+        self.arrived: asyncio.Queue[tuple[_Shard, str, Any]] = asyncio.Queue()
+
+    def reader(self, shard: _Shard) -> Callable[[], None]:
+        """The loop's callback for ``shard``'s results pipe."""
+        loop = asyncio.get_running_loop()
+
+        def on_readable() -> None:
+            try:
+                # Our own shard, over a pipe we created (see the module docstring).
+                kind, body = pickle.loads(shard.results.recv_bytes())  # noqa: S301
+            except (EOFError, OSError):
+                kind, body = "died", None
+            if kind != "rows":
+                loop.remove_reader(shard.results.fileno())
+            self.arrived.put_nowait((shard, kind, body))
+
+        return on_readable
+
+    def feed(self, shard: _Shard) -> None:
+        """Send ``shard`` batches until it holds :data:`CREDIT` names or the items end (then
+        every shard gets its end mark)."""
+        while not self.exhausted and not shard.done and shard.outstanding < CREDIT - BATCH:
+            batch: list[str] = []
+            for item in self.source:
+                name = self.domain_of(item)
+                self.held.setdefault(name, deque()).append(item)
+                batch.append(name)
+                if len(batch) == BATCH:
+                    break
+            else:
+                self.exhausted = True
+            if batch:
+                shard.unanswered.update(batch)
+                shard.outstanding += len(batch)
+                self.pool.send(shard, "\n".join(batch).encode("ascii", "surrogateescape"))
+        if self.exhausted:
+            for each in self.pool.shards:
+                self.pool.end(each)
+
+    def answered(
+        self, shard: _Shard, pairs: list[tuple[str, Resolution]]
+    ) -> Iterator[tuple[T, Resolution]]:
+        """The items of a batch of results; then ``shard`` gets more names."""
+        for name, resolution in pairs:
+            shard.unanswered[name] -= 1
+            if not shard.unanswered[name]:
+                del shard.unanswered[name]
+            shard.outstanding -= 1
+            yield _take(self.held, name), resolution
+        self.feed(shard)
+
+    def ended(
+        self, shard: _Shard, kind: str, body: Any, *, last: bool
+    ) -> Iterator[tuple[T, Resolution]]:
+        """``shard`` ended (its statistics, an error or a death): its unanswered items come out
+        unknown, and the names still to come go to the others (``last``: there is none)."""
+        shard.done = True
+        if kind == "stats":
+            shard.stats = body
+        else:
+            shard.error = body or f"exit code {shard.process.exitcode}"
+            self.pool.errors.append(f"typorisk: a resolver process stopped: {shard.error}")
+        for name, count in list(shard.unanswered.items()):
+            for _ in range(count):
+                yield _take(self.held, name), _lost(name)
+        shard.unanswered.clear()
+        shard.outstanding = 0
+        if not last:
+            for other in self.pool.shards:
+                if not other.done:
+                    self.feed(other)
+        elif not self.exhausted:  # no shard left: the rest cannot be resolved
+            self.exhausted = True
+            for item in self.source:
+                yield item, _lost(self.domain_of(item))
+
+
+def _take(held: dict[str, deque[T]], name: str) -> T:
+    queue = held[name]
+    item = queue.popleft()
+    if not queue:
+        del held[name]
+    return item
+
+
+def _lost(name: str) -> Resolution:
+    """``name`` left unknown: its shard stopped before answering (the summary says why)."""
+    return Resolution(
+        name,
+        Registration.UNKNOWN,
+        Outcome.ERROR,
+        Mail.UNKNOWN,
+    )
+
+
+def merge_stats(parts: Iterable[ScanStats], elapsed: float) -> ScanStats:
+    """The statistics of shards that ran side by side: counts summed, per-server rates summed
+    (the shards share each server), wildcard zones united; ``elapsed`` is the run's wall time."""
+    parts = list(parts)
+    servers: dict[str, ServerStats] = {}
+    for part in parts:
+        for key, s in part.servers.items():
+            old = servers.get(key)
+            servers[key] = s if old is None else _merge_server(old, s)
+    rcodes: Counter[str] = Counter()
+    registrations: Counter[str] = Counter()
+    for part in parts:
+        rcodes.update(part.rcodes)
+        registrations.update(part.registrations)
+    return ScanStats(
+        names=sum(p.names for p in parts),
+        queries=sum(p.queries for p in parts),
+        rcodes=dict(rcodes),
+        timeouts=sum(p.timeouts for p in parts),
+        retries=sum(p.retries for p in parts),
+        tcp=sum(p.tcp for p in parts),
+        mismatched=sum(p.mismatched for p in parts),
+        registrations=dict(registrations),
+        wildcard_zones=tuple(dict.fromkeys(z for p in parts for z in p.wildcard_zones)),
+        elapsed=elapsed,
+        servers=servers,
+        malformed=sum(p.malformed for p in parts),
+    )
+
+
+def _merge_server(a: ServerStats, b: ServerStats) -> ServerStats:
+    def add(x: float | None, y: float | None) -> float | None:
+        return None if x is None and y is None else (x or 0.0) + (y or 0.0)
+
+    return ServerStats(
+        a.sent + b.sent,
+        a.answered + b.answered,
+        a.timeouts + b.timeouts,
+        a.malformed + b.malformed,
+        rate=add(a.rate, b.rate),
+        peak_rate=add(a.peak_rate, b.peak_rate),
+        cuts=a.cuts + b.cuts,
+    )
