@@ -20,7 +20,8 @@ from typorisk.resolve import (
     classify,
     wire,
 )
-from typorisk.resolve.transport import Reply
+from typorisk.resolve.lean import read_answers
+from typorisk.resolve.transport import Reply, question_end
 from typorisk.resolve.wildcard import ZoneWildcard
 
 
@@ -150,7 +151,8 @@ def test_structural_check(data: bytes, expected: bool) -> None:
 def _checked(data: bytes, *, malformed: bool = False) -> Reply:
     header = wire.read_header(data)
     assert header is not None
-    return Reply(header, data, parsed=None if malformed else dns.message.from_wire(data))
+    answers = None if malformed else read_answers(data, question_end(data))
+    return Reply(header, data, answers=answers)
 
 
 def _nx_alias(owner: str) -> bytes:

@@ -81,8 +81,8 @@ async def host_addresses(client: DnsClient, host: str) -> list[str]:
         reply, _ = await client.query(host, qtype)
         if reply is None or reply.malformed or reply.rcode != dns_wire.RCODE_NOERROR:
             continue
-        message = reply.message()
-        found = dns_classify.addresses(message, host, qtype) if message is not None else ()
+        records = reply.records()
+        found = dns_classify.addresses(records, host, qtype) if records is not None else ()
         if found:
             return list(found)
     return []

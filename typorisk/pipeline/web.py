@@ -52,9 +52,9 @@ def dns_lookup(client: DnsClient) -> AddressLookup:
             return found
         for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
             reply, _ = await client.query(host, rdtype)
-            message = None if reply is None or reply.malformed else reply.message()
-            if message is not None:
-                found.extend(answer_addresses(message, host, rdtype))
+            records = None if reply is None or reply.malformed else reply.records()
+            if records is not None:
+                found.extend(answer_addresses(records, host, rdtype))
         return found
 
     return lookup

@@ -87,9 +87,9 @@ async def discover(client: DnsClient, suffix: str, *, port: int = 53) -> ZoneSer
         outcome = classify.outcome_of_reply(reply, zone)
         if reply is None or outcome.registration is Registration.UNKNOWN:
             return ZoneServers(suffix, (), outcome)
-        message = reply.message() if reply.header.ancount else None
-        if reply.rcode == wire.RCODE_NOERROR and message is not None:
-            hosts = classify.hosts(message, zone)
+        records = reply.records() if reply.header.ancount else None
+        if reply.rcode == wire.RCODE_NOERROR and records is not None:
+            hosts = classify.hosts(records, zone)
             if hosts:
                 break
         zone = zone.partition(".")[2]
@@ -113,8 +113,8 @@ async def _addresses(client: DnsClient, host: str) -> tuple[str, ...]:
         or not reply.header.ancount
     ):
         return ()
-    message = reply.message()
-    return () if message is None else classify.addresses(message, host, dns.rdatatype.A)
+    records = reply.records()
+    return () if records is None else classify.addresses(records, host, dns.rdatatype.A)
 
 
 async def is_lame(

@@ -1,8 +1,8 @@
 """Pure interpretation of DNS replies: records, mail capability, referrals (no I/O, no clock).
 
-Inputs are checked replies (:class:`~typorisk.resolve.transport.Reply`) or parsed
-:class:`dns.message.Message` objects; names are returned as lowercase A-labels without a trailing
-dot.
+Inputs are checked replies (:class:`~typorisk.resolve.transport.Reply`), their answer records
+(:mod:`typorisk.resolve.lean`) or, for referrals and glue, parsed :class:`dns.message.Message`
+objects; names are returned as lowercase A-labels without a trailing dot.
 
 An NXDOMAIN is decided from the header alone (no parse) only when the answer section is empty.
 With answers, RFC 6604 applies: the rcode speaks of the *last* name of the CNAME chain, so a
@@ -12,13 +12,16 @@ with answers that are no such chain is an unusable reply (``error``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 import dns.message
 import dns.name
 import dns.rdatatype
 import dns.rrset
 
+from typorisk.resolve import lean
+from typorisk.resolve.lean import Record
 from typorisk.resolve.records import Mail, MxHost, Outcome
 from typorisk.resolve.wire import (
     RCODE_NOERROR,
@@ -64,76 +67,65 @@ def outcome_of_reply(reply: Reply | None, name: str) -> Outcome:
     outcome = outcome_of_rcode(reply.header.rcode, ancount)
     if outcome is not Outcome.NXDOMAIN or not ancount:
         return outcome
-    message = reply.message()
-    if message is None:
+    records = reply.records()
+    if records is None:
         return Outcome.MALFORMED
-    return Outcome.ANSWER if is_alias(message, name) else Outcome.ERROR
+    return Outcome.ANSWER if is_alias(records, name) else Outcome.ERROR
 
 
-def is_alias(message: dns.message.Message, name: str) -> bool:
-    """True when the answer section holds a CNAME owned by ``name`` (the name is an alias)."""
-    return _find(message.answer, dns.name.from_text(name), dns.rdatatype.CNAME) is not None
+def is_alias(records: Sequence[Record], name: str) -> bool:
+    """True when the answer records hold a CNAME owned by ``name`` (the name is an alias)."""
+    return any(r.owner == name and r.rdtype == lean.CNAME for r in records)
 
 
-def _find(
-    section: list[dns.rrset.RRset], name: dns.name.Name, rdtype: dns.rdatatype.RdataType
-) -> dns.rrset.RRset | None:
-    for rrset in section:
-        if rrset.name == name and rrset.rdtype == rdtype:
-            return rrset
-    return None
-
-
-def answer(
-    message: dns.message.Message, name: str, rdtype: dns.rdatatype.RdataType
-) -> tuple[list[Any], str | None]:
-    """The ``rdtype`` rdatas answering ``name``, following a CNAME chain (at most 8 links).
-
-    Returns (rdatas, first CNAME target or ``None``).
+def answer(records: Sequence[Record], name: str, rdtype: int) -> tuple[list[object], str | None]:
+    """The values of the ``rdtype`` records answering ``name`` (duplicates once, in wire order),
+    following a CNAME chain (at most 8 links). Returns (values, first CNAME target or ``None``).
     """
-    current = dns.name.from_text(name)
+    current = name
     first_cname: str | None = None
     for _ in range(8):
-        found = _find(message.answer, current, rdtype)
-        if found is not None:
-            return list(found), first_cname
-        alias = _find(message.answer, current, dns.rdatatype.CNAME)
-        if alias is None or rdtype == dns.rdatatype.CNAME:
+        found = [r.value for r in records if r.owner == current and r.rdtype == rdtype]
+        if found:
+            return list(dict.fromkeys(found)), first_cname
+        if rdtype == lean.CNAME:
             break
-        target: dns.name.Name = alias[0].target
+        alias = next(
+            (r.value for r in records if r.owner == current and r.rdtype == lean.CNAME), None
+        )
+        if not isinstance(alias, str):
+            break
         if first_cname is None:
-            first_cname = text_name(target)
-        current = target
+            first_cname = alias
+        current = alias
     return [], first_cname
 
 
-def addresses(
-    message: dns.message.Message, name: str, rdtype: dns.rdatatype.RdataType
-) -> tuple[str, ...]:
+def addresses(records: Sequence[Record], name: str, rdtype: int) -> tuple[str, ...]:
     """Sorted A or AAAA addresses answering ``name``."""
-    rdatas, _ = answer(message, name, rdtype)
-    return tuple(sorted(str(r.address) for r in rdatas))
+    values, _ = answer(records, name, rdtype)
+    return tuple(sorted(str(v) for v in values))
 
 
-def hosts(message: dns.message.Message, name: str) -> tuple[str, ...]:
+def hosts(records: Sequence[Record], name: str) -> tuple[str, ...]:
     """Sorted NS host names answering ``name``."""
-    rdatas, _ = answer(message, name, dns.rdatatype.NS)
-    return tuple(sorted(text_name(r.target) for r in rdatas))
+    values, _ = answer(records, name, lean.NS)
+    return tuple(sorted(str(v) for v in values))
 
 
-def mx_hosts(message: dns.message.Message, name: str) -> tuple[MxHost, ...]:
+def mx_hosts(records: Sequence[Record], name: str) -> tuple[MxHost, ...]:
     """MX records answering ``name``, by preference then host."""
-    rdatas, _ = answer(message, name, dns.rdatatype.MX)
-    found = {MxHost(r.preference, text_name(r.exchange)) for r in rdatas}
+    values, _ = answer(records, name, lean.MX)
+    found = {MxHost(*cast(tuple[int, str], v)) for v in values}
     return tuple(sorted(found, key=lambda m: (m.preference, m.host)))
 
 
-def has_txt(message: dns.message.Message, name: str, prefix: str) -> bool:
+def has_txt(records: Sequence[Record], name: str, prefix: str) -> bool:
     """True when a TXT record at ``name`` starts with ``prefix`` (case-insensitive)."""
-    rdatas, _ = answer(message, name, dns.rdatatype.TXT)
+    values, _ = answer(records, name, lean.TXT)
     wanted = prefix.lower().encode()
-    for rdata in rdatas:
-        text = b"".join(rdata.strings).strip().lower()
+    for value in values:
+        text = bytes(value).strip().lower()  # type: ignore[call-overload]
         if text.startswith(wanted) and text[len(wanted) : len(wanted) + 1] in (b"", b" ", b";"):
             return True
     return False

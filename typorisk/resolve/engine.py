@@ -19,13 +19,13 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterab
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-import dns.message
 import dns.rdatatype
 
 from typorisk.model import Candidate
 from typorisk.resolve import authoritative, classify, wire
 from typorisk.resolve.authoritative import ZoneServers
 from typorisk.resolve.client import DnsClient
+from typorisk.resolve.lean import Record
 from typorisk.resolve.names import normalise, zones_of
 from typorisk.resolve.records import (
     Mail,
@@ -410,9 +410,9 @@ def _wildcard_verdict(outcome: Outcome, found: list[ZoneWildcard], fetched: Fetc
     return outcome
 
 
-def _parsed(reply: Reply | None) -> dns.message.Message | None:
-    """The parse of a well-formed reply with answers (NOERROR, or NXDOMAIN with a CNAME chain),
-    or ``None`` (nothing to read). The client already parsed such replies: this costs nothing."""
+def _parsed(reply: Reply | None) -> tuple[Record, ...] | None:
+    """The answer records of a well-formed reply with answers (NOERROR, or NXDOMAIN with a CNAME
+    chain), or ``None`` (nothing to read). The client already read them: this costs nothing."""
     if (
         reply is None
         or reply.malformed
@@ -420,7 +420,7 @@ def _parsed(reply: Reply | None) -> dns.message.Message | None:
         or reply.rcode not in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN)
     ):
         return None
-    return reply.message()
+    return reply.records()
 
 
 def _budget(name: str) -> Resolution:
