@@ -1,6 +1,6 @@
 """Benchmark: typorisk's permutation engine against dnstwist's Fuzzer (PyPI), in one run.
 
-Prints, for the same 125 targets (the 59 real targets of tests/data/real_typos.csv plus
+Prints, for the same 125 targets (the 89 real targets of tests/data/real_typos.csv plus
 deterministic synthetic ones):
 
 - **whole process, list output**: ``typorisk permute --file T --format list`` against a fresh

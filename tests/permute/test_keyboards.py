@@ -40,6 +40,19 @@ def test_a_wider_spread_moves_mass_to_far_keys() -> None:
     assert wide["p"] > narrow["p"] and wide["a"] < narrow["a"]
 
 
+@pytest.mark.parametrize(
+    ("aimed", "row", "across"), [("s", "d", "w"), ("g", "h", "t"), ("k", "l", "i")]
+)
+def test_a_vertical_stretch_moves_mass_from_the_next_row_to_the_same_row(
+    aimed: str, row: str, across: str
+) -> None:
+    round_pads, stretched = key_kernel("qwerty", 0.6), key_kernel("qwerty", 0.6, vertical=2.0)
+    ratio = round_pads[aimed][across] / round_pads[aimed][row]
+    assert 0.5 < ratio < 1.5  # isotropic: a key on the next row is about as near as a row neighbour
+    assert stretched[aimed][across] / stretched[aimed][row] < ratio / 10
+    assert math.isclose(sum(stretched[aimed].values()), 1.0)
+
+
 def test_qwerty_home_row_positions() -> None:
     centres = key_centres("qwerty")
     assert centres["a"][1] == centres["s"][1] == centres["l"][1]

@@ -46,6 +46,7 @@ PARAMS = (
     "repetition_share",
     "cross_hand_boost",
     "doubled_boost",
+    "vertical_stretch",
 )
 FACTORS = (0.1, 0.3, 0.6, 1.6, 3.0, 10.0)
 

@@ -45,16 +45,23 @@ def key_centres(layout: str) -> dict[str, tuple[float, float]]:
     return centres
 
 
-def key_kernel(layout: str, sigma: float) -> dict[str, dict[str, float]]:
+def key_kernel(layout: str, sigma: float, vertical: float = 1.0) -> dict[str, dict[str, float]]:
     """P(typed b | aimed at a) for a slip on ``layout``: a Gaussian in key distance.
 
-    ``sigma`` is the spread in key pitches (≈0.6 desktop, ≈0.8 touch screens). For each ``a`` the
-    values over ``b != a`` sum to 1 (the slip is given; the kernel says where it lands).
+    ``sigma`` is the spread in key pitches (≈0.6 desktop, ≈0.8 touch screens). ``vertical``
+    stretches the row-to-row distance (1 = round finger pads; 1.5 makes a key on the next row
+    count as 1.5 pitches away, so slips along the row dominate). For each ``a`` the values over
+    ``b != a`` sum to 1 (the slip is given; the kernel says where it lands).
     """
     centres = key_centres(layout)
     kernel: dict[str, dict[str, float]] = {}
+    stretch = vertical * vertical
     for a, (ax, ay) in centres.items():
-        squared = {b: (bx - ax) ** 2 + (by - ay) ** 2 for b, (bx, by) in centres.items() if b != a}
+        squared = {
+            b: (bx - ax) ** 2 + stretch * (by - ay) ** 2
+            for b, (bx, by) in centres.items()
+            if b != a
+        }
         # relative to the nearest key, so a small sigma cannot underflow every weight to 0
         nearest = min(squared.values())
         weights = {b: math.exp(-(d - nearest) / (2 * sigma * sigma)) for b, d in squared.items()}
@@ -63,14 +70,16 @@ def key_kernel(layout: str, sigma: float) -> dict[str, dict[str, float]]:
     return kernel
 
 
-def mixed_kernel(mix: Mapping[str, float], sigma: float) -> dict[str, dict[str, float]]:
+def mixed_kernel(
+    mix: Mapping[str, float], sigma: float, vertical: float = 1.0
+) -> dict[str, dict[str, float]]:
     """Key kernel averaged over a layout mix (weights normalised to sum 1).
 
     Characters a layout cannot type contribute nothing for that layout; each row still sums to 1
     over the layouts that have the key.
     """
     total_weight = sum(mix.values())
-    per_layout = {name: key_kernel(name, sigma) for name in mix}
+    per_layout = {name: key_kernel(name, sigma, vertical) for name in mix}
     mixed: dict[str, dict[str, float]] = {}
     for a in LDH:
         have = [
