@@ -231,6 +231,12 @@ class ShardPool:
             threading.active_count() == 1
         )
         method = "fork" if alone and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        if method == "fork" and spec.wildcards:
+            # Each shard needs the PSL at its first existing name (zones to probe): parsed
+            # here once (~60 ms), the forked shards share it instead of each parsing it mid-run.
+            from typorisk.parse.psl import load_psl  # noqa: PLC0415
+
+            load_psl()
         context: Any = multiprocessing.get_context(method)
         self.method = method
         self.spec = spec
