@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 
 
 def text_name(name: dns.name.Name) -> str:
-    """``name`` as a lowercase A-label without the trailing dot (``""`` for the root)."""
-    return name.to_text(omit_final_dot=True).lower().rstrip(".")
+    """``name`` as a lowercase A-label without the trailing dot (``""`` for the root). Only the
+    root's dot goes: a last label that is an escaped dot (``\\.``) keeps it."""
+    return "" if name == dns.name.root else name.to_text(omit_final_dot=True).lower()
 
 
 def outcome_of_rcode(rcode: int, ancount: int) -> Outcome:

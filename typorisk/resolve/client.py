@@ -114,6 +114,8 @@ class DnsClient:
         self.start_rate = start_rate
         self.backoff = backoff
         self._channels: dict[NameServer, asyncio.Task[UdpChannel]] = {}
+        self._open: dict[NameServer, UdpChannel] = {}
+        """The sockets opened so far (the hot path takes them without awaiting their task)."""
         self._tallies: dict[NameServer, _Tally] = {}
         self.sent = 0
         self.timeouts = 0
@@ -147,6 +149,7 @@ class DnsClient:
             else:
                 task.cancel()
         self._channels.clear()
+        self._open.clear()
 
     @property
     def mismatched(self) -> int:
@@ -176,11 +179,13 @@ class DnsClient:
             task = asyncio.ensure_future(UdpChannel.open(server))
             self._channels[server] = task
         try:
-            return await task
+            channel = await task
         except OSError as exc:
             # No route (an IPv6 server on an IPv4-only host...): every query to it fails alike.
             self.send_errors[server] = str(exc)
             return None
+        self._open[server] = channel
+        return channel
 
     def _tally(self, server: NameServer) -> _Tally:
         tally = self._tallies.get(server)
@@ -200,8 +205,8 @@ class DnsClient:
         """One try at ``server`` (UDP, then TCP if truncated): the reply or ``None``, and queries
         sent (1 or 2). No retry; the rate controller and every counter apply."""
         tally = self._tally(server)
-        ticket = await tally.pace.acquire()
-        channel = await self._channel(server)
+        ticket = tally.pace.take_now() or await tally.pace.acquire()
+        channel = self._open.get(server) or await self._channel(server)
         self.sent += 1
         tally.sent += 1
         if channel is None:

@@ -167,7 +167,7 @@ class ResolveScan:
             result = await self._settle(item, loop)
             self._names += 1
             self._registrations[result.registration.value] += 1
-            await out.put((item, result))
+            out.put_nowait((item, result))  # unbounded (see run): no wait, no await
 
     async def _fed_worker(self, items: _Feed[T], out: asyncio.Queue[object]) -> None:
         loop = asyncio.get_running_loop()
@@ -175,7 +175,7 @@ class ResolveScan:
             result = await self._settle(item, loop)  # type: ignore[arg-type]
             self._names += 1
             self._registrations[result.registration.value] += 1
-            await out.put((item, result))
+            out.put_nowait((item, result))  # unbounded (see run): no wait, no await
 
     async def _settle(self, item: str | Candidate, loop: asyncio.AbstractEventLoop) -> Resolution:
         raw = item.domain if isinstance(item, Candidate) else item
