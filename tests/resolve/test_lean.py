@@ -11,6 +11,7 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,9 @@ from typorisk.resolve import lean, wire
 from typorisk.resolve.classify import text_name
 from typorisk.resolve.lean import Record, read_answers
 from typorisk.resolve.transport import question_end
+
+# dnspython draws message ids from the random module while hypothesis builds examples.
+pytestmark = pytest.mark.filterwarnings("ignore:Do not use the `random` module")
 
 LABEL = st.one_of(
     st.from_regex(r"[a-z0-9-]{1,12}", fullmatch=True),
