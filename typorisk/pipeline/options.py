@@ -117,8 +117,8 @@ class ScanOptions:
     # -- issue 15: the rate is adaptive per server (AIMD); --rate is its ceiling --------------
     rate: float = _opt(
         0.0, "float", "ceiling of each server's adaptive rate, queries/s (0: no ceiling); the "
-        "rate starts at 2,000, grows while answers come and is cut (x0.7) on timeouts, "
-        "SERVFAIL or REFUSED; give 1000 for public resolvers",
+        "rate starts at 2,000 (16,000 for a resolver on this host), grows while answers come "
+        "and is cut (x0.7) on timeouts, SERVFAIL or REFUSED; give 1000 for public resolvers",
         flag="--rate", feed="scan.resolve.rate", low=0.0, metavar="Q",
     )  # fmt: skip
     timeout: float = _opt(

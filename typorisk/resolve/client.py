@@ -1,9 +1,11 @@
 """A DNS client for many names at once: adaptive rate per server, retries, TCP fallback.
 
 Each server's rate is found as it goes (:class:`typorisk.kit.rate.AdaptiveRate`, AIMD): it starts
-at :data:`~typorisk.kit.rate.START_RATE`, grows while answers keep coming, and is cut to 70% on a
-rise of timeouts, SERVFAIL or REFUSED. ``rate`` is only its ceiling. The retry policy is the same
-either way: a query whose tries all time out ends with no reply (``unknown``), never NXDOMAIN.
+at :data:`~typorisk.kit.rate.START_RATE` (a resolver on this host at
+:data:`~typorisk.kit.rate.LOCAL_START_RATE`), grows while answers keep coming, and is cut to 70%
+on a rise of timeouts, SERVFAIL or REFUSED. ``rate`` is only its ceiling. The retry policy is the
+same either way: a query whose tries all time out ends with no reply (``unknown``), never
+NXDOMAIN.
 
 The client is the object injected into the engine (tests inject one pointed at local servers). It
 owns the sockets: use it as ``async with DnsClient(servers) as client``.
@@ -24,13 +26,14 @@ from the header alone (:mod:`typorisk.resolve.wire`) and never parsed.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import random
 from collections import Counter
 from collections.abc import Sequence
 from types import TracebackType
 
 from typorisk.errors import ResolverConfigError
-from typorisk.kit.rate import START_RATE, AdaptiveRate, Ticket
+from typorisk.kit.rate import LOCAL_START_RATE, START_RATE, AdaptiveRate, Ticket
 from typorisk.resolve import wire
 from typorisk.resolve.lean import read_answers
 from typorisk.resolve.records import ServerStats
@@ -83,7 +86,11 @@ class DnsClient:
         retries: extra attempts after a timeout or SERVFAIL (so ``retries + 1`` tries at most);
             a malformed reply is retried once at most (see the module docstring).
         rate: ceiling of each server's adaptive rate, queries/s; ``None`` for no ceiling.
-        start_rate: each server's first rate, queries/s (capped by ``rate``).
+        start_rate: each server's first rate, queries/s (capped by ``rate``); ``None``: by
+            server, :data:`~typorisk.kit.rate.LOCAL_START_RATE` for a resolver on this host
+            (a loopback address), else :data:`~typorisk.kit.rate.START_RATE`.
+        share: this client's share of each server (``1/N`` for one of N processes asking the
+            same servers): the start rate is multiplied by it.
         backoff: seconds before the first retry; doubled each retry, with ±50% jitter.
 
     Raises :class:`ResolverConfigError` for an unusable option.
@@ -97,7 +104,8 @@ class DnsClient:
         retries: int = 2,
         rate: float | None = None,
         backoff: float = 0.05,
-        start_rate: float = START_RATE,
+        start_rate: float | None = None,
+        share: float = 1.0,
     ) -> None:
         if not servers:
             raise ResolverConfigError("no name server: give --nameserver HOST[:PORT]")
@@ -108,10 +116,11 @@ class DnsClient:
         self.servers = tuple(servers)
         self.timeout = timeout
         self.retries = retries
-        if start_rate <= 0:
+        if (start_rate is not None and start_rate <= 0) or not 0 < share <= 1:
             raise ResolverConfigError(f"start rate {start_rate!r}: give a positive queries/s")
         self.rate = rate
         self.start_rate = start_rate
+        self.share = share
         self.backoff = backoff
         self._channels: dict[NameServer, asyncio.Task[UdpChannel]] = {}
         self._open: dict[NameServer, UdpChannel] = {}
@@ -190,8 +199,11 @@ class DnsClient:
     def _tally(self, server: NameServer) -> _Tally:
         tally = self._tallies.get(server)
         if tally is None:
+            start = self.start_rate or (
+                LOCAL_START_RATE if _on_this_host(server.host) else START_RATE
+            )
             pace = AdaptiveRate(
-                start=self.start_rate,
+                start=start * self.share,
                 ceiling=self.rate,
                 burst=RATE_BURST,
                 increase=min(0.5, INCREASE_PER_TIMEOUT / self.timeout),
@@ -299,6 +311,14 @@ class DnsClient:
             if reply.rcode != wire.RCODE_SERVFAIL and (not refused or len(pool) == 1):
                 return reply, sent
         return last, sent
+
+
+def _on_this_host(host: str) -> bool:
+    """Whether ``host`` (an address) is a loopback address: a resolver on this machine."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _judge(pace: AdaptiveRate, ticket: Ticket, rcode: int) -> None:

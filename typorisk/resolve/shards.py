@@ -42,7 +42,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from typorisk.kit.rate import START_RATE
 from typorisk.resolve.client import DnsClient
 from typorisk.resolve.engine import ResolveScan
 from typorisk.resolve.records import Mail, Outcome, Registration, Resolution, ScanStats, ServerStats
@@ -178,7 +177,7 @@ async def _serve(
             timeout=spec.timeout,
             retries=spec.retries,
             rate=spec.rate,
-            start_rate=START_RATE / shards,
+            share=1.0 / shards,
         ) as client:
             scan = ResolveScan(
                 client,
