@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -127,13 +128,16 @@ class Result:
         return self.names / self.elapsed
 
 
-def run_typorisk_cli(tool: str, root: Path, host: str, names_file: Path) -> Result:
-    """``typorisk resolve - --nameserver HOST:53`` (defaults otherwise), as a whole process."""
+def run_typorisk_cli(
+    tool: str, root: Path, host: str, names_file: Path, extra: tuple[str, ...] = ()
+) -> Result:
+    """``typorisk resolve - --nameserver HOST:53`` (defaults otherwise, unless ``extra`` flags
+    are given), as a whole process."""
     env = dict(os.environ, PYTHONPATH=str(root))
     with names_file.open("rb") as stdin:
         start = time.perf_counter()
         done = subprocess.run(
-            [*TYPORISK, "resolve", "-", "--nameserver", f"{host}:53", "--format", "jsonl"],
+            [*TYPORISK, "resolve", "-", "--nameserver", f"{host}:53", "--format", "jsonl", *extra],
             stdin=stdin,
             capture_output=True,
             env=env,
@@ -161,6 +165,10 @@ def run_typorisk_cli(tool: str, root: Path, host: str, names_file: Path) -> Resu
         queries=int(found.group(1)) if found else None,
         nx_queries_per_name=nx_queries / nx if nx else None,
     )
+
+
+def _run_with(root: Path, names_file: Path, extra: tuple[str, ...], host: str) -> Result:
+    return run_typorisk_cli("after", root, host, names_file, extra)
 
 
 def run_dnstwist_cli(host: str, targets: list[str], tld_file: Path) -> Result:
@@ -246,6 +254,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.15", help="127.x.y prefix: .53 Unbound, .54 NSD")
     parser.add_argument("--before", type=Path, help="another typorisk tree to compare (before)")
     parser.add_argument("--servers", default="unbound,nsd")
+    parser.add_argument(
+        "--also", action="append", default=[], metavar="FLAGS",
+        help="also run this tree's CLI with these flags (e.g. '--processes 1'), repeatable",
+    )  # fmt: skip
     args = parser.parse_args()
 
     from tests.resolve.servers import nsd, unbound
@@ -253,6 +265,7 @@ def main() -> None:
     targets, tlds = list(TARGETS[: args.targets]), list(TLDS[: args.tlds])
     world = build_world(targets, tlds, args.registered)
     tools: list[str] = ["after"] + (["before"] if args.before else [])
+    tools += [f"after {flags}" for flags in args.also]
     tools += ["dnstwist", "dnsperf", "in-process"]
     print(
         f"{len(world.names)} names ({len(world.registered)} registered) from dnstwist's Fuzzer: "
@@ -284,6 +297,9 @@ def main() -> None:
             "dnsperf": lambda h: run_dnsperf(h, query_file),
             "in-process": lambda h: run_in_process(h, world.names),
         }
+        for flags in args.also:
+            extra = tuple(flags.split())
+            runners[f"after {flags}"] = functools.partial(_run_with, ROOT, names_file, extra)
         with nsd(tmp / "nsd", world.zones, host=nsd_host, port=53):
             counter = iter(range(10_000))
             for server in args.servers.split(","):
@@ -294,7 +310,7 @@ def main() -> None:
                             result = runners[tool](host)
                         results.setdefault((server, tool), []).append(result)
                         print(
-                            f"  {server:7} run {run + 1} {tool:10} {result.elapsed:7.2f} s "
+                            f"  {server:7} run {run + 1} {tool:22} {result.elapsed:7.2f} s "
                             f"{result.rate:9,.0f} names/s" + _extra(result),
                             flush=True,
                         )
@@ -322,7 +338,7 @@ def _report(
                 continue
             runs = results[(server, tool)]
             share, unknown = agreement(runs[-1].verdicts, world)
-            line = f"  {tool:10} {med[tool]:9,.0f} names/s"
+            line = f"  {tool:22} {med[tool]:9,.0f} names/s"
             if tool != "dnstwist":
                 queries = statistics.median(r.queries or 0 for r in runs)
                 qrate = statistics.median((r.queries or 0) / r.elapsed for r in runs)

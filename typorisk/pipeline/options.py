@@ -138,8 +138,8 @@ class ScanOptions:
         flag="--wildcards", feed="scan.resolve.wildcards",
     )  # fmt: skip
     processes: int = _opt(
-        0, "int", "resolver processes on this host (0: one per core, at most 4; 1: this "
-        "process only); the names are dealt out and the rate ceiling shared",
+        0, "int", "resolver processes on this host (0: one per core but one, at most 4; 1: "
+        "this process only); the names are dealt out and the rate ceiling shared",
         flag="--processes", feed="scan.resolve.processes", low=0, high=64, metavar="N",
     )  # fmt: skip
     max_unknown: float = _opt(
