@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from typorisk.kit.rate import START_RATE
 from typorisk.resolve import DnsClient, NameServer, Registration, Resolution, ResolveScan, ScanStats
 
 from ..reliability.faultproxy import FaultProxy
@@ -61,10 +62,13 @@ async def _run(
     (loop time), and the controller's allowed rate sampled every ``SAMPLE`` s (time, q/s)."""
     async with FaultProxy(upstream, rate=LIMIT, burst=BURST) as proxy:
         loop = asyncio.get_running_loop()
+        # The proxy stands for a resolver elsewhere that limits its clients (a public one): it
+        # gets the start rate such a server gets, not the one of a resolver on this host.
         client = DnsClient(
             [NameServer("127.0.0.1", proxy.port)],
             timeout=TIMEOUT,
             retries=RETRIES,
+            start_rate=START_RATE,
             **client_options,
         )
         results: dict[str, Resolution] = {}

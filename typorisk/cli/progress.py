@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from typorisk.cli import EXIT_INCOMPLETE, EXIT_REJECTED
 from typorisk.pipeline import ScanSummary, Verdict
 from typorisk.resolve import ScanStats
-from typorisk.writers import Row, write_rows
+from typorisk.writers.rows import Row, write_rows
 
 
 class Progress:

@@ -20,7 +20,7 @@ from typorisk.cli.progress import print_summary, write_progressing
 from typorisk.pipeline.names import ResolveNames
 from typorisk.pipeline.rows import columns_of
 from typorisk.resolve.records import resolution_row
-from typorisk.writers import ROW_FORMATS
+from typorisk.writers.rows import ROW_FORMATS
 
 NAME = "resolve"
 HELP = "resolve names (one a line): registered?, mail capability (MX, null MX), wildcards"

@@ -15,10 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
-import dns.message
 import dns.name
 import dns.rdatatype
-import dns.rrset
 
 from typorisk.resolve import lean
 from typorisk.resolve.lean import Record
@@ -31,6 +29,8 @@ from typorisk.resolve.wire import (
 )
 
 if TYPE_CHECKING:
+    import dns.message
+
     from typorisk.resolve.transport import Reply
 
 

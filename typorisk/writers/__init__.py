@@ -5,13 +5,38 @@ None, or a list of those). Writers never open files and never touch the network;
 passes the stream. Consumer formats (RPZ, Postfix maps, Suricata rules...) turn rows into
 validated :class:`Entry` records first, so only lowercase LDH A-labels reach them.
 :mod:`typorisk.kit.atomic` replaces files atomically for the feed runner and the CLI.
+
+Names load on first use, so ``typorisk resolve``, which writes rows, does not import the
+consumer formats (``typorisk.pipeline`` does the same).
 """
 
-from typorisk.errors import UnsafeNameError
-from typorisk.pipeline.rows import candidate_row
-from typorisk.writers.entries import Entry, WriterOptions, check_name, entries
-from typorisk.writers.formats import CANDIDATE_FORMATS, FORMATS, Format, write_candidates
-from typorisk.writers.rows import ROW_FORMATS, Row, write_rows
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typorisk.errors import UnsafeNameError
+    from typorisk.pipeline.rows import candidate_row
+    from typorisk.writers.entries import Entry, WriterOptions, check_name, entries
+    from typorisk.writers.formats import CANDIDATE_FORMATS, FORMATS, Format, write_candidates
+    from typorisk.writers.rows import ROW_FORMATS, Row, write_rows
+
+_WHERE = {
+    "UnsafeNameError": "typorisk.errors",
+    "candidate_row": "typorisk.pipeline.rows",
+    "Entry": "typorisk.writers.entries",
+    "WriterOptions": "typorisk.writers.entries",
+    "check_name": "typorisk.writers.entries",
+    "entries": "typorisk.writers.entries",
+    "CANDIDATE_FORMATS": "typorisk.writers.formats",
+    "FORMATS": "typorisk.writers.formats",
+    "Format": "typorisk.writers.formats",
+    "write_candidates": "typorisk.writers.formats",
+    "ROW_FORMATS": "typorisk.writers.rows",
+    "Row": "typorisk.writers.rows",
+    "write_rows": "typorisk.writers.rows",
+}
 
 __all__ = [
     "CANDIDATE_FORMATS",
@@ -28,3 +53,12 @@ __all__ = [
     "write_candidates",
     "write_rows",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'typorisk.writers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
