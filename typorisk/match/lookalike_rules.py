@@ -152,8 +152,13 @@ class RuleBase:
             rows = members[chunk : chunk + ROWS_PER_CDIST]
             matrix = process.cdist([words_of[i] for i in rows], words, scorer=OSA.distance,
                                    score_cutoff=k, dtype=np.uint8, workers=1)  # fmt: skip
-            found_rows, found_cols = np.nonzero(matrix <= k)
-            for row, col in zip(found_rows.tolist(), found_cols.tolist(), strict=True):
+            # the rows with a hit first (one uint8 min per row), then only those rows scanned:
+            # a boolean matrix of every pair cost as much as a fifth of the cdist
+            near = np.flatnonzero(matrix.min(axis=1) <= k)
+            if not len(near):
+                continue
+            found_rows, found_cols = np.nonzero(matrix[near] <= k)
+            for row, col in zip(near[found_rows].tolist(), found_cols.tolist(), strict=True):
                 self._distance_hit(batch, rows[row], choices[col], int(matrix[row, col]))
 
     def _distance_hit(self, batch: Batch, i: int, t: int, distance: int) -> None:
