@@ -26,6 +26,7 @@ from typorisk.match.lookalike_model import (
     Targets,
     rule_score,
 )
+from typorisk.match.words import WordSplitter
 
 ROWS_PER_CDIST = 8192
 """Labels per rapidfuzz ``cdist`` call (bounds its uint8 matrix to 8 MiB per 1,000 targets)."""
@@ -42,6 +43,8 @@ class RuleBase:
     _t: Targets
     _automaton: ahocorasick.Automaton | None
     _folded: dict[int, frozenset[str]]
+    _words: WordSplitter | None
+    _english: dict[str, float]
 
     def _hit(
         self, batch: Batch, i: int, where: int, rule: str, *, score: float, detail: str
@@ -107,8 +110,13 @@ class RuleBase:
         if "combo" not in rules:
             return None
         separated = (not before or before[-1] in "-.") and (not after or after[0] in "-.")
-        if len(label) < self.settings.min_contained and not separated:
-            return None
+        if not separated:
+            if len(label) < self.settings.min_contained:
+                return None
+            if self._words is not None and not self._words.is_word_of(
+                head, begin, begin + len(label)
+            ):
+                return None  # inside another word: another, othersand (for other)
         score = rule_score("combo", target_len=len(label), head_len=len(head), separated=separated)
         words = "+".join(w for w in (before.strip("-."), label, after.strip("-.")) if w)
         return self._hit(batch, i, t, "combo", score=score, detail=words)
@@ -162,6 +170,8 @@ class RuleBase:
                 self._distance_hit(batch, rows[row], choices[col], int(matrix[row, col]))
 
     def _distance_hit(self, batch: Batch, i: int, t: int, distance: int) -> None:
+        if batch.labels[i] in self._english:
+            return  # an English word in its own right (correction, not collection)
         target = self._t.targets[t]
         limit = 1 if len(target.label) <= self.settings.short_label else self.settings.max_distance
         if 0 < distance <= limit:
