@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
+from collections import Counter
 from pathlib import Path
 
 from typorisk.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_REJECTED
@@ -220,6 +221,13 @@ def _summary(report: WatchReport) -> str:
     return ", ".join(parts)
 
 
+def _per_rule(hits: list[WatchHit]) -> str:
+    """``combo 7, candidate 3``: new hits per rule, most first (then in rule order)."""
+    counts = Counter(h.rule for h in hits)
+    order = sorted(counts, key=lambda rule: (-counts[rule], RULES.index(rule)))
+    return ", ".join(f"{rule} {counts[rule]}" for rule in order)
+
+
 def _finish(report: WatchReport, args: argparse.Namespace) -> int:
     _write(report.new, args.format)
     for line in [*report.reading.errors, *report.incomplete]:
@@ -232,7 +240,9 @@ def _finish(report: WatchReport, args: argparse.Namespace) -> int:
         shown = ", ".join(f"{h.domain} ({h.rule} of {h.target}, {h.score:.2f})" for h in best)
         more = f" and {len(report.new) - len(best)} more" if len(report.new) > len(best) else ""
         print(
-            f"typorisk: ALERT: {len(report.new)} new look-alike(s): {shown}{more}", file=sys.stderr
+            f"typorisk: ALERT: {len(report.new)} new look-alike(s) ({_per_rule(report.new)}): "
+            f"{shown}{more}",
+            file=sys.stderr,
         )
         return EXIT_FINDINGS
     if report.incomplete:
