@@ -139,7 +139,7 @@ class LookalikeMatcher(RuleBase):
                 continue
             where = index[cand.target]
             if 2 * cand.domain.find(".") < len(self._t.targets[where].label):
-                continue  # less than half the brand left (bra.nd.com -> nd.com): see below
+                continue  # less than half the brand left (bra.nd.com -> nd.com): see _generated
             best[cand.domain] = cand.likelihood
             detail = "kinds " + ",".join(cand.kinds)
             self._candidates[cand.domain] = (where, detail)
@@ -160,8 +160,9 @@ class LookalikeMatcher(RuleBase):
         targets: ~40 of 45 s) and is skipped for targets whose label rule (e) reaches at
         distance 2: every two-edit typo of such a label is within OSA distance 2 of it, under
         any suffix, so it is reported anyway (by ``distance``, score ~0.7, instead of
-        ``candidate``, 0.95); only a ``www`` glued to a slip (``wwwpaypl.com``) is lost, unless
-        the label stays whole in it (``wwwpaypall.com``: rule c)."""
+        ``candidate``, 0.95); lost are only a ``www`` glued to a slip (``wwwpaypl.com``) unless
+        the label stays whole in it (``wwwpaypall.com``: rule c), and typos that are English
+        words, which rule (e) leaves out on purpose (:attr:`LookalikeSettings.words`)."""
         walked: list[Target] = []
         reached: list[Target] = []
         for target in self._t.targets:
