@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
+from rapidfuzz.distance import OSA
 
 from typorisk import permute
 from typorisk.match.lookalike import LookalikeSettings, build_lookalike_matcher
@@ -65,3 +68,33 @@ def test_dot_remnants_shorter_than_half_the_brand_are_no_candidates() -> None:
     assert "ear.com" not in m._candidates and "linear.com" in m._candidates
     label = len("curvilinear")
     assert all(2 * d.find(".") >= label for d in m._candidates)
+
+
+def test_distance_prefilter_loses_no_pair() -> None:
+    """Rule (e) through its Indel prefilter finds exactly what OSA over every pair finds,
+    transpositions included (each costs 2 in Indel: the bound 2k is reached)."""
+    rnd = random.Random(7)
+    labels = ["collection", "microsoft", "pentagon", "sandwiches", "typorisk"]
+    targets = [f"{label}.com" for label in labels]
+    settings = LookalikeSettings(rules=frozenset({"distance"}), words=False)
+    m = build_lookalike_matcher(targets, settings)
+    names = []
+    for _ in range(3000):
+        chars = list(rnd.choice(labels))
+        for _ in range(rnd.randint(1, 3)):
+            i = rnd.randrange(len(chars) - 1)
+            op = rnd.choice("tsid")
+            if op == "t":
+                chars[i], chars[i + 1] = chars[i + 1], chars[i]
+            elif op == "s":
+                chars[i] = rnd.choice("abcdefghijklmnopqrstuvwxyz")
+            elif op == "i":
+                chars.insert(i, rnd.choice("abcdefghijklmnopqrstuvwxyz"))
+            else:
+                del chars[i]
+        names.append("".join(chars) + ".com")
+    found = {h.name for h in m.match_names(names, registrable=True)}
+    expected = {n for n in names
+                if any(0 < OSA.distance(n[:-4], label) <= 2 for label in labels)}  # fmt: skip
+    assert found == expected
+    assert any(OSA.distance(n[:-4], lb) == 2 for n in found for lb in labels)
