@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from typorisk.errors import DataFileError
 from typorisk.store import Store
 from typorisk.watch.engine import watch_zone
 from typorisk.watch.zonediff import (
@@ -116,3 +117,12 @@ def test_watch_zone_in_many_parts_finds_what_one_part_finds(tmp_path: Path) -> N
     assert {h.domain for h in many.new} == {h.domain for h in one.new} == {
         "secure-paypal.com", "xn--pypal-4ve.com"}  # fmt: skip
     assert many.extra == one.extra == {"delegated": len(new_names), "added": 3}
+
+
+def test_an_unwritable_spill_directory_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "z.zone"
+    path.write_text(zone(["a.com"]))
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    with pytest.raises(DataFileError, match=r"temporary files in .*set TMPDIR"):
+        spill_zone(path, blocked, "old", 4)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import aiohttp
 
-from typorisk.errors import CTLogError
+from typorisk.errors import CTLogError, DataFileError
 from typorisk.match.lookalike import Lookalike, LookalikeMatcher
 from typorisk.store import Store, WatchHit, utcnow
 from typorisk.watch.ct import CTBatch, CTLog, CTState, poll_log
@@ -130,7 +130,14 @@ def watch_zone(
     of different zones, or temporary files that cannot be written (nothing is matched then)."""
     started = time.monotonic()
     parts = part_count(old, new, part_names=part_names)
-    with tempfile.TemporaryDirectory(prefix="typorisk-zone-") as spill:
+    try:
+        spill_dir = tempfile.TemporaryDirectory(prefix="typorisk-zone-")
+    except OSError as exc:
+        raise DataFileError(
+            f"cannot make a directory for the zone diff's temporary files: {exc}; set TMPDIR "
+            "to a writable directory"
+        ) from exc
+    with spill_dir as spill:
         before = spill_zone(old, Path(spill), "old", parts)
         after = spill_zone(new, Path(spill), "new", parts)
         report = WatchReport(f"zone:{after.origin}")
