@@ -32,8 +32,9 @@ def test_nrd_new_hits_alert_then_nothing_new(tmp_path: Path, capsys) -> None:  #
         ("paypa1.com", "skeleton"),  # 1 → l (not in the top 50 candidates)
         ("secure-paypal.com", "combo"),
     }
-    assert "ALERT: 2 new look-alike(s)" in err
+    assert "ALERT: 2 new look-alike(s) (skeleton 1, combo 1)" in err
     assert "Traceback" not in err
+    assert len(list(tmp_path.glob("typorisk-candidates-*.json"))) == 1  # beside the store
     code, out, err = run(capsys, *argv)
     assert (code, out) == (EXIT_OK, "")
     assert "1 unchanged, not read again" in err

@@ -18,7 +18,7 @@ from typorisk.errors import DataFileError
 from typorisk.match.lookalike import LookalikeMatcher, LookalikeSettings, build_lookalike_matcher
 from typorisk.store import Store
 from typorisk.watch.engine import watch_lists, watch_zone
-from typorisk.watch.lists import ListStats, read_names, zone_added, zone_delegations
+from typorisk.watch.lists import ListStats, read_names, zone_delegations
 
 TARGETS = ("paypal.com", "pentagon.mil")
 PLANTED = {
@@ -210,8 +210,8 @@ def test_zone_delegations_and_bad_zone_files(tmp_path: Path) -> None:
     assert zone_delegations(master).owners == {b"c.com", b"d.com", b"e.com"}
     other = tmp_path / "net.zone"
     other.write_text(zone(["a.net"], "net"))
-    with pytest.raises(DataFileError, match="different zones"):
-        zone_added(found, zone_delegations(other))
+    with Store(tmp_path / "w.db") as store, pytest.raises(DataFileError, match="different zones"):
+        watch_zone(path, other, matcher(), store)
     nosoa = tmp_path / "x.zone"
     nosoa.write_text("a.com.\t1\tin\tns\tns.b.net.\n")
     with pytest.raises(DataFileError, match="no SOA"):

@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
+from collections import Counter
 from pathlib import Path
 
 from typorisk.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_REJECTED
@@ -166,7 +167,8 @@ def matcher_of(args: argparse.Namespace) -> LookalikeMatcher:
         allow=frozenset(parse_target(a).registrable for a in allowed),
     )
     args.rejected_targets = rejected
-    return LookalikeMatcher(targets, settings)
+    # the generated candidates are kept beside the store: a daily run skips their ~18 s
+    return LookalikeMatcher(targets, settings, cache_dir=Path(args.db).resolve().parent)
 
 
 def _rows(hits: list[WatchHit]) -> list[dict[str, object]]:
@@ -219,6 +221,13 @@ def _summary(report: WatchReport) -> str:
     return ", ".join(parts)
 
 
+def _per_rule(hits: list[WatchHit]) -> str:
+    """``combo 7, candidate 3``: new hits per rule, most first (then in rule order)."""
+    counts = Counter(h.rule for h in hits)
+    order = sorted(counts, key=lambda rule: (-counts[rule], RULES.index(rule)))
+    return ", ".join(f"{rule} {counts[rule]}" for rule in order)
+
+
 def _finish(report: WatchReport, args: argparse.Namespace) -> int:
     _write(report.new, args.format)
     for line in [*report.reading.errors, *report.incomplete]:
@@ -231,7 +240,9 @@ def _finish(report: WatchReport, args: argparse.Namespace) -> int:
         shown = ", ".join(f"{h.domain} ({h.rule} of {h.target}, {h.score:.2f})" for h in best)
         more = f" and {len(report.new) - len(best)} more" if len(report.new) > len(best) else ""
         print(
-            f"typorisk: ALERT: {len(report.new)} new look-alike(s): {shown}{more}", file=sys.stderr
+            f"typorisk: ALERT: {len(report.new)} new look-alike(s) ({_per_rule(report.new)}): "
+            f"{shown}{more}",
+            file=sys.stderr,
         )
         return EXIT_FINDINGS
     if report.incomplete:

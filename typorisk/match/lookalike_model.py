@@ -45,6 +45,11 @@ class LookalikeSettings:
     min_contained: int = 5
     """Target labels shorter than this count for rule (c) only as a separated word
     (``ibm-login``, not ``nibmle``)."""
+    words: bool = True
+    """Keep false positives down with an English word list (:mod:`typorisk.match.words`):
+    rule (c) takes a brand glued to other letters (``brandlogin``, not ``brand-login``) only
+    on word boundaries of the label split into words (``paypallogin``, not ``another`` for
+    ``other``); rule (e) skips labels that are English words (``correction``)."""
     min_score: float = 0.0
     """Hits scoring below this, in [0, 1], are dropped."""
     allow: frozenset[str] = frozenset()

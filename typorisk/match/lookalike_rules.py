@@ -14,7 +14,7 @@ from itertools import accumulate, compress
 import ahocorasick
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from typorisk.match.lookalike_model import (
     IS_XN,
@@ -26,6 +26,7 @@ from typorisk.match.lookalike_model import (
     Targets,
     rule_score,
 )
+from typorisk.match.words import WordSplitter
 
 ROWS_PER_CDIST = 8192
 """Labels per rapidfuzz ``cdist`` call (bounds its uint8 matrix to 8 MiB per 1,000 targets)."""
@@ -42,6 +43,8 @@ class RuleBase:
     _t: Targets
     _automaton: ahocorasick.Automaton | None
     _folded: dict[int, frozenset[str]]
+    _words: WordSplitter | None
+    _english: dict[str, float]
 
     def _hit(
         self, batch: Batch, i: int, where: int, rule: str, *, score: float, detail: str
@@ -107,8 +110,13 @@ class RuleBase:
         if "combo" not in rules:
             return None
         separated = (not before or before[-1] in "-.") and (not after or after[0] in "-.")
-        if len(label) < self.settings.min_contained and not separated:
-            return None
+        if not separated:
+            if len(label) < self.settings.min_contained:
+                return None
+            if self._words is not None and not self._words.is_word_of(
+                head, begin, begin + len(label)
+            ):
+                return None  # inside another word: another, othersand (for other)
         score = rule_score("combo", target_len=len(label), head_len=len(head), separated=separated)
         words = "+".join(w for w in (before.strip("-."), label, after.strip("-.")) if w)
         return self._hit(batch, i, t, "combo", score=score, detail=words)
@@ -146,17 +154,36 @@ class RuleBase:
     def _distance_rows(
         self, batch: Batch, words_of: list[str], members: list[int], choices: list[int]
     ) -> None:
+        """OSA distances of the ``members`` against the ``choices``, through an exact
+        prefilter: one insertion, deletion, substitution or transposition changes the Indel
+        distance (insertions and deletions only) by at most 2, so OSA ≤ k implies Indel ≤ 2k.
+        rapidfuzz's bit-parallel Indel ``cdist`` costs ~0.57 of its OSA one per pair, and only
+        ~0.01% of the pairs pass it, whose OSA distance is then computed pair by pair
+        (``cpdist``): the same hits, rule (e) ~40% cheaper."""
         k = self.settings.max_distance
         words = [self._t.targets[t].label for t in choices]
         for chunk in range(0, len(members), ROWS_PER_CDIST):
             rows = members[chunk : chunk + ROWS_PER_CDIST]
-            matrix = process.cdist([words_of[i] for i in rows], words, scorer=OSA.distance,
-                                   score_cutoff=k, dtype=np.uint8, workers=1)  # fmt: skip
-            found_rows, found_cols = np.nonzero(matrix <= k)
-            for row, col in zip(found_rows.tolist(), found_cols.tolist(), strict=True):
-                self._distance_hit(batch, rows[row], choices[col], int(matrix[row, col]))
+            matrix = process.cdist([words_of[i] for i in rows], words, scorer=Indel.distance,
+                                   score_cutoff=2 * k, dtype=np.uint8, workers=1)  # fmt: skip
+            # the rows with a pair through first (one uint8 min per row), then only those rows
+            # scanned: a boolean matrix of every pair cost as much as a fifth of the cdist
+            near = np.flatnonzero(matrix.min(axis=1) <= 2 * k)
+            if not len(near):
+                continue
+            found_rows, found_cols = np.nonzero(matrix[near] <= 2 * k)
+            pairs_rows = near[found_rows].tolist()
+            pairs_cols = found_cols.tolist()
+            distances = process.cpdist([words_of[rows[r]] for r in pairs_rows],
+                                       [words[c] for c in pairs_cols], scorer=OSA.distance,
+                                       score_cutoff=k, dtype=np.uint8, workers=1)  # fmt: skip
+            for row, col, distance in zip(pairs_rows, pairs_cols, distances.tolist(), strict=True):
+                if distance <= k:
+                    self._distance_hit(batch, rows[row], choices[col], distance)
 
     def _distance_hit(self, batch: Batch, i: int, t: int, distance: int) -> None:
+        if batch.labels[i] in self._english:
+            return  # an English word in its own right (correction, not collection)
         target = self._t.targets[t]
         limit = 1 if len(target.label) <= self.settings.short_label else self.settings.max_distance
         if 0 < distance <= limit:

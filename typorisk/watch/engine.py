@@ -19,6 +19,7 @@ A hit is new when the store had no look-alike for its (domain, target) before.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import aiohttp
 
-from typorisk.errors import CTLogError
+from typorisk.errors import CTLogError, DataFileError
 from typorisk.match.lookalike import Lookalike, LookalikeMatcher
 from typorisk.store import Store, WatchHit, utcnow
 from typorisk.watch.ct import CTBatch, CTLog, CTState, poll_log
@@ -36,9 +37,8 @@ from typorisk.watch.lists import (
     describe,
     list_files,
     read_names,
-    zone_added,
-    zone_delegations,
 )
+from typorisk.watch.zonediff import PART_NAMES, DiffCounts, added_names, part_count, spill_zone
 
 
 @dataclass(slots=True)
@@ -121,28 +121,46 @@ def watch_zone(
     *,
     now: Callable[[], str] = utcnow,
     batch: int = 50_000,
+    part_names: int = PART_NAMES,
 ) -> WatchReport:
-    """Match the names delegated in ``new`` and not in ``old`` (two CZDS files of one zone).
-    Raises :class:`~typorisk.errors.DataFileError` for an unreadable or damaged zone file, or
-    two files of different zones (nothing is matched then)."""
+    """Match the names delegated in ``new`` and not in ``old`` (two CZDS files of one zone),
+    in bounded memory (:mod:`typorisk.watch.zonediff`: about ``part_names`` names of each day
+    in memory at a time, the rest in temporary files). Raises
+    :class:`~typorisk.errors.DataFileError` for an unreadable or damaged zone file, two files
+    of different zones, or temporary files that cannot be written (nothing is matched then)."""
     started = time.monotonic()
-    before, after = zone_delegations(old), zone_delegations(new)
-    added = zone_added(before, after)
-    report = WatchReport(f"zone:{after.origin}")
-    report.reading.files = 2
-    report.reading.lines = before.lines + after.lines
-    report.reading.overlong = before.skipped + after.skipped
-    report.reading.names = len(added)
-    report.extra = {"delegated": len(after.owners), "added": len(added)}
-    identity = {"old": describe([old]).get(str(old)), "new": describe([new]).get(str(new))}
-    state = dict(store.watch_state(report.source) or {})
-    if state.get("last") == identity:
-        report.skipped_files = 2
-        report.seconds = time.monotonic() - started
-        return report
-    for start in range(0, len(added), batch):
-        chunk = added[start : start + batch]
-        _store_batch(store, report, matcher.match_names(chunk, registrable=True), None, now)
+    parts = part_count(old, new, part_names=part_names)
+    try:
+        spill_dir = tempfile.TemporaryDirectory(prefix="typorisk-zone-")
+    except OSError as exc:
+        raise DataFileError(
+            f"cannot make a directory for the zone diff's temporary files: {exc}; set TMPDIR "
+            "to a writable directory"
+        ) from exc
+    with spill_dir as spill:
+        before = spill_zone(old, Path(spill), "old", parts)
+        after = spill_zone(new, Path(spill), "new", parts)
+        report = WatchReport(f"zone:{after.origin}")
+        report.reading.files = 2
+        report.reading.lines = before.lines + after.lines
+        report.reading.overlong = before.skipped + after.skipped
+        identity = {"old": describe([old]).get(str(old)), "new": describe([new]).get(str(new))}
+        state = dict(store.watch_state(report.source) or {})
+        if state.get("last") == identity and before.origin == after.origin:
+            report.skipped_files = 2
+            report.seconds = time.monotonic() - started
+            return report
+        counts = DiffCounts()
+        pending: list[str] = []
+        for names in added_names(before, after, counts):
+            pending.extend(names)
+            while len(pending) >= batch:
+                chunk, pending = pending[:batch], pending[batch:]
+                _store_batch(store, report, matcher.match_names(chunk, registrable=True), None, now)
+        if pending:
+            _store_batch(store, report, matcher.match_names(pending, registrable=True), None, now)
+    report.reading.names = counts.added
+    report.extra = {"delegated": counts.delegated, "added": counts.added}
     _store_batch(store, report, [], {"last": identity, "origin": after.origin}, now)
     report.seconds = time.monotonic() - started
     return report

@@ -11,15 +11,15 @@ malformed (the first few are quoted), never fatal.
 
 Zone files (ICANN CZDS, ``name TTL class type rdata``) are reduced to their delegated owners
 (names with NS records, the zone apex excluded) with the tab-separated fast path of
-:mod:`typorisk.register.zonefile`; :func:`zone_added` gives the names delegated in a new file
-and not in an old one.
+:mod:`typorisk.register.zonefile` (:func:`read_zone_owners`); :mod:`typorisk.watch.zonediff`
+gives the names delegated in a new file and not in an old one.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +41,7 @@ MAX_QUOTED = 3
 """Malformed lines quoted in the report."""
 ZIP_MAGIC = b"PK\x03\x04"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_FAST_NAME = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}")
+FAST_NAME = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}")
 """A lowercase LDH host name of two labels or more (the ``--`` and length rules are checked
 apart)."""
 
@@ -147,7 +147,7 @@ def _names(parts: list[bytes], first: int, label: str, stats: ListStats) -> list
     """The valid names of one chunk of lines (lowercase A-labels); counts the others."""
     text = b"\n".join(parts).decode("utf-8", "replace").lower()
     out: list[str] = []
-    match = _FAST_NAME.fullmatch
+    match = FAST_NAME.fullmatch
     for offset, raw in enumerate(text.split("\n")):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -220,7 +220,19 @@ class ZoneDelegations:
 
 
 def zone_delegations(path: Path) -> ZoneDelegations:
-    """Read a zone file once and keep its delegated owners.
+    """Read a zone file once and keep its delegated owners in memory (a set: ~160 bytes a
+    name; :mod:`typorisk.watch.zonediff` diffs two days in bounded memory instead).
+    Raises :class:`DataFileError` as :func:`read_zone_owners` does."""
+    owners: set[bytes] = set()
+    origin, lines, skipped = read_zone_owners(path, owners.update)
+    owners.discard(origin.encode("ascii"))
+    return ZoneDelegations(origin, owners, lines, skipped)
+
+
+def read_zone_owners(path: Path, sink: Callable[[Iterable[bytes]], object]) -> tuple[str, int, int]:
+    """Read a zone file once, handing its delegated owners to ``sink`` a chunk at a time
+    (lowercase, no trailing dot; an owner with several NS lines comes several times, the apex
+    too); returns (origin, lines, over-long lines skipped).
 
     A file whose first chunk holds a CZDS SOA line (``com.<TAB>900<TAB>in<TAB>soa<TAB>...``) is
     read a chunk at a time with one regular expression (:data:`_CZDS_NS`: absolute lowercase
@@ -230,7 +242,6 @@ def zone_delegations(path: Path) -> ZoneDelegations:
     Raises :class:`DataFileError` for an unreadable or damaged file (nothing is decided from a
     partial zone: every name after the damage would look removed) or one without SOA.
     """
-    owners: set[bytes] = set()
     soa: str | None = None
     try:
         reader = LineReader(str(path), ZONE_LIMITS, long_lines="skip")
@@ -247,9 +258,9 @@ def zone_delegations(path: Path) -> ZoneDelegations:
                     czds = found is not None
                     soa = found[1].lower().decode("ascii", "replace") if found else None
                 if czds:
-                    owners.update(map(bytes.lower, _CZDS_NS.findall(chunk)))
+                    sink(map(bytes.lower, _CZDS_NS.findall(chunk)))
                 else:
-                    _general(parts, owners, master)
+                    sink(_general(parts, master))
                     soa = master.soa
         except BadGzipError as exc:
             raise DataFileError(
@@ -262,8 +273,7 @@ def zone_delegations(path: Path) -> ZoneDelegations:
             f"{path}: no SOA record; give a registry zone file (ICANN CZDS: "
             "'name TTL class type rdata' lines, plain or gzip)"
         )
-    owners.discard(soa.encode("ascii"))
-    return ZoneDelegations(soa, owners, lines, skipped)
+    return soa, lines, skipped
 
 
 _CZDS_NS = re.compile(rb"^([^\t\n]+)\.\t[0-9]+\tin\tns\t", re.MULTILINE)
@@ -280,8 +290,9 @@ class _Master:
     soa: str | None = None
 
 
-def _general(parts: list[bytes], owners: set[bytes], state: _Master) -> None:
+def _general(parts: list[bytes], state: _Master) -> list[bytes]:
     """Owners of NS lines of any master-file shape (``$ORIGIN``, relative and blank owners)."""
+    owners: list[bytes] = []
     for line in parts:
         if line.startswith(b"$ORIGIN"):
             words = line.split()
@@ -293,23 +304,10 @@ def _general(parts: list[bytes], owners: set[bytes], state: _Master) -> None:
         name, rtype, _ = parsed
         state.previous = name
         if rtype == b"ns":
-            owners.add(name)
+            owners.append(name)
         elif rtype == b"soa" and state.soa is None:
             state.soa = name.decode("ascii", "replace")
-
-
-def zone_added(old: ZoneDelegations, new: ZoneDelegations) -> list[str]:
-    """Names delegated in ``new`` and not in ``old``, sorted (lowercase A-labels; names that
-    are no valid host name are left out). Raises :class:`DataFileError` when the two files
-    are of different zones."""
-    if old.origin != new.origin:
-        raise DataFileError(
-            f"the zone files are of different zones ({old.origin} and {new.origin}); give two "
-            "days of the same zone"
-        )
-    added = sorted(new.owners - old.owners)
-    names = (name.decode("ascii", "replace") for name in added)
-    return [n for n in names if _FAST_NAME.fullmatch(n)]
+    return owners
 
 
 def describe(paths: Sequence[Path]) -> dict[str, dict[str, int]]:
