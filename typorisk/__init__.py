@@ -32,6 +32,7 @@ from typorisk.errors import (
     TyporiskError,
     UnknownKindError,
 )
+from typorisk.kit.lazy import lazy_names
 from typorisk.model import Candidate, Target
 
 if TYPE_CHECKING:
@@ -77,14 +78,7 @@ _LAZY = {
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, so a misspelt name stays an error
-
-    def __getattr__(name: str) -> Any:
-        """Load a public name of :data:`_LAZY` on first access (PEP 562) and keep it."""
-        if name not in _LAZY:
-            raise AttributeError(f"module 'typorisk' has no attribute {name!r}")
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
+    __getattr__ = lazy_names(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

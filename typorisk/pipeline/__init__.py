@@ -8,8 +8,9 @@ network stages (start-up: ``tests/benchmarks/bench_startup.py``).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from typorisk.kit.lazy import lazy_names
 
 if TYPE_CHECKING:
     from typorisk.pipeline.core import (
@@ -25,20 +26,20 @@ if TYPE_CHECKING:
     from typorisk.pipeline.summary import ScanSummary, Verdict
 
 _WHERE = {
-    "AsyncScan": "core",
-    "Scan": "core",
-    "ScanSummary": "summary",
-    "ScanTarget": "core",
-    "Verdict": "summary",
-    "ascan": "core",
-    "scan": "core",
-    "OPTIONS": "options",
-    "ScanOptions": "options",
-    "RiskFacet": "record",
-    "ScanRecord": "record",
-    "to_row": "record",
-    "COLUMNS": "rows",
-    "from_row": "rows",
+    "AsyncScan": "typorisk.pipeline.core",
+    "Scan": "typorisk.pipeline.core",
+    "ScanSummary": "typorisk.pipeline.summary",
+    "ScanTarget": "typorisk.pipeline.core",
+    "Verdict": "typorisk.pipeline.summary",
+    "ascan": "typorisk.pipeline.core",
+    "scan": "typorisk.pipeline.core",
+    "OPTIONS": "typorisk.pipeline.options",
+    "ScanOptions": "typorisk.pipeline.options",
+    "RiskFacet": "typorisk.pipeline.record",
+    "ScanRecord": "typorisk.pipeline.record",
+    "to_row": "typorisk.pipeline.record",
+    "COLUMNS": "typorisk.pipeline.rows",
+    "from_row": "typorisk.pipeline.rows",
 }
 
 __all__ = [
@@ -59,10 +60,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'typorisk.pipeline' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"typorisk.pipeline.{module}"), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the imports above: a misspelt name stays an error
+    __getattr__ = lazy_names(__name__, _WHERE)

@@ -12,8 +12,9 @@ consumer formats (``typorisk.pipeline`` does the same).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from typorisk.kit.lazy import lazy_names
 
 if TYPE_CHECKING:
     from typorisk.errors import UnsafeNameError
@@ -55,10 +56,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'typorisk.writers' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the imports above: a misspelt name stays an error
+    __getattr__ = lazy_names(__name__, _WHERE)
