@@ -20,7 +20,7 @@ import dns.rrset
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from typorisk.resolve.lean import read_answers
-from typorisk.resolve.transport import question_end
+from typorisk.resolve.wire import question_end
 
 ANSWERS = {
     "NS": ["ns1.hosting.example.", "ns2.hosting.example."],

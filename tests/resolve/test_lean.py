@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from typorisk.resolve import lean, wire
 from typorisk.resolve.classify import text_name
 from typorisk.resolve.lean import Record, read_answers
-from typorisk.resolve.transport import question_end
+from typorisk.resolve.wire import question_end
 
 # dnspython draws message ids from the random module while hypothesis builds examples.
 pytestmark = pytest.mark.filterwarnings("ignore:Do not use the `random` module")

@@ -21,8 +21,9 @@ from typorisk.resolve import (
     wire,
 )
 from typorisk.resolve.lean import read_answers
-from typorisk.resolve.transport import Reply, question_end
+from typorisk.resolve.transport import Reply
 from typorisk.resolve.wildcard import ZoneWildcard
+from typorisk.resolve.wire import question_end
 
 
 @pytest.mark.parametrize("qtype", [1, 2, 15, 16, 28, 65])

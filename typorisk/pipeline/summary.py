@@ -35,7 +35,7 @@ class Verdict(enum.Enum):
 
     COMPLETE = "complete"
     INCOMPLETE = "incomplete"
-    """It ran but did not see enough of the world (see the module docstring)."""
+    """It ran but did not see enough of the world (see :mod:`typorisk.pipeline.core`)."""
 
 
 @dataclass(slots=True)
@@ -97,8 +97,8 @@ async def resolve_stage(
                 yield pair
         finally:
             summary.dns = pool.stats
-            for line in pool.errors:
-                summary.incomplete(line.removeprefix("typorisk: "))
+            for reason in pool.errors:
+                summary.incomplete(reason)
         return
     if options.executor == "dask":
         from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415

@@ -126,7 +126,7 @@ def has_txt(records: Sequence[Record], name: str, prefix: str) -> bool:
     values, _ = answer(records, name, lean.TXT)
     wanted = prefix.lower().encode()
     for value in values:
-        text = bytes(value).strip().lower()  # type: ignore[call-overload]
+        text = cast(bytes, value).strip().lower()
         if text.startswith(wanted) and text[len(wanted) : len(wanted) + 1] in (b"", b" ", b";"):
             return True
     return False

@@ -116,15 +116,18 @@ class DnsClient:
         self.servers = tuple(servers)
         self.timeout = timeout
         self.retries = retries
-        if (start_rate is not None and start_rate <= 0) or not 0 < share <= 1:
+        if start_rate is not None and start_rate <= 0:
             raise ResolverConfigError(f"start rate {start_rate!r}: give a positive queries/s")
+        if not 0 < share <= 1:
+            raise ResolverConfigError(f"share {share!r} of each server: give (0, 1]")
         self.rate = rate
         self.start_rate = start_rate
         self.share = share
         self.backoff = backoff
         self._channels: dict[NameServer, asyncio.Task[UdpChannel]] = {}
         self._open: dict[NameServer, UdpChannel] = {}
-        """The sockets opened so far (the hot path takes them without awaiting their task)."""
+        """The sockets opened so far, each once its query awaited it (the hot path takes them
+        from here without awaiting their task; no query was sent on a socket not here)."""
         self._tallies: dict[NameServer, _Tally] = {}
         self.sent = 0
         self.timeouts = 0
@@ -163,23 +166,16 @@ class DnsClient:
     @property
     def mismatched(self) -> int:
         """Replies dropped so far by the spoofing guard, over every socket."""
-        return self._closed_mismatched + sum(c.mismatched for c in self._open_channels().values())
+        return self._closed_mismatched + sum(c.mismatched for c in self._open.values())
 
     def unreachable(self, server: NameServer) -> int:
         """ICMP errors (port or host unreachable) seen so far on ``server``'s socket."""
-        channel = self._open_channels().get(server)
+        channel = self._open.get(server)
         return self._closed_unreachable[server] + (channel.unreachable if channel else 0)
 
     def server_stats(self) -> dict[str, ServerStats]:
         """Counters per server asked so far, keyed by ``str(server)`` (``host:port``)."""
         return {str(server): tally.frozen() for server, tally in self._tallies.items()}
-
-    def _open_channels(self) -> dict[NameServer, UdpChannel]:
-        return {
-            server: t.result()
-            for server, t in self._channels.items()
-            if t.done() and not t.cancelled() and t.exception() is None
-        }
 
     async def _channel(self, server: NameServer) -> UdpChannel | None:
         """The socket to ``server``, opened on first use; ``None`` when it cannot be opened."""

@@ -164,18 +164,18 @@ class ResolveScan:
     async def _worker(self, items: Iterator[T], out: asyncio.Queue[object]) -> None:
         loop = asyncio.get_running_loop()
         for item in items:
-            result = await self._settle(item, loop)
-            self._names += 1
-            self._registrations[result.registration.value] += 1
-            out.put_nowait((item, result))  # unbounded (see run): no wait, no await
+            self._settled(item, await self._settle(item, loop), out)
 
     async def _fed_worker(self, items: _Feed[T], out: asyncio.Queue[object]) -> None:
         loop = asyncio.get_running_loop()
         while (item := await items.queue.get()) is not _DONE:
-            result = await self._settle(item, loop)  # type: ignore[arg-type]
-            self._names += 1
-            self._registrations[result.registration.value] += 1
-            out.put_nowait((item, result))  # unbounded (see run): no wait, no await
+            self._settled(item, await self._settle(item, loop), out)  # type: ignore[arg-type]
+
+    def _settled(self, item: object, result: Resolution, out: asyncio.Queue[object]) -> None:
+        """Count ``result`` and hand it out (``out`` is unbounded, see :meth:`run`: no wait)."""
+        self._names += 1
+        self._registrations[result.registration.value] += 1
+        out.put_nowait((item, result))
 
     async def _settle(self, item: str | Candidate, loop: asyncio.AbstractEventLoop) -> Resolution:
         raw = item.domain if isinstance(item, Candidate) else item

@@ -244,8 +244,6 @@ class ShardPool:
 
             load_psl()
         context: Any = multiprocessing.get_context(method)
-        self.method = method
-        self.spec = spec
         each = shard_spec(spec, shards)
         self.shards: list[_Shard] = []
         for _ in range(shards):
@@ -264,7 +262,7 @@ class ShardPool:
         self.stats: ScanStats | None = None
         """The shards' statistics merged, once :meth:`resolve` has ended."""
         self.errors: list[str] = []
-        """One line per shard that failed or died."""
+        """Why each shard that failed or died stopped, one reason each."""
 
     @property
     def pids(self) -> list[int]:
@@ -403,7 +401,7 @@ class _Run(Generic[T]):
             shard.stats = body
         else:
             shard.error = body or f"exit code {shard.process.exitcode}"
-            self.pool.errors.append(f"typorisk: a resolver process stopped: {shard.error}")
+            self.pool.errors.append(f"a resolver process stopped: {shard.error}")
         for name, count in list(shard.unanswered.items()):
             for _ in range(count):
                 yield _take(self.held, name), _lost(name)

@@ -102,7 +102,7 @@ class Reply:
             return self.answers
         if self.malformed:
             return None
-        return read_answers(self.wire, question_end(self.wire))
+        return read_answers(self.wire, wire.question_end(self.wire))
 
     def message(self) -> dns.message.Message | None:
         """dnspython's full parse (made now, ~80 µs), for the authority and additional sections;
@@ -114,14 +114,6 @@ class Reply:
         if self.malformed:
             return None
         return parse(self.wire)
-
-
-def question_end(data: bytes) -> int:
-    """The offset just past the single question of ``data`` (which the client matched)."""
-    pos = wire.HEADER.size
-    while pos < len(data) and data[pos] and data[pos] < 0xC0:
-        pos += data[pos] + 1
-    return pos + 1 + 4
 
 
 def parse(data: bytes) -> dns.message.Message | None:

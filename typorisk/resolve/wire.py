@@ -128,6 +128,13 @@ def question_matches(data: bytes, question_wire: bytes) -> bool:
     )
 
 
+def question_end(data: bytes) -> int:
+    """The offset just past the single question of ``data`` (its name, type and class); past
+    the end of ``data`` when the name is not valid there."""
+    end = _skip_name(data, HEADER.size, len(data))
+    return len(data) + 1 if end < 0 else end + 4
+
+
 def well_formed(data: bytes, question_end: int) -> bool:
     """True when every record after the question parses and nothing follows the last one.
 
