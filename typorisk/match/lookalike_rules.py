@@ -8,16 +8,12 @@ runs the batch rules: one Aho-Corasick pass (pyahocorasick) over the newline-joi
 
 from __future__ import annotations
 
-import bisect
-from itertools import accumulate, compress
-
 import ahocorasick
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from typorisk.match.lookalike_model import (
-    IS_XN,
     OTHER_SUFFIX_FACTOR,
     RULES,
     Batch,
@@ -77,22 +73,36 @@ class RuleBase:
         return next((i for i in where if targets[i].suffix == suffix), where[0])
 
     def _contained(self, batch: Batch) -> None:
-        """Rules (c) and (d) with one automaton pass over the newline-joined heads."""
+        """Rules (c) and (d) with one automaton pass over the newline-joined heads.
+
+        Every head is joined, and a match is dropped when its name is never reported or was
+        already hit by rule (a) or (b): building the list of the live names and joining only
+        those cost 4x the join of all (matches are rare: ~1.5% of the names). A match is
+        mapped to its line by counting the newlines since the previous match (matches come
+        in text order), so the whole text is counted once."""
         assert self._automaton is not None
-        order = [i for i, d in enumerate(batch.domains) if d is not None and i not in batch.best]
-        text = "\n".join([batch.heads[i] for i in order])
+        text = "\n".join(batch.heads)
         if "0" in text or "1" in text:  # paypa1-login contains paypal: digits read as letters
             # bytes.translate is one table lookup a byte; UTF-8 never encodes other characters
             # with the bytes of 0 and 1, so this is exact for non-ASCII heads too
             text = text.encode("utf-8").translate(DIGIT_BYTES).decode("utf-8")
-        heads = text.split("\n")
-        starts = list(accumulate(map((1).__add__, map(len, heads)), initial=0))
+        domains, done = batch.domains, set(batch.best)
+        line = pos = 0
+        start, head, head_line = 0, "", -1
         for end, (label, where) in self._automaton.iter(text):
-            k = bisect.bisect_right(starts, end) - 1
-            begin = end - len(label) + 1 - starts[k]
+            line += text.count("\n", pos, end)
+            pos = end
+            if domains[line] is None or line in done:
+                continue
+            if line != head_line:
+                head_line = line
+                start = text.rfind("\n", 0, end) + 1
+                stop = text.find("\n", end)
+                head = text[start : stop if stop != -1 else len(text)]
+            begin = end - len(label) + 1 - start
             for t in where:
-                hit = self._classify(batch, order[k], heads[k], (begin, label, t))
-                self._offer(batch, order[k], hit)
+                hit = self._classify(batch, line, head, (begin, label, t))
+                self._offer(batch, line, hit)
 
     def _classify(
         self, batch: Batch, i: int, head: str, found: tuple[int, str, int]
@@ -125,7 +135,7 @@ class RuleBase:
         """Rule (e): rapidfuzz ``cdist`` per label length against the targets that can be
         within their own limit of that length (names grouped by length with numpy)."""
         words_of = list(batch.labels)
-        for i in compress(range(len(words_of)), map(IS_XN, words_of)):
+        for i in batch.xn:
             words_of[i] = batch.skeletons.get(i, words_of[i])
         count = len(words_of)
         sizes = np.fromiter(map(len, words_of), dtype=np.int32, count=count)
