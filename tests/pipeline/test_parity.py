@@ -1,5 +1,6 @@
-"""One scan, three ways in: ``typorisk scan``, ``typorisk run`` (a feed) and the Dask executor
-give the same rows, every column compared, on a real local world (NSD registries and hosting,
+"""One scan, four ways in: ``typorisk scan``, ``typorisk scan --processes 2`` (the candidates
+resolved by two resolver processes), ``typorisk run`` (a feed) and the Dask executor give the
+same rows, every column compared, on a real local world (NSD registries and hosting,
 Unbound resolving; see ``tests/rank/test_scan_rank.py``)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from typorisk.cli import main
+from typorisk.pipeline import core
 from typorisk.pipeline.rows import scan_columns
 
 from ..rank.test_scan_rank import TARGET, resolver  # noqa: F401 - the shared world fixture
@@ -45,7 +47,16 @@ def test_scan_run_and_dask_give_identical_rows(
     resolver: str,  # noqa: F811
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    pools: list[object] = []
+    real_pool = core.shard_pool
+
+    def recorded(options: object) -> object:  # the real pool, kept to read its statistics
+        pools.append(real_pool(options))  # type: ignore[arg-type]
+        return pools[-1]
+
+    monkeypatch.setattr(core, "shard_pool", recorded)
     base = ["scan", TARGET, "--nameserver", resolver, "--format", "jsonl", *COMMON]
     assert main(base) == 0
     local = _rows(capsys.readouterr().out)
@@ -53,16 +64,28 @@ def test_scan_run_and_dask_give_identical_rows(
     assert main([*base, "--executor", "dask", "--workers", "2", "--batch-size", "8"]) == 0
     dask = _rows(capsys.readouterr().out)
 
+    assert main([*base, "--processes", "2"]) == 0
+    captured = capsys.readouterr()
+    sharded = _rows(captured.out)
+    assert "resolver processes" not in captured.err  # no shard stopped early
+    started = [p for p in pools if p is not None]
+    assert len(started) == 1, "scan --processes 2 started no resolver processes"
+    assert started[0].stats.names == len(sharded)  # type: ignore[attr-defined]
+
     assert main(["run", str(_feed(tmp_path, resolver))]) == 0
     capsys.readouterr()
     fed = _rows((tmp_path / "out" / "rows.jsonl").read_text(encoding="utf-8"))
 
     columns = scan_columns(rank=True, registration=False, probe=False)
-    assert len(local) == 40 and set(local) == set(dask) == set(fed)
+    assert len(local) == 40 and set(local) == set(dask) == set(fed) == set(sharded)
     for key, row in local.items():
         assert list(row) == list(columns)
         for name in columns:
             assert dask[key][name] == row[name], (key, name, "dask")
+            assert sharded[key][name] == row[name], (key, name, "processes")
             assert fed[key][name] == row[name], (key, name, "run")
         assert fed[key]["weight"] == 1.0
-    print(f"parity: {len(local)} rows × {len(columns)} columns identical across scan, run, Dask")
+    print(
+        f"parity: {len(local)} rows × {len(columns)} columns identical across scan, scan "
+        "--processes 2, run, Dask"
+    )

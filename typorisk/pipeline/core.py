@@ -26,7 +26,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from typorisk.errors import InvalidTargetError
 from typorisk.kit.bridge import iterate
@@ -38,7 +38,7 @@ from typorisk.pipeline.enrich import Enricher, check_enrich_options
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import RiskFacet, ScanRecord, risk_facet, to_row
 from typorisk.pipeline.rows import BY_NAME
-from typorisk.pipeline.servers import ClientFactory, client_factory, preflight
+from typorisk.pipeline.servers import ClientFactory, client_factory, preflight, shard_pool
 from typorisk.pipeline.summary import (
     ScanSummary,
     judge,
@@ -49,6 +49,9 @@ from typorisk.pipeline.web import WebStage, shooter_of
 from typorisk.rank import Ranker, RiskWeights, SqliteSpill
 from typorisk.rank.rows import add_row
 from typorisk.resolve import DnsClient, Resolution
+
+if TYPE_CHECKING:
+    from typorisk.resolve.shards import ShardPool
 
 R = TypeVar("R")
 BATCH = 64
@@ -122,8 +125,20 @@ class AsyncScan:
         check_enrich_options(self.options, {t.target.registrable for t in self.targets})
         shooter_of(self.options)  # issue 19: screenshots asked without Chromium fail here
         self._factory = client or (client_factory(self.options) if self.options.resolve else None)
+        self._injected = client is not None
+        """A client given by the caller (tests, embedders) is used as it is: no processes."""
+        self._pool: ShardPool | None = None
         self.rank_inside = True
         """Rank before yielding (the sync twin ranks in its own thread, to survive Ctrl-C)."""
+
+    def start_processes(self) -> None:
+        """Start the resolver processes now, if the options ask for them (``processes``), as
+        :meth:`AsyncResolveNames.start_processes` does: from the caller's thread before the
+        event loop's starts, so they can be forked cheaply; otherwise :meth:`__aiter__` starts
+        them. Only the candidates' resolution runs there; the targets' own records, the
+        enrichment and ranking stay in this process."""
+        if self._pool is None and not self._injected and self.options.resolve:
+            self._pool = shard_pool(self.options)
 
     @property
     def ranks(self) -> bool:
@@ -151,17 +166,23 @@ class AsyncScan:
             for record in self.offline():
                 yield record
             return
-        async with self._factory() as client:
-            self.summary.lines.extend(await preflight(client, [t.target for t in self.targets]))
-            if self.ranks and self.rank_inside:
-                ranker = self.ranker()
-                async for record in self._resolved(client, weight):
-                    self.feed(ranker, record)
-                for record in self.emit(ranker):
-                    yield record
-            else:
-                async for record in self._resolved(client, weight):
-                    yield record
+        self.start_processes()
+        try:
+            async with self._factory() as client:
+                self.summary.lines.extend(await preflight(client, [t.target for t in self.targets]))
+                if self.ranks and self.rank_inside:
+                    ranker = self.ranker()
+                    async for record in self._resolved(client, weight):
+                        self.feed(ranker, record)
+                    for record in self.emit(ranker):
+                        yield record
+                else:
+                    async for record in self._resolved(client, weight):
+                        yield record
+        finally:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
         self._judge()
 
     async def _resolved(
@@ -212,7 +233,7 @@ class AsyncScan:
     def _resolve(
         self, client: DnsClient, names: Iterable[Candidate]
     ) -> AsyncIterator[tuple[Candidate, Resolution]]:
-        return resolve_stage(client, names, self.options, self.summary, _domain_of)
+        return resolve_stage(client, names, self.options, self.summary, _domain_of, pool=self._pool)
 
     def ranker(self) -> Ranker[Any]:
         """An empty ranker for this scan: its weights and date, and a temporary SQLite spill
@@ -333,6 +354,7 @@ class Scan:
     def __iter__(self) -> Iterator[ScanRecord]:
         if not self._async.options.resolve:
             return self._async.offline()  # no I/O: no event loop, no thread
+        self._async.start_processes()
         if not self._async.ranks:
             return iterate(self._async.__aiter__, name="typorisk-scan")
         self._async.rank_inside = False
@@ -345,6 +367,7 @@ class Scan:
         the rows wait in the spill rather than the records (same rows, less work)."""
         if not self._async.options.resolve or not self._async.ranks:
             return (to_row(record, columns) for record in self)
+        self._async.start_processes()
         self._async.rank_inside = False
         ranker = self._async.ranker()
         return self._then(
