@@ -9,6 +9,9 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[test,bench]'
+# bytecode, as a regular install has it (the editable install leaves sources, and
+# PYTHONDONTWRITEBYTECODE, where set, would make every run compile them again)
+	$(PY) -m compileall -q typorisk > /dev/null
 	touch $@
 
 ## run: set up, then run the whole pipeline on the embedded synthetic world (offline)

@@ -17,6 +17,13 @@ the first question each tool asks: the server's limit), and typorisk in-process 
 Printed: names/s (median of ``--runs``), the ratio to dnstwist, the share of dnsperf's q/s,
 queries per nonexistent name, and agreement with the zone's truth.
 
+Bytecode: each typorisk tree is byte-compiled (``compileall``) before the runs, as pip compiles
+a package it installs, and as Python does itself on a first run unless
+``PYTHONDONTWRITEBYTECODE`` is set. These machines set it, and the editable install leaves
+typorisk as sources, so without this step every run compiled typorisk's modules again (~0.1-0.3
+s a run here), while dnstwist ran from the bytecode pip wrote when it installed it.
+``--no-bytecode`` measures that case too.
+
 Needs NSD, Unbound, dnsperf (``apt-get install nsd unbound dnsperf``) and the ``bench`` extra.
 Run: ``.venv/bin/python tests/benchmarks/bench_resolve.py [--runs 3] [--before /tmp/main]``
 (``--before``: e.g. ``git archive main | tar -x -C /tmp/main``).
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import functools
 import json
 import os
@@ -255,6 +263,10 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another typorisk tree to compare (before)")
     parser.add_argument("--servers", default="unbound,nsd")
     parser.add_argument(
+        "--no-bytecode", action="store_true",
+        help="do not byte-compile the typorisk trees first (see the module docstring)",
+    )  # fmt: skip
+    parser.add_argument(
         "--also", action="append", default=[], metavar="FLAGS",
         help="also run this tree's CLI with these flags (e.g. '--processes 1'), repeatable",
     )  # fmt: skip
@@ -263,6 +275,10 @@ def main() -> None:
     from tests.resolve.servers import nsd, unbound
 
     targets, tlds = list(TARGETS[: args.targets]), list(TLDS[: args.tlds])
+    if not args.no_bytecode:
+        for tree in (ROOT, args.before):
+            if tree is not None and not compileall.compile_dir(tree / "typorisk", quiet=1):
+                raise SystemExit(f"bench_resolve: could not byte-compile {tree / 'typorisk'}")
     world = build_world(targets, tlds, args.registered)
     tools: list[str] = ["after"] + (["before"] if args.before else [])
     tools += [f"after {flags}" for flags in args.also]
@@ -270,7 +286,8 @@ def main() -> None:
     print(
         f"{len(world.names)} names ({len(world.registered)} registered) from dnstwist's Fuzzer: "
         f"{', '.join(f'{t} {n}' for t, n in world.by_target.items())}; {len(world.zones)} zones; "
-        f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; typorisk "
+        + ("from sources (--no-bytecode)" if args.no_bytecode else "byte-compiled first")
     )
     unbound_host, nsd_host = f"{args.host}.53", f"{args.host}.54"
     results: dict[tuple[str, str], list[Result]] = {}
