@@ -279,7 +279,7 @@ def test_tree_heads_are_verified_with_the_key_of_the_log_list(api: str) -> None:
         server.forge_signature = True
         with pytest.raises(CTLogError, match="does not verify with the log's key"):
             await drain(session, log, CTState(0, 0))
-        unkeyed = dataclasses.replace(log, key=None)  # as in the shipped snapshot
+        unkeyed = dataclasses.replace(log, key=None)  # as the keyless logs of the snapshot
         assert (await drain(session, unkeyed, CTState(0, 0)))[-1].state == CTState(300, 300)
 
     with_server(corpus_3000(), body, size=300)

@@ -3,7 +3,7 @@
 RFC 6962 §3.5: a ``get-sth`` answer's ``tree_head_signature`` is a TLS ``DigitallySigned`` over
 ``TreeHeadSignature`` (ECDSA P-256 or RSA PKCS#1 v1.5, SHA-256). static-ct-api: the checkpoint's
 note signature by the log carries the same ``DigitallySigned`` and the timestamp. A log whose
-list entry has no ``key`` is read unverified (the shipped snapshot has 14 of its 48 keys, see
+list entry has no ``key`` is read unverified (the shipped snapshot has 44 of its 48 keys, see
 ``SOURCES.md``; ``typorisk update-data --only ct`` brings them all).
 """
 
