@@ -32,7 +32,6 @@ Run: ``.venv/bin/python tests/benchmarks/bench_resolve.py [--runs 3] [--before /
 from __future__ import annotations
 
 import argparse
-import asyncio
 import compileall
 import functools
 import json
@@ -238,7 +237,9 @@ def run_in_process(host: str, names: list[str]) -> Result:
             nx_queries_per_name=nx_queries / nx if nx else None,
         )
 
-    return asyncio.run(main())
+    from typorisk.kit.loops import run
+
+    return run(main())
 
 
 def agreement(verdicts: dict[str, bool | None], world: World) -> tuple[float, int]:

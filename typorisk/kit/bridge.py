@@ -28,6 +28,8 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TypeVar
 
+from typorisk.kit.loops import new_loop
+
 T = TypeVar("T")
 QUEUE_SIZE = 4096
 """Items buffered between the loop's thread and the caller's (at most)."""
@@ -137,7 +139,7 @@ def iterate(make: Callable[[], AsyncIterator[T]], *, name: str = "typorisk-loop"
                 await sender.flush()
 
     def thread_main() -> None:
-        loop = asyncio.new_event_loop()
+        loop = new_loop()
         task = loop.create_task(main())
         handles["loop"], handles["task"] = loop, task
         ready.set()

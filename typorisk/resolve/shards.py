@@ -42,6 +42,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
+from typorisk.kit import loops
 from typorisk.resolve.client import DnsClient
 from typorisk.resolve.engine import ResolveScan
 from typorisk.resolve.records import Mail, Outcome, Registration, Resolution, ScanStats, ServerStats
@@ -120,7 +121,7 @@ def _shard_main(
     with contextlib.suppress(AttributeError):  # a forked child keeps the parent's running loop
         asyncio.events._set_running_loop(None)
     try:
-        asyncio.run(_serve(names, results, spec, shards))
+        loops.run(_serve(names, results, spec, shards))
     except BaseException as exc:  # reported to the parent, which marks this shard's names
         with contextlib.suppress(OSError):
             results.send_bytes(pickle.dumps(("error", f"{type(exc).__name__}: {exc}")))
