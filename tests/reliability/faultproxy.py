@@ -2,7 +2,9 @@
 
 Faults are switched at run time, so one scan can meet a server that dies and comes back:
 ``drop`` (a fraction of queries lost, seeded), ``delay`` (seconds added to every answer),
-``servfail`` (answer SERVFAIL instead of forwarding), ``dead`` (answer nothing at all).
+``servfail`` (answer SERVFAIL instead of forwarding), ``dead`` (answer nothing at all),
+``drop_first`` (lose the first copy of every query, forward the ones sent again: a datagram
+lost once).
 ``rate`` (fixed at construction) forwards at most that many queries/s (a token bucket of
 ``burst``) and silently drops the rest: a server, or a public resolver, that drops above N q/s.
 """
@@ -61,6 +63,9 @@ class FaultProxy:
         self.delay = 0.0
         self.servfail = False
         self.dead = False
+        self.drop_first = False
+        self._seen: set[bytes] = set()
+        """Queries seen once (``drop_first``): id and question, the whole datagram."""
         self.port = 0
         self.received = 0
         self.tasks: set[asyncio.Task[None]] = set()
@@ -108,6 +113,9 @@ class FaultProxy:
     async def handle(self, data: bytes, client: tuple[str, int]) -> None:
         self.received += 1
         if self.dead or self.random.random() < self.drop:
+            return
+        if self.drop_first and data not in self._seen:
+            self._seen.add(data)
             return
         if self.delay:
             await asyncio.sleep(self.delay)

@@ -154,11 +154,13 @@ def print_stats(stats: ScanStats, err: TextIO | None = None) -> None:
     err = err or sys.stderr
     rcodes = ", ".join(f"{k} {v}" for k, v in sorted(stats.rcodes.items()))
     regs = ", ".join(f"{k} {v}" for k, v in sorted(stats.registrations.items()))
+    resent = sum(per.resent for per in stats.servers.values())
     err.write(
         f"typorisk: {stats.names} names ({regs}) in {stats.elapsed:.2f} s "
         f"({stats.names_per_second:,.0f} names/s); {stats.queries} queries "
         f"({stats.queries_per_second:,.0f}/s; {rcodes}); {stats.timeouts} timeouts, "
-        f"{stats.retries} retries, {stats.tcp} over TCP, {stats.mismatched} stray replies\n"
+        f"{stats.retries} retries, {resent} resent early, {stats.tcp} over TCP, "
+        f"{stats.mismatched} stray replies\n"
     )
     for server, per in sorted(stats.servers.items()):
         if per.rate is not None and per.peak_rate is not None:

@@ -45,13 +45,14 @@ RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOT
 class _Tally:
     """Mutable per-server counters behind :class:`ServerStats` (the hot path increments them)."""
 
-    __slots__ = ("answered", "malformed", "pace", "sent", "timeouts")
+    __slots__ = ("answered", "malformed", "pace", "resent", "sent", "timeouts")
 
     def __init__(self, pace: AdaptiveRate) -> None:
         self.sent = 0
         self.answered = 0
         self.timeouts = 0
         self.malformed = 0
+        self.resent = 0
         self.pace = pace
 
     def frozen(self) -> ServerStats:
@@ -60,6 +61,7 @@ class _Tally:
             self.answered,
             self.timeouts,
             self.malformed,
+            resent=self.resent,
             rate=self.pace.rate,
             peak_rate=self.pace.peak,
             cuts=self.pace.cuts,
@@ -130,6 +132,8 @@ class DnsClient:
         from here without awaiting their task; no query was sent on a socket not here)."""
         self._tallies: dict[NameServer, _Tally] = {}
         self.sent = 0
+        self.resent = 0
+        """Queries sent a second time early (``UdpChannel``'s resend), part of ``sent``."""
         self.timeouts = 0
         self.retried = 0
         self.tcp = 0
@@ -189,6 +193,7 @@ class DnsClient:
             # No route (an IPv6 server on an IPv4-only host...): every query to it fails alike.
             self.send_errors[server] = str(exc)
             return None
+        channel.pace = self._tally(server).pace
         self._open[server] = channel
         return channel
 
@@ -221,15 +226,24 @@ class DnsClient:
             self.timeouts += 1
             tally.timeouts += 1
             return None, 1
-        data = await channel.exchange(question_wire, rd=rd, timeout=self.timeout)
+        data, resent = await channel.exchange(
+            question_wire, rd=rd, timeout=self.timeout, ticket=ticket
+        )
+        if resent:  # sent twice (see UdpChannel): the loss is already the controller's
+            self.sent += 1
+            self.resent += 1
+            tally.sent += 1
+            tally.resent += 1
         header = None if data is None else wire.read_header(data)
         if data is None or header is None:
             self.timeouts += 1
             tally.timeouts += 1
-            tally.pace.failed(ticket, timeout=True)
-            return None, 1
+            if not resent:
+                tally.pace.failed(ticket, timeout=True)
+            return None, 1 + resent
         tally.answered += 1
-        _judge(tally.pace, ticket, header.rcode)
+        if not resent:
+            _judge(tally.pace, ticket, header.rcode)
         if header.truncated:
             self.tcp += 1
             self.sent += 1
@@ -239,10 +253,10 @@ class DnsClient:
             if data is None or header is None:
                 self.timeouts += 1
                 tally.timeouts += 1
-                return None, 2
+                return None, 2 + resent
             tally.answered += 1
-            return self._checked(header, data, question_wire, tally, tcp=True), 2
-        return self._checked(header, data, question_wire, tally, tcp=False), 1
+            return self._checked(header, data, question_wire, tally, tcp=True), 2 + resent
+        return self._checked(header, data, question_wire, tally, tcp=False), 1 + resent
 
     def _checked(
         self, header: wire.Header, data: bytes, question_wire: bytes, tally: _Tally, *, tcp: bool

@@ -142,8 +142,8 @@ _REASONS = {Outcome.PROBE_FAILED: "wildcard probe failed"}
 class ServerStats:
     """Counters of one server over a run (UDP and TCP attempts alike).
 
-    Invariant once no query is in flight: ``sent == answered + timeouts``. A truncated UDP reply
-    counts as answered, and its TCP retry as one more query sent.
+    Invariant once no query is in flight: ``sent == answered + timeouts + resent``. A truncated
+    UDP reply counts as answered, and its TCP retry as one more query sent.
     """
 
     sent: int
@@ -160,6 +160,9 @@ class ServerStats:
     """The highest rate it allowed during the run, queries/s (never above ``--rate``)."""
     cuts: int = 0
     """Times it cut the rate to 70% (on a rise of timeouts, SERVFAIL or REFUSED)."""
+    resent: int = 0
+    """Queries sent a second time, early, for want of a reply (part of ``sent``; see
+    :class:`~typorisk.resolve.transport.UdpChannel`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -478,4 +478,5 @@ def _merge_server(a: ServerStats, b: ServerStats) -> ServerStats:
         rate=add(a.rate, b.rate),
         peak_rate=add(a.peak_rate, b.peak_rate),
         cuts=a.cuts + b.cuts,
+        resent=a.resent + b.resent,
     )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 import dns.exception
 
 from typorisk.errors import ResolverConfigError
+from typorisk.kit.rate import AdaptiveRate, Ticket
 from typorisk.resolve import wire
 from typorisk.resolve.lean import Record, read_answers
 
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 
 SWEEP_INTERVAL = 0.02
 """Seconds between two checks of the in-flight queries' deadlines (timeout precision)."""
+MIN_RTO = 0.2
+"""Seconds a query waits at least before it is sent again (:meth:`UdpChannel.rto`)."""
+INITIAL_RTO = 1.0
+"""Seconds before a query is sent again while the channel has no round-trip sample yet."""
 
 _RCVBUF = 4 * 1024 * 1024
 """Socket receive buffer, bytes: replies to a thousand queries in flight arrive in bursts."""
@@ -127,19 +132,65 @@ def parse(data: bytes) -> dns.message.Message | None:
         return None
 
 
+_SETTLED_RESENDS = 4096
+"""Resent queries remembered after they settle, so that the other copy's reply is known."""
+_RESENT = float("inf")
+"""``_Pending.resend_at`` of a query that is not to be sent again (tried once already, or its
+resend would come after its deadline)."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    """One query in flight on a :class:`UdpChannel` (times in loop seconds)."""
+
+    question: bytes
+    future: asyncio.Future[bytes | None]
+    packet: bytes
+    sent_at: float
+    deadline: float
+    resend_at: float
+    ticket: Ticket | None
+    """The rate controller's ticket of the first send (the loss is reported with it)."""
+    resent: bool = False
+    """Sent a second time (its replies are no round-trip samples: Karn's rule)."""
+
+
 class UdpChannel(asyncio.DatagramProtocol):
-    """Many queries in flight on one connected UDP socket to one server."""
+    """Many queries in flight on one connected UDP socket to one server.
+
+    **Early resend.** A query still unanswered after :meth:`rto` seconds is sent once more,
+    with the same id (either copy's reply settles it), and keeps waiting until its deadline
+    (``timeout``): a lost datagram then costs a fraction of a second instead of a whole
+    timeout and a retry. Against a local Unbound with a cold cache, the 53 queries it dropped
+    in an overloaded start made a 1.3 s run of 7,426 names last 3.2 s, every one of them
+    waiting out its 2 s. The resend timeout is TCP's (RFC 6298): ``srtt + 4 × rttvar`` of
+    the replies to queries sent once (Karn's rule), at least :data:`MIN_RTO` and never past
+    the deadline. A resend takes a slot of the server's rate controller (``pace``: the
+    ceiling holds; without a free slot it waits for the next sweep) and is reported to it as
+    a loss, so congestion is seen at the resend instead of a timeout later. At most one
+    resend a query: the retry after a timeout stays the client's (another server first).
+    """
 
     def __init__(self) -> None:
         self._transport: asyncio.DatagramTransport | None = None
-        # query id -> (question, future, deadline in loop time)
-        self._pending: dict[int, tuple[bytes, asyncio.Future[bytes | None], float]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: dict[int, _Pending] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self._sweep_due = 0.0
+        self._srtt: float | None = None
+        self._rttvar = 0.0
+        self.pace: AdaptiveRate | None = None
+        """The server's rate controller (the client sets it): resends take its slots."""
         self.mismatched = 0
         """Datagrams ignored: unknown id, not a response, or a question that does not match."""
         self.unreachable = 0
         """ICMP errors reported on the socket (port or host unreachable): nothing listens there."""
+        self.resent = 0
+        """Queries sent a second time after :meth:`rto` seconds without a reply."""
+        self.duplicates = 0
+        """Second replies to resent queries (already settled by the first): not stray."""
+        self._settled_resends: dict[int, bytes] = {}
+        """id → question of resent queries already settled (bounded: _SETTLED_RESENDS)."""
 
     @classmethod
     async def open(cls, server: NameServer) -> UdpChannel:
@@ -149,7 +200,14 @@ class UdpChannel(asyncio.DatagramProtocol):
         _, channel = await loop.create_datagram_endpoint(
             cls, remote_addr=(server.host, server.port), family=family
         )
+        channel._loop = loop
         return channel
+
+    def rto(self) -> float:
+        """Seconds after which an unanswered query is sent again (see the class docstring)."""
+        if self._srtt is None:
+            return INITIAL_RTO
+        return max(MIN_RTO, self._srtt + 4 * self._rttvar)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # The selector loop's datagram transport does not subclass DatagramTransport.
@@ -163,16 +221,32 @@ class UdpChannel(asyncio.DatagramProtocol):
         if len(data) < wire.HEADER.size:
             self.mismatched += 1
             return
-        entry = self._pending.get((data[0] << 8) | data[1])
+        qid = (data[0] << 8) | data[1]
+        entry = self._pending.get(qid)
+        if entry is None and qid in self._settled_resends:
+            question = self._settled_resends.pop(qid)
+            if data[2] & 0x80 and wire.question_matches(data, question):
+                self.duplicates += 1
+                return
         if (
             entry is None
             or not data[2] & 0x80
-            or entry[1].done()
-            or not wire.question_matches(data, entry[0])
+            or entry.future.done()
+            or not wire.question_matches(data, entry.question)
         ):
             self.mismatched += 1
             return
-        entry[1].set_result(data)
+        if not entry.resent and self._loop is not None:
+            self._sample(self._loop.time() - entry.sent_at)
+        entry.future.set_result(data)
+
+    def _sample(self, rtt: float) -> None:
+        """One round trip (seconds) into the estimate (RFC 6298, section 2)."""
+        if self._srtt is None:
+            self._srtt, self._rttvar = rtt, rtt / 2
+        else:
+            self._rttvar = 0.75 * self._rttvar + 0.25 * abs(self._srtt - rtt)
+            self._srtt = 0.875 * self._srtt + 0.125 * rtt
 
     def error_received(self, exc: Exception) -> None:
         # An ICMP error (port unreachable) names no query: the affected queries time out. It is
@@ -180,9 +254,9 @@ class UdpChannel(asyncio.DatagramProtocol):
         self.unreachable += 1
 
     def connection_lost(self, exc: Exception | None) -> None:
-        for _, future, _ in self._pending.values():
-            if not future.done():
-                future.set_result(None)
+        for entry in self._pending.values():
+            if not entry.future.done():
+                entry.future.set_result(None)
         self._pending.clear()
         if self._sweeper is not None:
             self._sweeper.cancel()
@@ -201,35 +275,69 @@ class UdpChannel(asyncio.DatagramProtocol):
         # meanwhile wait in the socket buffer, read one per loop turn. The stalled time does not
         # count against the deadlines, so a stall alone never makes a timeout.
         late = max(0.0, now - self._sweep_due - SWEEP_INTERVAL)
-        for _, future, deadline in self._pending.values():
-            if deadline + late <= now and not future.done():
-                future.set_result(None)
+        for entry in self._pending.values():
+            if entry.future.done():
+                continue
+            if entry.deadline + late <= now:
+                entry.future.set_result(None)
+            elif entry.resend_at + late <= now:
+                self._resend(entry)
         self._sweeper = self._schedule_sweep(loop) if self._pending else None
+
+    def _resend(self, entry: _Pending) -> None:
+        """Send ``entry``'s query again, if the rate controller has a slot now."""
+        if self._transport is None or self._transport.is_closing():
+            return
+        if self.pace is not None and self.pace.take_now() is None:
+            return  # no slot: the next sweep tries again (the ceiling holds for resends too)
+        entry.resend_at = _RESENT
+        try:
+            self._transport.sendto(entry.packet)
+        except OSError:
+            return  # not sent: the query waits for its deadline as it is
+        entry.resent = True
+        self.resent += 1
+        if self.pace is not None and entry.ticket is not None:
+            self.pace.failed(entry.ticket, timeout=True)
 
     def _schedule_sweep(self, loop: asyncio.AbstractEventLoop) -> asyncio.TimerHandle:
         self._sweep_due = loop.time() + SWEEP_INTERVAL
         return loop.call_later(SWEEP_INTERVAL, self._sweep)
 
-    async def exchange(self, question_wire: bytes, *, rd: bool, timeout: float) -> bytes | None:
-        """Send one query and wait up to ``timeout`` seconds; the reply bytes, or ``None``."""
+    async def exchange(
+        self, question_wire: bytes, *, rd: bool, timeout: float, ticket: Ticket | None = None
+    ) -> tuple[bytes | None, bool]:
+        """Send one query and wait up to ``timeout`` seconds: the reply bytes or ``None``, and
+        whether it was sent a second time (:meth:`rto`; then its loss was reported to
+        :attr:`pace` with ``ticket``)."""
         if self._transport is None or self._transport.is_closing():
-            return None
+            return None, False
         qid = random.getrandbits(16)
         while qid in self._pending:
             qid = random.getrandbits(16)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bytes | None] = loop.create_future()
-        self._pending[qid] = (question_wire, future, loop.time() + timeout)
+        packet = wire.build_query(qid, question_wire, rd=rd)
+        now = loop.time()
+        resend = self.rto()
+        entry = _Pending(question_wire, future, packet, now, now + timeout,
+                         now + resend if resend < timeout else _RESENT, ticket)  # fmt: skip
+        self._pending[qid] = entry
         if self._sweeper is None:
             self._sweeper = self._schedule_sweep(loop)
         try:
-            self._transport.sendto(wire.build_query(qid, question_wire, rd=rd))
+            self._transport.sendto(packet)
             # Bounded: the sweeper ends the future at its deadline (see _sweep).
-            return await future
+            data = await future
         except OSError:
-            return None
+            return None, False
         finally:
             del self._pending[qid]
+        if entry.resent:
+            if len(self._settled_resends) >= _SETTLED_RESENDS:
+                self._settled_resends.clear()
+            self._settled_resends[qid] = question_wire
+        return data, entry.resent
 
     def close(self) -> None:
         """Close the socket; queries still waiting end as timeouts."""
