@@ -18,8 +18,12 @@ def test_parts_sum_to_the_engine_likelihood_of_every_candidate() -> None:
         engine = np.array([pool.by_domain[d].p for d in data.domains])
         assert data.domains == tuple(sorted(pool.by_domain))
         assert np.allclose(data.matrix.sum(axis=1), engine, rtol=1e-9, atol=0), name
-        assert {"insertion:key:first", "replacement:key:mid", "suffix-swap"} <= set(data.parts)
-    assert "omission:doubled:mid" in fit.target_data("google.com", frozenset()).parts
+        want = {"insertion:key:first:consonant", "replacement:key:mid:vowel", "suffix-swap"}
+        assert want <= set(data.parts), name
+    assert "omission:doubled:mid:-" in fit.target_data("google.com", frozenset()).parts
+    group = fit.VARIANTS["kind+term+first"]
+    assert group("insertion:uniform:last:digit") == "insertion:uniform:rest"
+    assert fit.VARIANTS["kind+class"]("insertion:key:mid:vowel") == "insertion:vowel"
 
 
 def test_prior_hits_match_the_recall_table_of_the_tuning_half() -> None:
