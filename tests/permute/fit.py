@@ -30,7 +30,8 @@ rows only); scored once on the test half it gave 56.3% single-edit top-100 (prio
 ``kind+term+first+class``, softmax, λ = 0.03 (:data:`CHOSEN`): 102/178 held out, still within
 one standard error, and the same trade (insertions ×1.3–2.2, omissions and near-key
 replacements ×0.5–0.7); it was not scored on the test half. So the priors stay. The oracle
-(``--oracle``: the same family fitted on the test half itself) reaches about 62%: with these
+(``--oracle``: the same family fitted on the test half itself, then a search on the exact hit
+count) reaches at best 141 of 213 rows, 66.2% (``kind+term+class``, 51 weights): with these
 features the issue's 80% within the top 100 of ~650 candidates is out of reach.
 
 Run: .venv/bin/python -m tests.permute.fit            (cross-validation table and the fit)
@@ -360,6 +361,22 @@ def hits(u: np.ndarray, d: Design, idx: list[int], cutoff: int = CUTOFF) -> tupl
     return got, n
 
 
+def polish(u: np.ndarray, d: Design, idx: list[int], passes: int = 3) -> np.ndarray:
+    """Coordinate search on the exact hit count (not a smooth proxy), from ``u``: each weight in
+    turn moved by each of a few steps, a move kept when it gains a hit. Only for the oracle:
+    it fits the rows it counts, which is the point of a ceiling."""
+    best, score = u.copy(), hits(u, d, idx)[0]
+    for _ in range(passes):
+        for j in range(len(best)):
+            for step in (-3.0, -1.0, -0.3, 0.3, 1.0, 3.0):
+                trial = best.copy()
+                trial[j] = np.clip(trial[j] + step, -8.0, 8.0)
+                got = hits(trial, d, idx)[0]
+                if got > score:
+                    best, score = trial, got
+    return best
+
+
 def fold_of(name: str) -> int:
     """The cross-validation fold (0..4) of a tuning target: a hash independent of the split's."""
     return int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) % FOLDS
@@ -415,11 +432,13 @@ def main() -> None:
         every = list(range(len(test)))
         for name, grouping in VARIANTS.items():
             d = design(test, grouping)
-            for objective in OBJECTIVES:
-                for lam in (0.0, LAMBDAS[0]):
-                    got, n = hits(fit(d, every, lam, objective), d, every)
-                    print(f"oracle (fitted on the test half) {name:16} {objective:7} λ={lam:<6} "
-                          f"{got}/{n} = {got / n:.1%}")  # fmt: skip
+            fits = [fit(d, every, lam, obj) for obj in OBJECTIVES for lam in (0.0, LAMBDAS[0])]
+            start = max(fits, key=lambda u: hits(u, d, every)[0])
+            smooth, n = hits(start, d, every)
+            got, _ = hits(polish(start, d, every), d, every)
+            print(f"oracle (fitted on the test half) {name:22} {len(d.groups):3d} weights: "
+                  f"{smooth}/{n} = {smooth / n:.1%} smooth, {got}/{n} = {got / n:.1%} "
+                  "after a search on the hit count")  # fmt: skip
         return
     tune = half_targets("tune")
     every = list(range(len(tune)))
