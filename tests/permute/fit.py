@@ -67,6 +67,7 @@ CUTOFF = 100
 FOLDS = 5
 LAMBDAS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 TEMP = 0.3
+"""Default spread of the smoothed rank of :func:`soft_hits`, in natural-log likelihood units."""
 RANK_SOFTNESS = 5.0
 """τ of :func:`soft_hits`: how many ranks the smooth step from hit to miss spans."""
 
@@ -187,7 +188,7 @@ class Target:
     domains: tuple[str, ...]
     parts: tuple[str, ...]
     matrix: np.ndarray
-    """candidates × parts: ``f_j(c)`` under the default model."""
+    """candidates × parts: ``f_j(c)`` under :data:`PRIOR`."""
     real: tuple[int, ...]
     """Indices of real single-edit rows among ``domains``."""
 
