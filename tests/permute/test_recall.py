@@ -59,7 +59,7 @@ def test_recall_per_kind_on_both_halves() -> None:
     # The issue asks for 0.80 on the test half; the model does not reach it (see the README,
     # "Recall"; 57.3% when the set grew from 226 to 504 rows). This floor catches a regression,
     # it does not claim the goal.
-    assert top100 >= 0.55, f"test half single-edit top-100 recall {top100:.1%}"
+    assert top100 >= 0.57, f"test half single-edit top-100 recall {top100:.1%}"
 
 
 def test_the_recall_plot_is_valid_svg() -> None:
