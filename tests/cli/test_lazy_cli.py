@@ -18,7 +18,10 @@ import typorisk
 import typorisk.cli
 from typorisk.cli import REGISTRY, build_parser, chosen_command, main
 
-HEAVY = ("aiohttp", "networkx", "dask", "distributed", "yaml", "dns", "tldextract", "sqlite3")
+HEAVY = (
+    "aiohttp", "networkx", "dask", "distributed", "yaml", "dns", "tldextract", "sqlite3",
+    "multiprocessing",
+)  # fmt: skip
 """Third-party (and slow standard) modules that ``import typorisk.cli`` must not load."""
 COMMAND_MODULES = sorted(
     {entry.target.partition(":")[0] for entry in REGISTRY}
@@ -117,11 +120,13 @@ import contextlib, io
 from typorisk.cli import main
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     main(["resolve", {str(names)!r}, "--nameserver", "127.0.0.1:9", "--timeout", "0.1",
-          "--retries", "0", "--format", "jsonl"])
+          "--retries", "0", "--format", "jsonl", "--processes", "1"])
 """
     loaded = loaded_after(code)
     assert loaded["dns"], "the probe did not reach the resolve command"
-    assert [n for n in ("aiohttp", "networkx", "dask", "yaml") if loaded[n]] == []
+    # multiprocessing: the process pool is imported only when there is one to start
+    unwanted = ("aiohttp", "networkx", "dask", "yaml", "multiprocessing")
+    assert [n for n in unwanted if loaded[n]] == []
 
 
 def test_chosen_command_is_the_first_word_that_is_no_option() -> None:

@@ -55,11 +55,13 @@ def client_factory(options: ScanOptions) -> ClientFactory:
 def shard_pool(options: ScanOptions) -> ShardPool | None:
     """The resolver processes ``options`` ask for (``processes``; 0: one per core), started
     now, or ``None`` for this process alone (one process, or another executor)."""
-    from typorisk.resolve.shards import ShardPool, ShardSpec, auto_processes  # noqa: PLC0415
+    from typorisk.resolve.cores import auto_processes  # noqa: PLC0415
 
     count = options.processes or auto_processes()
     if options.executor != "local" or count < 2:
         return None
+    from typorisk.resolve.shards import ShardPool, ShardSpec  # noqa: PLC0415
+
     spec = ShardSpec(
         servers=tuple((s.host, s.port) for s in servers_of(options)),
         timeout=options.timeout,
