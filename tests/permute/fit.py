@@ -284,15 +284,21 @@ def design(targets: list[Target], grouping: Grouping) -> Design:
     return Design(groups, mats, [t.real for t in targets], [t.name for t in targets])
 
 
+def _scored(
+    d: Design, idx: list[int], w: np.ndarray
+) -> Iterator[tuple[np.ndarray, tuple[int, ...], np.ndarray]]:
+    """(term matrix, real rows, every candidate's likelihood under weights ``w``) of each target
+    of ``idx`` that has real rows."""
+    for k in idx:
+        if d.reals[k]:
+            yield d.mats[k], d.reals[k], d.mats[k] @ w
+
+
 def loss(u: np.ndarray, d: Design, idx: list[int], lam: float) -> tuple[float, np.ndarray]:
     """Mean negative softmax log-likelihood of the real rows of targets ``idx``, plus λ·|u|²."""
     w = np.exp(u)
     total, grad, rows = 0.0, np.zeros_like(u), 0
-    for k in idx:
-        mat, real = d.mats[k], d.reals[k]
-        if not real:
-            continue
-        p = mat @ w
+    for mat, real, p in _scored(d, idx, w):
         z = p.sum()
         zgrad = (mat.T @ np.ones(len(p))) * w / z
         for r in real:
@@ -311,11 +317,7 @@ def soft_hits(
     ranks, ``temp`` in natural-log units of likelihood)."""
     w = np.exp(u)
     total, grad, rows = 0.0, np.zeros_like(u), 0
-    for k in idx:
-        mat, real = d.mats[k], d.reals[k]
-        if not real:
-            continue
-        p = mat @ w
+    for mat, real, p in _scored(d, idx, w):
         lp = np.log(p)
         a = mat * w / p[:, None]  # d log P(c) / du
         for r in real:

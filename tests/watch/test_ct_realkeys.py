@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+from collections.abc import Callable
 
 import aiohttp
 import pytest
@@ -152,12 +153,16 @@ def test_every_shipped_key_is_the_key_of_its_log_id() -> None:
     assert any(log.api == "static" for log in keyed)  # tiled logs carry keys too
 
 
-async def _head(log: CTLog, sth: dict[str, object]) -> int:
-    async def get_sth(request: web.Request) -> web.Response:
-        return web.json_response(sth)
+async def _tree_size(log: CTLog, path: str, response: Callable[[], web.Response]) -> int:
+    """The tree size ``poll_log`` reads from ``log`` served on 127.0.0.1: ``path`` answers
+    ``response()`` (the log's URL is pointed there; a static log's origin is its submission
+    URL, which the local copy keeps)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        return response()
 
     app = web.Application()
-    app.router.add_get("/ct/v1/get-sth", get_sth)
+    app.router.add_get(path, handler)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -170,6 +175,10 @@ async def _head(log: CTLog, sth: dict[str, object]) -> int:
         return batches[0].state.tree_size
     finally:
         await runner.cleanup()
+
+
+async def _head(log: CTLog, sth: dict[str, object]) -> int:
+    return await _tree_size(log, "/ct/v1/get-sth", lambda: web.json_response(sth))
 
 
 def test_a_real_tree_head_verifies_with_the_shipped_key() -> None:
@@ -212,23 +221,9 @@ def _static_log(checkpoint: str) -> CTLog:
 
 
 async def _checkpoint(log: CTLog, text: str) -> int:
-    async def checkpoint(request: web.Request) -> web.Response:
-        return web.Response(text=text, content_type="text/plain")
-
-    app = web.Application()
-    app.router.add_get("/checkpoint", checkpoint)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    local = dataclasses.replace(log, url=f"http://127.0.0.1:{port}/")  # origin: submission_url
-    try:
-        async with aiohttp.ClientSession() as session:
-            batches = [b async for b in poll_log(session, local, None, timeout=5.0)]
-        return batches[0].state.tree_size
-    finally:
-        await runner.cleanup()
+    return await _tree_size(
+        log, "/checkpoint", lambda: web.Response(text=text, content_type="text/plain")
+    )
 
 
 @pytest.mark.parametrize("text", CHECKPOINT_TEXTS, ids=lambda t: t.split("\n", 1)[0])
