@@ -59,9 +59,13 @@ async def _check(
         rcode = RCODE_NAMES.get(reply.rcode, f"rcode {reply.rcode}")
         ok = reply.rcode in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN)
         return ServerCheck(str(server), ok, None if ok else rcode, rcode, tries, elapsed)
+    attempts = client.retries + 1
     problem = (
-        f"no reply within {float(client.timeout)} s after {tries} tr{'y' if tries == 1 else 'ies'}"
+        f"no reply within {float(client.timeout)} s after {attempts} "
+        f"tr{'y' if attempts == 1 else 'ies'}"
     )
+    if tries > attempts:  # some were sent again early (UdpChannel's resend)
+        problem += f" ({tries} queries)"
     if client.unreachable(server) > unreachable_before:
         problem += " (ICMP port unreachable)"
     return ServerCheck(str(server), False, problem, None, tries, _since(loop, started))
