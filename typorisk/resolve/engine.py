@@ -42,6 +42,9 @@ T = TypeVar("T", str, Candidate)
 
 NS = dns.rdatatype.NS
 _DONE = object()
+OUT_HIGH = 4096
+"""Results waiting for the consumer at which the workers stop taking new names (they go on
+once it has taken half of them): memory stays bounded when the consumer is the slower side."""
 
 
 class ResolveScan:
@@ -83,6 +86,8 @@ class ResolveScan:
         self._probes: OnceCache[tuple[str, tuple[NameServer, ...] | None], ZoneWildcard] | None
         self._probes = None
         self._zone_servers: OnceCache[str, ZoneServers] | None = None
+        self._room = asyncio.Event()
+        """Set while the results waiting for the consumer are fewer than :data:`OUT_HIGH`."""
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -97,13 +102,18 @@ class ResolveScan:
         self._started = loop.time()
         self._elapsed = None
         self._deadline = None if self.budget is None else self._started + self.budget
-        # Unbounded on purpose: at most one result per name, and the sentinel must always fit.
+        # Unbounded, so the sentinel always fits; the workers pause at OUT_HIGH results waiting
+        # (_settled), so what waits is bounded by OUT_HIGH + concurrency, whatever the input's size.
         out: asyncio.Queue[object] = asyncio.Queue()
+        self._room = asyncio.Event()  # this run's loop's
+        self._room.set()
         source: Iterator[T] | _Feed[T]
         source = _Feed(items) if isinstance(items, AsyncIterable) else iter(items)
         runner = asyncio.ensure_future(self._run_workers(source, out))
         try:
             while (entry := await out.get()) is not _DONE:
+                if not self._room.is_set() and out.qsize() <= OUT_HIGH // 2:
+                    self._room.set()
                 yield entry  # type: ignore[misc]
             await runner  # re-raises a bug from a worker
         finally:
@@ -165,17 +175,23 @@ class ResolveScan:
         loop = asyncio.get_running_loop()
         for item in items:
             self._settled(item, await self._settle(item, loop), out)
+            if not self._room.is_set():
+                await self._room.wait()
 
     async def _fed_worker(self, items: _Feed[T], out: asyncio.Queue[object]) -> None:
         loop = asyncio.get_running_loop()
         while (item := await items.queue.get()) is not _DONE:
             self._settled(item, await self._settle(item, loop), out)  # type: ignore[arg-type]
+            if not self._room.is_set():
+                await self._room.wait()
 
     def _settled(self, item: object, result: Resolution, out: asyncio.Queue[object]) -> None:
-        """Count ``result`` and hand it out (``out`` is unbounded, see :meth:`run`: no wait)."""
+        """Count ``result`` and hand it out (no wait; at OUT_HIGH waiting, the workers pause)."""
         self._names += 1
         self._registrations[result.registration.value] += 1
         out.put_nowait((item, result))
+        if out.qsize() >= OUT_HIGH:
+            self._room.clear()
 
     async def _settle(self, item: str | Candidate, loop: asyncio.AbstractEventLoop) -> Resolution:
         raw = item.domain if isinstance(item, Candidate) else item
