@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from typorisk.resolve.dask import BatchSpec, resolve_dask, resolve_local
+from typorisk.resolve.dask import resolve_dask, resolve_local
+from typorisk.resolve.spec import ResolveSpec
 
 from ..resolve.servers import free_port, nsd
 
@@ -45,7 +46,7 @@ def facts(rows: list[dict[str, object]]) -> dict[str, tuple[object, ...]]:
 
 
 def test_dask_results_equal_local(server: tuple[str, int]) -> None:
-    spec = BatchSpec(servers=(server,), timeout=1.0)
+    spec = ResolveSpec(servers=(server,), timeout=1.0)
     local = list(resolve_local(items(), spec, batch_size=500))
     distributed = list(resolve_dask(items(), spec, workers=2, batch_size=500))
     assert len(distributed) == NAMES
@@ -57,7 +58,7 @@ def test_dask_results_equal_local(server: tuple[str, int]) -> None:
 def test_a_killed_worker_loses_and_doubles_nothing(server: tuple[str, int]) -> None:
     from dask.distributed import Client, LocalCluster
 
-    spec = BatchSpec(servers=(server,), timeout=1.0, rate=1500.0)
+    spec = ResolveSpec(servers=(server,), timeout=1.0, rate=1500.0)
     with (
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -82,7 +83,7 @@ def test_a_killed_worker_loses_and_doubles_nothing(server: tuple[str, int]) -> N
 def test_unreachable_scheduler_is_a_clear_error() -> None:
     from typorisk.errors import TyporiskError
 
-    spec = BatchSpec(servers=(("127.0.0.1", 9),))
+    spec = ResolveSpec(servers=(("127.0.0.1", 9),))
     with pytest.raises(TyporiskError, match="cannot reach the Dask scheduler"):
         list(
             resolve_dask(

@@ -24,7 +24,8 @@ from typorisk.kit import loops
 from typorisk.pipeline import ScanOptions, Verdict
 from typorisk.pipeline.names import ResolveNames
 from typorisk.resolve import DnsClient, NameServer, Outcome, Registration, ResolveScan
-from typorisk.resolve.shards import ShardPool, ShardSpec, _Frames, merge_stats, shard_spec
+from typorisk.resolve.shards import ShardPool, _Frames, merge_stats, shard_spec
+from typorisk.resolve.spec import ResolveSpec
 
 from ..reliability.faultproxy import FaultProxy
 from .conftest import CHILDREN, Lab
@@ -46,8 +47,8 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def _spec(lab: Lab, **changes: object) -> ShardSpec:
-    return ShardSpec(servers=((lab.resolver[0], lab.resolver[1]),), **changes)  # type: ignore[arg-type]
+def _spec(lab: Lab, **changes: object) -> ResolveSpec:
+    return ResolveSpec(servers=((lab.resolver[0], lab.resolver[1]),), **changes)  # type: ignore[arg-type]
 
 
 def _one_process(lab: Lab, names: list[str]) -> dict[str, tuple[str, str]]:
@@ -102,7 +103,7 @@ def test_a_killed_shard_leaves_its_names_unknown_and_loses_none(lab: Lab) -> Non
     async def run() -> tuple[list[tuple[str, Outcome]], ShardPool]:
         async with FaultProxy(lab.resolver) as proxy:
             proxy.delay = 0.3
-            spec = ShardSpec(servers=(("127.0.0.1", proxy.port),), timeout=2.0)
+            spec = ResolveSpec(servers=(("127.0.0.1", proxy.port),), timeout=2.0)
             pool = ShardPool(spec, 2)
             victim = pool.pids[0]
             got = []
@@ -129,7 +130,7 @@ def test_the_shards_share_the_rate_ceiling(lab: Lab) -> None:
 
     async def run() -> tuple[FaultProxy, float, float]:
         async with FaultProxy(lab.resolver) as proxy:
-            spec = ShardSpec(servers=(("127.0.0.1", proxy.port),), rate=300.0)
+            spec = ResolveSpec(servers=(("127.0.0.1", proxy.port),), rate=300.0)
             pool = ShardPool(spec, 3)
             loop = asyncio.get_running_loop()
             start = loop.time()

@@ -17,7 +17,8 @@ from typorisk.kit.bridge import aiterate
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.servers import servers_of
 from typorisk.resolve import Resolution
-from typorisk.resolve.dask import BatchSpec, resolve_dask
+from typorisk.resolve.dask import resolve_dask
+from typorisk.resolve.spec import ResolveSpec
 
 T = TypeVar("T")
 
@@ -33,7 +34,7 @@ async def resolve_on_dask(
     appended to ``lines`` at the end."""
     started = time.monotonic()
     count = 0
-    spec = BatchSpec(
+    spec = ResolveSpec(
         servers=tuple((s.host, s.port) for s in servers_of(options)),
         timeout=options.timeout,
         retries=options.retries,

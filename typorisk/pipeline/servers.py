@@ -60,9 +60,10 @@ def shard_pool(options: ScanOptions) -> ShardPool | None:
     count = options.processes or auto_processes()
     if options.executor != "local" or count < 2:
         return None
-    from typorisk.resolve.shards import ShardPool, ShardSpec  # noqa: PLC0415
+    from typorisk.resolve.shards import ShardPool  # noqa: PLC0415
+    from typorisk.resolve.spec import ResolveSpec  # noqa: PLC0415
 
-    spec = ShardSpec(
+    spec = ResolveSpec(
         servers=tuple((s.host, s.port) for s in servers_of(options)),
         timeout=options.timeout,
         retries=options.retries,

@@ -19,54 +19,36 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import islice
 from typing import Any
 
 from typorisk.errors import TyporiskError
-from typorisk.resolve import DnsClient, NameServer, Resolution, ResolveScan
+from typorisk.resolve import Resolution
 from typorisk.resolve.records import resolution_row
+from typorisk.resolve.spec import ResolveSpec
 
 Row = dict[str, object]
 """An input row: at least ``domain``; ``key`` (any hashable) when domains repeat."""
 
 
-@dataclass(frozen=True, slots=True)
-class BatchSpec:
-    """How a batch resolves: picklable, so it travels to workers with the batch."""
-
-    servers: tuple[tuple[str, int], ...]
-    """Recursive resolvers as (address, port)."""
-    timeout: float = 2.0
-    """Seconds per query attempt."""
-    retries: int = 2
-    rate: float | None = None
-    """Queries/s per server for this batch's client (already this worker's share)."""
-    concurrency: int = 256
-    wildcards: bool = True
-
-
-def resolve_batch(items: list[Row], spec: BatchSpec) -> list[Row]:
+def resolve_batch(items: list[Row], spec: ResolveSpec) -> list[Row]:
     """Resolve one batch in a fresh event loop; each row is the input row plus the resolution."""
     return [{**item, **resolution_row(res)} for item, res in resolve_pairs(items, spec)]
 
 
-def resolve_pairs(items: list[Row], spec: BatchSpec) -> list[tuple[Row, Resolution]]:
+def resolve_pairs(items: list[Row], spec: ResolveSpec) -> list[tuple[Row, Resolution]]:
     """Resolve one batch in a fresh event loop: each input row with its resolution."""
     return asyncio.run(_resolve(items, spec))
 
 
-async def _resolve(items: list[Row], spec: BatchSpec) -> list[tuple[Row, Resolution]]:
-    servers = [NameServer(host, port) for host, port in spec.servers]
+async def _resolve(items: list[Row], spec: ResolveSpec) -> list[tuple[Row, Resolution]]:
     by_domain: dict[str, list[Row]] = {}
     for item in items:
         by_domain.setdefault(str(item["domain"]), []).append(item)
     out: list[tuple[Row, Resolution]] = []
-    async with DnsClient(
-        servers, timeout=spec.timeout, retries=spec.retries, rate=spec.rate
-    ) as client:
-        scan = ResolveScan(client, concurrency=spec.concurrency, wildcards=spec.wildcards)
-        async for name, resolution in scan.run(list(by_domain)):
+    async with spec.client() as client:
+        async for name, resolution in spec.scan(client).run(list(by_domain)):
             out.extend((item, resolution) for item in by_domain[name])
     return out
 
@@ -79,7 +61,7 @@ def batches(items: Iterable[Row], size: int) -> Iterator[list[Row]]:
 
 
 def resolve_local(
-    items: Iterable[Row], spec: BatchSpec, *, batch_size: int = 2000
+    items: Iterable[Row], spec: ResolveSpec, *, batch_size: int = 2000
 ) -> Iterator[Row]:
     """The local executor: the same batches, one after another, in this process."""
     for chunk in batches(items, batch_size):
@@ -88,7 +70,7 @@ def resolve_local(
 
 def resolve_dask(
     items: Iterable[Row],
-    spec: BatchSpec,
+    spec: ResolveSpec,
     *,
     scheduler: str | None = None,
     workers: int = 2,
@@ -147,7 +129,7 @@ def _stream(
     client: Any,
     as_completed: Any,
     chunks: Iterator[list[Row]],
-    spec: BatchSpec,
+    spec: ResolveSpec,
     *,
     window: int,
     retries: int,

@@ -40,14 +40,12 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from typorisk.kit import loops
-from typorisk.resolve.client import DnsClient
-from typorisk.resolve.engine import ResolveScan
 from typorisk.resolve.records import Mail, Outcome, Registration, Resolution, ScanStats, ServerStats
-from typorisk.resolve.transport import NameServer
+from typorisk.resolve.spec import ResolveSpec
 
 T = TypeVar("T")
 
@@ -63,25 +61,7 @@ JOIN_SECONDS = 5.0
 """Seconds a finished shard may take to exit before it is terminated."""
 
 
-@dataclass(frozen=True, slots=True)
-class ShardSpec:
-    """How every shard resolves (picklable: it travels to spawned shards)."""
-
-    servers: tuple[tuple[str, int], ...]
-    """Recursive resolvers as (address, port)."""
-    timeout: float = 2.0
-    retries: int = 2
-    rate: float | None = None
-    """Ceiling per server for the whole run, queries/s; each shard gets ``rate / shards``."""
-    concurrency: int = 256
-    """Names in flight over every shard together."""
-    budget: float | None = None
-    authoritative: bool = False
-    authoritative_port: int = 53
-    wildcards: bool = True
-
-
-def shard_spec(spec: ShardSpec, shards: int) -> ShardSpec:
+def shard_spec(spec: ResolveSpec, shards: int) -> ResolveSpec:
     """``spec`` with one shard's share of the rate ceiling and of the concurrency."""
     return replace(
         spec,
@@ -154,7 +134,7 @@ _READ_SIZE = 1 << 16
 def _shard_main(
     names: multiprocessing.connection.Connection,
     results: multiprocessing.connection.Connection,
-    spec: ShardSpec,
+    spec: ResolveSpec,
     shards: int,
 ) -> None:
     """A shard's process: resolve what arrives on ``names`` until its end mark, answering on
@@ -172,7 +152,7 @@ def _shard_main(
 async def _serve(
     names_in: multiprocessing.connection.Connection,
     results_out: multiprocessing.connection.Connection,
-    spec: ShardSpec,
+    spec: ResolveSpec,
     shards: int,
 ) -> ScanStats:
     """Resolve the names arriving on ``names_in``. Results leave through a writer thread, so
@@ -221,23 +201,9 @@ async def _serve(
             outbox.put(pickle.dumps(("rows", buffer)))
             buffer = []
 
-    servers = [NameServer(host, port) for host, port in spec.servers]
     try:
-        async with DnsClient(
-            servers,
-            timeout=spec.timeout,
-            retries=spec.retries,
-            rate=spec.rate,
-            share=1.0 / shards,
-        ) as client:
-            scan = ResolveScan(
-                client,
-                concurrency=spec.concurrency,
-                budget=spec.budget,
-                authoritative=spec.authoritative,
-                authoritative_port=spec.authoritative_port,
-                wildcards=spec.wildcards,
-            )
+        async with spec.client(share=1.0 / shards) as client:
+            scan = spec.scan(client)
             async for pair in scan.run(source()):
                 buffer.append(pair)
                 if len(buffer) >= FLUSH_ITEMS:
@@ -274,7 +240,7 @@ class ShardPool:
     spawn); :meth:`resolve` streams items through them. Close with :meth:`close` (also done
     when :meth:`resolve` ends)."""
 
-    def __init__(self, spec: ShardSpec, shards: int) -> None:
+    def __init__(self, spec: ResolveSpec, shards: int) -> None:
         if shards < 2:
             raise ValueError("a shard pool needs at least 2 shards")
         alone = threading.current_thread() is threading.main_thread() and (
