@@ -173,7 +173,6 @@ class UdpChannel(asyncio.DatagramProtocol):
 
     def __init__(self) -> None:
         self._transport: asyncio.DatagramTransport | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: dict[int, _Pending] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self._sweep_due = 0.0
@@ -185,12 +184,9 @@ class UdpChannel(asyncio.DatagramProtocol):
         """Datagrams ignored: unknown id, not a response, or a question that does not match."""
         self.unreachable = 0
         """ICMP errors reported on the socket (port or host unreachable): nothing listens there."""
-        self.resent = 0
-        """Queries sent a second time after :meth:`rto` seconds without a reply."""
-        self.duplicates = 0
-        """Second replies to resent queries (already settled by the first): not stray."""
         self._settled_resends: dict[int, bytes] = {}
-        """id → question of resent queries already settled (bounded: _SETTLED_RESENDS)."""
+        """id → question of resent queries already settled (bounded: _SETTLED_RESENDS): the
+        other copy's reply is ignored as a duplicate, not counted as a stray."""
 
     @classmethod
     async def open(cls, server: NameServer) -> UdpChannel:
@@ -200,7 +196,6 @@ class UdpChannel(asyncio.DatagramProtocol):
         _, channel = await loop.create_datagram_endpoint(
             cls, remote_addr=(server.host, server.port), family=family
         )
-        channel._loop = loop
         return channel
 
     def rto(self) -> float:
@@ -226,8 +221,7 @@ class UdpChannel(asyncio.DatagramProtocol):
         if entry is None and qid in self._settled_resends:
             question = self._settled_resends.pop(qid)
             if data[2] & 0x80 and wire.question_matches(data, question):
-                self.duplicates += 1
-                return
+                return  # the other copy's reply: settled already
         if (
             entry is None
             or not data[2] & 0x80
@@ -236,8 +230,8 @@ class UdpChannel(asyncio.DatagramProtocol):
         ):
             self.mismatched += 1
             return
-        if not entry.resent and self._loop is not None:
-            self._sample(self._loop.time() - entry.sent_at)
+        if not entry.resent:
+            self._sample(entry.future.get_loop().time() - entry.sent_at)
         entry.future.set_result(data)
 
     def _sample(self, rtt: float) -> None:
@@ -296,7 +290,6 @@ class UdpChannel(asyncio.DatagramProtocol):
         except OSError:
             return  # not sent: the query waits for its deadline as it is
         entry.resent = True
-        self.resent += 1
         if self.pace is not None and entry.ticket is not None:
             self.pace.failed(entry.ticket, timeout=True)
 
