@@ -174,24 +174,23 @@ class ResolveScan:
     async def _worker(self, items: Iterator[T], out: asyncio.Queue[object]) -> None:
         loop = asyncio.get_running_loop()
         for item in items:
-            self._settled(item, await self._settle(item, loop), out)
-            if not self._room.is_set():
-                await self._room.wait()
+            await self._settled(item, await self._settle(item, loop), out)
 
     async def _fed_worker(self, items: _Feed[T], out: asyncio.Queue[object]) -> None:
         loop = asyncio.get_running_loop()
         while (item := await items.queue.get()) is not _DONE:
-            self._settled(item, await self._settle(item, loop), out)  # type: ignore[arg-type]
-            if not self._room.is_set():
-                await self._room.wait()
+            await self._settled(item, await self._settle(item, loop), out)  # type: ignore[arg-type]
 
-    def _settled(self, item: object, result: Resolution, out: asyncio.Queue[object]) -> None:
-        """Count ``result`` and hand it out (no wait; at OUT_HIGH waiting, the workers pause)."""
+    async def _settled(self, item: object, result: Resolution, out: asyncio.Queue[object]) -> None:
+        """Count ``result`` and hand it out; from OUT_HIGH results waiting, wait until the
+        consumer has taken half of them (``out`` itself is unbounded, see :meth:`run`)."""
         self._names += 1
         self._registrations[result.registration.value] += 1
         out.put_nowait((item, result))
         if out.qsize() >= OUT_HIGH:
             self._room.clear()
+        if not self._room.is_set():
+            await self._room.wait()
 
     async def _settle(self, item: str | Candidate, loop: asyncio.AbstractEventLoop) -> Resolution:
         raw = item.domain if isinstance(item, Candidate) else item
