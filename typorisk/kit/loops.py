@@ -9,7 +9,9 @@ future, the task that awaited it). On 7,426 dnstwist candidates against a local 
 asyncio's loop (medians of 6 interleaved runs, loaded machine; the whole-process benchmark is
 ``tests/benchmarks/bench_resolve.py``). Its transports behave as asyncio's for what the
 client uses: connected UDP sockets with ``error_received`` for ICMP errors, ``setsockopt``
-through ``get_extra_info("socket")``, pipes watched with ``add_reader``, TCP streams. The
+through ``get_extra_info("socket")``, TCP streams. One difference: its ``add_reader`` makes
+the descriptor non-blocking, so a reader must take what bytes are there (the resolver
+processes' pipes are read as frames for that reason, ``typorisk.resolve.shards._Frames``). The
 suites run both: the CLI and the sync twins on this loop, the async API on asyncio's.
 """
 

@@ -154,10 +154,10 @@ async def _serve(
     results_out: multiprocessing.connection.Connection,
     spec: ResolveSpec,
     shards: int,
-) -> ScanStats:
-    """Resolve the names arriving on ``names_in``. Results leave through a writer thread, so
-    this loop never blocks on a full pipe and always drains ``names_in`` (the parent's sends
-    then never block either: no deadlock)."""
+) -> None:
+    """Resolve the names arriving on ``names_in``; the statistics are the last message.
+    Results leave through a writer thread, so this loop never blocks on a full pipe and always
+    drains ``names_in`` (the parent's sends then never block either: no deadlock)."""
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[list[str] | None] = asyncio.Queue()
     outbox: queue.Queue[bytes | None] = queue.Queue()
@@ -215,7 +215,6 @@ async def _serve(
     finally:
         outbox.put(None)
         await asyncio.to_thread(writer.join)
-    return scan.stats()
 
 
 # -- the parent --------------------------------------------------------------------------------
