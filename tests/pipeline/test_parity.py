@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from typorisk.cli import main
-from typorisk.pipeline import core
+from typorisk.pipeline import servers
 from typorisk.pipeline.rows import scan_columns
 
 from ..rank.test_scan_rank import TARGET, resolver  # noqa: F401 - the shared world fixture
@@ -50,13 +50,13 @@ def test_scan_run_and_dask_give_identical_rows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pools: list[object] = []
-    real_pool = core.shard_pool
+    real_pool = servers.shard_pool
 
     def recorded(options: object) -> object:  # the real pool, kept to read its statistics
         pools.append(real_pool(options))  # type: ignore[arg-type]
         return pools[-1]
 
-    monkeypatch.setattr(core, "shard_pool", recorded)
+    monkeypatch.setattr(servers, "shard_pool", recorded)
     base = ["scan", TARGET, "--nameserver", resolver, "--format", "jsonl", *COMMON]
     assert main(base) == 0
     local = _rows(capsys.readouterr().out)

@@ -26,7 +26,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from typorisk.errors import InvalidTargetError
 from typorisk.kit.bridge import iterate
@@ -38,7 +38,7 @@ from typorisk.pipeline.enrich import Enricher, check_enrich_options
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import RiskFacet, ScanRecord, risk_facet, to_row
 from typorisk.pipeline.rows import BY_NAME
-from typorisk.pipeline.servers import ClientFactory, client_factory, preflight, shard_pool
+from typorisk.pipeline.servers import ClientFactory, Processes, client_factory, preflight
 from typorisk.pipeline.summary import (
     ScanSummary,
     judge,
@@ -49,9 +49,6 @@ from typorisk.pipeline.web import WebStage, shooter_of
 from typorisk.rank import Ranker, RiskWeights, SqliteSpill
 from typorisk.rank.rows import add_row
 from typorisk.resolve import DnsClient, Resolution
-
-if TYPE_CHECKING:
-    from typorisk.resolve.shards import ShardPool
 
 R = TypeVar("R")
 BATCH = 64
@@ -125,9 +122,7 @@ class AsyncScan:
         check_enrich_options(self.options, {t.target.registrable for t in self.targets})
         shooter_of(self.options)  # issue 19: screenshots asked without Chromium fail here
         self._factory = client or (client_factory(self.options) if self.options.resolve else None)
-        self._injected = client is not None
-        """A client given by the caller (tests, embedders) is used as it is: no processes."""
-        self._pool: ShardPool | None = None
+        self._processes = Processes(self.options, allowed=client is None and self.options.resolve)
         self.rank_inside = True
         """Rank before yielding (the sync twin ranks in its own thread, to survive Ctrl-C)."""
 
@@ -137,8 +132,7 @@ class AsyncScan:
         event loop's starts, so they can be forked cheaply; otherwise :meth:`__aiter__` starts
         them. Only the candidates' resolution runs there; the targets' own records, the
         enrichment and ranking stay in this process."""
-        if self._pool is None and not self._injected and self.options.resolve:
-            self._pool = shard_pool(self.options)
+        self._processes.start()
 
     @property
     def ranks(self) -> bool:
@@ -180,9 +174,7 @@ class AsyncScan:
                     async for record in self._resolved(client, weight):
                         yield record
         finally:
-            if self._pool is not None:
-                self._pool.close()
-                self._pool = None
+            self._processes.close()
         self._judge()
 
     async def _resolved(
@@ -233,7 +225,9 @@ class AsyncScan:
     def _resolve(
         self, client: DnsClient, names: Iterable[Candidate]
     ) -> AsyncIterator[tuple[Candidate, Resolution]]:
-        return resolve_stage(client, names, self.options, self.summary, _domain_of, pool=self._pool)
+        return resolve_stage(
+            client, names, self.options, self.summary, _domain_of, pool=self._processes.pool
+        )
 
     def ranker(self) -> Ranker[Any]:
         """An empty ranker for this scan: its weights and date, and a temporary SQLite spill

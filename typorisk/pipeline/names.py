@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import TYPE_CHECKING
 
 from typorisk.errors import TyporiskError
 from typorisk.kit.bridge import iterate
 from typorisk.parse.names import name_problem
 from typorisk.pipeline.options import ScanOptions
-from typorisk.pipeline.servers import ClientFactory, client_factory, preflight_name, shard_pool
+from typorisk.pipeline.servers import ClientFactory, Processes, client_factory, preflight_name
 from typorisk.pipeline.summary import ScanSummary, judge, resolve_stage
 from typorisk.resolve import Resolution
-
-if TYPE_CHECKING:
-    from typorisk.resolve.shards import ShardPool
 
 
 class AsyncResolveNames:
@@ -32,17 +28,14 @@ class AsyncResolveNames:
         self.summary = ScanSummary()
         self._names = self._guarded(names)
         self._factory = client or client_factory(self.options)
-        self._injected = client is not None
-        """A client given by the caller (tests, embedders) is used as it is: no processes."""
-        self._pool: ShardPool | None = None
+        self._processes = Processes(self.options, allowed=client is None)
         self._input_error: TyporiskError | None = None
 
     def start_processes(self) -> None:
         """Start the resolver processes now, if the options ask for them (``processes``).
         Called from the caller's thread before the event loop's starts, so they can be forked
         cheaply; otherwise :meth:`__aiter__` starts them."""
-        if self._pool is None and not self._injected:
-            self._pool = shard_pool(self.options)
+        self._processes.start()
 
     def _guarded(self, names: Iterable[str]) -> Iterator[str]:
         """``names``, stopping cleanly at an input error (raised again once the names read
@@ -71,14 +64,13 @@ class AsyncResolveNames:
                 probe = probe if name_problem(probe, min_labels=1) is None else "."
                 self.summary.lines.extend(await preflight_name(client, probe))
                 stage = resolve_stage(
-                    client, names, self.options, self.summary, str, pool=self._pool
+                    client, names, self.options, self.summary, str, pool=self._processes.pool
                 )
                 async for name, res in stage:
                     self.summary.count(res)
                     yield name, res
         finally:
-            if self._pool is not None:
-                self._pool.close()
+            self._processes.close()
         if self._input_error is not None:
             raise self._input_error
         judge(self.summary, self.options)

@@ -77,6 +77,31 @@ def shard_pool(options: ScanOptions) -> ShardPool | None:
     return ShardPool(spec, count)
 
 
+class Processes:
+    """The resolver processes of one run (:func:`shard_pool`), shared by the scan and by
+    ``typorisk resolve``: started at most once, from the caller's thread before the event
+    loop's starts (so they can be forked cheaply) or else when the run begins, and closed by
+    handle when it ends. ``allowed`` is False for a client injected by the caller (tests,
+    embedders use it as it is) and for a run that does not resolve."""
+
+    def __init__(self, options: ScanOptions, *, allowed: bool) -> None:
+        self._options = options
+        self._allowed = allowed
+        self.pool: ShardPool | None = None
+        """The running pool, or ``None`` (this process alone)."""
+
+    def start(self) -> None:
+        """Start the processes the options ask for, unless running or not allowed."""
+        if self.pool is None and self._allowed:
+            self.pool = shard_pool(self._options)
+
+    def close(self) -> None:
+        """End the processes, if any ran."""
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+
 async def preflight(client: DnsClient, targets: Sequence[Target]) -> list[str]:
     """Ask every server for a name with a known answer (the first target's registrable domain).
 
