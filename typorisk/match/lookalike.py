@@ -255,10 +255,11 @@ class LookalikeMatcher(RuleBase):
         slow = set(first)
         if bad:
             slow.update(compress(range(len(rests)), map(bad.__contains__, rests)))
-        for i in sorted(slow):
+        order = sorted(slow)
+        for i in order:
             self._split_one(batch, i)
         self._drop_own(batch)
-        batch.xn = [i for i in sorted(slow) if batch.labels[i].startswith("xn--")]
+        batch.xn = [i for i in order if batch.labels[i].startswith("xn--")]
         return batch
 
     def _split_registrable(self, names: Sequence[str]) -> Batch:
