@@ -15,10 +15,9 @@ from typing import TypeVar
 
 from typorisk.kit.bridge import aiterate
 from typorisk.pipeline.options import ScanOptions
-from typorisk.pipeline.servers import servers_of
+from typorisk.pipeline.servers import resolve_spec
 from typorisk.resolve import Resolution
 from typorisk.resolve.dask import resolve_dask
-from typorisk.resolve.spec import ResolveSpec
 
 T = TypeVar("T")
 
@@ -34,14 +33,7 @@ async def resolve_on_dask(
     appended to ``lines`` at the end."""
     started = time.monotonic()
     count = 0
-    spec = ResolveSpec(
-        servers=tuple((s.host, s.port) for s in servers_of(options)),
-        timeout=options.timeout,
-        retries=options.retries,
-        rate=options.rate or None,
-        concurrency=options.concurrency,
-        wildcards=options.wildcards,
-    )
+    spec = resolve_spec(options, batches=True)
     held: dict[int, T] = {}
 
     def items() -> Iterator[dict[str, object]]:

@@ -3,6 +3,7 @@ what the statistics say about them after it."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from typorisk.resolve import DnsClient, NameServer, ScanStats, check_servers
 
 if TYPE_CHECKING:
     from typorisk.resolve.shards import ShardPool
+    from typorisk.resolve.spec import ResolveSpec
 
 ClientFactory = Callable[[], DnsClient]
 STOPPED_SHARE = 0.5
@@ -61,6 +63,15 @@ def shard_pool(options: ScanOptions) -> ShardPool | None:
     if options.executor != "local" or count < 2:
         return None
     from typorisk.resolve.shards import ShardPool  # noqa: PLC0415
+
+    return ShardPool(resolve_spec(options), count)
+
+
+def resolve_spec(options: ScanOptions, *, batches: bool = False) -> ResolveSpec:
+    """The resolve stage's settings in ``options``, as the picklable spec that resolver
+    processes and Dask batches build their client and engine from. ``batches``: for Dask
+    batches, which take neither the run's budget nor authoritative mode (the engine's
+    defaults stay)."""
     from typorisk.resolve.spec import ResolveSpec  # noqa: PLC0415
 
     spec = ResolveSpec(
@@ -69,12 +80,16 @@ def shard_pool(options: ScanOptions) -> ShardPool | None:
         retries=options.retries,
         rate=options.rate or None,
         concurrency=options.concurrency,
+        wildcards=options.wildcards,
+    )
+    if batches:
+        return spec
+    return dataclasses.replace(
+        spec,
         budget=options.budget,
         authoritative=options.authoritative,
         authoritative_port=options.authoritative_port,
-        wildcards=options.wildcards,
     )
-    return ShardPool(spec, count)
 
 
 class Processes:
