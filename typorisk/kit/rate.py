@@ -216,6 +216,16 @@ class AdaptiveRate:
         self._tat = tat + 1.0 / self.rate
         return Ticket(self.cuts, self.rate)
 
+    def wait_time(self) -> float:
+        """Seconds until the next slot may be used (0.0: now), without taking it. A caller told
+        to wait counts as waiting, as in :meth:`acquire`: the rate limited the sending, so it
+        may grow."""
+        now = self._clock()
+        wait = self._next_slot(now)[0] - now
+        if wait > 0:
+            self._waited = True
+        return max(0.0, wait)
+
     async def acquire(self) -> Ticket:
         """Wait for a slot (sleeps; never busy-waits); its ticket.
 

@@ -27,17 +27,20 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import math
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from functools import partial
 from types import TracebackType
+from typing import Any
 
 from typorisk.errors import ResolverConfigError
 from typorisk.kit.rate import LOCAL_START_RATE, START_RATE, AdaptiveRate, Ticket
 from typorisk.resolve import wire
 from typorisk.resolve.lean import read_answers
 from typorisk.resolve.records import ServerStats
-from typorisk.resolve.transport import NameServer, Reply, UdpChannel, tcp_exchange
+from typorisk.resolve.transport import NameServer, Reply, Settle, UdpChannel, tcp_exchange
 
 RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 
@@ -181,6 +184,13 @@ class DnsClient:
         """Counters per server asked so far, keyed by ``str(server)`` (``host:port``)."""
         return {str(server): tally.frozen() for server, tally in self._tallies.items()}
 
+    async def connect(self) -> None:
+        """Open the default servers' sockets now (each is otherwise opened by its first query),
+        so that :meth:`send_now` can send the first queries too. A socket that cannot be opened
+        is recorded in :attr:`send_errors`, as at a first query."""
+        for server in self.servers:
+            await self._channel(server)
+
     async def _channel(self, server: NameServer) -> UdpChannel | None:
         """The socket to ``server``, opened on first use; ``None`` when it cannot be opened."""
         task = self._channels.get(server)
@@ -216,7 +226,7 @@ class DnsClient:
         self, server: NameServer, question_wire: bytes, rd: bool
     ) -> tuple[Reply | None, int]:
         """One try at ``server`` (UDP, then TCP if truncated): the reply or ``None``, and queries
-        sent (1 or 2). No retry; the rate controller and every counter apply."""
+        sent (1 or 2, one more if resent). No retry; the rate controller and every counter apply."""
         tally = self._tally(server)
         ticket = tally.pace.take_now() or await tally.pace.acquire()
         channel = self._open.get(server) or await self._channel(server)
@@ -229,6 +239,51 @@ class DnsClient:
         data, resent = await channel.exchange(
             question_wire, rd=rd, timeout=self.timeout, ticket=ticket
         )
+        reply, sent = self._over_udp(tally, ticket, question_wire, data, resent)
+        if isinstance(reply, Truncated):
+            return await self.over_tcp(server, question_wire, rd, sent)
+        return reply, sent
+
+    def send_now(
+        self, tries: Tries, arrived: Callable[[Reply | Truncated | None, int], None]
+    ) -> float:
+        """Send ``tries``' next try at once if its server's rate has a slot now: then
+        ``arrived(reply, sent)`` is called when it ends, as :meth:`attempt` would return
+        (``TRUNCATED`` instead of the TCP retry: :meth:`over_tcp` is the caller's), and this
+        returns 0.0. Otherwise nothing was sent or counted, and it returns the seconds until the
+        server has a slot (> 0), or ``inf`` when the try can only be made by :meth:`resume`
+        (the socket is not open).
+
+        The callback form of :meth:`attempt`, for the engine's first question of each name
+        (:mod:`typorisk.resolve.pump`): no task and no future for a query whose reply settles
+        its name."""
+        server = tries.server()
+        channel = self._open.get(server)
+        if channel is None:
+            return math.inf
+        tally = self._tallies[server]
+        ticket = tally.pace.take_now()
+        if ticket is None:
+            return tally.pace.wait_time() or 1e-4
+        question_wire = tries.wire
+
+        def settle(data: bytes | None, resent: bool) -> None:
+            tries.flying = None
+            arrived(*self._over_udp(tally, ticket, question_wire, data, resent))
+
+        qid = channel.send(question_wire, rd=tries.rd, timeout=self.timeout, settle=settle,
+                           ticket=ticket)  # fmt: skip
+        if qid is None:
+            return math.inf  # not sent (a closed socket): the coroutine path will count it
+        tries.flying = (channel, qid, settle)
+        self.sent += 1
+        tally.sent += 1
+        return 0.0
+
+    def _over_udp(
+        self, tally: _Tally, ticket: Ticket, question_wire: bytes, data: bytes | None, resent: bool
+    ) -> tuple[Reply | Truncated | None, int]:
+        """What a UDP try returned (``data``, sent twice if ``resent``): counted and checked."""
         if resent:  # sent twice (see UdpChannel): the loss is already the controller's
             self.sent += 1
             self.resent += 1
@@ -245,18 +300,26 @@ class DnsClient:
         if not resent:
             _judge(tally.pace, ticket, header.rcode)
         if header.truncated:
-            self.tcp += 1
-            self.sent += 1
-            tally.sent += 1
-            data = await tcp_exchange(server, question_wire, rd=rd, timeout=self.timeout)
-            header = None if data is None else wire.read_header(data)
-            if data is None or header is None:
-                self.timeouts += 1
-                tally.timeouts += 1
-                return None, 2 + resent
-            tally.answered += 1
-            return self._checked(header, data, question_wire, tally, tcp=True), 2 + resent
+            return TRUNCATED, 1 + resent
         return self._checked(header, data, question_wire, tally, tcp=False), 1 + resent
+
+    async def over_tcp(
+        self, server: NameServer, question_wire: bytes, rd: bool, sent: int
+    ) -> tuple[Reply | None, int]:
+        """The TCP retry of a truncated UDP try (which sent ``sent`` queries), as in
+        :meth:`attempt`."""
+        tally = self._tally(server)
+        self.tcp += 1
+        self.sent += 1
+        tally.sent += 1
+        data = await tcp_exchange(server, question_wire, rd=rd, timeout=self.timeout)
+        header = None if data is None else wire.read_header(data)
+        if data is None or header is None:
+            self.timeouts += 1
+            tally.timeouts += 1
+            return None, sent + 1
+        tally.answered += 1
+        return self._checked(header, data, question_wire, tally, tcp=True), sent + 1
 
     def _checked(
         self, header: wire.Header, data: bytes, question_wire: bytes, tally: _Tally, *, tcp: bool
@@ -279,6 +342,21 @@ class DnsClient:
         self.rcodes[RCODE_NAMES.get(header.rcode, str(header.rcode))] += 1
         return Reply(header, data, tcp=tcp, answers=answers)
 
+    def tries(
+        self,
+        name: str,
+        qtype: int,
+        *,
+        rd: bool = True,
+        servers: Sequence[NameServer] | None = None,
+        name_wire: bytes | None = None,
+    ) -> Tries:
+        """A new question, no try made yet: :meth:`resume` (or :meth:`send_now`) makes them.
+        ``name_wire``: ``name`` already encoded (:func:`wire.encode_name`)."""
+        pool = self.servers if servers is None else tuple(servers)
+        start = random.randrange(len(pool)) if len(pool) > 1 else 0
+        return Tries(wire.question(name, qtype, name_wire), rd, pool, start, self.retries + 1)
+
     async def query(
         self,
         name: str,
@@ -293,34 +371,156 @@ class DnsClient:
         first) and returned if it persists; REFUSED moves to the next server without waiting; a
         malformed reply is retried once, then returned (``reply.malformed``).
         """
-        pool = self.servers if servers is None else tuple(servers)
-        question_wire = wire.question(name, qtype)
-        start = random.randrange(len(pool))
-        last: Reply | None = None
-        sent = 0
-        malformed = 0
-        for attempt in range(self.retries + 1):
-            if attempt:
+        return await self.resume(self.tries(name, qtype, rd=rd, servers=servers))
+
+    async def ask(self, questions: Sequence[Tries]) -> list[tuple[Reply | None, int]]:
+        """Make every question's tries concurrently: each one's (reply, queries sent), in order.
+
+        As :meth:`resume` for each, with one future for all instead of a task each: every first
+        try that has a rate slot is sent at once (:meth:`send_now`) and settled by its callback;
+        a question that needs more (a retry, TCP, a slot) goes on as a task of its own.
+        """
+        loop = asyncio.get_running_loop()
+        results: list[tuple[Reply | None, int] | None] = [None] * len(questions)
+        left = len(questions)
+        done: asyncio.Future[None] = loop.create_future()
+        tasks: list[asyncio.Task[tuple[Reply | None, int]]] = []
+
+        def settled(index: int, result: tuple[Reply | None, int]) -> None:
+            nonlocal left
+            results[index] = result
+            left -= 1
+            if not left and not done.done():
+                done.set_result(None)
+
+        def joined(index: int, task: asyncio.Task[tuple[Reply | None, int]]) -> None:
+            if task.cancelled():
+                return
+            error = task.exception()
+            if done.done():
+                return
+            if error is not None:
+                done.set_exception(error)
+            else:
+                settled(index, task.result())
+
+        def later(index: int, work: Coroutine[Any, Any, tuple[Reply | None, int]]) -> None:
+            task = loop.create_task(work)
+            task.add_done_callback(partial(joined, index))
+            tasks.append(task)
+
+        def arrived(index: int, tries: Tries, reply: Reply | Truncated | None, sent: int) -> None:
+            if done.done():
+                return
+            try:
+                if reply is TRUNCATED:
+                    later(index, self.after_truncated(tries, sent))
+                    return
+                assert not isinstance(reply, Truncated)
+                tries.record(reply, sent)
+                if tries.over:
+                    settled(index, (tries.last, tries.sent))
+                else:
+                    later(index, self.resume(tries))
+            except BaseException as exc:
+                done.set_exception(exc)
+
+        for index, tries in enumerate(questions):
+            if self.send_now(tries, partial(arrived, index, tries)):
+                later(index, self.resume(tries))
+        try:
+            await done
+        finally:
+            for tries in questions:
+                tries.abandon()
+            for task in tasks:
+                task.cancel()
+        return results  # type: ignore[return-value]  # every slot is set once done is
+
+    async def after_truncated(self, tries: Tries, sent: int) -> tuple[Reply | None, int]:
+        """Go on with ``tries`` after its try was truncated (``sent`` queries): TCP, then on."""
+        tries.record(*await self.over_tcp(tries.server(), tries.wire, tries.rd, sent))
+        return await self.resume(tries)
+
+    async def resume(self, tries: Tries) -> tuple[Reply | None, int]:
+        """Make ``tries``' remaining tries (see :meth:`query`): (reply, queries sent in all)."""
+        while not tries.over:
+            if tries.made:
                 self.retried += 1
+                last = tries.last
                 if last is None or (last.rcode == wire.RCODE_SERVFAIL and not last.malformed):
                     await asyncio.sleep(
-                        self.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+                        self.backoff * 2 ** (tries.made - 1) * random.uniform(0.5, 1.5)
                     )
-            server = pool[(start + attempt) % len(pool)]
-            reply, count = await self.attempt(server, question_wire, rd)
-            sent += count
-            if reply is None:
-                continue
-            last = reply
+            tries.record(*await self.attempt(tries.server(), tries.wire, tries.rd))
+        return tries.last, tries.sent
+
+
+class Truncated:
+    """The type of :data:`TRUNCATED`."""
+
+    __slots__ = ()
+
+
+TRUNCATED = Truncated()
+"""What :meth:`DnsClient.send_now` reports for a truncated UDP reply: the TCP retry is next."""
+
+
+class Tries:
+    """One question's tries so far: :meth:`DnsClient.query`'s state, kept in an object so that a
+    try sent by a callback (:meth:`DnsClient.send_now`) can be continued by a coroutine
+    (:meth:`DnsClient.resume`) with the same policy and counts.
+
+    Invariant: ``over`` once a reply ends the question (see :meth:`record`) or ``limit`` tries
+    were made; ``last`` is the latest reply (``None`` while every try timed out)."""
+
+    __slots__ = ("flying", "last", "limit", "made", "malformed", "over", "pool", "rd", "sent",
+                 "start", "wire")  # fmt: skip
+
+    def __init__(
+        self, wire: bytes, rd: bool, pool: tuple[NameServer, ...], start: int, limit: int
+    ) -> None:
+        self.wire = wire
+        self.rd = rd
+        self.pool = pool
+        self.start = start
+        self.limit = limit
+        self.made = 0
+        self.sent = 0
+        self.malformed = 0
+        self.last: Reply | None = None
+        self.over = False
+        self.flying: tuple[UdpChannel, int, Settle] | None = None
+        """The try :meth:`DnsClient.send_now` sent, while in flight: :meth:`abandon` drops it."""
+
+    def abandon(self) -> None:
+        """Forget the try in flight, if any: its reply will be ignored and nothing counted."""
+        if self.flying is not None:
+            channel, qid, settle = self.flying
+            channel.forget(qid, settle)
+            self.flying = None
+
+    def server(self) -> NameServer:
+        """The server of the next try (the pool in rotation from a random start)."""
+        return self.pool[(self.start + self.made) % len(self.pool)]
+
+    def record(self, reply: Reply | None, sent: int) -> None:
+        """Count one try (``sent`` queries) and decide whether the question is over: a reply
+        other than SERVFAIL ends it (REFUSED only with one server left to ask), a second
+        malformed reply ends it, a timeout does not."""
+        self.made += 1
+        self.sent += sent
+        if reply is not None:
+            self.last = reply
             if reply.malformed:
-                malformed += 1
-                if malformed > 1:
-                    return reply, sent
-                continue
-            refused = reply.rcode == wire.RCODE_REFUSED
-            if reply.rcode != wire.RCODE_SERVFAIL and (not refused or len(pool) == 1):
-                return reply, sent
-        return last, sent
+                self.malformed += 1
+                self.over = self.malformed > 1
+            elif reply.rcode != wire.RCODE_SERVFAIL and (
+                reply.rcode != wire.RCODE_REFUSED or len(self.pool) == 1
+            ):
+                self.over = True
+        if self.made >= self.limit:
+            self.over = True
 
 
 def _on_this_host(host: str) -> bool:

@@ -15,7 +15,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+)
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -24,9 +31,10 @@ import dns.rdatatype
 from typorisk.model import Candidate
 from typorisk.resolve import authoritative, classify, wire
 from typorisk.resolve.authoritative import ZoneServers
-from typorisk.resolve.client import DnsClient
+from typorisk.resolve.client import DnsClient, Tries
 from typorisk.resolve.lean import Record
 from typorisk.resolve.names import normalise, zones_of
+from typorisk.resolve.pump import Pump
 from typorisk.resolve.records import (
     Mail,
     Outcome,
@@ -41,6 +49,7 @@ from typorisk.resolve.wildcard import SAMPLES, OnceCache, ZoneWildcard, random_l
 T = TypeVar("T", str, Candidate)
 
 NS = dns.rdatatype.NS
+_RECORD_TYPES = (dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.MX, dns.rdatatype.TXT)
 _DONE = object()
 OUT_HIGH = 4096
 """Results waiting for the consumer at which the workers stop taking new names (they go on
@@ -88,6 +97,8 @@ class ResolveScan:
         self._zone_servers: OnceCache[str, ZoneServers] | None = None
         self._room = asyncio.Event()
         """Set while the results waiting for the consumer are fewer than :data:`OUT_HIGH`."""
+        self._on_room: Callable[[], None] | None = None
+        """Called when :attr:`room` is set again (the pump then starts names again)."""
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -114,6 +125,8 @@ class ResolveScan:
             while (entry := await out.get()) is not _DONE:
                 if not self._room.is_set() and out.qsize() <= OUT_HIGH // 2:
                     self._room.set()
+                    if self._on_room is not None:
+                        self._on_room()
                 yield entry  # type: ignore[misc]
             await runner  # re-raises a bug from a worker
         finally:
@@ -135,10 +148,14 @@ class ResolveScan:
                 if isinstance(items, _Feed):
                     group.create_task(items.fill(self.concurrency))
                     work = [self._fed_worker(items, out) for _ in range(self.concurrency)]
+                elif self._deadline is None and not self.authoritative:
+                    await self._pumped(items, out, group)
+                    work = []
                 else:
                     work = [self._worker(items, out) for _ in range(self.concurrency)]
                 workers = [group.create_task(w) for w in work]
-                await asyncio.wait(workers)
+                if workers:
+                    await asyncio.wait(workers)
                 self._probes.cancel_pending()
                 self._zone_servers.cancel_pending()
         finally:
@@ -171,6 +188,20 @@ class ResolveScan:
 
     # -- workers --------------------------------------------------------------------------------
 
+    async def _pumped(
+        self, items: Iterator[T], out: asyncio.Queue[object], group: asyncio.TaskGroup
+    ) -> None:
+        """Resolve ``items`` with the pump (recursive mode, no budget: the common case)."""
+        await self.client.connect()
+        pump = Pump(self, items, out, group)
+        self._on_room = pump.fill
+        try:
+            pump.fill()
+            await pump.done
+        finally:
+            self._on_room = None
+            pump.close()
+
     async def _worker(self, items: Iterator[T], out: asyncio.Queue[object]) -> None:
         loop = asyncio.get_running_loop()
         for item in items:
@@ -184,13 +215,23 @@ class ResolveScan:
     async def _settled(self, item: object, result: Resolution, out: asyncio.Queue[object]) -> None:
         """Count ``result`` and hand it out; from OUT_HIGH results waiting, wait until the
         consumer has taken half of them (``out`` itself is unbounded, see :meth:`run`)."""
+        self.hand_out(item, result, out)
+        if not self._room.is_set():
+            await self._room.wait()
+
+    def hand_out(self, item: object, result: Resolution, out: asyncio.Queue[object]) -> None:
+        """Count ``result`` and queue it for the consumer; at OUT_HIGH results waiting, clear
+        :attr:`room` (no new name is started until the consumer has taken half of them)."""
         self._names += 1
         self._registrations[result.registration.value] += 1
         out.put_nowait((item, result))
         if out.qsize() >= OUT_HIGH:
             self._room.clear()
-        if not self._room.is_set():
-            await self._room.wait()
+
+    @property
+    def room(self) -> asyncio.Event:
+        """Set while fewer than :data:`OUT_HIGH` results wait for the consumer."""
+        return self._room
 
     async def _settle(self, item: str | Candidate, loop: asyncio.AbstractEventLoop) -> Resolution:
         raw = item.domain if isinstance(item, Candidate) else item
@@ -210,12 +251,34 @@ class ResolveScan:
     async def _dispatch(self, item: str | Candidate, name: str) -> Resolution:
         if self.authoritative:
             return await authoritative.resolve_authoritative(self, item, name)
-        return await self._recursive(item, name)
+        return await self.recursive(item, name)
 
     # -- recursive mode -------------------------------------------------------------------------
 
-    async def _recursive(self, item: str | Candidate, name: str) -> Resolution:
-        reply, sent = await self.client.query(name, NS)
+    async def recursive(
+        self,
+        item: str | Candidate,
+        name: str,
+        tries: Tries | None = None,
+        truncated: int | None = None,
+    ) -> Resolution:
+        """Settle ``name`` by its NS question; ``tries``: that question, already tried by the
+        pump (``truncated``: its last try was truncated after sending that many queries)."""
+        if tries is None:
+            tries = self.client.tries(name, NS)
+        if truncated is None:
+            reply, sent = await self.client.resume(tries)
+        else:
+            reply, sent = await self.client.after_truncated(tries, truncated)
+        decided = self.decide(name, reply, sent)
+        if isinstance(decided, Resolution):
+            return decided
+        return await self.existing(item, name, decided, first=reply, sent=sent)
+
+    def decide(self, name: str, reply: Reply | None, sent: int) -> Resolution | Outcome:
+        """What the NS question's final ``reply`` (after ``sent`` queries) settles: the name's
+        resolution (NXDOMAIN, or unknown), or the outcome of a name that exists (then its
+        records are fetched: :meth:`existing`)."""
         outcome = classify.outcome_of_reply(reply, name)
         if outcome is Outcome.NXDOMAIN:
             return Resolution(
@@ -223,7 +286,7 @@ class ResolveScan:
             )
         if reply is None or outcome.registration is Registration.UNKNOWN:
             return Resolution(name, Registration.UNKNOWN, outcome, Mail.UNKNOWN, queries=sent)
-        return await self.existing(item, name, outcome, first=reply, sent=sent)
+        return outcome
 
     async def existing(
         self,
@@ -245,12 +308,13 @@ class ResolveScan:
         a real name from the wildcard. A referral is a delegation, which no wildcard makes.
         """
         zones = zones_of(item, name) if self.check_wildcards else ()
-        async with asyncio.TaskGroup() as group:
-            fetch = group.create_task(self.fetch_records(name, first, ns=ns))
-            probes = [group.create_task(self.probe_zone(zone, probe_servers)) for zone in zones]
-        fetched = fetch.result()
+        assert self._probes is not None
+        keys = [(zone, probe_servers) for zone in zones]
+        for key in keys:  # the probes run while the records are fetched
+            self._probes.start(key)
+        fetched = await self.fetch_records(name, first, ns=ns)
         records = fetched.records
-        found = [p.result() for p in probes]
+        found = [await self._probes.get(key) for key in keys]
         states = [p.wildcarded for p in found]
         zone_wildcard = (
             True if True in states else (None if None in states or not states else False)
@@ -289,19 +353,18 @@ class ResolveScan:
         ``first`` is the NS reply already in hand (recursive mode); without it NS is asked too
         unless ``ns`` is given (authoritative mode knows them from the referral).
         """
-        types = [dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.MX, dns.rdatatype.TXT]
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(self.client.query(name, t)) for t in types]
-            dmarc = group.create_task(self.client.query(f"_dmarc.{name}", dns.rdatatype.TXT))
-            ns_task = None
-            if first is None and not ns:
-                ns_task = group.create_task(self.client.query(name, NS))
-        replies = [t.result() for t in (*tasks, dmarc)]
+        client = self.client
+        name_wire = wire.encode_name(name)
+        questions = [client.tries(name, qtype, name_wire=name_wire) for qtype in _RECORD_TYPES]
+        questions.append(client.tries(f"_dmarc.{name}", dns.rdatatype.TXT))
+        ask_ns = first is None and not ns
+        if ask_ns:
+            questions.append(client.tries(name, NS, name_wire=name_wire))
+        replies = await client.ask(questions)
         queries = sum(sent for _, sent in replies)
         outcomes = [classify.outcome_of_reply(reply, name) for reply, _ in replies[:3]]
-        if ns_task is not None:
-            first, sent = ns_task.result()
-            queries += sent
+        if ask_ns:
+            first = replies.pop()[0]
             outcomes.append(classify.outcome_of_reply(first, name))
         msgs = [_parsed(reply) for reply, _ in replies]
         a_msg, aaaa_msg, mx_msg, txt_msg, dmarc_msg = msgs

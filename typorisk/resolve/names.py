@@ -13,12 +13,19 @@ def normalise(name: str) -> str | None:
     A name must have at least two labels (a bare suffix is not a candidate) and be valid on the
     wire (ASCII, labels of 1-63 bytes, 255 bytes at most): give A-labels, not Unicode.
     """
+    found = normalised(name)
+    return None if found is None else found[0]
+
+
+def normalised(name: str) -> tuple[str, bytes] | None:
+    """:func:`normalise`'s name and its wire form (:func:`wire.encode_name`), or ``None``."""
     text = name.strip().lower().rstrip(".")
-    try:
-        wire.encode_name(text)
-    except (ValueError, UnicodeError):
+    if "." not in text:
         return None
-    return text if text and "." in text else None
+    try:
+        return text, wire.encode_name(text)
+    except ValueError:  # UnicodeEncodeError is one
+        return None
 
 
 def suffix_of(item: str | Candidate, name: str) -> str:

@@ -104,6 +104,10 @@ class Records:
         return (self.ns, self.a, self.aaaa, self.mx, self.cname)
 
 
+NO_RECORDS = Records()
+"""The records of a name that has none (shared: records are immutable)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """What DNS says about one name."""
@@ -114,7 +118,7 @@ class Resolution:
     outcome: Outcome
     """The answer that decided ``registration``."""
     mail: Mail
-    records: Records = field(default_factory=Records)
+    records: Records = NO_RECORDS
     wildcard: bool = False
     """Only a wildcard answers for this name (its records equal a random label's)."""
     zone_wildcard: bool | None = None

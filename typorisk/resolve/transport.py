@@ -14,6 +14,8 @@ import ipaddress
 import random
 import socket
 import struct
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -139,12 +141,17 @@ _RESENT = float("inf")
 resend would come after its deadline)."""
 
 
+Settle = Callable[[bytes | None, bool], None]
+"""How a query in flight ends: called once with the reply's bytes (``None``: timed out or the
+socket closed) and whether it was sent a second time."""
+
+
 @dataclass(slots=True)
 class _Pending:
     """One query in flight on a :class:`UdpChannel` (times in loop seconds)."""
 
     question: bytes
-    future: asyncio.Future[bytes | None]
+    settle: Settle
     packet: bytes
     sent_at: float
     deadline: float
@@ -174,6 +181,8 @@ class UdpChannel(asyncio.DatagramProtocol):
     def __init__(self) -> None:
         self._transport: asyncio.DatagramTransport | None = None
         self._pending: dict[int, _Pending] = {}
+        self._inbox: list[bytes] = []
+        self._outbox: list[tuple[int, _Pending]] = []
         self._sweeper: asyncio.TimerHandle | None = None
         self._sweep_due = 0.0
         self._srtt: float | None = None
@@ -187,6 +196,8 @@ class UdpChannel(asyncio.DatagramProtocol):
         self._settled_resends: dict[int, bytes] = {}
         """id → question of resent queries already settled (bounded: _SETTLED_RESENDS): the
         other copy's reply is ignored as a duplicate, not counted as a stray."""
+        self._loop_time: Callable[[], float] = time.monotonic
+        """The loop's clock (set when the socket opens): deadlines are in its seconds."""
 
     @classmethod
     async def open(cls, server: NameServer) -> UdpChannel:
@@ -207,12 +218,24 @@ class UdpChannel(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # The selector loop's datagram transport does not subclass DatagramTransport.
         self._transport = cast(asyncio.DatagramTransport, transport)
+        self._loop_time = asyncio.get_running_loop().time
         sock = transport.get_extra_info("socket")
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+        inbox = self._inbox
+        inbox.append(data)
+        if len(inbox) == 1:
+            asyncio.get_running_loop().call_soon(self._drain)
+
+    def _drain(self) -> None:
+        inbox, self._inbox = self._inbox, []
+        for data in inbox:
+            self._received(data)
+
+    def _received(self, data: bytes) -> None:
         if len(data) < wire.HEADER.size:
             self.mismatched += 1
             return
@@ -222,17 +245,21 @@ class UdpChannel(asyncio.DatagramProtocol):
             question = self._settled_resends.pop(qid)
             if data[2] & 0x80 and wire.question_matches(data, question):
                 return  # the other copy's reply: settled already
-        if (
-            entry is None
-            or not data[2] & 0x80
-            or entry.future.done()
-            or not wire.question_matches(data, entry.question)
-        ):
+        if entry is None or not data[2] & 0x80 or not wire.question_matches(data, entry.question):
             self.mismatched += 1
             return
         if not entry.resent:
-            self._sample(entry.future.get_loop().time() - entry.sent_at)
-        entry.future.set_result(data)
+            self._sample(self._loop_time() - entry.sent_at)
+        self._end(qid, entry, data)
+
+    def _end(self, qid: int, entry: _Pending, data: bytes | None) -> None:
+        """Take ``entry`` out of the queries in flight and settle it with ``data``."""
+        del self._pending[qid]
+        if entry.resent:
+            if len(self._settled_resends) >= _SETTLED_RESENDS:
+                self._settled_resends.clear()
+            self._settled_resends[qid] = entry.question
+        entry.settle(data, entry.resent)
 
     def _sample(self, rtt: float) -> None:
         """One round trip (seconds) into the estimate (RFC 6298, section 2)."""
@@ -248,10 +275,8 @@ class UdpChannel(asyncio.DatagramProtocol):
         self.unreachable += 1
 
     def connection_lost(self, exc: Exception | None) -> None:
-        for entry in self._pending.values():
-            if not entry.future.done():
-                entry.future.set_result(None)
-        self._pending.clear()
+        for qid, entry in list(self._pending.items()):
+            self._end(qid, entry, None)
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
@@ -269,13 +294,14 @@ class UdpChannel(asyncio.DatagramProtocol):
         # meanwhile wait in the socket buffer, read one per loop turn. The stalled time does not
         # count against the deadlines, so a stall alone never makes a timeout.
         late = max(0.0, now - self._sweep_due - SWEEP_INTERVAL)
-        for entry in self._pending.values():
-            if entry.future.done():
-                continue
+        expired = []
+        for qid, entry in self._pending.items():
             if entry.deadline + late <= now:
-                entry.future.set_result(None)
+                expired.append((qid, entry))
             elif entry.resend_at + late <= now:
                 self._resend(entry)
+        for qid, entry in expired:
+            self._end(qid, entry, None)
         self._sweeper = self._schedule_sweep(loop) if self._pending else None
 
     def _resend(self, entry: _Pending) -> None:
@@ -297,40 +323,84 @@ class UdpChannel(asyncio.DatagramProtocol):
         self._sweep_due = loop.time() + SWEEP_INTERVAL
         return loop.call_later(SWEEP_INTERVAL, self._sweep)
 
+    def send(
+        self,
+        question_wire: bytes,
+        *,
+        rd: bool,
+        timeout: float,
+        settle: Settle,
+        ticket: Ticket | None = None,
+    ) -> int | None:
+        """Send one query and return its id; ``settle`` is called once when it ends: with the
+        reply, or with ``None`` after ``timeout`` seconds (see :meth:`_sweep`). The resend and
+        ``ticket`` as in :meth:`exchange`. ``None`` when it could not be sent (the socket is
+        closed, or the kernel refused the datagram): then ``settle`` is never called.
+
+        The callback form of :meth:`exchange`: the engine settles most names from here, with no
+        task (:mod:`typorisk.resolve.pump`)."""
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return None
+        pending = self._pending
+        qid = random.getrandbits(16)
+        while qid in pending:
+            qid = random.getrandbits(16)
+        packet = wire.build_query(qid, question_wire, rd=rd)
+        now = self._loop_time()
+        resend = self.rto()
+        entry = _Pending(question_wire, settle, packet, now, now + timeout,
+                         now + resend if resend < timeout else _RESENT, ticket)  # fmt: skip
+        pending[qid] = entry
+        outbox = self._outbox
+        outbox.append((qid, entry))
+        if len(outbox) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
+        if self._sweeper is None:
+            self._sweeper = self._schedule_sweep(asyncio.get_running_loop())
+        return qid
+
+    def _flush(self) -> None:
+        outbox, self._outbox = self._outbox, []
+        transport = self._transport
+        if transport is None:
+            return
+        for qid, entry in outbox:
+            try:
+                transport.sendto(entry.packet)
+            except OSError:
+                if self._pending.get(qid) is entry:
+                    self._end(qid, entry, None)
+
+    def forget(self, qid: int, settle: Settle) -> None:
+        """Drop query ``qid`` if it is still the one ``settle`` ends (its waiter went away)."""
+        entry = self._pending.get(qid)
+        if entry is not None and entry.settle is settle:
+            del self._pending[qid]
+
     async def exchange(
         self, question_wire: bytes, *, rd: bool, timeout: float, ticket: Ticket | None = None
     ) -> tuple[bytes | None, bool]:
         """Send one query and wait up to ``timeout`` seconds: the reply bytes or ``None``, and
         whether it was sent a second time (:meth:`rto`; then its loss was reported to
         :attr:`pace` with ``ticket``)."""
-        if self._transport is None or self._transport.is_closing():
+        future: asyncio.Future[tuple[bytes | None, bool]] = (
+            asyncio.get_running_loop().create_future()
+        )
+
+        def settle(data: bytes | None, resent: bool) -> None:
+            if not future.done():
+                future.set_result((data, resent))
+
+        qid = self.send(question_wire, rd=rd, timeout=timeout, settle=settle, ticket=ticket)
+        if qid is None:
             return None, False
-        qid = random.getrandbits(16)
-        while qid in self._pending:
-            qid = random.getrandbits(16)
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[bytes | None] = loop.create_future()
-        packet = wire.build_query(qid, question_wire, rd=rd)
-        now = loop.time()
-        resend = self.rto()
-        entry = _Pending(question_wire, future, packet, now, now + timeout,
-                         now + resend if resend < timeout else _RESENT, ticket)  # fmt: skip
-        self._pending[qid] = entry
-        if self._sweeper is None:
-            self._sweeper = self._schedule_sweep(loop)
         try:
-            self._transport.sendto(packet)
-            # Bounded: the sweeper ends the future at its deadline (see _sweep).
-            data = await future
-        except OSError:
-            return None, False
+            # Bounded: the sweeper ends the query at its deadline (see _sweep).
+            return await future
         finally:
-            del self._pending[qid]
-        if entry.resent:
-            if len(self._settled_resends) >= _SETTLED_RESENDS:
-                self._settled_resends.clear()
-            self._settled_resends[qid] = question_wire
-        return data, entry.resent
+            if not future.done():  # cancelled: the query is no longer anyone's
+                self.forget(qid, settle)
 
     def close(self) -> None:
         """Close the socket; queries still waiting end as timeouts."""

@@ -117,11 +117,18 @@ class OnceCache(Generic[K, V]):
 
     async def get(self, key: K) -> V:
         """The value for ``key``, computing it on first request."""
+        task = self.start(key)
+        if task.done():
+            return task.result()
+        return await asyncio.shield(task)
+
+    def start(self, key: K) -> asyncio.Task[V]:
+        """The computation of ``key``, started now unless it already was."""
         task = self._tasks.get(key)
         if task is None:
             task = self._group.create_task(self._run(key))
             self._tasks[key] = task
-        return await asyncio.shield(task)
+        return task
 
     async def _run(self, key: K) -> V:
         return await self._compute(key)

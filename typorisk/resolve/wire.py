@@ -11,7 +11,7 @@ Names are lowercase A-labels without a trailing dot (``""`` is the root).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 HEADER = struct.Struct("!HHHHHH")
 """id, flags, qdcount, ancount, nscount, arcount."""
@@ -34,30 +34,48 @@ EDNS_PAYLOAD = 1232
 """UDP payload size advertised in the OPT record (the DNS flag day 2020 value), bytes."""
 
 
+_LENGTHS = tuple(bytes((n,)) for n in range(64))
+"""The length byte of a label of each valid length (0 is the root's)."""
+
+
 def encode_name(name: str) -> bytes:
     """Uncompressed wire form of ``name`` (lowercase A-label, no trailing dot).
 
     Raises ``ValueError`` for an empty or over-long label (> 63 bytes), a name over 255 bytes, or a
-    non-ASCII name.
+    non-ASCII name (``UnicodeEncodeError``, a ``ValueError``).
     """
     if not name:
         return b"\x00"
-    out = bytearray()
-    for label in name.split("."):
-        raw = label.encode("ascii")
-        if not 0 < len(raw) <= 63:
-            raise ValueError(f"invalid label {label!r} in {name!r}")
-        out.append(len(raw))
-        out += raw
-    out.append(0)
+    parts = []
+    lengths = _LENGTHS
+    for label in name.encode("ascii").split(b"."):
+        size = len(label)
+        if not 0 < size <= 63:
+            raise ValueError(f"invalid label {label.decode()!r} in {name!r}")
+        parts.append(lengths[size])
+        parts.append(label)
+    parts.append(b"\x00")
+    out = b"".join(parts)
     if len(out) > 255:
         raise ValueError(f"name too long: {name!r}")
-    return bytes(out)
+    return out
 
 
-def question(name: str, qtype: int) -> bytes:
-    """The question section for ``name``/``qtype``/IN, as bytes (also the key to match a reply)."""
-    return encode_name(name) + struct.pack("!HH", qtype, QCLASS_IN)
+def question(name: str, qtype: int, name_wire: bytes | None = None) -> bytes:
+    """The question section for ``name``/``qtype``/IN, as bytes (also the key to match a reply);
+    ``name_wire``: ``name`` already encoded (:func:`encode_name`)."""
+    return (encode_name(name) if name_wire is None else name_wire) + _TYPE_CLASS[qtype]
+
+
+class _TypeClass(dict[int, bytes]):
+    """qtype → its type and class fields (IN), made once per type."""
+
+    def __missing__(self, qtype: int) -> bytes:
+        fields = self[qtype] = struct.pack("!HH", qtype, QCLASS_IN)
+        return fields
+
+
+_TYPE_CLASS = _TypeClass()
 
 
 _OPT = b"\x00" + struct.pack("!HHIH", 41, EDNS_PAYLOAD, 0, 0)
@@ -72,9 +90,8 @@ def build_query(qid: int, question_wire: bytes, *, rd: bool, edns: bool = True) 
     return header + question_wire + (_OPT if edns else b"")
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
-    """The fixed 12-byte header of a DNS message."""
+class Header(NamedTuple):
+    """The fixed 12-byte header of a DNS message (a tuple: made for every reply)."""
 
     id: int
     flags: int
@@ -108,7 +125,7 @@ def read_header(data: bytes) -> Header | None:
     """The header of ``data``, or ``None`` when it is shorter than 12 bytes."""
     if len(data) < HEADER.size:
         return None
-    return Header(*HEADER.unpack_from(data))
+    return _header(HEADER.unpack_from(data))
 
 
 def question_matches(data: bytes, question_wire: bytes) -> bool:
@@ -179,3 +196,6 @@ def _skip_name(data: bytes, pos: int, size: int) -> int:
             return -1
         pos += byte + 1
     return -1
+
+
+_header = Header._make
