@@ -1,7 +1,5 @@
 """``python -m typorisk``."""
 
-import sys
+from typorisk.cli import console
 
-from typorisk.cli import main
-
-sys.exit(main())
+console()

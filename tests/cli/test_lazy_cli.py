@@ -4,6 +4,7 @@ importing it, and it cannot drift from the commands themselves."""
 from __future__ import annotations
 
 import ast
+import gc
 import importlib
 import json
 import pkgutil
@@ -206,3 +207,34 @@ def test_argparse_is_imported_in_cli_only() -> None:
             if any(name.split(".")[0] == "argparse" for name in names):
                 offenders.append(f"{path.relative_to(package.parent)}:{node.lineno}")
     assert offenders == []
+
+
+CONSOLE_PROBE = """
+import gc, sys
+from typorisk import cli
+seen = []
+load = cli._parser
+def spy(*names):
+    seen.append(gc.isenabled())
+    return load(*names)
+cli._parser = spy
+sys.argv = ["typorisk", "permute", "example.com", "--top", "1", "--format", "list"]
+try:
+    cli.console()
+except SystemExit as stop:
+    print(seen, gc.isenabled(), gc.get_freeze_count() > 0, stop.code, file=sys.stderr)
+"""
+
+
+def test_the_console_entry_loads_the_command_with_the_collector_off_then_on() -> None:
+    """``console`` (the script and ``python -m typorisk``) keeps the cyclic collector off
+    while the command loads, then freezes what loading made and turns it on before the run;
+    ``main`` as a library leaves it alone."""
+    done = subprocess.run(
+        [sys.executable, "-c", CONSOLE_PROBE], capture_output=True, text=True, check=False
+    )
+    assert done.stderr.strip().splitlines()[-1] == "[False] True True 0", done.stderr
+    assert done.stdout.strip()  # the command ran: one candidate
+    assert gc.isenabled()
+    main(["--version"])
+    assert gc.isenabled()
