@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from typorisk.cli import EXIT_INCOMPLETE, EXIT_REJECTED
+from typorisk.kit.bridge import WAITING
 from typorisk.pipeline import ScanSummary, Verdict
 from typorisk.resolve import ScanStats
 from typorisk.writers.rows import Row, write_rows
@@ -141,12 +142,65 @@ def write_progressing(
             progress.tick()
             yield row
 
+    sink: TextIO | Chunked = out if _isatty(out) else Chunked(out)
+    waiting = WAITING.set(sink.flush)
     try:
-        count = write_rows(counted(), fmt, out, columns)
-        out.flush()
+        count = write_rows(counted(), fmt, cast(TextIO, sink), columns)
+        sink.flush()
     finally:
+        WAITING.reset(waiting)
         progress.close()
     return count
+
+
+class Chunked:
+    """A text sink that writes to ``out`` in pieces of at least :data:`CHUNK` characters, and
+    everything it holds on :meth:`flush`; :func:`write_progressing` flushes it whenever the
+    rows' source has to wait (:data:`typorisk.kit.bridge.WAITING`), so rows still show as soon
+    as they are settled.
+
+    Why: the rows come from the event loop's thread, and each write of a full 8 KiB buffer
+    (every ~25 rows) let that thread take the GIL, which this one then waited for (up to the
+    switch interval, 5 ms). ``typorisk resolve`` of 7,426 names against a local NSD spent 0.24 s
+    of its main thread in ``write`` (``python -m cProfile``); as whole processes, 861 ms before
+    and 707 ms after (medians of 7 interleaved runs of both trees, this machine)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self._parts: list[str] = []
+        self._size = 0
+
+    def write(self, text: str) -> int:
+        """Hold ``text``; write what is held once it reaches :data:`CHUNK` characters."""
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= CHUNK:
+            self._write()
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        """:meth:`write` each of ``lines``."""
+        for line in lines:
+            self.write(line)
+
+    def isatty(self) -> bool:
+        """False: a terminal is written to directly."""
+        return False
+
+    def flush(self) -> None:
+        """Write what is held, and flush ``out``."""
+        self._write()
+        self.out.flush()
+
+    def _write(self) -> None:
+        if self._parts:
+            self.out.write("".join(self._parts))
+            self._parts.clear()
+            self._size = 0
+
+
+CHUNK = 256 * 1024
+"""Characters a :class:`Chunked` sink holds before it writes them."""
 
 
 def print_stats(stats: ScanStats, err: TextIO | None = None) -> None:

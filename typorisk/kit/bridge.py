@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -37,6 +38,14 @@ BATCH = 256
 """Items handed over at once by :func:`iterate`."""
 FLUSH_SECONDS = 0.05
 """Longest wait of an item in a batch that is not full, in seconds."""
+
+
+WAITING: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "WAITING", default=None
+)
+"""Called in the caller's thread each time :func:`iterate` is about to wait for the loop (every
+item handed over so far is consumed): a writer that holds output back in large chunks writes
+it now, so that a slow stream still shows every row it has."""
 
 
 class _Failed:
@@ -117,6 +126,17 @@ class _Sender:
             self.put(batch)
 
 
+def _next_batch(batches: queue.Queue[object]) -> object:
+    """The next batch, calling :data:`WAITING`'s hook first when none is ready."""
+    try:
+        return batches.get_nowait()
+    except queue.Empty:
+        idle = WAITING.get()
+        if idle is not None:
+            idle()
+        return batches.get()
+
+
 def iterate(make: Callable[[], AsyncIterator[T]], *, name: str = "typorisk-loop") -> Iterator[T]:
     """Items of the async iterator ``make()`` (created inside the loop's thread), in this one,
     in order, handed over in batches (see the module docstring).
@@ -158,7 +178,7 @@ def iterate(make: Callable[[], AsyncIterator[T]], *, name: str = "typorisk-loop"
     thread.start()
     ready.wait()
     try:
-        while (batch := batches.get()) is not _END:
+        while (batch := _next_batch(batches)) is not _END:
             if isinstance(batch, _Failed):
                 raise batch.exc
             yield from batch  # type: ignore[misc]
