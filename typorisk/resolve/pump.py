@@ -168,6 +168,8 @@ class Pump:
         for tries in self._flying:
             tries.abandon()
         self._flying.clear()
+        if self.done.done() and not self.done.cancelled():
+            self.done.exception()  # retrieved: the task group reports a task's error itself
 
     def _first(
         self, item: str | Candidate, name: str, tries: Tries, reply: Reply | Truncated | None,

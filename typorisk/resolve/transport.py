@@ -225,12 +225,16 @@ class UdpChannel(asyncio.DatagramProtocol):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+        """Queue ``data``: the datagrams of one loop turn are read together (:meth:`_drain`),
+        after the loop has taken them all from the socket, and the queries they free are sent
+        together (:meth:`_flush`): one pass of each code path a turn instead of one a datagram."""
         inbox = self._inbox
         inbox.append(data)
         if len(inbox) == 1:
             asyncio.get_running_loop().call_soon(self._drain)
 
     def _drain(self) -> None:
+        """Match every datagram queued this turn to its query (see :meth:`datagram_received`)."""
         inbox, self._inbox = self._inbox, []
         for data in inbox:
             self._received(data)
@@ -332,10 +336,11 @@ class UdpChannel(asyncio.DatagramProtocol):
         settle: Settle,
         ticket: Ticket | None = None,
     ) -> int | None:
-        """Send one query and return its id; ``settle`` is called once when it ends: with the
-        reply, or with ``None`` after ``timeout`` seconds (see :meth:`_sweep`). The resend and
-        ``ticket`` as in :meth:`exchange`. ``None`` when it could not be sent (the socket is
-        closed, or the kernel refused the datagram): then ``settle`` is never called.
+        """Send one query (at the end of this loop turn, :meth:`_flush`) and return its id;
+        ``settle`` is called once when it ends: with the reply, or with ``None`` after
+        ``timeout`` seconds (see :meth:`_sweep`), when the kernel refuses the datagram, or when
+        the socket closes. The resend and ``ticket`` as in :meth:`exchange`. ``None`` when the
+        socket is closed already: then ``settle`` is never called.
 
         The callback form of :meth:`exchange`: the engine settles most names from here, with no
         task (:mod:`typorisk.resolve.pump`)."""
@@ -361,10 +366,12 @@ class UdpChannel(asyncio.DatagramProtocol):
         return qid
 
     def _flush(self) -> None:
+        """Send every query queued this turn (:meth:`send`); a datagram the kernel refuses
+        ends its query as a timeout would."""
         outbox, self._outbox = self._outbox, []
         transport = self._transport
-        if transport is None:
-            return
+        if transport is None or transport.is_closing():
+            return  # closed since: connection_lost ends every query still pending
         for qid, entry in outbox:
             try:
                 transport.sendto(entry.packet)
