@@ -65,3 +65,22 @@ def test_rows_pouring_in_are_written_in_large_pieces() -> None:
     assert count == 20_000 == text.count("\n")
     # each write is a whole chunk, or what the bridge had handed over when it had to wait
     assert out.writes <= len(text) // 8192, (out.writes, len(text), CHUNK)
+
+
+def test_rows_before_an_error_are_written() -> None:
+    """Rows held back for a large write still reach the output when the stream stops on an
+    error (an input error after some names, Ctrl-C): none is lost."""
+    out = Counting()
+
+    def rows() -> Iterator[dict[str, object]]:
+        for i in range(50):
+            yield {"domain": f"kept{i}.example"}
+        raise KeyboardInterrupt
+
+    try:
+        write_progressing(rows(), "jsonl", ["domain"], out)
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the error was swallowed")
+    assert out.getvalue().count("\n") == 50

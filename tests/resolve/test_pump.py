@@ -12,7 +12,16 @@ from collections.abc import Iterator
 import pytest
 
 from typorisk.model import Candidate
-from typorisk.resolve import DnsClient, Mail, NameServer, Registration, Resolution, ResolveScan
+from typorisk.resolve import (
+    DnsClient,
+    Mail,
+    NameServer,
+    Registration,
+    Resolution,
+    ResolveScan,
+    engine,
+)
+from typorisk.resolve import client as client_module
 
 from .conftest import Lab
 
@@ -113,3 +122,80 @@ def test_closing_early_leaves_no_query_in_flight(lab: Lab) -> None:
 
     got, in_flight, others = asyncio.run(run())
     assert (got, in_flight, others) == (50, 0, 0)
+
+
+def test_a_bug_reading_a_reply_reaches_the_caller(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error raised while a reply is read in a callback (here: a broken check) ends the run
+    with that error, instead of going to the loop's log and leaving the names unsettled."""
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("broken check")
+
+    monkeypatch.setattr(DnsClient, "_checked", broken)
+
+    async def run() -> None:
+        async with DnsClient([NameServer(*lab.resolver)]) as client:
+            async with asyncio.timeout(10):
+                async for _ in ResolveScan(client, concurrency=4).run(["nx1.test", "nx2.test"]):
+                    pass
+
+    with pytest.raises(BaseException) as caught:
+        asyncio.run(run())
+    errors = (
+        caught.value.exceptions if isinstance(caught.value, BaseExceptionGroup) else [caught.value]
+    )
+    assert [str(e) for e in errors] == ["broken check"]
+
+
+def test_names_that_cannot_be_asked_respect_the_consumer(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20,000 invalid names settle without a query, but no faster than a slow consumer takes
+    them: at most the high-water mark and the names in flight wait."""
+    monkeypatch.setattr(engine, "OUT_HIGH", 40, raising=False)
+    names = [f"bad{i}..test" for i in range(20_000)]
+
+    async def run() -> tuple[int, int]:
+        async with DnsClient([NameServer(*lab.resolver)]) as client:
+            scan = ResolveScan(client, concurrency=16)
+            consumed = ahead = 0
+            async for _ in scan.run(names):
+                consumed += 1
+                ahead = max(ahead, scan.stats().names - consumed)
+                if consumed % 100 == 0:
+                    await asyncio.sleep(0)
+            return consumed, ahead
+
+    consumed, ahead = asyncio.run(run())
+    assert consumed == len(names)
+    assert ahead <= 40 + 16, ahead
+
+
+def test_closing_early_waits_for_the_record_queries_it_cancels(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """big.test's TXT needs TCP; with the TCP exchange slow (and slow to clean up), closing
+    the run while it waits leaves no task behind: the record queries' tasks are awaited."""
+
+    async def slow_tcp(*args: object, **kwargs: object) -> bytes | None:
+        try:
+            await asyncio.sleep(30)
+        finally:
+            await asyncio.sleep(0.05)  # a connection's close takes a moment
+        return None
+
+    monkeypatch.setattr(client_module, "tcp_exchange", slow_tcp)
+
+    async def run() -> int:
+        async with DnsClient([NameServer(*lab.resolver)]) as client:
+            gen = ResolveScan(client, concurrency=4).run(["big.test"])
+            waiter = asyncio.ensure_future(gen.__anext__())
+            await asyncio.sleep(1.0)  # NS answered, the TXT query is on TCP
+            waiter.cancel()
+            await asyncio.wait([waiter])
+            await gen.aclose()
+            return len(asyncio.all_tasks()) - 1
+
+    assert asyncio.run(run()) == 0

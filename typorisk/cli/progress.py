@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO, cast
@@ -146,6 +147,13 @@ def write_progressing(
     waiting = WAITING.set(sink.flush)
     try:
         count = write_rows(counted(), fmt, cast(TextIO, sink), columns)
+    except BaseException:
+        # The rows settled before an input error or Ctrl-C are written (the error stays
+        # the one raised: an output that fails too is the lesser news).
+        with contextlib.suppress(OSError, ValueError):
+            sink.flush()
+        raise
+    else:
         sink.flush()
     finally:
         WAITING.reset(waiting)

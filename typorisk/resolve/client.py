@@ -245,7 +245,10 @@ class DnsClient:
         return reply, sent
 
     def send_now(
-        self, tries: Tries, arrived: Callable[[Reply | Truncated | None, int], None]
+        self,
+        tries: Tries,
+        arrived: Callable[[Reply | Truncated | None, int], None],
+        failed: Callable[[BaseException], None],
     ) -> float:
         """Send ``tries``' next try at once if its server's rate has a slot now: then
         ``arrived(reply, sent)`` is called when it ends, as :meth:`attempt` would return
@@ -256,7 +259,8 @@ class DnsClient:
 
         The callback form of :meth:`attempt`, for the engine's first question of each name
         (:mod:`typorisk.resolve.pump`): no task and no future for a query whose reply settles
-        its name."""
+        its name. ``failed(error)`` is called instead of ``arrived`` if reading the reply
+        raises (a bug): the error is the caller's to raise, not the loop's to log."""
         server = tries.server()
         channel = self._open.get(server)
         if channel is None:
@@ -269,7 +273,12 @@ class DnsClient:
 
         def settle(data: bytes | None, resent: bool) -> None:
             tries.flying = None
-            arrived(*self._over_udp(tally, ticket, question_wire, data, resent))
+            try:
+                reply, sent = self._over_udp(tally, ticket, question_wire, data, resent)
+            except BaseException as exc:
+                failed(exc)
+                return
+            arrived(reply, sent)
 
         qid = channel.send(question_wire, rd=tries.rd, timeout=self.timeout, settle=settle,
                            ticket=ticket)  # fmt: skip
@@ -378,64 +387,20 @@ class DnsClient:
 
         As :meth:`resume` for each, with one future for all instead of a task each: every first
         try that has a rate slot is sent at once (:meth:`send_now`) and settled by its callback;
-        a question that needs more (a retry, TCP, a slot) goes on as a task of its own.
+        a question that needs more (a retry, TCP, a slot) goes on as a task of its own. No task
+        outlives the call (cancelled ones are awaited, as a task group would).
         """
-        loop = asyncio.get_running_loop()
-        results: list[tuple[Reply | None, int] | None] = [None] * len(questions)
-        left = len(questions)
-        done: asyncio.Future[None] = loop.create_future()
-        tasks: list[asyncio.Task[tuple[Reply | None, int]]] = []
-
-        def settled(index: int, result: tuple[Reply | None, int]) -> None:
-            nonlocal left
-            results[index] = result
-            left -= 1
-            if not left and not done.done():
-                done.set_result(None)
-
-        def joined(index: int, task: asyncio.Task[tuple[Reply | None, int]]) -> None:
-            if task.cancelled():
-                return
-            error = task.exception()
-            if done.done():
-                return
-            if error is not None:
-                done.set_exception(error)
-            else:
-                settled(index, task.result())
-
-        def later(index: int, work: Coroutine[Any, Any, tuple[Reply | None, int]]) -> None:
-            task = loop.create_task(work)
-            task.add_done_callback(partial(joined, index))
-            tasks.append(task)
-
-        def arrived(index: int, tries: Tries, reply: Reply | Truncated | None, sent: int) -> None:
-            if done.done():
-                return
-            try:
-                if reply is TRUNCATED:
-                    later(index, self.after_truncated(tries, sent))
-                    return
-                assert not isinstance(reply, Truncated)
-                tries.record(reply, sent)
-                if tries.over:
-                    settled(index, (tries.last, tries.sent))
-                else:
-                    later(index, self.resume(tries))
-            except BaseException as exc:
-                done.set_exception(exc)
-
+        gathering = _Gathering(self, len(questions))
         for index, tries in enumerate(questions):
-            if self.send_now(tries, partial(arrived, index, tries)):
-                later(index, self.resume(tries))
+            if self.send_now(tries, partial(gathering.arrived, index, tries), gathering.failed):
+                gathering.later(index, self.resume(tries))
         try:
-            await done
+            await gathering.done
         finally:
             for tries in questions:
                 tries.abandon()
-            for task in tasks:
-                task.cancel()
-        return results  # type: ignore[return-value]  # every slot is set once done is
+            await gathering.cancel()
+        return gathering.results  # type: ignore[return-value]  # all set once done is
 
     async def after_truncated(self, tries: Tries, sent: int) -> tuple[Reply | None, int]:
         """Go on with ``tries`` after its try was truncated (``sent`` queries): TCP, then on."""
@@ -454,6 +419,68 @@ class DnsClient:
                     )
             tries.record(*await self.attempt(tries.server(), tries.wire, tries.rd))
         return tries.last, tries.sent
+
+
+class _Gathering:
+    """The state of one :meth:`DnsClient.ask`: a result slot per question, one future for all."""
+
+    def __init__(self, client: DnsClient, size: int) -> None:
+        self.client = client
+        self.results: list[tuple[Reply | None, int] | None] = [None] * size
+        self.left = size
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.tasks: list[asyncio.Task[tuple[Reply | None, int]]] = []
+
+    def settled(self, index: int, result: tuple[Reply | None, int]) -> None:
+        self.results[index] = result
+        self.left -= 1
+        if not self.left and not self.done.done():
+            self.done.set_result(None)
+
+    def failed(self, error: BaseException) -> None:
+        if not self.done.done():
+            self.done.set_exception(error)
+
+    def arrived(self, index: int, tries: Tries, reply: Reply | Truncated | None, sent: int) -> None:
+        """The first try of question ``index`` ended (a channel's callback)."""
+        if self.done.done():
+            return
+        try:
+            if isinstance(reply, Truncated):
+                self.later(index, self.client.after_truncated(tries, sent))
+                return
+            tries.record(reply, sent)
+            if tries.over:
+                self.settled(index, (tries.last, tries.sent))
+            else:
+                self.later(index, self.client.resume(tries))
+        except BaseException as exc:
+            self.failed(exc)
+
+    def later(self, index: int, work: Coroutine[Any, Any, tuple[Reply | None, int]]) -> None:
+        """Go on with question ``index`` as a task."""
+        task = asyncio.get_running_loop().create_task(work)
+        task.add_done_callback(partial(self._joined, index))
+        self.tasks.append(task)
+
+    def _joined(self, index: int, task: asyncio.Task[tuple[Reply | None, int]]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if self.done.done():
+            return
+        if error is not None:
+            self.failed(error)
+        else:
+            self.settled(index, task.result())
+
+    async def cancel(self) -> None:
+        """Cancel the tasks still running, and wait until they have ended."""
+        unfinished = [task for task in self.tasks if not task.done()]
+        for task in unfinished:
+            task.cancel()
+        if unfinished:
+            await asyncio.wait(unfinished)
 
 
 class Truncated:

@@ -32,7 +32,7 @@ import asyncio
 import math
 from collections.abc import Coroutine, Iterator
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import dns.rdatatype
 
@@ -71,6 +71,7 @@ class Scan(Protocol):
 NS = dns.rdatatype.NS
 MIN_WAIT = 0.001
 """Seconds the pump waits at least for a rate slot (the loop's timers are this precise)."""
+_SETTLED = object()
 
 
 class Pump:
@@ -120,8 +121,11 @@ class Pump:
                 nxt = held or self._take()
                 if nxt is None:
                     break
-                item, name, tries = nxt
-                wait = self.client.send_now(tries, partial(self._first, item, name, tries))
+                if not isinstance(nxt, tuple):
+                    continue  # _SETTLED: a name that cannot be asked, counted against room
+                item, name, tries = cast(tuple[Any, str, Tries], nxt)
+                first = partial(self._first, item, name, tries)
+                wait = self.client.send_now(tries, first, self._fail)
                 if not wait:
                     self._busy += 1
                     self._flying.add(tries)
@@ -141,17 +145,20 @@ class Pump:
         if self._exhausted and not self._busy and not self.done.done():
             self.done.set_result(None)
 
-    def _take(self) -> tuple[Any, str, Tries] | None:
-        """The next name of the input that can be asked, with its question; the names that
-        cannot are settled on the way (``error``). ``None``: the input is exhausted."""
+    def _take(self) -> tuple[Any, str, Tries] | object | None:
+        """The next item of the input: a name that can be asked, with its question; or
+        :data:`_SETTLED` when it cannot be asked (settled now: ``error``); ``None`` when the
+        input is exhausted."""
         for item in self.items:
             raw = item.domain if isinstance(item, Candidate) else item
             found = normalised(raw)
-            if found is not None:
-                name, name_wire = found
-                return item, name, self.client.tries(name, NS, name_wire=name_wire)
-            self._busy += 1
-            self._out(item, Resolution(raw, Registration.UNKNOWN, Outcome.ERROR, Mail.UNKNOWN))
+            if found is None:
+                self._busy += 1
+                bad = Resolution(raw, Registration.UNKNOWN, Outcome.ERROR, Mail.UNKNOWN)
+                self._out(item, bad)
+                return _SETTLED
+            name, name_wire = found
+            return item, name, self.client.tries(name, NS, name_wire=name_wire)
         self._exhausted = True
         return None
 

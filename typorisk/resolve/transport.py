@@ -234,10 +234,19 @@ class UdpChannel(asyncio.DatagramProtocol):
             asyncio.get_running_loop().call_soon(self._drain)
 
     def _drain(self) -> None:
-        """Match every datagram queued this turn to its query (see :meth:`datagram_received`)."""
+        """Match every datagram queued this turn to its query (see :meth:`datagram_received`).
+        Should one raise (a bug: the callbacks catch their own errors), the loop's handler
+        gets it and the datagrams after it are read on the next turn, not dropped."""
         inbox, self._inbox = self._inbox, []
-        for data in inbox:
-            self._received(data)
+        rest = iter(inbox)
+        try:
+            for data in rest:
+                self._received(data)
+        finally:
+            left = list(rest)
+            if left:
+                self._inbox[:0] = left
+                asyncio.get_running_loop().call_soon(self._drain)
 
     def _received(self, data: bytes) -> None:
         if len(data) < wire.HEADER.size:
@@ -293,20 +302,24 @@ class UdpChannel(asyncio.DatagramProtocol):
         within ``SWEEP_INTERVAL`` seconds.
         """
         loop = asyncio.get_running_loop()
-        now = loop.time()
-        # A sweep that runs late found the loop stalled (a busy CPU): replies that arrived
-        # meanwhile wait in the socket buffer, read one per loop turn. The stalled time does not
-        # count against the deadlines, so a stall alone never makes a timeout.
-        late = max(0.0, now - self._sweep_due - SWEEP_INTERVAL)
-        expired = []
-        for qid, entry in self._pending.items():
-            if entry.deadline + late <= now:
-                expired.append((qid, entry))
-            elif entry.resend_at + late <= now:
-                self._resend(entry)
-        for qid, entry in expired:
-            self._end(qid, entry, None)
-        self._sweeper = self._schedule_sweep(loop) if self._pending else None
+        try:
+            if self._inbox:  # replies read this turn settle their queries before any deadline
+                self._drain()
+            now = loop.time()
+            # A sweep that runs late found the loop stalled (a busy CPU): replies that arrived
+            # meanwhile wait in the socket buffer, read one per loop turn. The stalled time does
+            # not count against the deadlines, so a stall alone never makes a timeout.
+            late = max(0.0, now - self._sweep_due - SWEEP_INTERVAL)
+            expired = []
+            for qid, entry in self._pending.items():
+                if entry.deadline + late <= now:
+                    expired.append((qid, entry))
+                elif entry.resend_at + late <= now:
+                    self._resend(entry)
+            for qid, entry in expired:
+                self._end(qid, entry, None)
+        finally:  # also after a bug in a callback: later queries must still time out
+            self._sweeper = self._schedule_sweep(loop) if self._pending else None
 
     def _resend(self, entry: _Pending) -> None:
         """Send ``entry``'s query again, if the rate controller has a slot now."""
@@ -372,12 +385,21 @@ class UdpChannel(asyncio.DatagramProtocol):
         transport = self._transport
         if transport is None or transport.is_closing():
             return  # closed since: connection_lost ends every query still pending
-        for qid, entry in outbox:
-            try:
-                transport.sendto(entry.packet)
-            except OSError:
-                if self._pending.get(qid) is entry:
+        pending = self._pending
+        rest = iter(outbox)
+        try:
+            for qid, entry in rest:
+                if pending.get(qid) is not entry:
+                    continue  # forgotten (its waiter went away): its id may be another's now
+                try:
+                    transport.sendto(entry.packet)
+                except OSError:
                     self._end(qid, entry, None)
+        finally:  # a bug in a callback: the queries after it are still sent, next turn
+            left = list(rest)
+            if left:
+                self._outbox[:0] = left
+                asyncio.get_running_loop().call_soon(self._flush)
 
     def forget(self, qid: int, settle: Settle) -> None:
         """Drop query ``qid`` if it is still the one ``settle`` ends (its waiter went away)."""
