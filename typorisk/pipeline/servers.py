@@ -67,15 +67,19 @@ def shard_pool(options: ScanOptions) -> ShardPool | None:
     return ShardPool(resolve_spec(options), count)
 
 
-def resolve_spec(options: ScanOptions, *, batches: bool = False) -> ResolveSpec:
+def resolve_spec(
+    options: ScanOptions, *, batches: bool = False, servers: bool = True
+) -> ResolveSpec:
     """The resolve stage's settings in ``options``, as the picklable spec that resolver
-    processes and Dask batches build their client and engine from. ``batches``: for Dask
+    processes and Dask batches build their client and engine from, and that builds the
+    engine of a run in this process (:meth:`ResolveSpec.scan`). ``batches``: for Dask
     batches, which take neither the run's budget nor authoritative mode (the engine's
-    defaults stay)."""
+    defaults stay). ``servers``: False when the client is made already (its servers are not
+    looked up again, nor the system's resolvers read)."""
     from typorisk.resolve.spec import ResolveSpec  # noqa: PLC0415
 
     spec = ResolveSpec(
-        servers=tuple((s.host, s.port) for s in servers_of(options)),
+        servers=tuple((s.host, s.port) for s in servers_of(options)) if servers else (),
         timeout=options.timeout,
         retries=options.retries,
         rate=options.rate or None,

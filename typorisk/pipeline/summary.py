@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from typorisk.errors import InvalidTargetError
 from typorisk.pipeline.options import ScanOptions
-from typorisk.pipeline.servers import server_problems
+from typorisk.pipeline.servers import resolve_spec, server_problems
 from typorisk.resolve import DnsClient, Outcome, Registration, Resolution, ResolveScan, ScanStats
 from typorisk.resolve.engine import T
 
@@ -116,11 +116,4 @@ async def resolve_stage(
 
 def resolver(client: DnsClient, options: ScanOptions) -> ResolveScan:
     """The resolve stage over ``client``, as ``options`` say."""
-    return ResolveScan(
-        client,
-        concurrency=options.concurrency,
-        budget=options.budget,
-        authoritative=options.authoritative,
-        authoritative_port=options.authoritative_port,
-        wildcards=options.wildcards,
-    )
+    return resolve_spec(options, servers=False).scan(client)

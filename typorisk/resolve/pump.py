@@ -37,7 +37,7 @@ from typing import Any, Protocol, cast
 import dns.rdatatype
 
 from typorisk.model import Candidate
-from typorisk.resolve.client import TRUNCATED, DnsClient, Tries, Truncated
+from typorisk.resolve.client import DnsClient, Tries, Truncated
 from typorisk.resolve.names import normalised
 from typorisk.resolve.records import Mail, Outcome, Registration, Resolution
 from typorisk.resolve.transport import Reply
@@ -187,10 +187,9 @@ class Pump:
             return
         try:
             self._flying.discard(tries)
-            if reply is TRUNCATED:
+            if isinstance(reply, Truncated):
                 self._task(item, self.scan.recursive(item, name, tries, truncated=sent))
                 return
-            assert not isinstance(reply, Truncated)
             tries.record(reply, sent)
             if not tries.over:
                 self._task(item, self.scan.recursive(item, name, tries))
