@@ -39,8 +39,12 @@ GROUPS = (
         "web evidence (fetches each candidate's site over HTTP(S); scripts never run)",
         (
             "web", "web_user_agent", "web_concurrency", "web_rate", "web_connect_timeout",
-            "web_read_timeout", "web_max_bytes", "web_redirects", "web_screenshots",
+            "web_read_timeout", "web_max_bytes", "web_redirects", "web_screenshots", "web_ports",
         ),
+    ),
+    (
+        "outbound address policy (every connection: web, RDAP, WHOIS, SMTP)",
+        ("allow_private_network",),
     ),
     ("ranking", ("rank", "weights", "today")),
 )  # fmt: skip

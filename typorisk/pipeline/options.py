@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from typorisk.errors import ScanOptionError
+from typorisk.kit.outbound import AddressPolicy
 
 Kind = Literal["bool", "int", "float", "str", "strs", "paths", "choice", "date", "weights"]
 
@@ -278,6 +279,16 @@ class ScanOptions:
         False, "bool", "headless Chromium screenshots compared by perceptual hash (needs chromium)",
         flag="--web-screenshots", feed="scan.web.screenshots",
     )  # fmt: skip
+    web_ports: tuple[str, ...] = _opt(
+        ("80", "443"), "strs", "ports web fetches and their redirects may reach (repeatable)",
+        flag="--web-port", feed="scan.web.ports", metavar="PORT",
+    )  # fmt: skip
+    # -- the outbound address policy (every connection: web, RDAP, WHOIS, SMTP) ----------------
+    allow_private_network: tuple[str, ...] = _opt(
+        (), "strs", "open a non-public network to outbound connections, CIDR (repeatable; off: "
+        "loopback, RFC 1918, link-local, metadata and other non-public addresses are refused)",
+        flag="--allow-private-network", feed="scan.allow_private_network", metavar="CIDR",
+    )  # fmt: skip
     # -- rank -----------------------------------------------------------------------------------
     rank: bool = _opt(
         True, "bool", "rank by risk (needs every result; off: stream rows as names complete)",
@@ -305,7 +316,24 @@ class ScanOptions:
                 raise ScanOptionError(spec.flag, spec.feed, f"must be <= {spec.high:g}")
         if self.executor not in ("local", "dask"):
             raise ScanOptionError("--executor", "scan.executor.kind", "must be local or dask")
+        try:
+            self.address_policy()
+        except ValueError as exc:
+            spec = OPTION_BY_NAME["web_ports"]
+            if "network" in str(exc):
+                spec = OPTION_BY_NAME["allow_private_network"]
+            raise ScanOptionError(spec.flag, spec.feed, str(exc)) from None
         return self
+
+    def address_policy(self) -> AddressPolicy:
+        """The outbound address policy these options give (raises ``ValueError`` on a
+        network or port that does not parse)."""
+        ports = []
+        for text in self.web_ports:
+            if not text.isdigit() or not 1 <= int(text) <= 65535:
+                raise ValueError(f"{text!r} is not a port: give 1 to 65535")
+            ports.append(int(text))
+        return AddressPolicy.of(self.allow_private_network, ports)
 
     def with_values(self, values: Mapping[str, Any]) -> ScanOptions:
         """A copy with ``values`` (field name → value) set, checked."""
