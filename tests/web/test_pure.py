@@ -24,7 +24,7 @@ from typorisk.web.compare import (
     similarity,
 )
 from typorisk.web.inspect import WebResult
-from typorisk.web.shot import resolver_rules, sealed, visual_similarity
+from typorisk.web.shot import sealed, visual_similarity
 from typorisk.web.tls import cert_facts
 
 
@@ -139,8 +139,6 @@ async def _resolver_answers_only_from_the_scan() -> None:
 
 
 def test_screenshot_helpers() -> None:
-    rules = resolver_rules({"b.com": ("192.0.2.1",), "none.com": ()})
-    assert rules == "MAP b.com 192.0.2.1, MAP * ~NOTFOUND"
     page = sealed("<p>x</p>", 'https://b.com/"><script>')
     assert page.startswith('<meta http-equiv="Content-Security-Policy" content="script-src')
     assert "&quot;&gt;&lt;script&gt;" in page

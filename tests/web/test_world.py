@@ -17,10 +17,20 @@ from aiohttp import web
 from tests.resolve.servers import free_port
 from tests.web import world as w
 from typorisk.cli import main
+from typorisk.kit.outbound import AddressPolicy
 from typorisk.pipeline.web import dns_lookup
 from typorisk.resolve import DnsClient, NameServer
 from typorisk.web import Fetcher, FetchLimits, Inspector, WebClass, WebResult, load_parking
 from typorisk.web.shot import Shooter, find_chromium
+
+LOCAL = AddressPolicy.of(["127.0.0.0/8"])
+"""The world is on loopback: the tests open it, and only it."""
+
+
+def local(port: int) -> AddressPolicy:
+    """:data:`LOCAL`, with a test server's high port opened to web fetches too."""
+    return AddressPolicy.of(["127.0.0.0/8"], (80, 443, port))
+
 
 FAST = FetchLimits(connect_timeout=2.0, read_timeout=3.0, rate=None)
 
@@ -44,7 +54,7 @@ async def _inspect_all(world: w.World, limits: FetchLimits, shooter: Shooter | N
     host, port = world.resolver
     async with DnsClient([NameServer(host, port)], rate=None) as client:
         lookup = dns_lookup(client)
-        async with Fetcher(limits, lookup) as fetcher:
+        async with Fetcher(limits, lookup, LOCAL) as fetcher:
             inspector = Inspector(fetcher, load_parking(), dt.datetime.now(dt.UTC), shooter)
 
             async def one(domain: str) -> WebResult:
@@ -89,7 +99,8 @@ def test_the_scan_cli_with_web(world: w.World, capsys: pytest.CaptureFixture[str
     w.SEEN.clear()
     argv = ["scan", w.TARGET, "--web", "--nameserver", world.nameserver, "--format", "jsonl",
             "--max-unknown", "0.5", "--web-connect-timeout", "2", "--web-read-timeout", "3",
-            "--web-user-agent", "typorisk-test/1 (+security team)"]  # fmt: skip
+            "--web-user-agent", "typorisk-test/1 (+security team)",
+            "--allow-private-network", "127.0.0.0/8"]  # fmt: skip
     assert main(argv) == 0
     out = capsys.readouterr()
     rows = [json.loads(line) for line in out.out.splitlines()]
@@ -137,7 +148,7 @@ def test_a_redirect_host_is_resolved_by_typorisk_never_the_system() -> None:
             async def lookup(host: str) -> list[str]:
                 return []
 
-            async with Fetcher(FAST, lookup) as fetcher:
+            async with Fetcher(FAST, lookup, local(port)) as fetcher:
                 fetcher.resolver.learn("start.example", ["127.0.0.1"])
                 return await fetcher.fetch(f"http://start.example:{port}/")
         finally:
@@ -153,7 +164,7 @@ def test_the_rate_per_address_holds(world: w.World) -> None:
         async def lookup(host: str) -> list[str]:
             return [w.NET + "21"]
 
-        async with Fetcher(FetchLimits(rate=4.0), lookup) as fetcher:
+        async with Fetcher(FetchLimits(rate=4.0), lookup, LOCAL) as fetcher:
             fetcher.resolver.learn("brandbaank.com", [w.NET + "21"])
             started = time.monotonic()
             await asyncio.gather(*(fetcher.fetch("http://brandbaank.com/") for _ in range(6)))
@@ -183,7 +194,9 @@ def test_the_concurrency_bound_holds(world: w.World) -> None:
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
-            async with Fetcher(FetchLimits(rate=None, concurrency=3), _none) as fetcher:
+            async with Fetcher(
+                FetchLimits(rate=None, concurrency=3), _none, local(port)
+            ) as fetcher:
                 names = [f"s{i}.example" for i in range(9)]
                 for n in names:
                     fetcher.resolver.learn(n, ["127.0.0.1"])
@@ -239,7 +252,7 @@ def test_world_names_are_candidates_of_both_tools() -> None:
 
 def test_a_target_without_a_page_is_said_once(world: w.World) -> None:
     async def run() -> tuple[WebResult, list[str]]:
-        async with Fetcher(FAST, _none) as fetcher:
+        async with Fetcher(FAST, _none, LOCAL) as fetcher:
             inspector = Inspector(fetcher, load_parking(), dt.datetime.now(dt.UTC))
             result = await inspector.inspect("nosite.com", "brandbamk.com", [w.NET + "11"])
             await inspector.inspect("nosite.com", "brandbnak.com", [w.NET + "12"])
@@ -278,7 +291,7 @@ def test_a_strange_location_is_an_outcome(location: str, expected: str) -> None:
             return []
 
         try:
-            async with Fetcher(FAST, lookup) as fetcher:
+            async with Fetcher(FAST, lookup, local(port)) as fetcher:
                 fetcher.resolver.learn("start.example", ["127.0.0.1"])
                 return await fetcher.fetch(f"http://start.example:{port}/")
         finally:

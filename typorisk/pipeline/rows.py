@@ -134,7 +134,13 @@ COLUMNS: tuple[Column, ...] = (
     ),
     _c("web_final_url", "str", "web", "the URL the redirects ended at"),
     _c("web_similarity", "float", "web", "similarity to the target's page", "[0, 1]", ".2f"),
-    _c("web_cert_age_days", "int", "web", "age of the TLS certificate", "days"),
+    _c(
+        "web_cert_age_days",
+        "int",
+        "web",
+        "age of the TLS certificate (negative: notBefore in the future, not yet valid)",
+        "days",
+    ),
     _c("web_cert_issuer", "str", "web", "issuer of the TLS certificate"),
     _c("web_error", "str", "web", "why the web evidence failed or is partial"),
 )

@@ -1,4 +1,4 @@
-"""The web stage of a scan (issue 19): where :mod:`typorisk.web` meets the scan's DNS client.
+"""The web stage of a scan: where :mod:`typorisk.web` meets the scan's DNS client.
 
 Records whose name resolved to addresses (A/AAAA, wildcard answers excluded) are inspected in
 batches; every other record passes through unchanged, and every record keeps its place in the
@@ -86,7 +86,8 @@ class WebStage:
 
     def __init__(self, options: ScanOptions, client: DnsClient) -> None:
         self.options = options
-        self.fetcher = Fetcher(limits_of(options), dns_lookup(client))
+        self.policy = options.address_policy()
+        self.fetcher = Fetcher(limits_of(options), dns_lookup(client), self.policy)
         self.shooter = shooter_of(options)
         self.classes: Counter[str] = Counter()
         self.lines: list[str] = []
@@ -102,6 +103,17 @@ class WebStage:
         await self.fetcher.__aexit__(*exc)
         if self._inspector is not None:
             self.lines.extend(f"typorisk: web: {p}" for p in self._inspector.target_problems())
+        if self.policy.allowed:
+            self.lines.append(
+                f"typorisk: web: private networks opened by --allow-private-network: "
+                f"{self.policy.opened}"
+            )
+        refused = self._inspector.refused if self._inspector is not None else 0
+        if refused:
+            self.lines.append(
+                f"typorisk: web: {refused} sites refused by the outbound address policy "
+                "(non-public addresses; see web_error)"
+            )
         if self.classes:
             took = asyncio.get_running_loop().time() - self._started
             classes = ", ".join(f"{k} {v}" for k, v in sorted(self.classes.items()))

@@ -157,8 +157,10 @@ def is_recent(obs: Observation, now: dt.date | None, w: RiskWeights) -> int | No
 def web_effect(obs: Observation, w: RiskWeights) -> tuple[float, bool, tuple[str, ...]]:
     """What the web evidence does to a score: (floor of raw risk, defensive, reasons)."""
     age = obs.web_cert_age_days
-    fresh = age is not None and age < w.fresh_cert_days
+    fresh = age is not None and 0 <= age < w.fresh_cert_days
     cert = (f"TLS certificate {age} days old",) if fresh else ()
+    if age is not None and age < 0:
+        cert = (f"TLS certificate not yet valid (notBefore {-age} days ahead)",)
     if obs.web == "clone":
         similar = f" ({obs.web_similarity:.0%} similar)" if obs.web_similarity is not None else ""
         floor = w.web_fresh_clone if fresh else w.web_clone

@@ -14,6 +14,7 @@ resolver answering from typorisk's DNS results) and ``shot`` (headless Chromium,
 
 from __future__ import annotations
 
+from typorisk.kit.text import clean
 from typorisk.web.classify import Evidence, Parking, WebClass, classify, load_parking
 from typorisk.web.fetch import AddressLookup, Fetcher, FetchLimits, Page, ScanResolver
 from typorisk.web.inspect import Inspector, WebResult
@@ -47,13 +48,14 @@ WEB_COLUMNS = (
 
 
 def web_row(result: WebResult) -> dict[str, object]:
-    """The row cells of a web result."""
+    """The row cells of a web result (text cells cleaned of control and bidi characters: they
+    come from a stranger's server)."""
     cert = result.cert
     return {
         "web": result.web_class.value,
-        "web_final_url": result.final_url,
+        "web_final_url": clean(result.final_url),
         "web_similarity": result.similarity,
         "web_cert_age_days": cert.age_days if cert else None,
-        "web_cert_issuer": cert.issuer if cert else None,
-        "web_error": result.error,
+        "web_cert_issuer": clean(cert.issuer) if cert else None,
+        "web_error": clean(result.error),
     }

@@ -2,15 +2,17 @@
 
 Order of the rules (the first that holds decides):
 
-1. ``redirect-target``: the redirects end at the target's own domain (or a subdomain): the
-   brand's defensive registration, whatever else is true (even a loop back there is defensive);
+1. ``redirect-target``: the redirects end at the target's own site, and that site answered
+   (a 2xx on the target's registrable domain, no error): the brand's defensive registration.
+   A redirect to a name of the target that does not answer proves nothing and is no discount;
 2. ``clone``: combined similarity ≥ :data:`CLONE` (0.6), or ≥ :data:`CLONE_WITH_ICON` (0.4)
    with the target's favicon, or (screenshots on) a screenshot ≥ :data:`VISUAL_CLONE` (0.9)
    alike by perceptual hash;
 3. ``login``: a password form and a brand word in the title or text, but not similar;
 4. ``parked``: a parking provider's page signature in the HTML, or its name servers on the
    candidate (``typorisk/data/parking.json``);
-5. ``unreachable``: no connection opened on https nor http;
+5. ``unreachable``: no connection opened on https nor http, or the outbound address policy
+   refused every address (``refused: private address ...``: nothing was sent);
 6. ``error``: a loop, too many redirects, a reset, a timeout, a binary body (with the reason);
 7. ``redirect-other``: the redirects end at another registrable domain;
 8. ``unrelated``: a page, none of the above.
@@ -94,7 +96,7 @@ class Evidence:
     redirected: bool = False
     """At least one redirect was followed."""
     lands_on_target: bool = False
-    """The final host is the target's domain or a subdomain of it."""
+    """The final hop answered (2xx, no error) from a host on the target's registrable domain."""
     other_domain: bool = False
     """The final host is on another registrable domain than the candidate's."""
     similarity: float | None = None
@@ -106,6 +108,8 @@ class Evidence:
     parked_by: str | None = None
     unreachable: bool = False
     error: str | None = None
+    refused: bool = False
+    """The outbound address policy refused a hop (``error`` says which address)."""
 
 
 def classify(ev: Evidence) -> tuple[WebClass, tuple[str, ...]]:  # noqa: PLR0911 - one per rule
@@ -122,6 +126,8 @@ def classify(ev: Evidence) -> tuple[WebClass, tuple[str, ...]]:  # noqa: PLR0911
         return WebClass.LOGIN, ("a password form naming the brand",)
     if ev.parked_by is not None:
         return WebClass.PARKED, (f"parked ({ev.parked_by})",)
+    if ev.unreachable and ev.refused:
+        return WebClass.UNREACHABLE, (f"not fetched: {ev.error}",)
     if ev.unreachable:
         return WebClass.UNREACHABLE, (f"no web server answered: {ev.error}",)
     if ev.error is not None:

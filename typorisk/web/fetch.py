@@ -16,6 +16,13 @@ Limits, per page (a page is one URL with its redirects):
 - at most ``rate`` requests/s per address (one token bucket per IP: parking farms put thousands
   of names on one address) and ``concurrency`` pages in flight.
 
+Where a fetch may go is the outbound :class:`~typorisk.kit.outbound.AddressPolicy` (default:
+public addresses only, ports 80 and 443). The connector applies it to the addresses aiohttp is
+about to connect to (names through :class:`ScanResolver`, IP literals as they are), on the first
+request and on every redirect hop alike, so a look-alike whose A record, redirect or meta refresh
+points at ``127.0.0.1``, ``10.0.0.5`` or ``169.254.169.254`` (in any IPv6 form) is refused
+before a packet is sent to it. A refusal is a :class:`Page` with ``error`` ``refused: ...``.
+
 TLS is not verified (a phishing site's certificate is evidence, not a reason to stop); the leaf
 certificate's DER is kept for :mod:`typorisk.web.tls`. Nothing is executed: the body is bytes.
 A fault is a :class:`Page` with ``error`` set, never an exception.
@@ -36,6 +43,7 @@ from aiohttp.client_proto import ResponseHandler
 from aiohttp.client_reqrep import ClientRequest
 from yarl import URL
 
+from typorisk.kit.outbound import PUBLIC_ONLY, AddressPolicy, PolicyConnector, refusal_of
 from typorisk.kit.rate import ServerBuckets
 
 AddressLookup = Callable[[str], Awaitable[Sequence[str]]]
@@ -86,6 +94,8 @@ class Page:
     """Why the page is incomplete or failed (a loop, a reset, a timeout...)."""
     unreachable: bool = False
     """No connection could be opened at all (refused, timed out, no address)."""
+    refused: bool = False
+    """The outbound address policy refused a hop (its reason is :attr:`error`)."""
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     @property
@@ -142,15 +152,15 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-class _CertConnector(aiohttp.TCPConnector):
+class _CertConnector(PolicyConnector):
     """A connector that keeps each TLS connection's leaf certificate (DER), by request URL.
 
     aiohttp releases a connection as soon as a short body is in its buffer, before the caller
     can look at the transport, so the certificate is taken when the connection is made (one
     connection per request: ``force_close``)."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, policy: AddressPolicy, **kwargs: Any) -> None:
+        super().__init__(policy, **kwargs)
         self.certs: dict[str, bytes] = {}
 
     async def _create_connection(
@@ -168,9 +178,13 @@ class _CertConnector(aiohttp.TCPConnector):
 class Fetcher:
     """Fetches pages (an async context manager holding the session)."""
 
-    def __init__(self, limits: FetchLimits, lookup: AddressLookup) -> None:
+    def __init__(
+        self, limits: FetchLimits, lookup: AddressLookup, policy: AddressPolicy = PUBLIC_ONLY
+    ) -> None:
         self.limits = limits
         self.lookup = lookup
+        self.policy = policy
+        """Where connections may go (checked on every hop's resolved address and port)."""
         self.resolver = ScanResolver()
         self.buckets = ServerBuckets(limits.rate)
         self.gate = asyncio.Semaphore(max(1, limits.concurrency))
@@ -181,7 +195,12 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         connector = self._connector = _CertConnector(
-            resolver=self.resolver, use_dns_cache=False, ssl=False, force_close=True, limit=0
+            self.policy,
+            resolver=self.resolver,
+            use_dns_cache=False,
+            ssl=False,
+            force_close=True,
+            limit=0,
         )
         timeout = aiohttp.ClientTimeout(
             total=None,
@@ -211,7 +230,7 @@ class Fetcher:
         self.resolver.learn(domain, addresses)
         async with self.gate:
             first = await self.fetch(f"https://{domain}/")
-            if not first.unreachable:
+            if not first.unreachable or first.refused:
                 return first
             second = await self.fetch(f"http://{domain}/")
             if second.unreachable:
@@ -223,6 +242,9 @@ class Fetcher:
         """``url`` with its redirects (its host's addresses learnt beforehand)."""
         chain: list[str] = []
         current = URL(url)
+        first = (current.raw_host or "").lower()
+        if first and first not in self.resolver.known and not _is_ip(first):
+            self.resolver.learn(first, await self.lookup(first))
         reached = False
         for _ in range(self.limits.redirects + 1):
             if str(current) in chain:
@@ -251,8 +273,16 @@ class Fetcher:
     async def _hop(self, url: URL) -> _Hop:
         assert self._session is not None, "use Fetcher as an async context manager"
         host = (url.raw_host or "").lower()
-        for addr in self.resolver.known.get(host, (host,))[:1]:
-            await self.buckets[addr].acquire()
+        refused = self.policy.port_refusal(url.port)
+        if refused is None:
+            literal = (host.strip("[]"),) if _is_ip(host) else ()
+            for addr in self.resolver.known.get(host, literal):
+                refused = self.policy.refusal(addr)
+                if refused is None:  # the connector uses the first allowed address
+                    await self.buckets[addr].acquire()
+                    break
+        if refused is not None:
+            return _Hop(Page(str(url), (str(url),), error=refused, unreachable=True, refused=True))
         self.requests += 1
         budget = self.limits.connect_timeout + self.limits.read_timeout
         try:
@@ -261,7 +291,10 @@ class Fetcher:
         except TimeoutError:
             return _Hop(Page(str(url), error=f"no complete answer within {budget:g} s"))
         except aiohttp.ClientConnectorError as exc:
-            return _Hop(Page(str(url), error=_why(exc), unreachable=True))
+            why = refusal_of(exc)
+            return _Hop(
+                Page(str(url), error=why or _why(exc), unreachable=True, refused=why is not None)
+            )
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return _Hop(Page(str(url), error=_why(exc)))
 
@@ -308,6 +341,7 @@ def _finish(
         last.cert,
         error or last.error,
         unreachable=not reached,
+        refused=last.refused,
         headers=last.headers,
     )
 

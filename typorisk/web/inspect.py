@@ -73,6 +73,20 @@ def registrable(host: str) -> str:
     return split[0] if split else ".".join(host.split(".")[-2:])
 
 
+def answered_by_target(page: Page, final: str | None, target: str) -> bool:
+    """True when ``page``'s last hop answered, without error, from ``target``'s own site: a
+    host on the target's registrable domain (the target, a subdomain, or a sibling such as
+    ``www.`` of ``us.corp.com``'s ``corp.com``) that was reached and gave a 2xx or 304
+    answer. A redirect to a name of the target that does not answer, errs or loops proves
+    nothing (anyone can write a ``Location`` header)."""
+    if not final or page.unreachable or page.error is not None or page.status is None:
+        return False
+    if not (200 <= page.status < 300 or page.status == 304):
+        return False
+    on_target = final == target or final.endswith("." + target)
+    return on_target or registrable(final) == registrable(target)
+
+
 class Inspector:
     """Inspects candidates against their targets (the targets' pages fetched once per run)."""
 
@@ -88,6 +102,8 @@ class Inspector:
         self.now = now
         self.shooter = shooter
         self._targets: dict[str, asyncio.Task[View]] = {}
+        self.refused = 0
+        """Candidates whose page (or a hop or meta refresh of it) the address policy refused."""
 
     async def target_view(self, target: str) -> View:
         """The target's own page, fetched through typorisk's resolver once per run."""
@@ -122,7 +138,7 @@ class Inspector:
             doc = read_document(text)
         shot = None
         if self.shooter is not None and page.ok and page.final_url:
-            shot = await self.shooter.phash(text, page.final_url, self.fetcher.resolver.known)
+            shot = await self.shooter.phash(text, page.final_url)
         return View(page, doc, await self._icon(page, doc), shot)
 
     async def _icon(self, page: Page, doc: Document) -> int | None:
@@ -144,15 +160,23 @@ class Inspector:
         own = await self.target_view(target)
         page = await self.fetcher.page(domain, addresses)
         view = await self.view(page)
+        refused = page.refused
         if view.doc is not None and view.doc.refresh and page.ok:
             # a meta refresh is a redirect a browser follows without scripts
-            nxt = await self.fetcher.fetch(
-                str(URL(page.final_url or "").join(URL(view.doc.refresh)))
-            )
-            if not nxt.unreachable:
+            try:
+                refresh = str(URL(page.final_url or "").join(URL(view.doc.refresh)))
+            except ValueError:
+                refresh = ""
+            nxt = await self.fetcher.fetch(refresh) if refresh.startswith("http") else None
+            if nxt is not None and nxt.refused:
+                refused = True
+                nxt = Page(nxt.url, page.chain + nxt.chain, None, error=nxt.error, refused=True)
+                view = View(nxt, None)
+            elif nxt is not None and not nxt.unreachable:
                 nxt = Page(nxt.url, page.chain + nxt.chain, nxt.status, nxt.content_type,
                            nxt.body, nxt.truncated, nxt.cert, nxt.error)  # fmt: skip
                 view = await self.view(nxt)
+        self.refused += refused
         return self.judge(target, domain, own, view, ns)
 
     def judge(
@@ -177,7 +201,7 @@ class Inspector:
         ev = Evidence(
             final_host=final,
             redirected=len(page.chain) > 1,
-            lands_on_target=bool(final) and (final == target or final.endswith("." + target)),  # type: ignore[union-attr]
+            lands_on_target=answered_by_target(page, final, target),
             other_domain=bool(final) and registrable(final) != registrable(domain),  # type: ignore[arg-type]
             similarity=compared.similarity if compared else None,
             favicon_match=icon_match,
@@ -187,6 +211,7 @@ class Inspector:
             parked_by=parked,
             unreachable=page.unreachable,
             error=error,
+            refused=page.refused,
         )
         klass, reasons = classify(ev)
         cert = cert_facts(page.cert, target, self.now) if page.cert else None

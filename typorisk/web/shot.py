@@ -1,10 +1,15 @@
 """Optional screenshots: headless Chromium, compared by perceptual hash (imagehash's pHash).
 
-Off by default (``--web-screenshots``). Chromium never resolves a name itself: every host it may
-meet is mapped with ``--host-resolver-rules`` to an address typorisk's resolver found, and
-everything else to ``~NOTFOUND``. Scripts never run, as in the fetcher: Chromium renders the HTML
-the fetcher already read, from a local file that starts with a Content-Security-Policy
-``script-src 'none'`` and a ``<base>`` at the page's URL (so its CSS and images still load).
+Off by default (``--web-screenshots``). Chromium renders the HTML the fetcher already read (its
+addresses checked by the outbound address policy) from a local file, and makes no network
+connection of its own: host-resolver rules cannot hold Chromium to the policy (they do not apply
+to IP-literal subresources such as ``<img src="http://10.0.0.5/">``), so every request it tries
+goes to a proxy of typorisk's on loopback that answers none of them (:class:`NoNetwork`, which
+counts them), loopback included (``--proxy-bypass-list=<-loopback>``), and every name maps to
+``~NOTFOUND``. The screenshot is therefore the page's own HTML and inline styles without its
+external stylesheets and images, for the candidate and the target alike. Scripts never run, as in
+the fetcher: the file starts with a Content-Security-Policy ``script-src 'none'`` and a
+``<base>`` at the page's URL.
 ``--blink-settings=scriptEnabled=false`` would be simpler, but headless ``--screenshot`` then
 writes no file at all (Chromium 156: it drives the capture through the page).
 Each screenshot is one Chromium process in its own session (process group),
@@ -23,7 +28,6 @@ import html
 import os
 import signal
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 
 from typorisk.kit.chromium import HEADLESS_FLAGS
@@ -53,11 +57,40 @@ def find_chromium() -> str | None:
     return kit_find_chromium()
 
 
-def resolver_rules(known: Mapping[str, tuple[str, ...]]) -> str:
-    """``--host-resolver-rules`` mapping each known host to its first address, the rest to
-    nothing (Chromium must not ask the system resolver)."""
-    rules = [f"MAP {host} {addrs[0]}" for host, addrs in sorted(known.items()) if addrs]
-    return ", ".join([*rules, "MAP * ~NOTFOUND"])
+RESOLVER_RULES = "MAP * ~NOTFOUND"
+"""``--host-resolver-rules``: Chromium resolves no name (nor asks the system resolver)."""
+
+
+class NoNetwork:
+    """A proxy on 127.0.0.1 that closes every connection unanswered (an async context manager):
+    Chromium's only way out, so it reaches nothing. :attr:`attempts` counts the connections."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> NoNetwork:
+        self._server = await asyncio.start_server(self._refuse, "127.0.0.1", 0)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _refuse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.attempts += 1
+        writer.transport.abort()
+
+    def flags(self) -> tuple[str, ...]:
+        """The Chromium flags that send every request (loopback too) to this proxy."""
+        return (
+            f"--proxy-server=http://127.0.0.1:{self.port}",
+            "--proxy-bypass-list=<-loopback>",
+            f"--host-resolver-rules={RESOLVER_RULES}",
+        )
 
 
 class Shooter:
@@ -69,19 +102,24 @@ class Shooter:
         self.timeout = timeout
         self.gate = asyncio.Semaphore(max(1, concurrency))
 
-    async def phash(self, body: str, url: str, known: Mapping[str, tuple[str, ...]]) -> str | None:
+        self.blocked = 0
+        """Connections Chromium tried and the no-network proxy closed, over all screenshots."""
+
+    async def phash(self, body: str, url: str) -> str | None:
         """The pHash (hex) of a screenshot of the HTML ``body`` fetched from ``url``, or
         ``None`` when none was taken."""
-        async with self.gate:
+        async with self.gate, NoNetwork() as proxy:
             with tempfile.TemporaryDirectory(prefix="typorisk-shot-") as tmp:
                 png, page = Path(tmp) / "shot.png", Path(tmp) / "page.html"
                 page.write_text(sealed(body, url), encoding="utf-8")
                 argv = [
-                    self.binary, *FLAGS, f"--user-data-dir={Path(tmp) / 'profile'}",
-                    f"--screenshot={png}", f"--host-resolver-rules={resolver_rules(known)}",
+                    self.binary, *FLAGS, *proxy.flags(),
+                    f"--user-data-dir={Path(tmp) / 'profile'}", f"--screenshot={png}",
                     page.as_uri(),
                 ]  # fmt: skip
-                if not await self._run(argv) or not png.exists():
+                ran = await self._run(argv)
+                self.blocked += proxy.attempts
+                if not ran or not png.exists():
                     return None
                 return await asyncio.to_thread(_phash_of, png)
 

@@ -14,19 +14,24 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import ExtensionOID, NameOID
 
+from typorisk.kit.text import clean
+
 
 @dataclass(frozen=True, slots=True)
 class CertFacts:
     """What a leaf certificate says."""
 
     issuer: str
-    """The issuer's organisation (else its common name, else the whole name)."""
+    """The issuer's organisation (else its common name, else the whole name), cleaned of
+    control and bidi characters, at most 200 characters."""
     not_before: dt.datetime
     """Start of validity (UTC)."""
     age_days: int
-    """Whole days from ``not_before`` to the scan's clock (≥ 0)."""
+    """Whole days from ``not_before`` to the scan's clock; negative when ``not_before`` is in
+    the future (a certificate not yet valid: flagged as such, never counted as fresh)."""
     names: tuple[str, ...]
-    """DNS names of the subjectAltName (lowercase), else the subject's common name."""
+    """DNS names of the subjectAltName (lowercase), else the subject's common name; control
+    and bidi characters removed (:func:`typorisk.kit.text.clean`), as in :attr:`issuer`."""
     covers_target: bool
     """A name equals the target's domain, is a subdomain of it, or is a wildcard over it."""
     self_signed: bool
@@ -45,7 +50,7 @@ def cert_facts(der: bytes, target: str, now: dt.datetime) -> CertFacts | None:
     return CertFacts(
         issuer=_issuer(cert),
         not_before=not_before,
-        age_days=max(0, (now - not_before).days),
+        age_days=(now - not_before).days,
         names=names,
         covers_target=any(_covers(n, target) for n in names),
         self_signed=_self_signed(cert),
@@ -56,18 +61,19 @@ def _names(cert: x509.Certificate) -> tuple[str, ...]:
     try:
         san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
         found = san.value.get_values_for_type(x509.DNSName)  # type: ignore[attr-defined]
-        return tuple(sorted({str(n).lower().rstrip(".") for n in found}))
+        names = {clean(str(n).lower().rstrip(".")) for n in found}
     except x509.ExtensionNotFound:
         common = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        return tuple(str(a.value).lower() for a in common)
+        names = {clean(str(a.value).lower()) for a in common}
+    return tuple(sorted(n for n in names if n))
 
 
 def _issuer(cert: x509.Certificate) -> str:
     for oid in (NameOID.ORGANIZATION_NAME, NameOID.COMMON_NAME):
         found = cert.issuer.get_attributes_for_oid(oid)
         if found:
-            return str(found[0].value)[:120]
-    return cert.issuer.rfc4514_string()[:120]
+            return clean(str(found[0].value)) or "?"
+    return clean(cert.issuer.rfc4514_string()) or "?"
 
 
 def _covers(name: str, target: str) -> bool:
