@@ -58,7 +58,8 @@ def find_chromium() -> str | None:
 
 
 RESOLVER_RULES = "MAP * ~NOTFOUND"
-"""``--host-resolver-rules``: Chromium resolves no name (nor asks the system resolver)."""
+"""``--host-resolver-rules``: Chromium resolves no name (nor asks the system resolver); the
+proxy's own address is excluded from it so that Chromium reaches the proxy."""
 
 
 class NoNetwork:
@@ -89,7 +90,7 @@ class NoNetwork:
         return (
             f"--proxy-server=http://127.0.0.1:{self.port}",
             "--proxy-bypass-list=<-loopback>",
-            f"--host-resolver-rules={RESOLVER_RULES}",
+            f"--host-resolver-rules={RESOLVER_RULES}, EXCLUDE 127.0.0.1",
         )
 
 
