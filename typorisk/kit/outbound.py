@@ -24,6 +24,10 @@ opens loopback and nothing else (RFC 1918, link-local and the metadata address s
 A refusal is :class:`AddressRefused` (an ``OSError``, so every client already treats it as a
 connection failure) whose text says which address and which range, e.g.
 ``refused: private address 10.0.0.5 (RFC 1918 private)``.
+
+Streams use :func:`open_connection`; aiohttp sessions use
+:class:`typorisk.kit.outbound_http.PolicyConnector` (kept apart so that a DNS-only command does
+not load aiohttp).
 """
 
 from __future__ import annotations
@@ -33,10 +37,6 @@ import ipaddress
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import aiohttp
-from aiohttp.abc import ResolveResult
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -235,27 +235,6 @@ async def open_connection(
         except OSError as exc:
             last = exc
     raise last or OSError(f"{host} has no address")
-
-
-class PolicyConnector(aiohttp.TCPConnector):
-    """An aiohttp connector that connects only where ``policy`` allows.
-
-    aiohttp connects to exactly the addresses ``_resolve_host`` returns (names through its
-    resolver, IP literals as they are), so filtering them there is the check on the address
-    actually connected to: no second lookup follows. A host with no allowed address fails
-    with :class:`AddressRefused`, which aiohttp reports as a connection error (its ``os_error``).
-    """
-
-    def __init__(self, policy: AddressPolicy, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.policy = policy
-
-    async def _resolve_host(
-        self, host: str, port: int, traces: Sequence[Any] | None = None
-    ) -> list[ResolveResult]:
-        found = await super()._resolve_host(host, port, traces)
-        kept = set(self.policy.permitted([str(r["host"]) for r in found]))
-        return [r for r in found if str(r["host"]) in kept]
 
 
 def refusal_of(exc: BaseException) -> str | None:

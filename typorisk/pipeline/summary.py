@@ -68,7 +68,13 @@ class ScanSummary:
 
 
 def judge(summary: ScanSummary, options: ScanOptions) -> None:
-    """Set ``summary``'s verdict from what ran (see the module docstring)."""
+    """Set ``summary``'s verdict from what ran (see the module docstring), and say which
+    non-public networks the outbound policy opened, when the user opened any."""
+    if options.allow_private_network:
+        summary.lines.append(
+            "typorisk: outbound policy: private networks opened by --allow-private-network: "
+            + ", ".join(options.allow_private_network)
+        )
     for problem in server_problems(summary.dns):
         summary.incomplete(problem)
     if summary.records and summary.unknown / summary.records > options.max_unknown:

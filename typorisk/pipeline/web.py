@@ -103,11 +103,6 @@ class WebStage:
         await self.fetcher.__aexit__(*exc)
         if self._inspector is not None:
             self.lines.extend(f"typorisk: web: {p}" for p in self._inspector.target_problems())
-        if self.policy.allowed:
-            self.lines.append(
-                f"typorisk: web: private networks opened by --allow-private-network: "
-                f"{self.policy.opened}"
-            )
         refused = self._inspector.refused if self._inspector is not None else 0
         if refused:
             self.lines.append(

@@ -43,7 +43,8 @@ from aiohttp.client_proto import ResponseHandler
 from aiohttp.client_reqrep import ClientRequest
 from yarl import URL
 
-from typorisk.kit.outbound import PUBLIC_ONLY, AddressPolicy, PolicyConnector, refusal_of
+from typorisk.kit.outbound import PUBLIC_ONLY, AddressPolicy, refusal_of
+from typorisk.kit.outbound_http import PolicyConnector
 from typorisk.kit.rate import ServerBuckets
 
 AddressLookup = Callable[[str], Awaitable[Sequence[str]]]
