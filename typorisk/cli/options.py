@@ -28,14 +28,14 @@ GROUPS = (
         (
             "rdap", "whois", "zone_files", "rdap_rate", "rdap_timeout", "registration_cache",
             "rdap_bootstrap", "rdap_insecure_http", "whois_port",
-            "network_owners", "rdap_network_bootstrap",  # issue 16
+            "network_owners", "rdap_network_bootstrap",
         ),
     ),
     (
         "SMTP probe (active probing: connects to third-party servers; never DATA)",
         ("probe_smtp", "smtp_helo", "smtp_from", "smtp_timeout", "smtp_port"),
     ),
-    (  # issue 19
+    (
         "web evidence (fetches each candidate's site over HTTP(S); scripts never run)",
         (
             "web", "web_user_agent", "web_concurrency", "web_rate", "web_connect_timeout",

@@ -12,10 +12,8 @@ The caller's thread keeps Ctrl-C: closing the iterator (exhausted, ``break``, or
 
 :func:`iterate` hands items over in batches of up to :data:`BATCH` (flushed at once when full,
 and at most :data:`FLUSH_SECONDS` after the first item of a batch, so a slow stream still shows
-its rows promptly): a thread hand-off per item cost the resolve CLI a third of its speed
-(2,388 names/s with the loop in the caller's thread vs 1,467 through one-item hand-offs,
-in-process against NSD). Batches took the bridge alone from 116k to 1.69M items/s (200,000
-small items, medians of 3, loaded machine).
+its rows promptly): a thread hand-off per item costs a GIL switch each, which a stream of
+small items cannot afford (figures in ``tests/benchmarks/README.md``).
 """
 
 from __future__ import annotations

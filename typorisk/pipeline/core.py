@@ -120,7 +120,7 @@ class AsyncScan:
         self.summary = ScanSummary()
         self.targets = scan_targets(targets, self.summary.rejected)
         check_enrich_options(self.options, {t.target.registrable for t in self.targets})
-        shooter_of(self.options)  # issue 19: screenshots asked without Chromium fail here
+        shooter_of(self.options)  # screenshots asked without Chromium fail here
         self._factory = client or (client_factory(self.options) if self.options.resolve else None)
         self._processes = Processes(self.options, allowed=client is None and self.options.resolve)
         self.rank_inside = True
@@ -182,7 +182,7 @@ class AsyncScan:
     ) -> AsyncIterator[ScanRecord]:
         own = await own_records([t.target for t in self.targets], client, self.options)
         enricher = Enricher(self.options, client)
-        web = WebStage(self.options, client) if self.options.web else None  # issue 19
+        web = WebStage(self.options, client) if self.options.web else None
         try:
             async with enricher, web or contextlib.nullcontext():
                 stream = self._enriched(client, weight, own, enricher)

@@ -78,7 +78,7 @@ class ScanOptions:
         None, "int", "the N most likely candidates per target (all when unset; feeds: 200)",
         flag="--top", feed="scan.top", low=1, metavar="N",
     )  # fmt: skip
-    # -- permute, issue 17: two-edit typos, the suffix swap list, combosquat words -------------
+    # -- permute: two-edit typos, the suffix swap list, combosquat words ----------------------
     two_edit_top: int | None = _opt(
         None, "int", "up to N two-edit typos per target, walked best-first (unset: only those "
         "likely enough to make --top; 0: none)",
@@ -115,7 +115,7 @@ class ScanOptions:
         256, "int", "names in flight",
         flag="--concurrency", feed="scan.resolve.concurrency", low=1, metavar="N",
     )  # fmt: skip
-    # -- issue 15: the rate is adaptive per server (AIMD); --rate is its ceiling --------------
+    # -- the rate is adaptive per server (AIMD); --rate is its ceiling ------------------------
     rate: float = _opt(
         0.0, "float", "ceiling of each server's adaptive rate, queries/s (0: no ceiling); the "
         "rate starts at 2,000 (16,000 for a resolver on this host), grows while answers come "
@@ -205,7 +205,7 @@ class ScanOptions:
         flag="--whois-port", feed="scan.registration.whois_port", low=1, high=65535,
         metavar="PORT",
     )  # fmt: skip
-    # -- register: network owners (issue 16) -----------------------------------------------------
+    # -- register: network owners -------------------------------------------------------------
     network_owners: bool = _opt(
         True, "bool", "with --rdap: the owner (IP RDAP) and origin AS of each registered name's "
         "first address",
@@ -238,7 +238,7 @@ class ScanOptions:
         25, "int", "SMTP port (25; other values for local test servers)",
         flag="--smtp-port", feed="scan.probe.port", low=1, high=65535, metavar="PORT",
     )  # fmt: skip
-    # -- web (issue 19) ------------------------------------------------------------------------
+    # -- web ----------------------------------------------------------------------------------
     web: bool = _opt(
         False, "bool", "fetch each candidate with addresses over HTTP(S) and compare it with the "
         "target's page (clone, login, parked, redirect...)",

@@ -1,11 +1,10 @@
 """A lean reader of a reply's answer section, for the record types the engine reads.
 
-Why not dnspython here: :func:`dns.message.from_wire` took ~80 µs per reply with answers (439
-replies of registered names to ``NS A AAAA MX TXT``, loaded machine), about 13% of ``typorisk
-resolve``'s CPU on dnstwist's candidates with 10% registered. On the same replies in one run
-(``tests/benchmarks/bench_lean.py``, loaded machine) this reader took 7.8 µs and dnspython 122 µs
-(15.6×). dnspython still parses whatever else is read (referrals and glue in authoritative mode:
-``Reply.message``).
+Why not dnspython here: :func:`dns.message.from_wire` costs an order of magnitude more CPU per
+reply with answers than this reader, a measurable share of ``typorisk resolve``'s CPU on a
+typical candidate set (``tests/benchmarks/bench_lean.py`` compares the two on the same replies
+in one run; figures in ``tests/benchmarks/README.md``). dnspython still parses whatever else is
+read (referrals and glue in authoritative mode: ``Reply.message``).
 
 What it reads: the answer records of types A, AAAA (class IN), NS, CNAME, MX and TXT, as
 :class:`Record` values in wire order; other types are kept with ``value=None``. What it checks:

@@ -1,13 +1,11 @@
 """The engine's driver for the common case: each name's first question by callbacks, no task.
 
 Most names of a typo scan do not exist, and one NXDOMAIN settles them: ``NS`` of the name,
-decided from the header (:mod:`typorisk.resolve.engine`). With a worker task per name, that
-query went through five coroutine frames, a task wake-up and a future; a bare datagram protocol
-sending the same questions to the same local Unbound needs 8-11 µs of CPU a query (user and
-system), the engine needed ~45. On a host that also runs the resolver, that CPU is the scan's
-speed. 7,426 dnstwist candidates (10% registered) against a warm local Unbound, in-process,
-uvloop, interleaved runs: 0.54 CPU s before the pump (medians of 9), 0.39 s with it and with
-:meth:`DnsClient.ask` (one future, not five tasks, for a registered name's records).
+decided from the header (:mod:`typorisk.resolve.engine`). A worker task per name would put each
+such query through several coroutine frames, a task wake-up and a future, and on a host that
+also runs the resolver that CPU is the scan's speed; the pump settles it from callbacks instead
+(``tests/benchmarks/bench_resolve.py`` measures the engine; figures in
+``tests/benchmarks/README.md``).
 
 The pump keeps ``concurrency`` names in flight without a task for them: it sends a name's first
 try from a callback (:meth:`DnsClient.send_now`), and the reply's callback settles the name
