@@ -15,6 +15,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -429,3 +430,19 @@ def test_a_screenshot_reaches_no_network(ledger: Ledger) -> None:
     with row.case():
         hits, blocked = asyncio.run(run())
         assert hits == 0 and blocked >= 1
+
+
+def test_the_feed_opens_networks_and_ports_by_key(tmp_path: Path) -> None:
+    from typorisk.feeds.spec import load_feed
+
+    feed = tmp_path / "audit.yaml"
+    feed.write_text(
+        "feed: audit\ntargets: [corp.com]\n"
+        "scan:\n  allow_private_network: [10.20.0.0/16]\n  web:\n    ports: [80, 8080]\n"
+        f"outputs:\n  - {{format: csv, path: {tmp_path / 'out.csv'}}}\n"
+    )
+    policy = load_feed(feed).options.address_policy()
+    assert policy.allows("10.20.1.2") and not policy.allows("10.21.1.2")
+    assert policy.port_refusal(8080) is None and policy.port_refusal(6379) is not None
+    feed.write_text(feed.read_text().replace("10.20.0.0/16", "intranet"))
+    assert main(["validate", str(feed)]) != 0

@@ -83,6 +83,9 @@ def _leaf_schema(spec: OptionSpec) -> dict[str, object]:
         "strs": {"type": "array", "items": {"enum": kinds} if "kinds" in spec.name else
                  {"type": "string"}},
     }  # fmt: skip
+    if spec.name == "web_ports":
+        table["strs"] = {"type": "array", "items": {"type": "integer", "minimum": 1,
+                                                    "maximum": 65535}}  # fmt: skip
     out = dict(table[spec.kind])
     if spec.low is not None:
         out["exclusiveMinimum" if spec.low_open else "minimum"] = spec.low
@@ -160,6 +163,9 @@ def _value(  # noqa: PLR0911 - one branch per kind
         return tuple(s for s in check.items(node, where, _server) if s)
     if spec.name in ("kinds", "exclude_kinds"):
         return _kinds(check, node, where)
+    if spec.name == "web_ports":
+        ports = check.items(node, where, lambda c, n, w: c.integer(n, w, 1, 65535))
+        return tuple(str(p) for p in ports if p is not None)
     return tuple(t for t in check.items(node, where, lambda c, n, w: c.string(n, w)) if t)
 
 
