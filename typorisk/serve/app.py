@@ -65,6 +65,8 @@ MEDIA_TYPES: Mapping[str, str] = {
 }
 """``Content-Type`` per output format; every other format (block lists, maps, rules) is plain
 UTF-8 text, which is what EDL and threat-feed pullers expect."""
+TAGS = web.AppKey("typorisk.serve.tags", Tags)
+"""The application's :class:`~typorisk.serve.files.Tags` (its ``digests`` count the reads)."""
 RETRY_AFTER = "5"
 """Seconds a ``503`` (out of file descriptors) asks the client to wait."""
 
@@ -181,6 +183,55 @@ def _status_document(place: Place) -> tuple[bytes, dt.datetime] | None:
     return body.encode(), opened.modified
 
 
+def _headers(etag: str, modified: dt.datetime) -> dict[str, str]:
+    return {
+        "ETag": etag,
+        "Last-Modified": email.utils.format_datetime(modified, usegmt=True),
+        "Cache-Control": "no-cache",
+    }
+
+
+async def _respond(
+    request: web.Request, tags: Tags, place: Place, content_type: str
+) -> web.StreamResponse:
+    """``place``'s file: 200 (sent from disk), 304, 404, or 503 when out of descriptors."""
+    try:
+        opened = await asyncio.to_thread(open_checked, place)
+    except OutOfFiles:
+        return _unavailable()
+    if opened is None:
+        return _not_found("not found (this feed has not written that file yet)")
+    try:
+        etag = await tags.etag(place.path, opened)
+    except OutOfFiles:
+        opened.handle.close()
+        return _unavailable()
+    except BaseException:
+        opened.handle.close()
+        raise
+    headers = _headers(etag, opened.modified)
+    if _not_modified(request, etag, opened.modified):
+        opened.handle.close()
+        return web.Response(status=304, headers=headers)
+    headers["Content-Type"] = content_type
+    return FileBody(opened, headers=headers)
+
+
+async def _status(request: web.Request, place: Place) -> web.StreamResponse:
+    """The feed's status file in its public form: 200, 304, 404, or 503."""
+    try:
+        found = await asyncio.to_thread(_status_document, place)
+    except OutOfFiles:
+        return _unavailable()
+    if found is None:
+        return _not_found("not found (this feed has not run yet)")
+    body, modified = found
+    headers = _headers('"' + hashlib.sha256(body).hexdigest()[:40] + '"', modified)
+    if _not_modified(request, headers["ETag"], modified):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, headers=headers, content_type="application/json")
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -204,48 +255,6 @@ def make_app(config: ServeConfig) -> web.Application:
             headers={"WWW-Authenticate": 'Bearer realm="typorisk"'},
         )
 
-    def headers_of(etag: str, modified: dt.datetime) -> dict[str, str]:
-        return {
-            "ETag": etag,
-            "Last-Modified": email.utils.format_datetime(modified, usegmt=True),
-            "Cache-Control": "no-cache",
-        }
-
-    async def respond(request: web.Request, place: Place, content_type: str) -> web.StreamResponse:
-        try:
-            opened = await asyncio.to_thread(open_checked, place)
-        except OutOfFiles:
-            return _unavailable()
-        if opened is None:
-            return _not_found("not found (this feed has not written that file yet)")
-        try:
-            etag = await tags.etag(place.path, opened)
-        except OutOfFiles:
-            opened.handle.close()
-            return _unavailable()
-        except BaseException:
-            opened.handle.close()
-            raise
-        headers = headers_of(etag, opened.modified)
-        if _not_modified(request, etag, opened.modified):
-            opened.handle.close()
-            return web.Response(status=304, headers=headers)
-        headers["Content-Type"] = content_type
-        return FileBody(opened, headers=headers)
-
-    async def status(request: web.Request, place: Place) -> web.StreamResponse:
-        try:
-            found = await asyncio.to_thread(_status_document, place)
-        except OutOfFiles:
-            return _unavailable()
-        if found is None:
-            return _not_found("not found (this feed has not run yet)")
-        body, modified = found
-        headers = headers_of('"' + hashlib.sha256(body).hexdigest()[:40] + '"', modified)
-        if _not_modified(request, headers["ETag"], modified):
-            return web.Response(status=304, headers=headers)
-        return web.Response(body=body, headers=headers, content_type="application/json")
-
     async def healthz(request: web.Request) -> web.StreamResponse:
         return web.Response(text="ok\n", content_type="text/plain")
 
@@ -255,11 +264,11 @@ def make_app(config: ServeConfig) -> web.Application:
             return _not_found()
         name = request.match_info["name"]
         if name == STATUS_NAME:
-            return await status(request, feed.status)
+            return await _status(request, feed.status)
         found = feed.files.get(name)
         if found is None:
             return _not_found()
-        return await respond(request, found[0], media_type(found[1], name))
+        return await _respond(request, tags, found[0], media_type(found[1], name))
 
     async def directory_file(request: web.Request) -> web.StreamResponse:
         feed = config.feeds.get(request.match_info["feed"])
@@ -268,9 +277,10 @@ def make_app(config: ServeConfig) -> web.Application:
         if found is None or not SAFE_NAME.fullmatch(name):
             return _not_found()
         directory, fmt = found
-        return await respond(request, directory.child(name), media_type(fmt, name))
+        return await _respond(request, tags, directory.child(name), media_type(fmt, name))
 
     app = web.Application(middlewares=[authorise])
+    app[TAGS] = tags
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/{feed}/{name}", feed_file)
     app.router.add_get("/{feed}/{dir}/{name}", directory_file)
