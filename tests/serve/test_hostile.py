@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -77,7 +78,8 @@ def test_slow_and_silent_heads_are_closed_after_the_header_timeout(
         slow, silent = connect(port, 30), connect(port, 30)
         left, waited = wait_closed(slow, slow=True)
         assert left == 0, f"{left} slow-header connections still open after {waited:.1f} s"
-        assert still_open(silent) == 0
+        left, _ = wait_closed(silent)  # opened a little later than the slow ones
+        assert left == 0, f"{left} silent connections still open"
         with capsys.disabled():
             print(f"\n60 slow/silent heads closed {waited:.1f} s after a 1 s header timeout")
         close_all(slow + silent)
@@ -211,15 +213,9 @@ def test_twenty_pulls_of_a_50_mib_file_stay_small(
     """A 50 MiB output replaced, then pulled 20 times at once: each reply is the whole file
     (its SHA-256 is the tag), and the server's peak memory grows far less than one copy a
     client (it sends from disk)."""
-    out = feed.parent / "out"
     served = serve_process(feed)
     before = peak_rss_mib(served.process.pid)
-    big = out / "typo-edl.txt.tmp"
-    with big.open("wb") as handle:
-        for i in range(50):
-            handle.write(hashlib.sha256(str(i).encode()).hexdigest().encode() * (MiB // 64))
-    os.replace(big, out / "typo-edl.txt")
-    expected = hashlib.sha256((out / "typo-edl.txt").read_bytes()).hexdigest()
+    expected = hashlib.sha256(big_output(feed, 50).read_bytes()).hexdigest()
 
     async def pull(session: aiohttp.ClientSession) -> tuple[str, str]:
         sha = hashlib.sha256()
@@ -241,6 +237,90 @@ def test_twenty_pulls_of_a_50_mib_file_stay_small(
         with capsys.disabled():
             print(f"\npeak RSS {before:.0f} -> {peak:.0f} MiB for 20 pulls of 50 MiB")
         assert peak - before < 100, (before, peak)
+
+
+def big_output(feed: Path, mib: int) -> Path:
+    """Replace the feed's list by a ``mib`` MiB file (by rename, as a run does); its path."""
+    out = feed.parent / "out"
+    big = out / "typo-edl.txt.tmp"
+    with big.open("wb") as handle:
+        for i in range(mib):
+            handle.write(hashlib.sha256(str(i).encode()).hexdigest().encode() * (MiB // 64))
+    os.replace(big, out / "typo-edl.txt")
+    return out / "typo-edl.txt"
+
+
+def read_until_closed(sock: socket.socket) -> int:
+    """Bytes read from ``sock`` until the server ends or resets the connection."""
+    sock.setblocking(True)
+    sock.settimeout(GIVE_UP)
+    total = 0
+    try:
+        while chunk := sock.recv(1 << 20):
+            total += len(chunk)
+    except ConnectionResetError:
+        pass
+    return total
+
+
+def test_a_client_that_stops_reading_is_closed_after_the_send_timeout(
+    feed: Path, serve_process: Any, ledger: Ledger
+) -> None:
+    """nginx's ``send_timeout``: a client that asks for a 50 MiB file and stops reading is
+    closed; one that hangs up halfway costs no traceback."""
+    path = big_output(feed, 50)
+    served = serve_process(feed, "--send-timeout", "1")
+    port = int(served.base.rsplit(":", 1)[1])
+    row = ledger.row("serve: clients that stop reading or hang up mid-file")
+    request = b"GET /edl/typo-edl.txt HTTP/1.1\r\nHost: typorisk\r\n\r\n"
+    with row.case():
+        (stalled,) = connect(port, 1)
+        stalled.sendall(request)
+        time.sleep(4)  # reads nothing while the server's pieces time out
+        got = read_until_closed(stalled)
+        assert 0 < got < path.stat().st_size, got
+        stalled.close()
+    with row.case():
+        for _ in range(5):
+            (leaving,) = connect(port, 1)
+            leaving.sendall(request)
+            leaving.setblocking(True)
+            leaving.recv(1 << 20)
+            leaving.close()
+        status, _, _ = curl(f"{served.base}/edl/typo.rpz")
+        assert status == 200
+    log = stop(served)
+    assert "send timeout" in log and "Traceback" not in log, log[-3000:]
+
+
+def test_over_the_cap_with_every_connection_answering_a_newcomer_gets_503(
+    feed: Path, serve_process: Any, ledger: Ledger
+) -> None:
+    """Connections being answered are never shed: with all four slots sending a file to
+    clients that do not read, a fifth connection is told 503 and closed."""
+    big_output(feed, 50)
+    served = serve_process(feed, "--max-connections", "4")
+    port = int(served.base.rsplit(":", 1)[1])
+    row = ledger.row("serve: connection cap full of requests being answered")
+    busy = connect(port, 4)
+    try:
+        for sock in busy:
+            sock.sendall(b"GET /edl/typo-edl.txt HTTP/1.1\r\nHost: typorisk\r\n\r\n")
+        time.sleep(1)
+        with row.case():
+            (late,) = connect(port, 1)
+            late.sendall(b"GET /healthz HTTP/1.1\r\nHost: typorisk\r\n\r\n")
+            late.setblocking(True)
+            late.settimeout(GIVE_UP)
+            answer = late.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 503 ") and b"Retry-After" in answer, answer
+            late.close()
+    finally:
+        close_all(busy)
+    with row.case():
+        status, _, _ = curl(f"{served.base}/edl/typo.rpz")  # the slots free again
+        assert status == 200
+    assert "1 refused" in stop(served)
 
 
 def test_one_read_per_replaced_file_however_many_pulls(feed: Path) -> None:

@@ -8,7 +8,8 @@ systemd timer) that replaces them is picked up at once, atomically.
 
 Connections are guarded as nginx guards them (:mod:`typorisk.serve.guard`): a request head
 must arrive within ``--header-timeout`` seconds, an idle kept-alive connection is closed after
-``--keepalive-timeout`` seconds, and at most ``--max-connections`` are open (by default derived
+``--keepalive-timeout`` seconds, a client that stops reading a file after ``--send-timeout``
+seconds, and at most ``--max-connections`` are open (by default derived
 from the open-file limit); over it, the connection waiting longest is closed, never one being
 answered.
 
@@ -85,6 +86,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="close a kept-alive connection idle this long after its last response "
         "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--send-timeout",
+        type=float,
+        default=defaults.send_timeout,
+        metavar="SECONDS",
+        help="close a connection whose client takes no 256 KiB piece of a file for this long, "
+        "like nginx's send_timeout (default: %(default)s)",
     )
     parser.add_argument(
         "--max-connections",
@@ -187,7 +196,12 @@ def run(args: argparse.Namespace) -> int:
     token = read_token(args.token_file) if args.token_file is not None else None
     config = ServeConfig.of(specs, token)
     tls = tls_context(args.tls_cert, args.tls_key)
-    limits = ConnectionLimits(args.header_timeout, args.keepalive_timeout, args.max_connections)
+    limits = ConnectionLimits(
+        header_timeout=args.header_timeout,
+        keepalive_timeout=args.keepalive_timeout,
+        max_connections=args.max_connections,
+        send_timeout=args.send_timeout,
+    )
     logging.basicConfig(
         level=args.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )

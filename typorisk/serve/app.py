@@ -46,7 +46,14 @@ from aiohttp import web
 from typorisk.errors import ServeConfigError
 from typorisk.feeds.spec import FeedSpec
 from typorisk.feeds.status import MAX_STATUS_BYTES, parse_status, public_status, status_path
-from typorisk.serve.files import FileBody, OutOfFiles, Place, Tags, open_checked
+from typorisk.serve.files import (
+    SEND_TIMEOUT,
+    FileBody,
+    OutOfFiles,
+    Place,
+    Tags,
+    open_checked,
+)
 from typorisk.writers.formats import FORMATS
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
@@ -192,7 +199,7 @@ def _headers(etag: str, modified: dt.datetime) -> dict[str, str]:
 
 
 async def _respond(
-    request: web.Request, tags: Tags, place: Place, content_type: str
+    request: web.Request, tags: Tags, place: Place, content_type: str, send_timeout: float
 ) -> web.StreamResponse:
     """``place``'s file: 200 (sent from disk), 304, 404, or 503 when out of descriptors."""
     try:
@@ -214,7 +221,7 @@ async def _respond(
         opened.handle.close()
         return web.Response(status=304, headers=headers)
     headers["Content-Type"] = content_type
-    return FileBody(opened, headers=headers)
+    return FileBody(opened, headers=headers, send_timeout=send_timeout)
 
 
 async def _status(request: web.Request, place: Place) -> web.StreamResponse:
@@ -235,8 +242,9 @@ async def _status(request: web.Request, place: Place) -> web.StreamResponse:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def make_app(config: ServeConfig) -> web.Application:
-    """The aiohttp application that publishes ``config``'s feeds."""
+def make_app(config: ServeConfig, *, send_timeout: float = SEND_TIMEOUT) -> web.Application:
+    """The aiohttp application that publishes ``config``'s feeds; a client that takes no
+    piece of a file for ``send_timeout`` seconds is closed."""
     tags = Tags()
 
     @web.middleware
@@ -268,7 +276,8 @@ def make_app(config: ServeConfig) -> web.Application:
         found = feed.files.get(name)
         if found is None:
             return _not_found()
-        return await _respond(request, tags, found[0], media_type(found[1], name))
+        place, fmt = found
+        return await _respond(request, tags, place, media_type(fmt, name), send_timeout)
 
     async def directory_file(request: web.Request) -> web.StreamResponse:
         feed = config.feeds.get(request.match_info["feed"])
@@ -277,7 +286,9 @@ def make_app(config: ServeConfig) -> web.Application:
         if found is None or not SAFE_NAME.fullmatch(name):
             return _not_found()
         directory, fmt = found
-        return await _respond(request, tags, directory.child(name), media_type(fmt, name))
+        return await _respond(
+            request, tags, directory.child(name), media_type(fmt, name), send_timeout
+        )
 
     app = web.Application(middlewares=[authorise])
     app[TAGS] = tags

@@ -19,9 +19,10 @@ send it).
 
 **Streamed.** :class:`FileBody` sends the open file with ``sendfile(2)`` (asyncio's
 ``loop.sendfile``; over TLS, 16 KiB pieces read in a thread), so the server's memory does not
-grow with the file size or the number of clients. The reply is the version that was tagged:
-the descriptor was opened before the tag was taken, and a ``typorisk run`` replaces files by
-rename, so an open descriptor keeps its version whole.
+grow with the file size or the number of clients. A client that stops reading is closed after
+the send timeout (each 256 KiB piece must be taken within it, as nginx's ``send_timeout``).
+The reply is the version that was tagged: the descriptor was opened before the tag was taken,
+and a ``typorisk run`` replaces files by rename, so an open descriptor keeps its version whole.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import datetime as dt
 import errno
 import hashlib
 import io
+import logging
 import os
 import stat
 from collections.abc import Mapping
@@ -41,14 +43,26 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 
+SEND_PIECE = 256 << 10
+"""Bytes handed to one ``sendfile`` call; each must be taken within the send timeout."""
+SEND_TIMEOUT = 60.0
+"""Default seconds a client may take to accept one :data:`SEND_PIECE` (nginx
+``send_timeout``); a client slower than 256 KiB a minute is closed."""
 READ_CHUNK = 1 << 20
 """Bytes read per step when hashing a file."""
 MAX_KNOWN = 65_536
 """Versions whose tags are remembered (the table is emptied when it would grow past this)."""
 OUT_OF_FILES = frozenset({errno.EMFILE, errno.ENFILE})
 
+log = logging.getLogger("typorisk.serve")
+
 Identity = tuple[int, int, int, int]
 """(device, inode, size in bytes, modification time in ns) of an open file."""
+
+
+class SendTimeout(ConnectionError):
+    """A client took no piece of its file within the send timeout; its connection was
+    closed. A :class:`ConnectionError`, so aiohttp ends the connection without a traceback."""
 
 
 class OutOfFiles(Exception):
@@ -180,13 +194,17 @@ class Tags:
 
 class FileBody(web.StreamResponse):
     """A ``200`` whose body is an open file, sent from disk when the response is prepared
-    (``sendfile(2)`` on plain TCP, 16 KiB pieces read in a thread over TLS); the file is closed
-    once sent, or when sending fails."""
+    (``sendfile(2)`` on plain TCP, 16 KiB pieces read in a thread over TLS) in
+    :data:`SEND_PIECE` pieces, each within ``send_timeout`` seconds or the connection is
+    closed (:class:`SendTimeout`); the file is closed once sent, or when sending fails."""
 
-    def __init__(self, opened: Opened, *, headers: Mapping[str, str]) -> None:
+    def __init__(
+        self, opened: Opened, *, headers: Mapping[str, str], send_timeout: float = SEND_TIMEOUT
+    ) -> None:
         super().__init__(headers=headers)
         self.content_length = opened.size
         self._opened = opened
+        self._send_timeout = send_timeout
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         """Send the headers and the whole file (nothing more for ``HEAD``)."""
@@ -195,13 +213,32 @@ class FileBody(web.StreamResponse):
         handle = self._opened.handle
         try:
             writer = await super().prepare(request)
-            if request.method != "HEAD" and self._opened.size:
-                transport = request.transport
-                if transport is None:
-                    raise ConnectionResetError("the client went away")
-                loop = asyncio.get_running_loop()
-                await loop.sendfile(transport, handle, 0, self._opened.size)
+            if request.method != "HEAD":
+                await self._send(request, handle)
             await super().write_eof()
             return writer
         finally:
             handle.close()
+
+    async def _send(self, request: web.BaseRequest, handle: io.FileIO) -> None:
+        loop = asyncio.get_running_loop()
+        offset, size = 0, self._opened.size
+        while offset < size:
+            transport = request.transport
+            if transport is None:
+                raise ConnectionResetError("the client went away")
+            count = min(SEND_PIECE, size - offset)
+            try:
+                async with asyncio.timeout(self._send_timeout):
+                    await loop.sendfile(transport, handle, offset, count)
+            except TimeoutError:
+                transport.abort()
+                log.info(
+                    "send timeout: %s took no data for %g s; closed (%d of %d bytes sent)",
+                    request.remote,
+                    self._send_timeout,
+                    offset,
+                    size,
+                )
+                raise SendTimeout(f"no data taken in {self._send_timeout:g} s") from None
+            offset += count

@@ -11,7 +11,9 @@ holds). So the guard wraps each connection's aiohttp protocol in a small protoco
   the head must be complete within ``header_timeout`` seconds (nginx ``client_header_timeout``)
   and within :data:`MAX_HEAD_BYTES` bytes, or the connection is closed. Trickling bytes does
   not extend the time;
-- **answering** (the head is complete, the response not yet written): no timer, never shed;
+- **answering** (the head is complete, the response not yet written): never shed; a file is
+  sent piece by piece, each within ``send_timeout`` seconds (nginx ``send_timeout``), so a
+  client that stops reading is closed (:class:`~typorisk.serve.files.FileBody`);
 - **idle** (a response was written, keep-alive): closed after ``keepalive_timeout`` seconds
   without a byte (nginx ``keepalive_timeout``).
 
@@ -30,7 +32,8 @@ admits the waiting pulls.
 
 The states are learnt from two places: the wrapper sees the bytes arrive (idle → reading a
 head), and :meth:`ConnectionGuard.middleware`, the application's outermost middleware, sees a
-head complete (→ answering) and writes the whole response before it marks the connection idle.
+head complete (→ answering) and marks the connection idle when the task aiohttp runs for the
+request, which writes the response too, ends.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ import logging
 import resource
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -101,12 +105,17 @@ class ConnectionLimits:
     there). > 0."""
     max_connections: int = 0
     """Open connections at most; 0: :func:`default_max_connections`."""
+    send_timeout: float = 60.0
+    """Seconds a client may take to accept each piece of a file being sent to it (nginx
+    ``send_timeout``, 60 s there; see :class:`~typorisk.serve.files.FileBody`). > 0."""
 
     def __post_init__(self) -> None:
-        if self.header_timeout <= 0 or self.keepalive_timeout <= 0 or self.max_connections < 0:
+        if min(self.header_timeout, self.keepalive_timeout, self.send_timeout) <= 0 or (
+            self.max_connections < 0
+        ):
             raise ServeConfigError(
-                "--header-timeout and --keepalive-timeout must be > 0 seconds and "
-                "--max-connections >= 0 (0: derived from the open-file limit)"
+                "--header-timeout, --keepalive-timeout and --send-timeout must be > 0 seconds "
+                "and --max-connections >= 0 (0: derived from the open-file limit)"
             )
 
     @property
@@ -134,6 +143,8 @@ class _Guarded(asyncio.Protocol):
         self.head_bytes = 0
         self.timer: asyncio.TimerHandle | None = None
         self.admitted = False
+        self.turn = 0
+        """Requests that reached the application on this connection."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -265,22 +276,21 @@ class ConnectionGuard:
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Mark the connection answering while the request is handled and its response
-        written (written here, whole, so that "idle" means the client owes the next byte)."""
+        """Mark the connection answering from a complete head until the task that handles the
+        request (aiohttp's, which also writes the response) ends."""
         conn = self._by_inner.get(request.protocol)
-        if conn is not None:
+        task = asyncio.current_task()
+        if conn is not None and task is not None:
             self.enter(conn, State.ANSWERING)
-        try:
-            try:
-                response = await handler(request)
-            except web.HTTPException as exc:
-                response = exc
-            await response.prepare(request)
-            await response.write_eof()
-            return response
-        finally:
-            if conn is not None:
-                self.enter(conn, State.IDLE)
+            conn.turn += 1
+            task.add_done_callback(partial(self._answered, conn, conn.turn))
+        return await handler(request)
+
+    def _answered(self, conn: _Guarded, turn: int, task: object) -> None:
+        """The response of request ``turn`` on ``conn`` is written: idle, unless the next
+        request is already being answered."""
+        if conn.turn == turn:
+            self.enter(conn, State.IDLE)
 
     # -- accept() errors ------------------------------------------------------------------
 

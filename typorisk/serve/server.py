@@ -37,7 +37,7 @@ async def serve_until(
     Returns the guard (its counters). Raises :class:`TyporiskError` when the address cannot
     be bound. The loop's exception handler is the guard's for the duration."""
     loop = asyncio.get_running_loop()
-    app = make_app(config)
+    app = make_app(config, send_timeout=limits.send_timeout)
     runner = web.AppRunner(
         app,
         access_log=logging.getLogger("typorisk.serve.access"),
@@ -70,13 +70,14 @@ async def serve_until(
     previous = loop.get_exception_handler()
     loop.set_exception_handler(guard.accept_errors)
     log.info(
-        "serving on %s://%s:%d/ (header timeout %g s, keep-alive %g s, at most %d "
-        "connections; open-file limit %d)",
+        "serving on %s://%s:%d/ (header timeout %g s, keep-alive %g s, send timeout %g s, "
+        "at most %d connections; open-file limit %d)",
         "https" if tls else "http",
         host,
         port,
         limits.header_timeout,
         limits.keepalive_timeout,
+        limits.send_timeout,
         guard.cap,
         open_file_limit(),
     )
