@@ -157,6 +157,8 @@ class _Guarded(asyncio.Protocol):
         self.inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
+        if not self.admitted:
+            return  # refused with a 503: closing
         if self.state is State.IDLE:
             self.guard.enter(self, State.HEAD)
         if self.state is State.HEAD:
