@@ -229,6 +229,8 @@ def test_cli_errors_are_one_line_and_exit_2(
         (["--tls-cert", str(feed)], "give both --tls-cert and --tls-key"),
         (["--tls-cert", str(feed), "--tls-key", str(feed)], "cannot load them"),
         (["--listen", "127.0.0.1"], "give HOST:PORT"),
+        (["--header-timeout", "0"], "must be > 0 seconds"),
+        (["--max-connections", "-1"], "--max-connections >= 0"),
     ]
     for flags, message in cases:
         assert main(["serve", str(feed), *flags]) == 2
