@@ -30,6 +30,10 @@ seconds (counting the failures in between, no traceback) and closes the
 :data:`SHED_ON_EMFILE` connections waiting longest, so that asyncio's retry a second later
 admits the waiting pulls.
 
+Over TLS the guard sees a connection once its handshake is done; the handshake itself is
+bounded by ``header_timeout`` (``ssl_handshake_timeout`` of the listening socket), and a
+connection still shaking hands is not counted against the cap.
+
 The states are learnt from two places: the wrapper sees the bytes arrive (idle → reading a
 head), and :meth:`ConnectionGuard.middleware`, the application's outermost middleware, sees a
 head complete (→ answering) and marks the connection idle when the task aiohttp runs for the
