@@ -132,10 +132,19 @@ def serve_process(tmp_path: Path) -> Iterator[object]:
     and waits for ``/healthz``; every process started is stopped by its PID afterwards."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(feed: Path, *flags: str, scheme: str = "http", ca: Path | None = None) -> Served:
+    def start(
+        feed: Path,
+        *flags: str,
+        scheme: str = "http",
+        ca: Path | None = None,
+        nofile: int | None = None,
+    ) -> Served:
+        """``nofile``: the open-file limit (soft and hard) of the server process."""
         port = free_port()
         log = tmp_path / f"serve-{port}.log"
         argv = [sys.executable, "-m", "typorisk", "serve", str(feed), "--listen"]
+        if nofile is not None:  # as a user would: ulimit -n, then exec (same PID)
+            argv = ["sh", "-c", f'ulimit -n {nofile} && exec "$@"', "sh", *argv]
         process = subprocess.Popen(
             [*argv, f"127.0.0.1:{port}", *flags],
             stdout=subprocess.DEVNULL,

@@ -229,6 +229,8 @@ def test_cli_errors_are_one_line_and_exit_2(
         (["--tls-cert", str(feed)], "give both --tls-cert and --tls-key"),
         (["--tls-cert", str(feed), "--tls-key", str(feed)], "cannot load them"),
         (["--listen", "127.0.0.1"], "give HOST:PORT"),
+        (["--header-timeout", "0"], "must be > 0 seconds"),
+        (["--max-connections", "-1"], "--max-connections >= 0"),
     ]
     for flags, message in cases:
         assert main(["serve", str(feed), *flags]) == 2
@@ -301,3 +303,33 @@ def test_plain_http_process_serves_without_a_token(feed: Path, serve_process: An
     served = serve_process(feed)
     status, headers, _ = curl(f"{served.base}/edl/typo.rpz")
     assert status == 200 and headers["content-type"] == "text/dns"
+
+
+def test_a_big_file_over_tls_arrives_whole(feed: Path, tmp_path: Path, serve_process: Any) -> None:
+    """Over TLS a file cannot go by sendfile(2); it is sent in pieces, and arrives whole."""
+    import hashlib
+    import ssl
+
+    import aiohttp
+
+    out = feed.parent / "out"
+    big = out / "typo.csv.tmp"
+    big.write_bytes(b"domain\n" + b"".join(b"x%07d.example\n" % i for i in range(400_000)))
+    os.replace(big, out / "typo.csv")
+    ca = make_ca(tmp_path)
+    served = serve_process(
+        feed, "--tls-cert", str(ca.cert), "--tls-key", str(ca.key), scheme="https", ca=ca.ca
+    )
+    context = ssl.create_default_context(cafile=str(ca.ca))
+
+    async def go() -> tuple[str, str]:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{served.base}/edl/typo.csv", ssl=context) as response,
+        ):
+            assert response.status == 200
+            return response.headers["ETag"], hashlib.sha256(await response.read()).hexdigest()
+
+    tag, sha = asyncio.run(go())
+    assert sha == hashlib.sha256((out / "typo.csv").read_bytes()).hexdigest()
+    assert tag == f'"{sha[:40]}"'

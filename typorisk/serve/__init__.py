@@ -2,5 +2,14 @@
 lists (Palo Alto EDL, Fortinet external threat feeds, Check Point, pfBlockerNG)."""
 
 from typorisk.serve.app import FeedFiles, ServeConfig, make_app
+from typorisk.serve.guard import ConnectionGuard, ConnectionLimits
+from typorisk.serve.server import serve_until
 
-__all__ = ["FeedFiles", "ServeConfig", "make_app"]
+__all__ = [
+    "ConnectionGuard",
+    "ConnectionLimits",
+    "FeedFiles",
+    "ServeConfig",
+    "make_app",
+    "serve_until",
+]
