@@ -135,11 +135,13 @@ def test_yaml_bombs_and_huge_files_are_refused_fast(tmp_path: Path, ledger: Ledg
         (wide, "YAML nodes"),
     ]
     row = ledger.row("feed YAML: billion laughs, >1 MiB, deep nesting, 30k nodes")
-    start = time.monotonic()
+    start = time.process_time()
     for text, expected in bombs:
         with row.case():
             assert any(expected in p for p in problems(tmp_path, text))
-    assert time.monotonic() - start < 10
+    # a guard against expansion, not a speed claim: the laughs expanded would cost hours of
+    # CPU; this process's own CPU time does not grow with the machine's load
+    assert time.process_time() - start < 30
 
 
 def test_json_schema_agrees_with_the_validator() -> None:
