@@ -118,16 +118,25 @@ def precert_from_extra_data(data: bytes) -> bytes:
     return TLSReader(data).vector(3)
 
 
-def read_tile_leaf(reader: TLSReader, max_cert: int) -> LeafEntry:
-    """Decode one ``TileLeaf`` at the cursor (static-ct-api §Log entries)."""
+def read_tile_entry(reader: TLSReader, max_cert: int) -> tuple[LeafEntry, bytes]:
+    """Decode one ``TileLeaf`` at the cursor (static-ct-api §Log entries): the entry and the
+    ``MerkleTreeLeaf`` the log committed to (version 0, leaf type 0, the ``TimestampedEntry``
+    as served, its ``leaf_index`` extension included), whose hash is the entry's leaf hash."""
+    start = reader.pos
     entry = read_timestamped_entry(reader, max_cert)
+    leaf = b"\x00\x00" + reader.data[start : reader.pos]
     if entry.precert:
         reader.vector(3)  # pre_certificate: the submitted precertificate, not committed to
     chain = reader.vector_length(2)
     if chain % 32:
         raise ValueError(f"certificate_chain of {chain} bytes is not a list of SHA-256 hashes")
     reader.take(chain)
-    return entry
+    return entry, leaf
+
+
+def read_tile_leaf(reader: TLSReader, max_cert: int) -> LeafEntry:
+    """Decode one ``TileLeaf`` at the cursor (see :func:`read_tile_entry`)."""
+    return read_tile_entry(reader, max_cert)[0]
 
 
 def b64(text: object, what: str) -> bytes:
@@ -161,6 +170,16 @@ def data_tile_url(prefix: str, tile: int, width: int = TILE_WIDTH) -> str:
         raise ValueError(f"tile width {width} outside 1..256")
     suffix = "" if width == TILE_WIDTH else f".p/{width}"
     return f"{prefix}tile/data/{tile_path(tile)}{suffix}"
+
+
+def hash_tile_url(prefix: str, level: int, tile: int, width: int = TILE_WIDTH) -> str:
+    """URL of Merkle tree tile ``tile`` at tile level ``level`` (c2sp.org/tlog-tiles: its
+    hashes are the tree's nodes at level ``8 * level``); ``width`` below 256 names a partial
+    tile."""
+    if not 1 <= width <= TILE_WIDTH or not 0 <= level <= 63:
+        raise ValueError(f"tile level {level} or width {width} out of range")
+    suffix = "" if width == TILE_WIDTH else f".p/{width}"
+    return f"{prefix}tile/{level}/{tile_path(tile)}{suffix}"
 
 
 @dataclass(frozen=True, slots=True)

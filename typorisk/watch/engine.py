@@ -9,9 +9,12 @@ Three sources, each resumable from the store (:mod:`typorisk.store.watch`):
 * :func:`watch_zone`: two days of one zone; the names delegated in the newer and not in the
   older are matched; the pair is recorded, so the same new file is not reported twice;
 * :func:`watch_ct`: Certificate Transparency logs through :func:`typorisk.watch.ct.poll_log`;
-  each log's :class:`~typorisk.watch.ct.CTState` is stored with the hits of the batch that
-  reached it (one transaction), so a kill re-reads at most one batch; a log that fails
-  (:class:`~typorisk.errors.CTLogError`) keeps its state and makes the run incomplete.
+  each log's :class:`~typorisk.watch.ct.CTState` (with the root hash of the tree head it was
+  proven against) is stored with the hits of the batch that reached it (one transaction), so a
+  kill re-reads at most one batch; the entries that matched are proven in the log's tree before
+  their hits are stored. A log that fails (:class:`~typorisk.errors.CTLogError`: unreachable,
+  refused by the address policy, a malformed, oversized or hostile answer, a proof that fails)
+  keeps its state and makes the run incomplete; the other logs are read on.
 
 A hit is new when the store had no look-alike for its (domain, target) before.
 """
@@ -19,6 +22,8 @@ A hit is new when the store had no look-alike for its (domain, target) before.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -177,10 +182,36 @@ def ct_source(log: CTLog) -> str:
 def _ct_state(raw: Mapping[str, object] | None) -> CTState | None:
     if raw is None:
         return None
-    index, size = raw.get("next_index"), raw.get("tree_size")
+    index, size, root = raw.get("next_index"), raw.get("tree_size"), raw.get("root_hash", "")
     if isinstance(index, int) and isinstance(size, int):
-        return CTState(index, size)
+        try:
+            root_hash = base64.b64decode(root, validate=True) if isinstance(root, str) else b""
+        except binascii.Error:
+            root_hash = b""
+        return CTState(index, size, root_hash if len(root_hash) == 32 else b"")
     return None
+
+
+def _saved(state: CTState, log: CTLog) -> dict[str, object]:
+    """The store's record of a log's state (the root hash in base64)."""
+    return {"next_index": state.next_index, "tree_size": state.tree_size,
+            "root_hash": base64.b64encode(state.root_hash).decode(), "log": log.url}  # fmt: skip
+
+
+@dataclass(slots=True)
+class _Auditor:
+    """Matches each batch once, before it is proven, and names the entries that hit: those
+    are proven by inclusion (RFC 6962) before their hits are believed."""
+
+    matcher: LookalikeMatcher
+    found: list[tuple[list[str], list[Lookalike]]] = field(default_factory=list)
+
+    def __call__(self, batch: CTBatch) -> list[int]:
+        names = ct_names(batch)
+        hits = self.matcher.match_names(names)
+        self.found.append((names, hits))
+        hit = {h.name for h in hits}
+        return [e.index for e in batch.entries if any(n.removeprefix("*.") in hit for n in e.names)]
 
 
 def ct_names(batch: CTBatch) -> list[str]:
@@ -206,17 +237,16 @@ async def _watch_log(
     stored = _ct_state(store.watch_state(source))
     state = stored or (CTState(0, 0) if options.from_start else None)
     extra = report.extra
+    auditor = _Auditor(matcher)
     try:
         async for batch in poll_log(
             session, log, state, max_entries=options.max_entries, rate=options.rate,
-            timeout=options.timeout,
+            timeout=options.timeout, sample=options.sample, audit=auditor,
         ):  # fmt: skip
-            names = ct_names(batch)
-            hits = matcher.match_names(names)
-            saved = {"next_index": batch.state.next_index, "tree_size": batch.state.tree_size,
-                     "log": log.url}  # fmt: skip
+            names, hits = auditor.found.pop()
             report.hits += len(hits)
-            new = store.record_watch(source, map(to_hit, hits), saved, options.now())
+            new = store.record_watch(source, map(to_hit, hits), _saved(batch.state, log),
+                                     options.now())  # fmt: skip
             report.new.extend(new)
             report.reading.names += len(names)
             extra["entries"] = extra.get("entries", 0) + len(batch.entries) + batch.unparsable
@@ -239,6 +269,9 @@ class CTOptions:
     """Requests per second per log, at most."""
     timeout: float = 30.0
     """Seconds per request."""
+    sample: int = 1
+    """RFC 6962 logs: entries of each page proven by an inclusion proof, picked at random
+    (besides every entry that matched)."""
     from_start: bool = False
     """A log never read before is read from entry 0 (default: from its current head, so only
     certificates logged from now on are reported)."""
