@@ -58,7 +58,8 @@ def main() -> None:
         db = Path(tmp) / "watch.db"
         urls = [s.rfc_url if api == "rfc6962" else s.static_url for s in (healthy, hostile)]
         argv = ["watch", "ct", "--log-list", str(listed), "--log", urls[0], "--log", urls[1],
-                "--rate", "1000", "--db", str(db), "--target", "paypal.com", "--format", "jsonl"]  # fmt: skip
+                "--rate", "1000", "--db", str(db), "--target", "paypal.com",
+                "--format", "jsonl"]  # fmt: skip
         if not args.old:
             argv += ["--allow-private-network", "127.0.0.0/8"]
         logs = [log for log in parse_log_list(doc) if log.url in urls]
