@@ -8,10 +8,11 @@
 Each source resumes from the state kept in the store (``--db``). New look-alikes are written
 to standard output (one row each, ``--format``) and summed up in one alert line on stderr.
 
-Exit codes: 4 the run was incomplete (a CT log down, refused or hostile; the new look-alikes
-of the other logs are still written and alerted); 3 new look-alikes found (so cron alerts);
-1 nothing new but some input was rejected (malformed lines, a broken zip, a damaged gzip);
-0 nothing new; 2 usage or configuration error.
+Exit codes: 4 the run was incomplete: a source failed (a CT log down, refused or hostile; an
+NRD file not read to its end: a broken zip, a damaged gzip; a damaged zone file), its state
+kept, the new look-alikes of the other sources still written and alerted; 3 new look-alikes
+found (so cron alerts); 1 nothing new but some input was rejected (malformed lines); 0 nothing
+new; 2 usage or configuration error.
 
 ``watch ct`` connects only to public addresses unless ``--allow-private-network CIDR`` opens a
 network (:mod:`typorisk.kit.outbound`); a log refused by that policy is that log's error.
@@ -228,8 +229,8 @@ def _summary(report: WatchReport) -> str:
         parts.append(f"{r.overlong:,} over-long line(s) skipped")
     if r.errors:
         parts.append(f"{len(r.errors)} file(s) not read to the end")
-    if report.incomplete:
-        parts.append(f"INCOMPLETE: {len(report.incomplete)} source(s) failed")
+    if report.incomplete or r.errors:
+        parts.append(f"INCOMPLETE: {len(report.incomplete) + len(r.errors)} source(s) failed")
     return ", ".join(parts)
 
 
@@ -256,11 +257,11 @@ def _finish(report: WatchReport, args: argparse.Namespace) -> int:
             f"{shown}{more}",
             file=sys.stderr,
         )
-    if report.incomplete:
+    if report.incomplete or report.reading.errors:  # a source (log, file, zone) failed
         return EXIT_INCOMPLETE
     if report.new:
         return EXIT_FINDINGS
-    rejected = report.reading.malformed or report.reading.errors or args.rejected_targets
+    rejected = report.reading.malformed or args.rejected_targets
     return EXIT_REJECTED if rejected else EXIT_OK
 
 

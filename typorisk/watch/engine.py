@@ -32,7 +32,7 @@ from pathlib import Path
 
 import aiohttp
 
-from typorisk.errors import CTLogError, DataFileError
+from typorisk.errors import BadGzipError, CTLogError, DataFileError, InputLimitError
 from typorisk.match.lookalike import Lookalike, LookalikeMatcher
 from typorisk.store import Store, WatchHit, utcnow
 from typorisk.watch.ct import CTBatch, CTLog, CTState, poll_log
@@ -96,7 +96,9 @@ def watch_lists(
 ) -> WatchReport:
     """Match the names of NRD lists not read before (see the module docstring); ``reread``
     reads every file again. Raises :class:`~typorisk.errors.DataFileError` when a path does
-    not exist (before anything is read); damage inside a file is in ``report.reading``."""
+    not exist (before anything is read); damage inside a file is in ``report.reading``
+    (``errors``: that file was not read to its end and is not marked read; the run is
+    incomplete, the other files are read and their hits stored)."""
     started = time.monotonic()
     files = [f for path in paths for f in list_files(path)]
     source = "nrd:" + ",".join(sorted(str(p.resolve()) for p in paths))
@@ -130,9 +132,11 @@ def watch_zone(
 ) -> WatchReport:
     """Match the names delegated in ``new`` and not in ``old`` (two CZDS files of one zone),
     in bounded memory (:mod:`typorisk.watch.zonediff`: about ``part_names`` names of each day
-    in memory at a time, the rest in temporary files). Raises
-    :class:`~typorisk.errors.DataFileError` for an unreadable or damaged zone file, two files
-    of different zones, or temporary files that cannot be written (nothing is matched then)."""
+    in memory at a time, the rest in temporary files). A zone file damaged inside (a truncated
+    or bomb gzip) is the source's error: ``report.incomplete`` says why, nothing is matched and
+    the pair is not recorded. Raises :class:`~typorisk.errors.DataFileError` for an unreadable
+    file or one that is no zone file, two files of different zones, or temporary files that
+    cannot be written (nothing is matched then)."""
     started = time.monotonic()
     parts = part_count(old, new, part_names=part_names)
     try:
@@ -143,8 +147,15 @@ def watch_zone(
             "to a writable directory"
         ) from exc
     with spill_dir as spill:
-        before = spill_zone(old, Path(spill), "old", parts)
-        after = spill_zone(new, Path(spill), "new", parts)
+        try:
+            before = spill_zone(old, Path(spill), "old", parts)
+            after = spill_zone(new, Path(spill), "new", parts)
+        except DataFileError as exc:
+            if not isinstance(exc.__cause__, BadGzipError | InputLimitError):
+                raise
+            report = WatchReport(f"zone:{new.name}", incomplete=[str(exc)])
+            report.seconds = time.monotonic() - started
+            return report
         report = WatchReport(f"zone:{after.origin}")
         report.reading.files = 2
         report.reading.lines = before.lines + after.lines
