@@ -19,7 +19,8 @@ import pytest
 from typorisk.cli import main
 from typorisk.match.lookalike import LookalikeMatcher, LookalikeSettings, build_lookalike_matcher
 from typorisk.store import Store
-from typorisk.watch.ct import CTLog, parse_log_list
+from typorisk.watch.ct import MAX_NAMED_PROOFS, CTLog, _picked, parse_log_list
+from typorisk.watch.ct_types import BatchBuilder
 from typorisk.watch.engine import CTOptions, WatchReport, ct_source, watch_ct
 
 from ..conftest import Ledger
@@ -214,18 +215,18 @@ def test_an_entry_outside_the_signed_tree_is_refused_and_not_believed(
         assert store.watch_state(ct_source(logs[0]))["next_index"] == 600  # type: ignore[index]
 
 
-def test_a_random_sample_of_each_rfc6962_page_is_proven(
+def test_a_random_sample_of_rfc6962_entries_is_proven(
     pair: tuple[CTLogServer, CTLogServer], tmp_path: Path, ledger: Ledger
 ) -> None:
     _, hostile = pair
-    logs = logs_of(hostile, api="rfc6962")
+    logs = logs_of(hostile, api="rfc6962")  # sample 4 per 256: one entry of each page of 64
     with (
         ledger.row("CT rfc6962: a page of entries outside the signed tree").case(),
         Store(tmp_path / "w.db") as store,
     ):
         for i in range(64, 128):  # the whole second page, none of them a look-alike
             hostile.forged[i] = forged_entry(i, f"benign{i}.example.org")
-        report = run_watch(logs, store, from_start=True, max_entries=10_000)
+        report = run_watch(logs, store, from_start=True, max_entries=10_000, sample=4.0)
         assert len(report.incomplete) == 1 and "get-proof-by-hash" in report.incomplete[0]
         assert store.watch_state(ct_source(logs[0]))["next_index"] == 64  # type: ignore[index]
 
@@ -245,8 +246,8 @@ def test_a_failed_inclusion_proof_is_the_logs_error(
         ledger.row(f"CT rfc6962: a failed inclusion proof ({lie})").case(),
         Store(tmp_path / "w.db") as store,
     ):
-        hostile.hostile["proof"] = answers[lie]
-        report = run_watch(logs, store, from_start=True, max_entries=10_000)
+        hostile.hostile["proof"] = answers[lie]  # one proof of the first page: it fails
+        report = run_watch(logs, store, from_start=True, max_entries=10_000, sample=4.0)
         assert len(report.incomplete) == 1
         assert store.watch_state(ct_source(logs[0])) is None
 
@@ -279,3 +280,16 @@ def test_a_tree_that_does_not_extend_the_one_read_before_is_refused(
         report = run_watch(logs, store, max_entries=10_000)
         assert not report.incomplete
         assert store.watch_state(ct_source(logs[0]))["next_index"] == 600  # type: ignore[index]
+
+
+def test_the_entries_proven_of_a_page() -> None:
+    builder = BatchBuilder()
+    builder.leaves = {i: bytes(32) for i in range(1000, 1256)}
+    assert len(_picked(builder, 1.0, ())) == 1  # one per 256 entries read
+    assert len(_picked(builder, 4.0, ())) == 4
+    named = list(range(1000, 1100))
+    picked = _picked(builder, 0.0, [*named, 5])  # 5 is not of this page
+    assert len(picked) == MAX_NAMED_PROOFS and set(picked) <= set(named)
+    builder.leaves = {i: bytes(32) for i in range(64)}
+    counts = [len(_picked(builder, 1.0, ())) for _ in range(400)]  # 64/256: a quarter of pages
+    assert set(counts) == {0, 1} and 40 < sum(counts) < 160

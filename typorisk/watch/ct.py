@@ -6,8 +6,8 @@ schema of Chrome's ``log_list.json`` v3: ``operators[].logs`` (RFC 6962, read at
 ``operators[].tiled_logs`` (static, read at ``monitoring_url``). Tree heads (``get-sth``, the
 checkpoint) are verified with the list's ``key`` when it has one (:mod:`.ct_verify`). Entries are
 proven against the tree head before they are handed out: every static entry through the Merkle
-tree tiles (:class:`.ct_static.TileProofs`), RFC 6962 entries by inclusion proofs on a sample of
-each page and on every entry the caller's ``audit`` names (:func:`.ct_rfc6962.check_included`).
+tree tiles (:class:`.ct_static.TileProofs`), RFC 6962 entries by inclusion proofs on a random
+sample and on the entries the caller's ``audit`` names (:func:`.ct_rfc6962.check_included`).
 Each new tree head is checked to extend the one in the stored state (a consistency proof, or
 the old root recomputed from the tiles). A proof that fails is the log's error.
 
@@ -198,11 +198,25 @@ def _audited(batch: CTBatch, audit: Callable[[CTBatch], Collection[int]] | None)
     return batch
 
 
-def _sample(builder: BatchBuilder, count: int) -> list[int]:
-    """``count`` entries of a page picked at random, after the page was served (so a log
-    cannot know which of its entries will be checked)."""
+SAMPLE_SPAN = 256
+"""``sample`` counts inclusion proofs per this many RFC 6962 entries read."""
+MAX_NAMED_PROOFS = 16
+"""Entries of one page proven because ``audit`` named them, at most (picked at random when it
+names more): each proof is one request within the log's rate."""
+
+
+def _picked(builder: BatchBuilder, sample: float, named: Collection[int]) -> list[int]:
+    """The entries of an RFC 6962 page to prove, picked at random after the page was served
+    (so a log cannot know which of its entries will be checked): ``sample`` per
+    :data:`SAMPLE_SPAN` entries on average (the fraction drawn at random), and up to
+    :data:`MAX_NAMED_PROOFS` of the ``named`` ones."""
     indices = list(builder.leaves)
-    return random.sample(indices, min(count, len(indices)))
+    expected = max(0.0, sample) * len(indices) / SAMPLE_SPAN
+    count = int(expected) + (random.random() < expected - int(expected))
+    chosen = set(random.sample(indices, min(count, len(indices))))
+    wanted = [i for i in named if i in builder.leaves and i not in chosen]
+    chosen.update(random.sample(wanted, min(MAX_NAMED_PROOFS, len(wanted))))
+    return sorted(chosen)
 
 
 async def poll_log(
@@ -215,7 +229,7 @@ async def poll_log(
     timeout: float = 30.0,
     max_entry_bytes: int = MAX_ENTRY_BYTES,
     bucket: TokenBucket | None = None,
-    sample: int = 1,
+    sample: float = 1.0,
     audit: Callable[[CTBatch], Collection[int]] | None = None,
 ) -> AsyncIterator[CTBatch]:
     """Read the entries of ``log`` after ``state``: one batch per request, at most
@@ -225,9 +239,9 @@ async def poll_log(
     A call that stops inside a data tile (``max_entries``) fetches that tile again next time.
 
     Proofs (see the module docstring): static batches are proven whole; of an RFC 6962 page,
-    ``sample`` entries picked at random and the indices ``audit(batch)`` returns are proven by
-    inclusion proofs. ``audit`` is called once for every batch, before it is yielded (a batch
-    whose proof then fails is never yielded).
+    ``sample`` entries per 256 read (at random) and the indices ``audit(batch)`` returns (up to
+    :data:`MAX_NAMED_PROOFS` a page) are proven by inclusion proofs. ``audit`` is called once
+    for every batch, before it is yielded (a batch whose proof then fails is never yielded).
 
     Yields at least one batch when the tree head was read (an empty one when nothing is new,
     carrying the new ``tree_size``). Raises CTLogError when the log cannot be read, its tree
@@ -268,6 +282,6 @@ async def poll_log(
         batch = builder.batch(log, CTState(index, head.size, head.root_hash))
         named = audit(batch) if audit is not None else ()
         if not static:
-            picked = [*_sample(builder, sample), *(i for i in named if i in builder.leaves)]
+            picked = _picked(builder, sample, named)
             await ct_rfc6962.check_included(client, head, builder.leaves, picked)
         yield batch

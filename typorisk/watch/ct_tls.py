@@ -27,6 +27,9 @@ from dataclasses import dataclass
 
 X509_ENTRY = 0
 PRECERT_ENTRY = 1
+MAX_TREE_SIZE = 1 << 63
+"""Tree sizes are below this (RFC 6962 and tlog-checkpoint sizes are uint64; 2**63 entries is
+beyond any log)."""
 TILE_WIDTH = 256
 """Entries in a full data tile (static-ct-api)."""
 NOTE_SIGNATURE_PREFIX = "\u2014 "
@@ -206,8 +209,8 @@ def parse_sth(doc: object) -> TreeHead:
     if not isinstance(doc, dict):
         raise ValueError("get-sth answer is not a JSON object")
     size = doc.get("tree_size")
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise ValueError(f"tree_size {size!r:.40} is not a non-negative integer")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size < MAX_TREE_SIZE:
+        raise ValueError(f"tree_size {size!r:.40} is not an integer in [0, 2**63)")
     root = b64(doc.get("sha256_root_hash"), "sha256_root_hash")
     if len(root) != 32:
         raise ValueError(f"sha256_root_hash has {len(root)} bytes, not 32")
@@ -239,6 +242,8 @@ def parse_checkpoint(text: str) -> TreeHead:
     origin, size, root = lines[0], lines[1], lines[2]
     if not origin or not _DECIMAL.match(size):
         raise ValueError(f"checkpoint origin {origin!r:.60} or size {size!r:.30} is malformed")
+    if int(size) >= MAX_TREE_SIZE:
+        raise ValueError(f"checkpoint size {size} is not below 2**63")
     root_hash = b64(root, "checkpoint root hash")
     if len(root_hash) != 32:
         raise ValueError(f"checkpoint root hash has {len(root_hash)} bytes, not 32")

@@ -280,9 +280,9 @@ class CTOptions:
     """Requests per second per log, at most."""
     timeout: float = 30.0
     """Seconds per request."""
-    sample: int = 1
-    """RFC 6962 logs: entries of each page proven by an inclusion proof, picked at random
-    (besides every entry that matched)."""
+    sample: float = 1.0
+    """RFC 6962 logs: inclusion proofs per 256 entries read, entries picked at random (besides
+    the entries that matched, up to 16 a page)."""
     from_start: bool = False
     """A log never read before is read from entry 0 (default: from its current head, so only
     certificates logged from now on are reported)."""
