@@ -49,6 +49,7 @@ HOSTILE_ANSWERS = {
         "over the size cap": b'{"x": "' + b"a" * (100 << 10) + b'"}',
     },
     "get-entries": {
+        "1,000,000 escaped quotes never closed": b'{"entries": ["' + b'\\"' * 1_000_000,
         "nested 30,000 deep": DEEP,
         "objects nested 8,000 deep": DEEP_OBJECT,
         "not JSON": b"<html>",
