@@ -179,6 +179,11 @@ def test_a_log_on_a_private_address_is_refused_without_the_opt_in(
     assert main([*argv, "--allow-private-network", "not-a-network"]) == 2
     assert main([*argv, "--allow-private-network", "127.0.0.0/8"]) == 3
     assert "CT connections may reach 127.0.0.0/8" in capsys.readouterr().err
+    feed = tmp_path / "feed.yaml"  # the feed's key opens the network as the flag does
+    feed.write_text("feed: f\ntargets: [paypal.com]\nscan: {allow_private_network: [127.0.0.1]}\n"
+                    "outputs: [{format: list, path: out.txt}]\n")  # fmt: skip
+    fed = [*argv[:9], "--db", str(tmp_path / "f.db"), "--feed", str(feed), "--top", "20"]
+    assert main(fed) == 3, capsys.readouterr().err
 
 
 # Entries outside the signed tree --------------------------------------------------------------

@@ -14,8 +14,9 @@ kept, the new look-alikes of the other sources still written and alerted; 3 new 
 found (so cron alerts); 1 nothing new but some input was rejected (malformed lines); 0 nothing
 new; 2 usage or configuration error.
 
-``watch ct`` connects only to public addresses unless ``--allow-private-network CIDR`` opens a
-network (:mod:`typorisk.kit.outbound`); a log refused by that policy is that log's error.
+``watch ct`` connects only to public addresses unless ``--allow-private-network CIDR`` (or the
+``--feed``'s ``scan.allow_private_network``) opens a network (:mod:`typorisk.kit.outbound`); a
+log refused by that policy is that log's error.
 """
 
 from __future__ import annotations
@@ -281,8 +282,13 @@ def _ct(args: argparse.Namespace, matcher: LookalikeMatcher, store: Store) -> Wa
             raise TyporiskError(f"no log at {', '.join(sorted(missing))} in the log list")
     else:
         logs = [log for log in logs if log.usable]
+    networks = list(args.allow_private_network)
+    if args.feed:  # the feed's scan.allow_private_network opens the same networks
+        from typorisk.feeds.spec import load_feed  # noqa: PLC0415  (only --feed pays for it)
+
+        networks += load_feed(Path(args.feed)).options.allow_private_network
     try:
-        policy = AddressPolicy.of(args.allow_private_network)
+        policy = AddressPolicy.of(networks)
     except ValueError as exc:
         raise TyporiskError(f"--allow-private-network: {exc}") from None
     if policy.allowed:
