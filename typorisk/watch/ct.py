@@ -198,6 +198,9 @@ def _audited(batch: CTBatch, audit: Callable[[CTBatch], Collection[int]] | None)
     return batch
 
 
+_RANDOM = random.SystemRandom()
+"""The operating system's generator: a log that sees which entries are proven cannot learn
+from them which will be next."""
 SAMPLE_SPAN = 256
 """``sample`` counts inclusion proofs per this many RFC 6962 entries read."""
 MAX_NAMED_PROOFS = 16
@@ -212,10 +215,10 @@ def _picked(builder: BatchBuilder, sample: float, named: Collection[int]) -> lis
     :data:`MAX_NAMED_PROOFS` of the ``named`` ones."""
     indices = list(builder.leaves)
     expected = max(0.0, sample) * len(indices) / SAMPLE_SPAN
-    count = int(expected) + (random.random() < expected - int(expected))
-    chosen = set(random.sample(indices, min(count, len(indices))))
+    count = int(expected) + (_RANDOM.random() < expected - int(expected))
+    chosen = set(_RANDOM.sample(indices, min(count, len(indices))))
     wanted = [i for i in named if i in builder.leaves and i not in chosen]
-    chosen.update(random.sample(wanted, min(MAX_NAMED_PROOFS, len(wanted))))
+    chosen.update(_RANDOM.sample(wanted, min(MAX_NAMED_PROOFS, len(wanted))))
     return sorted(chosen)
 
 
@@ -256,7 +259,8 @@ async def poll_log(
         yield _audited(CTBatch(log, [], 0, CTState(head.size, head.size, head.root_hash)), audit)
         return
     if not 0 <= state.next_index <= state.tree_size:
-        raise CTLogError(log.name, log.url, f"stored state {state} is inconsistent")
+        where = f"next_index {state.next_index}, tree_size {state.tree_size}"
+        raise CTLogError(log.name, log.url, f"stored state ({where}) is inconsistent")
     if head.size < state.tree_size:
         raise CTLogError(
             log.name,
