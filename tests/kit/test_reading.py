@@ -16,6 +16,7 @@ import pytest
 
 from typorisk.errors import BadGzipError, DataFileError, InputLimitError
 from typorisk.kit.reading import (
+    _STRINGS,
     MAX_JSON_DEPTH,
     Limits,
     LineReader,
@@ -224,6 +225,21 @@ def test_text_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_json_depth(text: str, depth: int) -> None:
     assert json_depth(text) == depth
+
+
+def test_the_depth_scan_never_rescans_an_unterminated_string(ledger: Ledger) -> None:
+    """The string pattern matches from any quote to the closing quote or the end of the text
+    (it never fails once started), which keeps the scan linear: a pattern that needs the
+    closing quote is retried from every later quote, quadratic on a run of escaped quotes."""
+    row = ledger.row("reading: JSON of 200,000 escaped quotes, never closed (linear scan)")
+    for text in ['"' + '\\"' * 200_000, '"abc\\', '"' + "\\\\" * 1000, '"\\\n[[']:
+        with row.case():
+            found = _STRINGS.match(text)
+            assert found is not None and found.end() == len(text)
+    with row.case():
+        assert json_depth("[" * 60 + '"' + '\\"' * 200_000) == 60
+        with pytest.raises(ValueError, match="Unterminated string"):
+            loads_bounded("[" * 60 + '"' + '\\"' * 200_000)
 
 
 def test_loads_bounded(ledger: Ledger) -> None:

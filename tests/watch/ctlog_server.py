@@ -9,10 +9,19 @@ read APIs by one aiohttp server on 127.0.0.1.
   ``RFC6962NoteSignature``) and data tiles ``tile/data/<N>[.p/<W>]`` of ``TileLeaf`` entries
   with the ``leaf_index`` extension, gzip-encoded like real logs.
 
+- Proofs: ``ct/v1/get-sth-consistency`` and ``ct/v1/get-proof-by-hash`` (RFC 6962), Merkle tree
+  tiles ``tile/<L>/<N>[.p/<W>]`` (static), all computed here from the RFC's recursive
+  definitions (:func:`mth`, :func:`audit_path`, :func:`consistency_proof`), independently of
+  the reader's :mod:`typorisk.watch.merkle`.
+
 Knobs a test turns: ``size`` (the published tree size: lower it and the tree shrank),
 ``fail_after`` (answer that many requests, then drop every connection: the log went down),
 ``serve_partial`` (False: partial tiles answer 404), ``broken_tiles`` (tiles served cut short),
-``forge_signature`` (tree heads signed over another size), ``throttle_every`` (429s).
+``forge_signature`` (tree heads signed over another size), ``throttle_every`` (429s),
+``hostile`` (route name → the raw body served instead: ``get-sth``, ``get-entries``,
+``checkpoint``, ``data-tile``, ``hash-tile``, ``proof``, ``consistency``), ``forged`` (index →
+an entry served in its place while tree heads, proofs and hash tiles stay those of the corpus:
+an entry outside the signed tree), ``corpus`` (replace it between runs: a fork).
 """
 
 from __future__ import annotations
@@ -112,6 +121,9 @@ class Logged:
     leaf_input: bytes
     extra_data: bytes
     tile_leaf: bytes
+    static_leaf: bytes = b""
+    """The ``MerkleTreeLeaf`` of the static face (its ``TimestampedEntry`` carries the
+    ``leaf_index`` extension, so it differs from ``leaf_input``)."""
 
 
 def timestamped_entry(timestamp: int, precert: bool, der: bytes, ikh: bytes, ext: bytes) -> bytes:
@@ -130,11 +142,10 @@ def log_entry(
     chain = vec(vec(factory.ca_der, 3), 3)
     extra = (vec(cert, 3) + chain) if precert else chain
     leaf_index = b"\x00" + vec(u(index, 5), 2)  # static-ct-api leaf_index extension
-    tile = timestamped_entry(timestamp, precert, der, ikh, leaf_index)
-    if precert:
-        tile += vec(cert, 3)
+    entry = timestamped_entry(timestamp, precert, der, ikh, leaf_index)
+    tile = entry + (vec(cert, 3) if precert else b"")
     tile += vec(hashlib.sha256(factory.ca_der).digest(), 2)
-    return Logged(leaf, extra, tile)
+    return Logged(leaf, extra, tile, b"\x00\x00" + entry)
 
 
 def garbage_entry(index: int, factory: CertFactory, timestamp: int) -> Logged:
@@ -238,6 +249,53 @@ def merkle_root(leaves: list[bytes]) -> bytes:
     return hashes_[0]
 
 
+def leaf_hash(leaf: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + leaf).digest()
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than ``n`` (n > 1)."""
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def mth(hashes: list[bytes]) -> bytes:
+    """RFC 6962 §2.1 MTH over leaf hashes, by its recursive definition."""
+    if not hashes:
+        return hashlib.sha256(b"").digest()
+    if len(hashes) == 1:
+        return hashes[0]
+    k = _split(len(hashes))
+    return _node(mth(hashes[:k]), mth(hashes[k:]))
+
+
+def audit_path(m: int, hashes: list[bytes]) -> list[bytes]:
+    """RFC 6962 §2.1.1 PATH(m, D[n]) over leaf hashes."""
+    if len(hashes) <= 1:
+        return []
+    k = _split(len(hashes))
+    if m < k:
+        return [*audit_path(m, hashes[:k]), mth(hashes[k:])]
+    return [*audit_path(m - k, hashes[k:]), mth(hashes[:k])]
+
+
+def consistency_proof(m: int, hashes: list[bytes], complete: bool = True) -> list[bytes]:
+    """RFC 6962 §2.1.2 SUBPROOF(m, D[n], b) over leaf hashes (PROOF with b true)."""
+    n = len(hashes)
+    if m == n:
+        return [] if complete else [mth(hashes)]
+    k = _split(n)
+    if m <= k:
+        return [*consistency_proof(m, hashes[:k], complete), mth(hashes[k:])]
+    return [*consistency_proof(m - k, hashes[k:], False), mth(hashes[:k])]
+
+
 def tile_index(path: str) -> int:
     """Inverse of the static-ct-api tile path encoding (``x001/x234/067`` → 1234067)."""
     parts = path.split("/")
@@ -262,6 +320,9 @@ class CTLogServer:
         self.forge_signature = False
         self.throttle_every = 0
         """Answer every n-th request with 429 and ``Retry-After: 0.2`` (0: never)."""
+        self.hostile: dict[str, bytes] = {}
+        self.forged: dict[int, Logged] = {}
+        self._hashes: dict[tuple[int, str], list[bytes]] = {}
         self.requests: list[str] = []
         self.log_key = ec.generate_private_key(ec.SECP256R1())
         spki = self.log_key.public_key().public_bytes(
@@ -298,16 +359,41 @@ class CTLogServer:
             return web.Response(status=429, headers={"Retry-After": "0.2"})
         return await handler(request)
 
-    def _tree_head(self) -> tuple[int, bytes, bytes]:
+    def leaf_hashes(self, face: str) -> list[bytes]:
+        """The leaf hashes of the whole corpus for ``face`` (``rfc`` or ``static``)."""
+        key = (id(self.corpus), face)
+        if key not in self._hashes:
+            leaves = [e.leaf_input if face == "rfc" else e.static_leaf for e in self.corpus.entries]
+            self._hashes[key] = [leaf_hash(leaf) for leaf in leaves]
+        return self._hashes[key]
+
+    def root(self, api: str) -> bytes:
+        """The root hash the log signs now for ``api`` (``rfc6962`` or ``static``)."""
+        return self._tree_head("rfc" if api == "rfc6962" else "static")[1]
+
+    def served(self, index: int) -> Logged:
+        return self.forged.get(index, self.corpus.entries[index])
+
+    def _hostile(self, route: str) -> web.Response | None:
+        if route in self.hostile:
+            return web.Response(body=self.hostile[route], content_type="application/json")
+        return None
+
+    def _tree_head(self, face: str = "rfc") -> tuple[int, bytes, bytes]:
         """(timestamp ms, root hash, DigitallySigned TreeHeadSignature)."""
         size = self.size
-        root = merkle_root([e.leaf_input for e in self.corpus.entries[:size]])
+        if face == "rfc":
+            root = merkle_root([e.leaf_input for e in self.corpus.entries[:size]])
+        else:
+            root = merkle_root([e.static_leaf for e in self.corpus.entries[:size]])
         timestamp = int(EPOCH.timestamp() * 1000) + 10_000_000 + size
         signed = b"\x00\x01" + u(timestamp, 8) + u(size + self.forge_signature, 8) + root
         signature = self.log_key.sign(signed, ec.ECDSA(hashes.SHA256()))
         return timestamp, root, bytes((TLS_SHA256, TLS_ECDSA)) + vec(signature, 2)
 
     async def get_sth(self, request: web.Request) -> web.Response:
+        if hostile := self._hostile("get-sth"):
+            return hostile
         timestamp, root, sig = self._tree_head()
         return web.json_response(
             {
@@ -325,21 +411,52 @@ class CTLogServer:
             return web.json_response({"error": "start and end are required"}, status=400)
         if start < 0 or end < start or start >= self.size:
             return web.json_response({"error": "bad range"}, status=400)
+        if hostile := self._hostile("get-entries"):
+            return hostile
         end = min(end, self.size - 1, start + self.page - 1)
         return web.json_response(
             {
                 "entries": [
                     {
-                        "leaf_input": base64.b64encode(e.leaf_input).decode(),
-                        "extra_data": base64.b64encode(e.extra_data).decode(),
+                        "leaf_input": base64.b64encode(self.served(i).leaf_input).decode(),
+                        "extra_data": base64.b64encode(self.served(i).extra_data).decode(),
                     }
-                    for e in self.corpus.entries[start : end + 1]
+                    for i in range(start, end + 1)
                 ]
             }
         )
 
+    async def get_proof_by_hash(self, request: web.Request) -> web.Response:
+        if hostile := self._hostile("proof"):
+            return hostile
+        try:
+            wanted = base64.b64decode(request.query["hash"], validate=True)
+            size = int(request.query["tree_size"])
+        except (KeyError, ValueError):
+            return web.json_response({"error": "hash and tree_size are required"}, status=400)
+        hashes = self.leaf_hashes("rfc")[: min(size, self.size)]
+        if wanted not in hashes:
+            return web.json_response({"error": "no such leaf"}, status=400)
+        index = hashes.index(wanted)
+        path = [base64.b64encode(h).decode() for h in audit_path(index, hashes)]
+        return web.json_response({"leaf_index": index, "audit_path": path})
+
+    async def get_sth_consistency(self, request: web.Request) -> web.Response:
+        if hostile := self._hostile("consistency"):
+            return hostile
+        try:
+            first, second = int(request.query["first"]), int(request.query["second"])
+        except (KeyError, ValueError):
+            return web.json_response({"error": "first and second are required"}, status=400)
+        if not 0 < first <= second <= self.size:
+            return web.json_response({"error": "bad range"}, status=400)
+        proof = consistency_proof(first, self.leaf_hashes("rfc")[:second])
+        return web.json_response({"consistency": [base64.b64encode(h).decode() for h in proof]})
+
     async def checkpoint(self, request: web.Request) -> web.Response:
-        timestamp, root, sig = self._tree_head()
+        if hostile := self._hostile("checkpoint"):
+            return hostile
+        timestamp, root, sig = self._tree_head("static")
         origin = self.origin()
         body = f"{origin}\n{self.size}\n{base64.b64encode(root).decode()}\n"
         key_id = hashlib.sha256(origin.encode() + b"\n\x05" + self.log_id).digest()[:4]
@@ -348,8 +465,9 @@ class CTLogServer:
             text=f"{body}\n\u2014 {origin} {note_sig}\n", content_type="text/plain", charset="utf-8"
         )
 
-    async def data_tile(self, request: web.Request) -> web.Response:
-        path = request.match_info["path"]
+    @staticmethod
+    def _tile_path(path: str) -> tuple[int, int]:
+        """(tile index, width) of ``x001/234[.p/W]``; 404 when malformed."""
         width = 256
         if ".p/" in path:
             path, _, w = path.partition(".p/")
@@ -357,16 +475,47 @@ class CTLogServer:
                 raise web.HTTPNotFound()
             width = int(w)
         try:
-            tile = tile_index(path)
+            return tile_index(path), width
         except ValueError as exc:
             raise web.HTTPNotFound() from exc
+
+    def level_hashes(self, height: int) -> list[bytes]:
+        """The complete nodes at level ``height`` of the tree of the whole corpus (those of a
+        smaller tree are its first ``size >> height``: the log only grows)."""
+        key = (id(self.corpus), f"level{height}")
+        if key not in self._hashes:
+            nodes = self.leaf_hashes("static")
+            for _ in range(height):
+                nodes = [_node(nodes[k], nodes[k + 1]) for k in range(0, len(nodes) - 1, 2)]
+            self._hashes[key] = nodes
+        return self._hashes[key]
+
+    async def hash_tile(self, request: web.Request) -> web.Response:
+        if hostile := self._hostile("hash-tile"):
+            return hostile
+        level = int(request.match_info["level"])
+        tile, width = self._tile_path(request.match_info["path"])
+        nodes = self.level_hashes(8 * level)
+        first = tile * 256
+        if width < 256 and first + width > self.size >> 8 * level:
+            raise web.HTTPNotFound()
+        if width < 256 and not self.serve_partial and first + 256 <= len(nodes):
+            raise web.HTTPNotFound()  # the full tile exists: the partial one was deleted
+        if first + width > len(nodes):
+            raise web.HTTPNotFound()
+        return web.Response(body=b"".join(nodes[first : first + width]))
+
+    async def data_tile(self, request: web.Request) -> web.Response:
+        if hostile := self._hostile("data-tile"):
+            return hostile
+        tile, width = self._tile_path(request.match_info["path"])
         first = tile * 256
         if width < 256:
             if not self.serve_partial or first + width > self.size:
                 raise web.HTTPNotFound()
         elif first + 256 > len(self.corpus.entries):
             raise web.HTTPNotFound()
-        body = b"".join(e.tile_leaf for e in self.corpus.entries[first : first + width])
+        body = b"".join(self.served(i).tile_leaf for i in range(first, first + width))
         if tile in self.broken_tiles:
             body = body[: len(body) // 3] + b"\xff" * 7  # cut inside an entry
         return web.Response(
@@ -379,7 +528,10 @@ class CTLogServer:
         app.router.add_get("/rfc/ct/v1/get-sth", self.get_sth)
         app.router.add_get("/rfc/ct/v1/get-entries", self.get_entries)
         app.router.add_get("/static/checkpoint", self.checkpoint)
+        app.router.add_get("/rfc/ct/v1/get-proof-by-hash", self.get_proof_by_hash)
+        app.router.add_get("/rfc/ct/v1/get-sth-consistency", self.get_sth_consistency)
         app.router.add_get("/static/tile/data/{path:.+}", self.data_tile)
+        app.router.add_get(r"/static/tile/{level:\d+}/{path:.+}", self.hash_tile)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, ORIGIN_HOST, 0)

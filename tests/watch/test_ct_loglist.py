@@ -20,6 +20,8 @@ from typorisk.errors import DataFileError
 from typorisk.watch.ct import load_log_list, parse_log_list, shipped_log_list
 from typorisk.watch.ct_static import expected_origin
 
+from ..conftest import Ledger
+
 
 def test_the_shipped_snapshot_has_both_kinds_of_logs() -> None:
     doc = json.loads(shipped_log_list().read_text(encoding="utf-8"))
@@ -77,6 +79,20 @@ def test_lookup_order_cache_then_snapshot(tmp_path: Path, monkeypatch: pytest.Mo
         load_log_list(cache)  # ... but an explicit path must be readable
 
 
+def test_a_deeply_nested_list_is_refused_not_a_recursion_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ledger: Ledger
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cache = tmp_path / "typorisk" / "ct_log_list.json"
+    cache.parent.mkdir()
+    shipped = len(load_log_list(shipped_log_list()))
+    with ledger.row("CT log list nested 30,000 deep (cache, explicit path)").case():
+        cache.write_text("[" * 30_000 + "]" * 30_000)
+        assert len(load_log_list()) == shipped
+        with pytest.raises(DataFileError, match="nested deeper than"):
+            load_log_list(cache)
+
+
 @pytest.fixture
 def list_server() -> Iterator[str]:
     async def good(_: web.Request) -> web.Response:
@@ -88,8 +104,11 @@ def list_server() -> Iterator[str]:
     async def wrong(_: web.Request) -> web.Response:
         return web.json_response({"services": []})
 
+    async def deep(_: web.Request) -> web.Response:
+        return web.Response(text="[" * 30_000 + "]" * 30_000, content_type="application/json")
+
     app = web.Application()
-    for path, handler in (("/good", good), ("/html", html), ("/wrong", wrong)):
+    for path, handler in (("/good", good), ("/html", html), ("/wrong", wrong), ("/deep", deep)):
         app.router.add_get(path, handler)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
@@ -116,7 +135,7 @@ def test_update_data_refreshes_the_ct_log_list(
     stamp = json.loads(written.read_text())["log_list_timestamp"]
     assert "ct:" in out and f"{len(load_log_list(written))} logs" in out and stamp in out
     for bad, why in (("/html", "did not return a CT log list"), ("/wrong", "no 'operators'"),
-                     ("/missing", "HTTP 404")):  # fmt: skip
+                     ("/missing", "HTTP 404"), ("/deep", "nested deeper than")):  # fmt: skip
         assert main([*args, "--ct-url", list_server + bad]) == 2
         err = capsys.readouterr().err
         assert why in err and err.count("\n") == 1

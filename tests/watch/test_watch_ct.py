@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from functools import cache
 from pathlib import Path
@@ -60,6 +61,7 @@ def test_planted_lookalikes_are_found_and_the_state_is_kept(api, server, tmp_pat
         assert store.watch_state(ct_source(log)) == {
             "next_index": 600,
             "tree_size": 600,
+            "root_hash": base64.b64encode(server.root(api)).decode(),
             "log": log.url,
         }
         again, _ = run_watch(server, store, api)
@@ -95,7 +97,8 @@ def test_cli_watch_ct(server, tmp_path, capsys) -> None:  # type: ignore[no-unty
     listed.write_text(json.dumps(server.log_list()))
     db = str(tmp_path / "w.db")
     argv = ["watch", "ct", "--log-list", str(listed), "--log", server.rfc_url, "--from-start",
-            "--rate", "1000", "--db", db, "--format", "jsonl"]  # fmt: skip
+            "--rate", "1000", "--db", db, "--format", "jsonl",
+            "--allow-private-network", "127.0.0.0/8"]  # fmt: skip
     for target in TARGETS:
         argv += ["--target", target]
     code = main(argv)

@@ -8,9 +8,15 @@
 Each source resumes from the state kept in the store (``--db``). New look-alikes are written
 to standard output (one row each, ``--format``) and summed up in one alert line on stderr.
 
-Exit codes: 3 new look-alikes found (so cron alerts); 4 the run was incomplete (a CT log
-down) and found nothing new; 1 nothing new but some input was rejected (malformed lines, a
-broken zip, a damaged gzip); 0 nothing new; 2 usage or configuration error.
+Exit codes: 4 the run was incomplete: a source failed (a CT log down, refused or hostile; an
+NRD file not read to its end: a broken zip, a damaged gzip; a damaged zone file), its state
+kept, the new look-alikes of the other sources still written and alerted; 3 new look-alikes
+found (so cron alerts); 1 nothing new but some input was rejected (malformed lines); 0 nothing
+new; 2 usage or configuration error.
+
+``watch ct`` connects only to public addresses unless ``--allow-private-network CIDR`` (or the
+``--feed``'s ``scan.allow_private_network``) opens a network (:mod:`typorisk.kit.outbound`); a
+log refused by that policy is that log's error.
 """
 
 from __future__ import annotations
@@ -136,6 +142,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read a log never read before from entry 0 (default: from its head)",
     )
+    ct.add_argument(
+        "--allow-private-network",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="open a non-public network to the CT connections, CIDR (repeatable; off: "
+        "loopback, RFC 1918, link-local, metadata and other non-public addresses are refused)",
+    )
     _add_common(ct)
     hits = sub.add_parser("hits", help="look-alikes in the store, first seen since a date")
     hits.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help="the store")
@@ -216,8 +230,8 @@ def _summary(report: WatchReport) -> str:
         parts.append(f"{r.overlong:,} over-long line(s) skipped")
     if r.errors:
         parts.append(f"{len(r.errors)} file(s) not read to the end")
-    if report.incomplete:
-        parts.append(f"INCOMPLETE: {len(report.incomplete)} source(s) failed")
+    if report.incomplete or r.errors:
+        parts.append(f"INCOMPLETE: {len(report.incomplete) + len(r.errors)} source(s) failed")
     return ", ".join(parts)
 
 
@@ -244,17 +258,18 @@ def _finish(report: WatchReport, args: argparse.Namespace) -> int:
             f"{shown}{more}",
             file=sys.stderr,
         )
-        return EXIT_FINDINGS
-    if report.incomplete:
+    if report.incomplete or report.reading.errors:  # a source (log, file, zone) failed
         return EXIT_INCOMPLETE
-    rejected = report.reading.malformed or report.reading.errors or args.rejected_targets
+    if report.new:
+        return EXIT_FINDINGS
+    rejected = report.reading.malformed or args.rejected_targets
     return EXIT_REJECTED if rejected else EXIT_OK
 
 
 def _ct(args: argparse.Namespace, matcher: LookalikeMatcher, store: Store) -> WatchReport:
-    import aiohttp  # noqa: PLC0415  (only the CT source needs the HTTP stack)
-
+    from typorisk.kit.outbound import AddressPolicy  # noqa: PLC0415  (the CT source only)
     from typorisk.watch.ct import load_log_list  # noqa: PLC0415
+    from typorisk.watch.ct_http import ct_session  # noqa: PLC0415
     from typorisk.watch.engine import CTOptions, watch_ct  # noqa: PLC0415
 
     if args.max_entries < 1 or args.rate <= 0 or args.timeout <= 0:
@@ -267,10 +282,21 @@ def _ct(args: argparse.Namespace, matcher: LookalikeMatcher, store: Store) -> Wa
             raise TyporiskError(f"no log at {', '.join(sorted(missing))} in the log list")
     else:
         logs = [log for log in logs if log.usable]
-    options = CTOptions(args.max_entries, args.rate, args.timeout, args.from_start)
+    networks = list(args.allow_private_network)
+    if args.feed:  # the feed's scan.allow_private_network opens the same networks
+        from typorisk.feeds.spec import load_feed  # noqa: PLC0415  (only --feed pays for it)
+
+        networks += load_feed(Path(args.feed)).options.allow_private_network
+    try:
+        policy = AddressPolicy.of(networks)
+    except ValueError as exc:
+        raise TyporiskError(f"--allow-private-network: {exc}") from None
+    if policy.allowed:
+        print(f"typorisk: CT connections may reach {policy.opened}", file=sys.stderr)
+    options = CTOptions(args.max_entries, args.rate, args.timeout, from_start=args.from_start)
 
     async def run() -> WatchReport:
-        async with aiohttp.ClientSession() as session:
+        async with ct_session(policy) as session:
             return await watch_ct(logs, matcher, store, session, options)
 
     return asyncio.run(run())

@@ -27,6 +27,9 @@ from dataclasses import dataclass
 
 X509_ENTRY = 0
 PRECERT_ENTRY = 1
+MAX_TREE_SIZE = 1 << 63
+"""Tree sizes are below this (RFC 6962 and tlog-checkpoint sizes are uint64; 2**63 entries is
+beyond any log)."""
 TILE_WIDTH = 256
 """Entries in a full data tile (static-ct-api)."""
 NOTE_SIGNATURE_PREFIX = "\u2014 "
@@ -118,16 +121,25 @@ def precert_from_extra_data(data: bytes) -> bytes:
     return TLSReader(data).vector(3)
 
 
-def read_tile_leaf(reader: TLSReader, max_cert: int) -> LeafEntry:
-    """Decode one ``TileLeaf`` at the cursor (static-ct-api §Log entries)."""
+def read_tile_entry(reader: TLSReader, max_cert: int) -> tuple[LeafEntry, bytes]:
+    """Decode one ``TileLeaf`` at the cursor (static-ct-api §Log entries): the entry and the
+    ``MerkleTreeLeaf`` the log committed to (version 0, leaf type 0, the ``TimestampedEntry``
+    as served, its ``leaf_index`` extension included), whose hash is the entry's leaf hash."""
+    start = reader.pos
     entry = read_timestamped_entry(reader, max_cert)
+    leaf = b"\x00\x00" + reader.data[start : reader.pos]
     if entry.precert:
         reader.vector(3)  # pre_certificate: the submitted precertificate, not committed to
     chain = reader.vector_length(2)
     if chain % 32:
         raise ValueError(f"certificate_chain of {chain} bytes is not a list of SHA-256 hashes")
     reader.take(chain)
-    return entry
+    return entry, leaf
+
+
+def read_tile_leaf(reader: TLSReader, max_cert: int) -> LeafEntry:
+    """Decode one ``TileLeaf`` at the cursor (see :func:`read_tile_entry`)."""
+    return read_tile_entry(reader, max_cert)[0]
 
 
 def b64(text: object, what: str) -> bytes:
@@ -163,6 +175,16 @@ def data_tile_url(prefix: str, tile: int, width: int = TILE_WIDTH) -> str:
     return f"{prefix}tile/data/{tile_path(tile)}{suffix}"
 
 
+def hash_tile_url(prefix: str, level: int, tile: int, width: int = TILE_WIDTH) -> str:
+    """URL of Merkle tree tile ``tile`` at tile level ``level`` (c2sp.org/tlog-tiles: its
+    hashes are the tree's nodes at level ``8 * level``); ``width`` below 256 names a partial
+    tile."""
+    if not 1 <= width <= TILE_WIDTH or not 0 <= level <= 63:
+        raise ValueError(f"tile level {level} or width {width} out of range")
+    suffix = "" if width == TILE_WIDTH else f".p/{width}"
+    return f"{prefix}tile/{level}/{tile_path(tile)}{suffix}"
+
+
 @dataclass(frozen=True, slots=True)
 class TreeHead:
     """A log's current size (a ``get-sth`` answer or a checkpoint)."""
@@ -187,8 +209,8 @@ def parse_sth(doc: object) -> TreeHead:
     if not isinstance(doc, dict):
         raise ValueError("get-sth answer is not a JSON object")
     size = doc.get("tree_size")
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise ValueError(f"tree_size {size!r:.40} is not a non-negative integer")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size < MAX_TREE_SIZE:
+        raise ValueError(f"tree_size {size!r:.40} is not an integer in [0, 2**63)")
     root = b64(doc.get("sha256_root_hash"), "sha256_root_hash")
     if len(root) != 32:
         raise ValueError(f"sha256_root_hash has {len(root)} bytes, not 32")
@@ -220,6 +242,8 @@ def parse_checkpoint(text: str) -> TreeHead:
     origin, size, root = lines[0], lines[1], lines[2]
     if not origin or not _DECIMAL.match(size):
         raise ValueError(f"checkpoint origin {origin!r:.60} or size {size!r:.30} is malformed")
+    if int(size) >= MAX_TREE_SIZE:
+        raise ValueError(f"checkpoint size {size} is not below 2**63")
     root_hash = b64(root, "checkpoint root hash")
     if len(root_hash) != 32:
         raise ValueError(f"checkpoint root hash has {len(root_hash)} bytes, not 32")

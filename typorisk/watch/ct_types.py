@@ -45,14 +45,19 @@ class CTLog:
 
 @dataclass(frozen=True, slots=True)
 class CTState:
-    """Where a log was left: the next entry to read and the tree size last seen.
+    """Where a log was left: the next entry to read and the tree head last seen.
 
-    Invariant: ``0 <= next_index <= tree_size``. Stored by the caller (the watch store) and
-    passed back to :func:`typorisk.watch.ct.poll_log`.
+    Invariant: ``0 <= next_index <= tree_size``; ``root_hash`` is the root of the log's tree of
+    ``tree_size`` entries, as the log signed it (the next poll checks that the log's new tree
+    extends it). Stored by the caller (the watch store) and passed back to
+    :func:`typorisk.watch.ct.poll_log`.
     """
 
     next_index: int
     tree_size: int
+    root_hash: bytes = b""
+    """32 bytes; empty when unknown (a state stored without it: the next poll does not check
+    consistency, and stores the root it reads)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,8 @@ class BatchBuilder:
     invalid_names: int = 0
     oversized: int = 0
     problems: list[str] = field(default_factory=list)
+    leaves: dict[int, bytes] = field(default_factory=dict)
+    """RFC 6962 pages: entry index → its leaf hash, for the inclusion audit."""
 
     def bad(self, index: int, reason: str) -> None:
         self.unparsable += 1

@@ -9,9 +9,12 @@ Three sources, each resumable from the store (:mod:`typorisk.store.watch`):
 * :func:`watch_zone`: two days of one zone; the names delegated in the newer and not in the
   older are matched; the pair is recorded, so the same new file is not reported twice;
 * :func:`watch_ct`: Certificate Transparency logs through :func:`typorisk.watch.ct.poll_log`;
-  each log's :class:`~typorisk.watch.ct.CTState` is stored with the hits of the batch that
-  reached it (one transaction), so a kill re-reads at most one batch; a log that fails
-  (:class:`~typorisk.errors.CTLogError`) keeps its state and makes the run incomplete.
+  each log's :class:`~typorisk.watch.ct.CTState` (with the root hash of the tree head it was
+  proven against) is stored with the hits of the batch that reached it (one transaction), so a
+  kill re-reads at most one batch; the entries that matched are proven in the log's tree before
+  their hits are stored. A log that fails (:class:`~typorisk.errors.CTLogError`: unreachable,
+  refused by the address policy, a malformed, oversized or hostile answer, a proof that fails)
+  keeps its state and makes the run incomplete; the other logs are read on.
 
 A hit is new when the store had no look-alike for its (domain, target) before.
 """
@@ -19,6 +22,8 @@ A hit is new when the store had no look-alike for its (domain, target) before.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +32,7 @@ from pathlib import Path
 
 import aiohttp
 
-from typorisk.errors import CTLogError, DataFileError
+from typorisk.errors import BadGzipError, CTLogError, DataFileError, InputLimitError
 from typorisk.match.lookalike import Lookalike, LookalikeMatcher
 from typorisk.store import Store, WatchHit, utcnow
 from typorisk.watch.ct import CTBatch, CTLog, CTState, poll_log
@@ -91,7 +96,9 @@ def watch_lists(
 ) -> WatchReport:
     """Match the names of NRD lists not read before (see the module docstring); ``reread``
     reads every file again. Raises :class:`~typorisk.errors.DataFileError` when a path does
-    not exist (before anything is read); damage inside a file is in ``report.reading``."""
+    not exist (before anything is read); damage inside a file is in ``report.reading``
+    (``errors``: that file was not read to its end and is not marked read; the run is
+    incomplete, the other files are read and their hits stored)."""
     started = time.monotonic()
     files = [f for path in paths for f in list_files(path)]
     source = "nrd:" + ",".join(sorted(str(p.resolve()) for p in paths))
@@ -125,9 +132,11 @@ def watch_zone(
 ) -> WatchReport:
     """Match the names delegated in ``new`` and not in ``old`` (two CZDS files of one zone),
     in bounded memory (:mod:`typorisk.watch.zonediff`: about ``part_names`` names of each day
-    in memory at a time, the rest in temporary files). Raises
-    :class:`~typorisk.errors.DataFileError` for an unreadable or damaged zone file, two files
-    of different zones, or temporary files that cannot be written (nothing is matched then)."""
+    in memory at a time, the rest in temporary files). A zone file damaged inside (a truncated
+    or bomb gzip) is the source's error: ``report.incomplete`` says why, nothing is matched and
+    the pair is not recorded. Raises :class:`~typorisk.errors.DataFileError` for an unreadable
+    file or one that is no zone file, two files of different zones, or temporary files that
+    cannot be written (nothing is matched then)."""
     started = time.monotonic()
     parts = part_count(old, new, part_names=part_names)
     try:
@@ -138,8 +147,15 @@ def watch_zone(
             "to a writable directory"
         ) from exc
     with spill_dir as spill:
-        before = spill_zone(old, Path(spill), "old", parts)
-        after = spill_zone(new, Path(spill), "new", parts)
+        try:
+            before = spill_zone(old, Path(spill), "old", parts)
+            after = spill_zone(new, Path(spill), "new", parts)
+        except DataFileError as exc:
+            if not isinstance(exc.__cause__, BadGzipError | InputLimitError):
+                raise
+            report = WatchReport(f"zone:{new.name}", incomplete=[str(exc)])
+            report.seconds = time.monotonic() - started
+            return report
         report = WatchReport(f"zone:{after.origin}")
         report.reading.files = 2
         report.reading.lines = before.lines + after.lines
@@ -177,10 +193,36 @@ def ct_source(log: CTLog) -> str:
 def _ct_state(raw: Mapping[str, object] | None) -> CTState | None:
     if raw is None:
         return None
-    index, size = raw.get("next_index"), raw.get("tree_size")
+    index, size, root = raw.get("next_index"), raw.get("tree_size"), raw.get("root_hash", "")
     if isinstance(index, int) and isinstance(size, int):
-        return CTState(index, size)
+        try:
+            root_hash = base64.b64decode(root, validate=True) if isinstance(root, str) else b""
+        except binascii.Error:
+            root_hash = b""
+        return CTState(index, size, root_hash if len(root_hash) == 32 else b"")
     return None
+
+
+def _saved(state: CTState, log: CTLog) -> dict[str, object]:
+    """The store's record of a log's state (the root hash in base64)."""
+    return {"next_index": state.next_index, "tree_size": state.tree_size,
+            "root_hash": base64.b64encode(state.root_hash).decode(), "log": log.url}  # fmt: skip
+
+
+@dataclass(slots=True)
+class _Auditor:
+    """Matches each batch once, before it is proven, and names the entries that hit: those
+    are proven by inclusion (RFC 6962) before their hits are believed."""
+
+    matcher: LookalikeMatcher
+    found: list[tuple[list[str], list[Lookalike]]] = field(default_factory=list)
+
+    def __call__(self, batch: CTBatch) -> list[int]:
+        names = ct_names(batch)
+        hits = self.matcher.match_names(names)
+        self.found.append((names, hits))
+        hit = {h.name for h in hits}
+        return [e.index for e in batch.entries if any(n.removeprefix("*.") in hit for n in e.names)]
 
 
 def ct_names(batch: CTBatch) -> list[str]:
@@ -206,17 +248,16 @@ async def _watch_log(
     stored = _ct_state(store.watch_state(source))
     state = stored or (CTState(0, 0) if options.from_start else None)
     extra = report.extra
+    auditor = _Auditor(matcher)
     try:
         async for batch in poll_log(
             session, log, state, max_entries=options.max_entries, rate=options.rate,
-            timeout=options.timeout,
+            timeout=options.timeout, sample=options.sample, audit=auditor,
         ):  # fmt: skip
-            names = ct_names(batch)
-            hits = matcher.match_names(names)
-            saved = {"next_index": batch.state.next_index, "tree_size": batch.state.tree_size,
-                     "log": log.url}  # fmt: skip
+            names, hits = auditor.found.pop()
             report.hits += len(hits)
-            new = store.record_watch(source, map(to_hit, hits), saved, options.now())
+            new = store.record_watch(source, map(to_hit, hits), _saved(batch.state, log),
+                                     options.now())  # fmt: skip
             report.new.extend(new)
             report.reading.names += len(names)
             extra["entries"] = extra.get("entries", 0) + len(batch.entries) + batch.unparsable
@@ -239,6 +280,9 @@ class CTOptions:
     """Requests per second per log, at most."""
     timeout: float = 30.0
     """Seconds per request."""
+    sample: float = 1.0
+    """RFC 6962 logs: inclusion proofs per 256 entries read, entries picked at random (besides
+    the entries that matched, up to 16 a page)."""
     from_start: bool = False
     """A log never read before is read from entry 0 (default: from its current head, so only
     certificates logged from now on are reported)."""
