@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import aiohttp
 
 from typorisk.errors import CTLogError, FetchError
-from typorisk.kit.outbound import AddressPolicy, PolicyConnector, refusal_of
+from typorisk.kit.outbound import AddressPolicy, refusal_of
+from typorisk.kit.outbound_http import PolicyConnector
 from typorisk.kit.rate import TokenBucket
 from typorisk.kit.reading import loads_bounded
 from typorisk.register.http import HttpReply, fetch
