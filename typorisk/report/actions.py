@@ -9,8 +9,9 @@ Four actions, each a list a person can act on:
   of near-identical "not registered" rows says nothing a count and a few names do not.
 - **register defensively**: per target, the most likely look-alikes still free (by typing
   likelihood) under a suffix the protecting organisation may register in
-  (:mod:`typorisk.parse.suffix_policy`): open suffixes, and restricted or closed ones where one of
-  its own targets sits (a target under ``.mil`` makes it eligible for ``.mil``). Where
+  (:mod:`typorisk.parse.suffix_policy`): open suffixes, and restricted or closed ones where the
+  target itself sits (a target under ``.mil`` makes its owner eligible for ``.mil``; one feed
+  may protect several organisations, so eligibility is never lent from one target to another). Where
   eligibility depends on criteria (``.bank``, a local presence) the name carries "only if you are
   eligible"; names under suffixes it cannot enter (``.mil`` for a company, ``.il`` directly) are
   left out and counted per suffix.
@@ -206,24 +207,21 @@ def _condition(policy: SuffixPolicy) -> str:
     return f"{policy.policy}: {ONLY_IF} (only {policy.who})"
 
 
-def registrable(
-    free: Sequence[Row], targets: Sequence[str]
-) -> tuple[list[Row], dict[str, str], tuple[Skipped, ...]]:
-    """Split free look-alikes by whether the organisation protecting ``targets`` may register
-    them: (the ones it may or might, their conditions by domain, the rest counted per suffix).
-    An organisation is eligible for a restricted or closed suffix when one of its targets sits
-    under it; for ``criteria`` suffixes it might be, and the condition says so."""
-    own: dict[str, str] = {}
-    for target in targets:
-        own.setdefault(_suffix(target), target)
+def registrable(free: Sequence[Row]) -> tuple[list[Row], dict[str, str], tuple[Skipped, ...]]:
+    """Split free look-alikes by whether the organisation protecting each one's target may
+    register it: (the ones it may or might, their conditions by domain, the rest counted per
+    suffix). A target under a restricted or closed suffix makes its owner eligible there (the
+    owner of ``army.mil`` may register ``arm.mil``; the owner of ``examplebank.com`` may not);
+    for ``criteria`` suffixes it might be, and the condition says so."""
     keep: list[Row] = []
     notes: dict[str, str] = {}
     skipped: Counter[str] = Counter()
     who: dict[str, str] = {}
     for row in free:
+        target = str(row.get("target"))
         suffix = str(row.get("suffix") or _suffix(str(row["domain"])))
         policy = policy_of(suffix)
-        eligible = policy.eligible_for(own)
+        eligible = policy.eligible_for([_suffix(target)])
         if eligible is False:
             skipped[suffix] += 1
             who[suffix] = policy.who
@@ -232,7 +230,7 @@ def registrable(
         if eligible is None:
             notes[str(row["domain"])] = _condition(policy)
         elif policy.policy != "open":
-            notes[str(row["domain"])] = f"{policy.policy}: eligible as {own[suffix]}"
+            notes[str(row["domain"])] = f"{policy.policy}: eligible as {target}"
     return keep, notes, tuple(Skipped(s, n, who[s]) for s, n in sorted(skipped.items()))
 
 
@@ -301,8 +299,7 @@ def plan(review: Review) -> Actions:
         for (target, domain), whats in grouped.items()
     )
     free = [r for r in review.rows if r.get("registration") == "unregistered"]
-    targets = sorted({str(r.get("target")) for r in review.rows})
-    may_register, notes, skipped = registrable(free, targets)
+    may_register, notes, skipped = registrable(free)
     states = [_state(r) for r in review.rows]
     return Actions(
         block=tuple(r for r in review.rows if _blocked(r, review.threshold) and not is_own(r)),
