@@ -3,9 +3,9 @@ and with ``--pdf`` a PDF of the HTML page printed by headless Chromium.
 
 Exit codes for cron and CI: 0 nothing new at or above the threshold; 3 new high-risk findings
 since the baseline (names high risk now that were not: newly registered, newly mail-capable,
-newly over the threshold; a rise within high risk is not one); 4 the newest run of the feed did not complete (the review still covers the
-newest complete run); 5 the PDF could not be printed (the HTML and Markdown are written);
-2 usage error.
+newly over the threshold; a rise within high risk is not one); 4 the newest run of the feed
+did not complete (the review still covers the newest complete run); 5 the PDF could not be
+printed (the HTML and Markdown are written); 2 usage error.
 """
 
 from __future__ import annotations
