@@ -71,18 +71,64 @@ def test_cron_line_is_well_formed() -> None:
     )
 
 
+ALERT = "typorisk: new high-risk typo domains"
+FAILED = "typorisk: the weekly job failed"
+
+
+def cron_command(weekly: Path) -> str:
+    """The command of the shipped cron entry (what cron hands to /bin/sh), with the installed
+    weekly.sh replaced by ``weekly``."""
+    (entry,) = [
+        line
+        for line in (WEEKLY / "typorisk.cron").read_text().splitlines()
+        if line.strip() and not line.startswith("#") and "=" not in line.split()[0]
+    ]
+    command = entry.split(None, 6)[6]
+    return command.replace("/opt/typorisk/examples/weekly/weekly.sh", str(weekly))
+
+
+def run_cron(weekly: Path, env: dict[str, str] | None = None) -> str:
+    """Run the cron entry's command with /bin/sh, as cron does; returns what cron would mail."""
+    proc = subprocess.run(
+        ["/bin/sh", "-c", cron_command(weekly)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "alert", "failed"),
+    [(0, False, False), (3, True, False), (4, False, True), (1, False, True)],
+)
+def test_cron_line_alerts_only_when_the_job_exits_3(
+    tmp_path: Path, code: int, alert: bool, failed: bool
+) -> None:
+    """The cron line, run by /bin/sh around a job that exits ``code``: the alert on 3 only
+    (``weekly.sh || [ $? -eq 3 ] && echo`` printed it after every successful run)."""
+    job = tmp_path / "weekly.sh"
+    job.write_text(f"#!/bin/sh\nexit {code}\n")
+    job.chmod(0o755)
+    mailed = run_cron(job)
+    assert (ALERT in mailed) is alert, mailed
+    assert (FAILED in mailed) is failed, mailed
+
+
 @pytest.fixture
 def world_server(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
     require("nsd")
     yield "127.0.0.1", free_port(), tmp_path
 
 
-def run_week(week: int, where: tuple[str, int, Path]) -> int:
+def week_env(where: tuple[str, int, Path]) -> dict[str, str]:
+    """The environment weekly.sh reads, for the demo world served at ``where``."""
     host, port, tmp = where
-    zones = build_world(week).zones
     targets = tmp / "targets.txt"
     targets.write_text("\n".join(TARGETS) + "\n")
-    env = {
+    return {
         **os.environ,
         "TYPORISK": str(Path(sys.executable).with_name("typorisk")),
         "TARGETS": str(targets),
@@ -90,6 +136,12 @@ def run_week(week: int, where: tuple[str, int, Path]) -> int:
         "TOP": "60",
         "NAMESERVER": f"{host}:{port}",
     }
+
+
+def run_week(week: int, where: tuple[str, int, Path]) -> int:
+    host, port, tmp = where
+    zones = build_world(week).zones
+    env = week_env(where)
     with nsd(tmp / f"nsd{week}-{os.urandom(2).hex()}", zones, host=host, port=port):
         proc = subprocess.run(
             [str(WEEKLY / "weekly.sh")],
@@ -147,3 +199,19 @@ def test_weekly_job_against_a_real_nsd(world_server: tuple[str, int, Path]) -> N
     assert run_week(2, world_server) == 0
     review = (world_server[2] / "state" / "review" / "review.html").read_text()
     assert "mx.collector.example" in review
+
+
+def test_cron_line_runs_the_weekly_job_and_alerts_only_on_new_findings(
+    world_server: tuple[str, int, Path],
+) -> None:
+    """The shipped cron line around the real weekly.sh against a real NSD: the first week has
+    new high-risk findings (the alert is mailed), the same world a week later has none (no
+    alert, no failure)."""
+    host, port, tmp = world_server
+    env = week_env(world_server)
+    with nsd(tmp / "nsd-cron", build_world(1).zones, host=host, port=port):
+        first = run_cron(WEEKLY / "weekly.sh", env)
+        again = run_cron(WEEKLY / "weekly.sh", env)
+    assert ALERT in first and FAILED not in first, first
+    assert "0 new high-risk finding(s)" in again, again
+    assert ALERT not in again and FAILED not in again, again

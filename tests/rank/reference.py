@@ -1,6 +1,7 @@
 """The in-memory ranker as it was before ranking streamed (main at 6a8545c), kept verbatim as
 the reference the streaming ranker is compared with: a networkx graph with a node per candidate.
-Only the imports differ (it returns today's result types)."""
+Only the imports differ (it returns today's result types), and the scoring rules added since
+are called as the ranker calls them (``suffix_effect``: a free name under a restricted suffix)."""
 
 # ruff: noqa
 # mypy: ignore-errors
@@ -28,6 +29,7 @@ from typorisk.rank.score import (
     graph_value,
     is_recent,
     likelihood_scale,
+    suffix_effect,
     web_effect,
 )
 
@@ -239,8 +241,10 @@ def _score(
             f"of {members.owners(best_node)} targets"
         )
     multiplier = 1.0
+    if label == "unregistered":
+        multiplier, reasons[1] = suffix_effect(obs, w, reasons[1])
     if shared:
-        multiplier = w.defensive
+        multiplier *= w.defensive
         reasons.append(
             f"shares {shared[0][0].upper()} {shared[0][1]} with {obs.target}: "
             "likely a defensive registration, confirm"

@@ -2,9 +2,10 @@
 and with ``--pdf`` a PDF of the HTML page printed by headless Chromium.
 
 Exit codes for cron and CI: 0 nothing new at or above the threshold; 3 new high-risk findings
-since the baseline; 4 the newest run of the feed did not complete (the review still covers the
-newest complete run); 5 the PDF could not be printed (the HTML and Markdown are written);
-2 usage error.
+since the baseline (names high risk now that were not: newly registered, newly mail-capable,
+newly over the threshold; a rise within high risk is not one); 4 the newest run of the feed
+did not complete (the review still covers the newest complete run); 5 the PDF could not be
+printed (the HTML and Markdown are written); 2 usage error.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=0.5,
         metavar="RISK",
-        help="risk from which a finding is high risk: blocked, taken down, exit code 3 "
-        "(default: 0.5)",
+        help="risk from which a finding is high risk: blocked, taken down, and exit code 3 "
+        "when it is newly so (default: 0.5)",
     )
     parser.add_argument(
         "--pdf",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from typorisk.cli import rank as rank_cli
 from typorisk.cli.common import add_target_arguments, target_texts_of
@@ -38,12 +38,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="output format (default: table on a terminal, jsonl otherwise)",
     )
     parser.add_argument(
+        "--drop-unregistered",
         "--registered-only",
+        dest="drop_unregistered",
         action="store_true",
-        help="write only the candidates DNS shows registered (needs DNS; ranking still sees "
-        "every candidate)",
+        help="leave out the candidates DNS shows not registered; registered ones and those "
+        "whose registration is unknown (a wildcard TLD such as .ml, a timeout) are written "
+        "(needs DNS; ranking still sees every candidate). --registered-only is the old name "
+        "of this flag and does the same: it keeps unknown",
     )
     add_scan_options(parser)
+
+
+def is_free(row: Mapping[str, object]) -> bool:
+    """True when DNS shows the candidate not registered and no registry lookup found it:
+    the only rows ``--drop-unregistered`` leaves out (unknown is never dropped)."""
+    return row.get("registration") == "unregistered" and row.get("registration_lookup") != "found"
 
 
 def columns_for(fmt: str, options: ScanOptions) -> tuple[str, ...]:
@@ -58,20 +68,18 @@ def columns_for(fmt: str, options: ScanOptions) -> tuple[str, ...]:
 def run(args: argparse.Namespace) -> int:
     """Run the command; the exit code says how it ended (see ``typorisk --help``)."""
     options = options_from_args(args)
-    if args.registered_only and not options.resolve:
-        raise TyporiskError("--registered-only needs DNS facts: drop --no-resolve")
+    if args.drop_unregistered and not options.resolve:
+        raise TyporiskError(
+            "--drop-unregistered/--registered-only needs DNS facts: drop --no-resolve"
+        )
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     columns = columns_for(fmt, options)
     result = scan(target_texts_of(args), options)
     for rejected in result.summary.rejected:
         print(f"typorisk: skipped: {rejected}", file=sys.stderr)
     rows: Iterable[dict[str, object]] = result.rows(columns)
-    if args.registered_only:
-        rows = (
-            {c: row.get(c) for c in columns}
-            for row in result.rows()
-            if row.get("registration") == "registered"
-        )
+    if args.drop_unregistered:
+        rows = ({c: row.get(c) for c in columns} for row in result.rows() if not is_free(row))
     total = None
     if sys.stderr.isatty():  # the progress total: permutation is cheap next to DNS
         total = sum(1 for _ in candidates(result.targets, options))

@@ -38,6 +38,7 @@ from typorisk.rank.score import (
     graph_value,
     is_recent,
     likelihood_scale,
+    suffix_effect,
     web_effect,
 )
 
@@ -394,8 +395,10 @@ class Ranker(Generic[P]):
                 f"of {self.owners(best_node)} targets"
             )
         multiplier = 1.0
+        if label == "unregistered":
+            multiplier, reasons[1] = suffix_effect(obs, w, reasons[1])
         if shared:
-            multiplier = w.defensive
+            multiplier *= w.defensive
             reasons.append(
                 f"shares {shared[0][0].upper()} {shared[0][1]} with {obs.target}: "
                 "likely a defensive registration, confirm"

@@ -14,6 +14,10 @@
   IP 0.6, /24 network 0.4, NS 0.4, registrar 0.3, network owner 0.3 (the organisation or AS
   holding the addresses, from IP RDAP: one hosting company spans many /24s) (big providers
   share NS; a shared MX is an operation collecting mail).
+- suffix policy (``data/suffix_policy.json``): a free name under a suffix that keeps squatters
+  out scores × ``restricted_suffix`` (0.3: ``.mil``, ``.gov``, ``.bank``, ``gov.xx``: the registry
+  verifies eligibility) or × ``closed_suffix`` (0.1: a .brand TLD, ``.il`` directly): nobody who
+  could abuse it can register it, so it is not a name to block now.
 - registration: × ``defensive`` (0.25) when the candidate shares MX/NS/registrar with its own
   target (likely the brand's defensive registration: listed separately to confirm), ×
   ``recent`` (1.25) when registered less than ``recent_days`` ago.
@@ -38,6 +42,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from typorisk.errors import TyporiskError
+from typorisk.parse.suffix_policy import policy_of
 from typorisk.rank.facts import Observation
 
 CAPTURE_LABELS = {
@@ -80,6 +85,10 @@ class RiskWeights:
     saturation: int = 50
     """Other typo domains on one node at which the graph signal is full."""
     defensive: float = 0.25
+    restricted_suffix: float = 0.3
+    """Multiplier of a free name under a suffix whose registry verifies eligibility."""
+    closed_suffix: float = 0.1
+    """Multiplier of a free name under a suffix only one organisation (or nobody) registers in."""
     recent: float = 1.25
     recent_days: int = 90
     web_clone: float = 0.9
@@ -172,3 +181,15 @@ def web_effect(obs: Observation, w: RiskWeights) -> tuple[float, bool, tuple[str
     if obs.web in ("parked", "redirect-other"):
         return 0.0, False, (f"web: {obs.web}",)
     return 0.0, False, ()
+
+
+def suffix_effect(obs: Observation, w: RiskWeights, reason: str) -> tuple[float, str]:
+    """What the suffix's policy does to a free name's score: (multiplier, capture reason).
+    Where a squatter cannot register under ``obs.suffix`` (restricted or closed), the multiplier
+    is ``restricted_suffix`` or ``closed_suffix`` and the reason names the policy; else
+    ``(1.0, reason)`` unchanged."""
+    policy = policy_of(obs.suffix)
+    if not policy.keeps_squatters_out:
+        return 1.0, reason
+    factor = w.restricted_suffix if policy.policy == "restricted" else w.closed_suffix
+    return factor, f"not registered; {policy.reason()}"

@@ -18,7 +18,7 @@ from functools import cache
 import jinja2
 
 from typorisk import __version__
-from typorisk.report.actions import Actions, Row, Tail, plan, risk
+from typorisk.report.actions import ONLY_IF, Actions, Row, Tail, plan, risk
 from typorisk.report.review import Review
 from typorisk.report.svg import (
     CATEGORY_COLOURS,
@@ -86,6 +86,7 @@ class View:
     since: str
     warnings: list[str]
     new_high: int
+    states: str
     register_count: int
     changed: str
     todo: list[str]
@@ -117,13 +118,24 @@ def _changed(review: Review) -> str:
     return f"{since}: " + ("; ".join(parts) if parts else "nothing changed") + "."
 
 
+def _states(a: Actions) -> str:
+    """Registered, unknown and free look-alikes, counted apart (unknown is neither)."""
+    total = a.registered + a.unknown + a.free
+    return (
+        f"{_count(total, 'look-alike')} checked: {a.registered} registered, "
+        f"{a.unknown} registration unknown (a wildcard TLD answers for them, or DNS failed: "
+        f"never counted as free), {a.free} not registered."
+    )
+
+
 def _todo(review: Review, a: Actions) -> list[str]:
     steps = []
     if a.block_count:
+        unknown = len(a.block) - a.block_registered
         steps.append(
-            f"Block {_count(a.block_count, 'name')} now ({len(a.block)} registered, "
-            f"{a.block_count - len(a.block)} not registered yet): check that resolvers and mail "
-            "gateways pulled today's blocklists."
+            f"Block {_count(a.block_count, 'name')} now ({a.block_registered} registered, "
+            f"{unknown} registration unknown, {a.block_count - len(a.block)} not registered "
+            "yet): check that resolvers and mail gateways pulled today's blocklists."
         )
     if a.takedown:
         clusters = len(review.findings.clusters)
@@ -139,7 +151,11 @@ def _todo(review: Review, a: Actions) -> list[str]:
         )
     free = sum(min(t.count, len(t.names)) for t in a.register)
     if free:
-        steps.append(f"Register the {_count(free, 'most likely free name')} defensively (table 2).")
+        conditional = sum(ONLY_IF in n for t in a.register for n in t.notes.values())
+        only_if = f", {conditional} of them only if you are eligible" if conditional else ""
+        steps.append(
+            f"Register the {_count(free, 'most likely free name')} defensively (table 2{only_if})."
+        )
     if review.findings.defensive:
         steps.append(
             f"Confirm {_count(len(review.findings.defensive), 'probable own registration')} "
@@ -224,6 +240,7 @@ def view(review: Review) -> View:
         since=f"run {base.id} ({_day(base.started)})" if base else "the first review",
         warnings=_warnings(review),
         new_high=len(review.new_high_risk),
+        states=_states(a),
         register_count=sum(len(t.names) for t in a.register),
         changed=_changed(review),
         todo=_todo(review, a),
@@ -232,6 +249,11 @@ def view(review: Review) -> View:
         clusters=cluster_charts(review),
         generator=f"typorisk {__version__}",
     )
+
+
+def noted(tail: Tail) -> list[str]:
+    """The names of a tail, each with its condition when it has one."""
+    return [f"{n} ({tail.notes[n]})" if n in tail.notes else n for n in tail.names]
 
 
 def _risk_text(row: Row) -> str:
@@ -250,6 +272,7 @@ def _globals() -> dict[str, object]:
         "span": _span,
         "colour": colour_of,
         "own_reason": _own_reason,
+        "noted": noted,
     }
 
 

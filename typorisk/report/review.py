@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from typorisk.errors import TyporiskError
 from typorisk.rank import RankResult, RiskWeights
 from typorisk.rank.rows import ranked_rows
-from typorisk.store import Change, Diff, Run, Store, diff
-
-NEW_FINDING_GROUPS = ("new_registrations", "new_mail", "smtp_changes", "risk_up")
+from typorisk.store import Change, Diff, Run, Store, alerts, diff
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +56,10 @@ class Review:
     changes: Diff
     trend: list[Trend]
     threshold: float
-    """Risk at or above which a new finding counts as high risk (exit code 3)."""
+    """Risk at or above which a finding is high risk, in [0, 1]."""
+    alerts: tuple[Change, ...] = ()
+    """The names high risk now that were not before (newly registered, newly mail-capable,
+    newly over the threshold; :func:`typorisk.store.alerts`): the exit code 3 of ``review``."""
     incomplete: tuple[Run, ...] = ()
     """Runs of the feed newer than ``run`` that did not complete (a dead resolver, too many
     unknown names, a crash): the review says so first."""
@@ -68,14 +69,9 @@ class Review:
 
     @property
     def new_high_risk(self) -> list[Change]:
-        """New findings since the baseline with risk ≥ threshold, one per candidate (the first
-        group that lists it: new registration, new mail, SMTP change, risk rise)."""
-        found: dict[tuple[str, str], Change] = {}
-        for group in NEW_FINDING_GROUPS:
-            for c in getattr(self.changes, group):
-                if c.risk >= self.threshold:
-                    found.setdefault((c.target, c.domain), c)
-        return list(found.values())
+        """:attr:`alerts` as a list: one per candidate, riskiest first. A name already high
+        risk at the baseline that only rose is in :attr:`changes`, not here."""
+        return list(self.alerts)
 
     def capture_counts(self) -> Counter[str]:
         """Candidates by capture capability."""
@@ -158,6 +154,7 @@ def build_review(
         before, _ = ranked_rows(list(store.observations(baseline.id).values()), w, today)
     # both runs scored by today's weights, so a risk change is a change in facts, not in weights
     changes = diff(_keyed(before), _keyed(rows))
+    new_high = alerts(_keyed(before), _keyed(rows), threshold)
     trend = []
     for past in store.runs(run.feed):
         if past.status != "complete" or past.id > run.id:
@@ -168,4 +165,6 @@ def build_review(
         trend.append(Trend(past.id, past.started, len(registered), len(mail), len(seen)))
     later = tuple(r for r in store.runs(run.feed) if r.id > run.id and r.status != "complete")
     hits = watch_hits(store, baseline.started if baseline else None)
-    return Review(feed, run, baseline, rows, findings, changes, trend, threshold, later, hits)
+    return Review(
+        feed, run, baseline, rows, findings, changes, trend, threshold, new_high, later, hits
+    )

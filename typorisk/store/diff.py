@@ -14,6 +14,8 @@ Key = tuple[str, str]
 TRACKED = ("registration", "mail", "mx", "registrar", "smtp")
 """Fields whose change is recorded per observation (risk too, when it moves by ≥ RISK_STEP)."""
 RISK_STEP = 0.05
+MAIL_CAPABLE = ("catch-all", "mx", "wildcard-mail", "implicit")
+"""Capture labels (the ranking's ``capture`` column) of a name that can receive mail."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +131,46 @@ def diff(old: Mapping[Key, Row], new: Mapping[Key, Row]) -> Diff:
         ordered(groups["smtp"]),
         ordered(groups["risk"]),
     )
+
+
+def _registered(row: Row | None) -> bool:
+    return row is not None and (
+        row.get("registration") == "registered" or row.get("registration_lookup") == "found"
+    )
+
+
+def _mail_capable(row: Row | None) -> bool:
+    return row is not None and row.get("capture") in MAIL_CAPABLE
+
+
+def alerts(old: Mapping[Key, Row], new: Mapping[Key, Row], threshold: float) -> tuple[Change, ...]:
+    """The candidates that are high risk now (risk ≥ ``threshold``, in [0, 1]) and were not
+    before, one :class:`Change` each, riskiest first. ``field`` says why, first that applies:
+
+    - ``registration``: newly registered (free, unknown or not observed before);
+    - ``capture``: newly able to receive mail (its ``capture`` label newly in
+      :data:`MAIL_CAPABLE`; also a first sighting of a live name, e.g. a wildcard TLD's);
+    - ``risk``: newly over the threshold (it was observed before, below it).
+
+    A name already high risk before that only rose (0.73 → 0.79), or changed registrar, MX
+    hosts or SMTP reply while mail-capable, is a change (:func:`diff`), not an alert. Rows are
+    ranked rows (``risk`` and ``capture`` set); a row without them counts as risk 0."""
+    found = [c for key, row in new.items() if (c := _alert(key, old.get(key), row, threshold))]
+    return tuple(sorted(found, key=lambda c: (-c.risk, c.domain, c.target)))
+
+
+def _alert(key: Key, before: Row | None, row: Row, threshold: float) -> Change | None:
+    risk = risk_of(row)
+    if risk < threshold:
+        return None
+
+    def was(name: str) -> str | None:
+        return text(before.get(name)) if before is not None else None
+
+    if _registered(row) and not _registered(before):
+        return Change(key[0], key[1], "registration", was("registration"), "registered", risk)
+    if _mail_capable(row) and not _mail_capable(before):
+        return Change(key[0], key[1], "capture", was("capture"), text(row.get("capture")), risk)
+    if before is not None and risk_of(before) < threshold:
+        return Change(key[0], key[1], "risk", f"{risk_of(before):.2f}", f"{risk:.2f}", risk)
+    return None
