@@ -130,7 +130,9 @@ class AddressPolicy:
     """Ports a web fetch (and its redirects) may reach."""
 
     @classmethod
-    def of(cls, networks: Iterable[str] = (), web_ports: Iterable[int] = WEB_PORTS) -> AddressPolicy:
+    def of(
+        cls, networks: Iterable[str] = (), web_ports: Iterable[int] = WEB_PORTS
+    ) -> AddressPolicy:
         """A policy opening ``networks`` (CIDR text, or a bare address for one host).
         Raises ``ValueError`` naming the text that is not a network."""
         nets: list[IPNetwork] = []
@@ -251,7 +253,7 @@ class PolicyConnector(aiohttp.TCPConnector):
     async def _resolve_host(
         self, host: str, port: int, traces: Sequence[Any] | None = None
     ) -> list[ResolveResult]:
-        found = await super()._resolve_host(host, port, traces)  # type: ignore[arg-type]
+        found = await super()._resolve_host(host, port, traces)
         kept = set(self.policy.permitted([str(r["host"]) for r in found]))
         return [r for r in found if str(r["host"]) in kept]
 

@@ -9,7 +9,9 @@ import datetime as dt
 import email.utils
 
 MAX_RETRY_AFTER = 120.0
-"""Longest ``Retry-After`` honoured by waiting, in seconds; longer waits make the name unknown."""
+"""Longest pause put on a server after a 429, in seconds (a ``Retry-After: 99999`` pauses it this
+long). A query waits out a pause only when it ends within the query's own budget; otherwise the
+name is unknown at once (``rate-limited by server HOST``)."""
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
