@@ -34,7 +34,7 @@ from typorisk.errors import FetchError
 from typorisk.kit.rate import ServerBuckets
 from typorisk.register.bootstrap import Bootstrap
 from typorisk.register.http import MAX_BYTES, HttpReply, fetch
-from typorisk.register.politeness import MAX_RETRY_AFTER, parse_retry_after
+from typorisk.register.politeness import MAX_RETRY_AFTER, parse_retry_after, polite_slot
 from typorisk.register.records import (
     Lookup,
     LookupStatus,
@@ -351,9 +351,8 @@ class RdapClient:
         deadline = time.monotonic() + self.budget
         reason = "no-answer"
         for attempt in range(self.retries + 1):
-            if bucket.paused_for() > deadline - time.monotonic():
+            if not await polite_slot(bucket, deadline):
                 return limited
-            await bucket.acquire()
             try:
                 reply = await fetch(
                     self.session, url, timeout=self.timeout, max_bytes=self.max_bytes

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ import idna
 
 from typorisk.kit.outbound import PUBLIC_ONLY, AddressPolicy, open_connection, refusal_of
 from typorisk.kit.rate import ServerBuckets
+from typorisk.register.politeness import polite_slot
 from typorisk.register.records import (
     Lookup,
     LookupStatus,
@@ -353,12 +355,11 @@ class WhoisClient:
     async def _ask(self, host: str, domain: str, retries: int) -> str | WhoisAnswer:
         """The complete answer of ``host`` about ``domain``, or why there is none."""
         bucket = self.buckets[host]
-        budget = self.timeout * (retries + 1)
+        deadline = time.monotonic() + self.timeout * (retries + 1)
         reason = "no-answer"
         for attempt in range(retries + 1):
-            if bucket.paused_for() > budget:
+            if not await polite_slot(bucket, deadline):
                 return f"rate-limited by server {host}"
-            await bucket.acquire()
             try:
                 answer = await whois_query(
                     host, self.port, domain, self.timeout, self.max_bytes,
