@@ -237,6 +237,19 @@ def test_whois_referral_followed_when_allowed_and_server_refused_without_opt_in(
     asyncio.run(main())
 
 
+def test_whois_host_without_an_address_is_unknown_and_not_retried() -> None:
+    async def main() -> None:
+        client = whois_client(43, retries=2)
+        client.servers = {"de": "whois.gone.example"}  # the scan's DNS has no address for it
+        lookup = await client.lookup("squat.de")
+        assert (lookup.status, lookup.reason) == (
+            LookupStatus.UNKNOWN,
+            "whois-host-has-no-address",
+        )
+
+    asyncio.run(main())
+
+
 ANSWERS = {
     # a flood whose first lines are a record of ANOTHER domain, then 100 MB, never closing
     "flood.de": "FLOOD:Domain Name: OTHER.DE\r\nRegistrar: Evil\r\nCreation Date: 2020-01-01\r\n",

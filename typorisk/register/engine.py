@@ -108,10 +108,11 @@ class Registrations:
     def _count(self, lookup: Lookup) -> None:
         source = lookup.source.value if lookup.source else "-"
         self._outcomes[f"{source}/{lookup.status.value}"] += 1
-        if lookup.reason and lookup.status is LookupStatus.UNKNOWN:
-            self._reasons[lookup.reason.split(" ")[0]] += 1
-        elif lookup.reason:
-            self._partial[lookup.reason.split(" ")[0]] += 1
+        kind = lookup.reason.split(" ")[0].rstrip(":") if lookup.reason else None
+        if kind and lookup.status is LookupStatus.UNKNOWN:
+            self._reasons[kind] += 1
+        elif kind:
+            self._partial[kind] += 1
 
     def stats(self) -> RegisterStats:
         """Totals so far."""

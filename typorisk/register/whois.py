@@ -262,12 +262,19 @@ async def _connect(
         return await open_connection(host, port, policy)
     addresses = list(await resolve(host))
     if not addresses:
-        raise OSError(f"{host} has no address")
+        raise _NoAddress(f"{host} has no address")
     return await asyncio.open_connection(policy.permitted(addresses)[0], port)
 
 
+class _NoAddress(OSError):
+    """The WHOIS host's name has no address (in the scan's DNS)."""
+
+
 def _failure(exc: OSError) -> str:
-    """The reason of a failed exchange: the policy's refusal, else ``connection``."""
+    """The reason of a failed exchange: the policy's refusal, a host without an address,
+    else ``connection`` (the only one worth a retry)."""
+    if isinstance(exc, _NoAddress):
+        return "whois-host-has-no-address"
     return refusal_of(exc) or "connection"
 
 
@@ -370,7 +377,7 @@ class WhoisClient:
             except OSError as exc:
                 reason = _failure(exc)
                 if reason != "connection":
-                    return reason  # refused by the policy: asking again changes nothing
+                    return reason  # refused, or no address: asking again changes nothing
             else:
                 if answer.cut:
                     return f"answer cut at {self.max_bytes // 1024} KiB"
