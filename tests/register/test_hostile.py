@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import time
 from collections import Counter
@@ -31,6 +32,7 @@ from typorisk.register import LookupStatus, ServerBuckets, WhoisClient
 from ..conftest import Ledger
 from .hostile import Listener, whois_world
 from .test_cli import Background
+from .test_network import rir_app
 from .test_owners_scan import NETS, SOA, rir_and_registry
 from .test_referral import registry_doc
 
@@ -150,6 +152,95 @@ def test_rdap_redirect_to_loopback_and_registry_without_opt_in_are_refused(
                 )
 
     asyncio.run(main())
+
+
+def test_ip_rdap_at_a_private_address_is_refused(tmp_path: Path, ledger: Ledger) -> None:
+    """Network owners: an RIR the number bootstrap puts on 127.0.0.1 (not opted in) is refused
+    and contacted by nobody; the RIR on 127.0.0.2 (opted in as /32) answers as usual."""
+
+    async def main() -> None:
+        hits: Counter[str] = Counter()
+        rir = TestServer(rir_app(hits), host="127.0.0.2")
+        await rir.start_server()
+        try:
+            async with Listener().listening("127.0.0.1") as witness:
+                numbers = numbers_bootstrap(
+                    tmp_path / "numbers",
+                    f"http://127.0.0.2:{rir.port}/rdap/",
+                    f"http://127.0.0.1:{witness.port}/rdap/",
+                )
+                async with registry(tmp_path, "127.0.0.2") as (boot, _hits):
+                    options = dataclasses.replace(
+                        rdap_options(boot, "127.0.0.2/32"),
+                        network_owners=True,
+                        rdap_network_bootstrap=numbers,
+                    )
+                    async with Enricher(options) as enricher:
+                        assert enricher.networks is not None
+                        owners = await enricher.networks.owners(["198.51.100.7", "192.0.2.10"])
+                assert owners["198.51.100.7"].status is LookupStatus.FOUND
+                refused = owners["192.0.2.10"]
+                assert (refused.status, refused.reason) == (
+                    LookupStatus.UNKNOWN,
+                    "refused: private address 127.0.0.1 (loopback)",
+                )
+                assert witness.connections == 0
+        finally:
+            await rir.close()
+
+    with ledger.row("hostile RDAP: RIR (IP RDAP) at a private address").case():
+        asyncio.run(main())
+
+
+def test_names_waiting_on_one_server_hold_no_place_of_another(
+    tmp_path: Path, ledger: Ledger
+) -> None:
+    """One lookup in flight (``concurrency=1``): the slow registry's first answer waits until
+    the other registry has been asked about all its names (or 3 s). Each server has its own
+    places, so the other registry's names go ahead while the slow one is waiting."""
+
+    async def main() -> None:
+        fast_hits: Counter[str] = Counter()
+        fast_done = asyncio.Event()
+        seen_by_slow: list[int] = []
+
+        async def slow(request: web.Request) -> web.Response:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(fast_done.wait(), 3.0)
+            seen_by_slow.append(fast_hits["registry"])
+            return web.json_response({"errorCode": 404}, status=404)
+
+        async def fast(request: web.Request) -> web.Response:
+            fast_hits["registry"] += 1
+            if fast_hits["registry"] == 3:
+                fast_done.set()
+            return web.json_response({"errorCode": 404}, status=404)
+
+        servers = []
+        for handler in (slow, fast):
+            app = web.Application()
+            app.router.add_get("/rdap/domain/{name}", handler)
+            servers.append(TestServer(app, host="127.0.0.1"))
+            await servers[-1].start_server()
+        boot = tmp_path / "two.json"
+        boot.write_text(json.dumps({"services": [
+            [["slow"], [f"http://127.0.0.1:{servers[0].port}/rdap/"]],
+            [["fast"], [f"http://127.0.0.1:{servers[1].port}/rdap/"]],
+        ]}))  # fmt: skip
+        try:
+            options = rdap_options(boot, "127.0.0.1/32")
+            async with Enricher(options) as enricher:
+                enricher.registrations.concurrency = 1
+                names = [f"n{i}.slow" for i in range(2)] + [f"n{i}.fast" for i in range(3)]
+                found = await enricher.registrations.lookup_many(names)
+        finally:
+            for server in servers:
+                await server.close()
+        assert {lookup.status for lookup in found.values()} == {LookupStatus.NOT_FOUND}
+        assert seen_by_slow[0] == 3  # the fast registry's names did not queue behind
+
+    with ledger.row("hostile RDAP: a slow registry beside a fast one (places per server)").case():
+        asyncio.run(main())
 
 
 # -- WHOIS: the policy on the server and its referral; bounded and honest answers ------------

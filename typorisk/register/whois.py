@@ -100,7 +100,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 }
 _KEY_OF = {alias: key for key, aliases in _FIELDS.items() for alias in aliases}
 _LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 ./_-]{0,48}?)\s*:\s*(.*?)\s*$")
-_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
+_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63}$")
 
 
 def _pairs(text: str) -> dict[str, list[str]]:
@@ -190,7 +190,7 @@ def parse_whois(
 
 def referral_of(text: str) -> str | None:
     """The registrar's WHOIS host a thin registry's answer names (``Registrar WHOIS Server:``),
-    lowercase, when it is a host name or an IP address; else None. Pure."""
+    lowercase, when it is a dotted host name or an IP address; else None. Pure."""
     for value in _pairs(text).get("referral", []):
         host = value.split()[0].lower().rstrip(".").removeprefix("whois://")
         if _HOST.match(host) or _is_ip(host):
