@@ -61,7 +61,8 @@ def test_scan_probe_starttls_end_to_end(
             argv = ["scan", "brand.com", "--top", "40", "--format", "jsonl", "--no-wildcards",
                     "--max-unknown", "0.5", "--nameserver", f"127.0.0.1:{dns}",
                     "--probe-smtp", "--smtp-port", str(controller.port), "--smtp-timeout", "2",
-                    "--smtp-helo", "probe.typorisk.test"]  # fmt: skip
+                    "--smtp-helo", "probe.typorisk.test",
+                    "--allow-private-network", "127.0.0.0/8"]  # fmt: skip
             assert main(argv) == 0
     finally:
         controller.stop()
@@ -118,7 +119,8 @@ def test_scan_whois_port_end_to_end(
         with dns_world(background, zones) as dns:
             argv = ["scan", "brand.ac", "--top", "40", "--format", "jsonl", "--no-wildcards",
                     "--max-unknown", "0.5", "--nameserver", f"127.0.0.1:{dns}", "--whois",
-                    "--whois-port", str(port), "--rdap-rate", "50"]  # fmt: skip
+                    "--whois-port", str(port), "--rdap-rate", "50",
+                    "--allow-private-network", "127.0.0.0/8"]  # fmt: skip
             assert main(argv) == 0
     finally:
         server.close()  # type: ignore[attr-defined]

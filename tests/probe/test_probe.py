@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from typorisk.errors import ProbeConfigError
+from typorisk.kit.outbound import AddressPolicy
 from typorisk.probe import (
     Prober,
     Reply,
@@ -26,6 +27,9 @@ from typorisk.probe import (
 
 from ..conftest import Ledger
 from . import servers
+
+LOOPBACK = AddressPolicy.of(["127.0.0.0/8"])
+"""The tests' servers listen on loopback: they opt in, as a user would with the flag."""
 
 BEHAVIOURS = [
     ("accept-any", Verdict.ACCEPTS_ANY, 250),
@@ -54,6 +58,7 @@ def smtp_servers(
 
 
 def probe(port: int, hosts: list[str], **options: object) -> object:
+    options.setdefault("policy", LOOPBACK)
     prober = Prober(helo="probe.typorisk.test", port=port, timeout=0.5, rate=None, **options)  # type: ignore[arg-type]
     return asyncio.run(prober.probe("cprp.test", hosts))
 
@@ -97,11 +102,15 @@ def test_next_mx_when_the_best_refuses(
 ) -> None:
     controller, recorder = smtp_servers["accept-any"]
     closed = servers.free_port()
-    prober = Prober(helo="probe.typorisk.test", port=closed, timeout=0.5, rate=None)
+    prober = Prober(
+        helo="probe.typorisk.test", port=closed, timeout=0.5, rate=None, policy=LOOPBACK
+    )
     refused = asyncio.run(prober.probe("cprp.test", ["127.0.0.1"]))
     assert (refused.verdict, refused.reply) == (Verdict.REFUSES, "connection refused")
     # Best MX: a host whose port is closed (127.0.0.2 on the accept-any port has nobody).
-    prober = Prober(helo="probe.typorisk.test", port=controller.port, timeout=0.5, rate=None)
+    prober = Prober(
+        helo="probe.typorisk.test", port=controller.port, timeout=0.5, rate=None, policy=LOOPBACK
+    )
     result = asyncio.run(prober.probe("cprp.test", ["127.0.0.2", "127.0.0.1"]))
     assert result.verdict is Verdict.ACCEPTS_ANY
     assert result.server == f"127.0.0.1:{controller.port}"
@@ -112,7 +121,9 @@ def test_probe_many_bounded_and_rate_limited(
     smtp_servers: dict[str, tuple[servers.RecordingController, servers.Recorder]],
 ) -> None:
     controller, recorder = smtp_servers["reject-unknown"]
-    prober = Prober(helo="p.test", port=controller.port, timeout=1.0, rate=20.0, concurrency=2)
+    prober = Prober(
+        helo="p.test", port=controller.port, timeout=1.0, rate=20.0, concurrency=2, policy=LOOPBACK
+    )
     loop_start = asyncio.run(_timed(prober, [(f"c{i}.test", ["127.0.0.1"]) for i in range(5)]))
     results, elapsed = loop_start
     assert {r.verdict for r in results.values()} == {Verdict.REJECTS_UNKNOWN}

@@ -172,7 +172,8 @@ def test_scan_enriched_end_to_end(
                 "--nameserver", f"127.0.0.1:{world.dns}", "--rdap", "--whois",
                 "--zone-file", str(world.zone), "--rdap-bootstrap", str(world.boot),
                 "--rdap-insecure-http", "--probe-smtp", "--smtp-port", str(world.mail),
-                "--smtp-timeout", "2", "--smtp-helo", "probe.typorisk.test"]  # fmt: skip
+                "--smtp-timeout", "2", "--smtp-helo", "probe.typorisk.test",
+                "--allow-private-network", "127.0.0.0/8"]  # fmt: skip
         assert main(argv) == 0
         first = capsys.readouterr()
         assert main(argv) == 0  # the second run answers registrations from the cache
@@ -208,6 +209,7 @@ targets: [brand.com]
 scan:
   top: 30
   today: "2026-11-28"
+  allow_private_network: [127.0.0.0/8]
   resolve: {{nameservers: ["127.0.0.1:{world.dns}"], wildcards: false, max_unknown: 0.5}}
   registration: {{rdap: true, whois: true, zone_files: [{world.zone}], bootstrap: {world.boot},
                   insecure_http: true, cache: false}}
@@ -226,7 +228,8 @@ outputs:
                 "--zone-file", str(world.zone), "--rdap-bootstrap", str(world.boot),
                 "--rdap-insecure-http", "--no-registration-cache", "--probe-smtp",
                 "--smtp-port", str(world.mail), "--smtp-timeout", "2",
-                "--smtp-helo", "probe.typorisk.test"]  # fmt: skip
+                "--smtp-helo", "probe.typorisk.test",
+                "--allow-private-network", "127.0.0.0/8"]  # fmt: skip
         assert main(argv) == 0
         scanned = {r["domain"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     fed = {

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -16,6 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from typorisk.errors import FetchError
+from typorisk.kit.outbound import AddressPolicy
 from typorisk.register import (
     LookupCache,
     LookupStatus,
@@ -76,6 +78,8 @@ def rdap_app(hits: Counter[str], default: str = "error") -> web.Application:
     return app
 
 
+LOOPBACK = AddressPolicy.of(["127.0.0.0/8"])
+"""The local servers' network, opened as a user opens one with ``--allow-private-network``."""
 KINDS = {"found", "missing", "limited", "banned", "malformed", "slow", "big", "redirect"}
 KINDS |= {"downgrade", "loop", "flaky"}
 
@@ -144,8 +148,10 @@ def test_rdap_429_honours_retry_after(ledger: Ledger) -> None:
             assert hits["limited"] == 2
             assert 0.9 <= waited < 3.0  # Retry-After: 1, not the 0.05 s backoff
         with row.case():
-            banned = await client.lookup("banned.test")  # Retry-After beyond 120 s: give up
-            assert (banned.status, banned.reason) == (LookupStatus.UNKNOWN, "rate-limited")
+            banned = await client.lookup("banned.test")  # beyond the query's budget: give up
+            server = urlsplit(client.bootstrap.base_urls("banned.test", "http")[0]).netloc
+            limited = f"rate-limited by server {server}"
+            assert (banned.status, banned.reason) == (LookupStatus.UNKNOWN, limited)
             assert hits["banned"] == 1
 
     with_rdap(check)
@@ -221,7 +227,7 @@ async def whois_server(queries: list[str]) -> asyncio.Server:
     [
         ("gogle.de", LookupStatus.FOUND, None),
         ("free.de", LookupStatus.NOT_FOUND, None),
-        ("quota.de", LookupStatus.UNKNOWN, "rate-limited"),
+        ("quota.de", LookupStatus.UNKNOWN, "rate-limited by server 127.0.0.1"),
         ("stall.de", LookupStatus.UNKNOWN, "timeout"),
         ("odd.de", LookupStatus.UNKNOWN, "unrecognised-answer"),
         ("pentagon.mil", LookupStatus.UNKNOWN, "no-whois-server"),
@@ -233,8 +239,9 @@ def test_whois_outcomes(name: str, status: LookupStatus, reason: str | None) -> 
         server = await whois_server(queries)
         port = server.sockets[0].getsockname()[1]
         client = WhoisClient(
-            {"de": "127.0.0.1"}, ServerBuckets(None), port=port, timeout=0.3, retries=0
-        )
+            {"de": "127.0.0.1"}, ServerBuckets(None), port=port, timeout=0.3, retries=0,
+            policy=LOOPBACK,
+        )  # fmt: skip
         async with server:
             lookup = await client.lookup(name)
         assert (lookup.status, lookup.reason) == (status, reason)
@@ -257,7 +264,9 @@ def test_registrations_rdap_then_whois_then_cache(tmp_path: Path) -> None:
                     RdapClient(
                         session, boot, ServerBuckets(None), scheme="http", timeout=2.0, backoff=0.05
                     ),
-                    WhoisClient({"de": "127.0.0.1"}, ServerBuckets(None), port=whois_port),
+                    WhoisClient(
+                        {"de": "127.0.0.1"}, ServerBuckets(None), port=whois_port, policy=LOOPBACK
+                    ),
                     cache,
                 )
                 lookups = await engine.lookup_many(

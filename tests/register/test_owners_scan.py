@@ -95,6 +95,7 @@ class OwnerWorld:
             top=40, nameservers=(f"127.0.0.1:{self.dns}",), wildcards=False, max_unknown=0.5,
             rdap=True, rdap_bootstrap=self.boot, rdap_network_bootstrap=self.network_boot,
             rdap_insecure_http=True, registration_cache=False, rdap_rate=100.0,
+            allow_private_network=("127.0.0.0/8",),
         )  # fmt: skip
         return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
@@ -176,7 +177,8 @@ def test_scan_cli_prints_owner_columns(
         argv = ["scan", "brand.com", "shop.com", "--top", "40", "--format", "jsonl",
                 "--no-wildcards", "--max-unknown", "0.5", "--nameserver", f"127.0.0.1:{world.dns}",
                 "--rdap", "--rdap-bootstrap", str(world.boot), "--rdap-network-bootstrap",
-                str(world.network_boot), "--rdap-insecure-http", "--rdap-rate", "100"]  # fmt: skip
+                str(world.network_boot), "--rdap-insecure-http", "--rdap-rate", "100",
+                "--allow-private-network", "127.0.0.0/8"]  # fmt: skip
         assert main(argv) == 0
     out = capsys.readouterr()
     rows = [json.loads(line) for line in out.out.splitlines()]
@@ -199,7 +201,7 @@ def test_scan_run_and_dask_carry_the_same_registration_and_owner_facts(
                 "--no-wildcards", "--max-unknown", "0.5", "--nameserver", f"127.0.0.1:{world.dns}",
                 "--rdap", "--rdap-bootstrap", str(world.boot), "--rdap-network-bootstrap",
                 str(world.network_boot), "--rdap-insecure-http", "--rdap-rate", "100",
-                "--no-registration-cache"]  # fmt: skip
+                "--no-registration-cache", "--allow-private-network", "127.0.0.0/8"]  # fmt: skip
         assert main(base) == 0
         local = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
         assert main([*base, "--executor", "dask", "--workers", "1"]) == 0
@@ -210,6 +212,7 @@ def test_scan_run_and_dask_carry_the_same_registration_and_owner_facts(
 targets: [brand.com, shop.com]
 scan:
   top: 40
+  allow_private_network: [127.0.0.0/8]
   resolve: {{nameservers: ["127.0.0.1:{world.dns}"], wildcards: false, max_unknown: 0.5}}
   registration: {{rdap: true, bootstrap: {world.boot}, network_bootstrap: {world.network_boot},
                   network_owners: true, insecure_http: true, cache: false, rate: 100}}

@@ -27,6 +27,7 @@ from typorisk.register import (
 )
 from typorisk.register.bootstrap import load_bootstrap, load_whois_servers
 from typorisk.register.text import clean, iso_date, rfc8056
+from typorisk.register.whois import referral_of
 
 from . import documents as docs
 
@@ -343,3 +344,35 @@ def test_shipped_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_parse_bootstrap_refuses(doc: object) -> None:
     with pytest.raises(DataFileError):
         parse_bootstrap(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "domain", "status", "reason"),
+    [
+        ("Domain Name: GOGLE.DE\nRegistrar: R\n", "gogle.de", LookupStatus.FOUND, None),
+        ("Domain: xn--bcher-kva.de\nStatus: connect\n", "xn--bcher-kva.de", LookupStatus.FOUND, None),
+        ("Domain: bücher.de\nStatus: connect\n", "xn--bcher-kva.de", LookupStatus.FOUND, None),
+        ("Domain: other.de\nStatus: connect\n", "gogle.de", LookupStatus.UNKNOWN,
+         "answer is about other.de, not gogle.de"),
+        ("Registrar: R\nCreation Date: 2020-01-01\n", "gogle.de", LookupStatus.UNKNOWN,
+         "answer does not name gogle.de"),
+        ("Registrar: R\nCreation Date: 2020-01-01\n% gogle.de.evil.example\n", "gogle.de",
+         LookupStatus.UNKNOWN, "answer does not name gogle.de"),
+        ("% record for GOGLE.DE\nRegistrar: R\n", "gogle.de", LookupStatus.FOUND, None),
+        ("No match for \"GOGLE.DE\".\n", "gogle.de", LookupStatus.NOT_FOUND, None),
+    ],
+)  # fmt: skip
+def test_parse_whois_names_the_asked_domain(
+    text: str, domain: str, status: LookupStatus, reason: str | None
+) -> None:
+    got, _facts, why = parse_whois(text, domain)
+    assert (got, why) == (status, reason)
+
+
+def test_referral_of_pure() -> None:
+    assert referral_of("Registrar WHOIS Server: whois.Registrar.example.\n") == (
+        "whois.registrar.example"
+    )
+    assert referral_of("Registrar WHOIS Server: 10.0.0.5\n") == "10.0.0.5"
+    assert referral_of("Registrar WHOIS Server: not a host!\n") is None
+    assert referral_of("Registrar WHOIS Server: \n") is None

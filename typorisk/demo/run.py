@@ -21,6 +21,7 @@ from typorisk.demo.rdap import DemoRdapServer
 from typorisk.demo.smtp import CatchAllServer
 from typorisk.demo.world import COLLECTOR, TOP, WEIGHTS, build_world, targets
 from typorisk.kit.atomic import atomic_write_text
+from typorisk.kit.outbound import AddressPolicy
 from typorisk.pipeline import AsyncScan, ScanOptions, ScanRecord, ScanTarget, to_row
 from typorisk.pipeline.rows import scan_columns
 from typorisk.probe.engine import Prober
@@ -118,7 +119,10 @@ async def probe(
 ) -> list[ScanRecord]:
     """Records with the probe facet for those whose MX the world puts on loopback (only those:
     the demo never opens a connection anywhere else)."""
-    prober = Prober(helo="typorisk-demo.invalid", port=port, timeout=3.0, rate=None)
+    loopback = AddressPolicy.of(["127.0.0.0/8"])  # the demo's world, and nothing else
+    prober = Prober(
+        helo="typorisk-demo.invalid", port=port, timeout=3.0, rate=None, policy=loopback
+    )
     items: list[tuple[str, list[str]]] = []
     for record in records:
         mx = record.resolution.records.mx if record.resolution else ()

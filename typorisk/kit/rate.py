@@ -64,6 +64,11 @@ class TokenBucket:
         """Let no caller through for ``seconds`` from now (a 429 or a WHOIS quota message)."""
         self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
 
+    def paused_for(self) -> float:
+        """Seconds left of the current :meth:`pause` (0.0 when none): a caller whose budget is
+        shorter can give up now instead of waiting."""
+        return max(0.0, self._paused_until - self._clock())
+
 
 class ServerBuckets:
     """One :class:`TokenBucket` per server name (host or base URL), created on first use."""

@@ -4,7 +4,11 @@ Only names DNS found registered are looked up with RDAP/WHOIS (in zone-file mode
 of a covered zone is decided by the files, read once before resolving). The SMTP probe runs only
 for names with mail capability (``mail`` = ``mx`` or ``implicit``), and only when asked. Token
 buckets, the disk cache and the HTTP session live as long as the scan, so politeness holds
-across batches. Neither stage imports the other: this module is where they meet.
+across batches. Lookups, network owners and probes of a batch run side by side. Every connection
+they open obeys the run's outbound address policy (``options.address_policy()``: public
+addresses only unless ``--allow-private-network`` names a network): the HTTP session's
+connector, the WHOIS client and the prober are all given it. Neither stage imports the
+other: this module is where they meet.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
-import aiohttp
 import dns.rdatatype
 
 from typorisk.errors import DataFileError
@@ -30,6 +33,7 @@ from typorisk.probe import Prober, ProbeResult, check_sender
 from typorisk.register.bootstrap import load_bootstrap, load_whois_servers
 from typorisk.register.cache import LookupCache
 from typorisk.register.engine import Registrations
+from typorisk.register.http import policy_session
 from typorisk.register.network import NetworkClient, NetworkOwner, load_network_bootstrap
 from typorisk.register.rdap import RdapClient
 from typorisk.register.records import Lookup, LookupStatus
@@ -110,6 +114,8 @@ class Enricher:
         self._stack = contextlib.AsyncExitStack()
         self.registrations = Registrations(concurrency=RDAP_CONCURRENCY)
         self.networks: NetworkClient | None = None
+        self.policy = options.address_policy()
+        """The outbound address policy of every RDAP, WHOIS and SMTP connection."""
         self.prober = (
             Prober(
                 helo=options.smtp_helo or socket.getfqdn(),
@@ -119,6 +125,7 @@ class Enricher:
                 rate=SMTP_RATE,
                 concurrency=SMTP_CONCURRENCY,
                 resolve=resolve,
+                policy=self.policy,
             )
             if options.probe_smtp
             else None
@@ -135,8 +142,7 @@ class Enricher:
             cache = LookupCache(user_cache_dir() / CACHE_FILENAME)
             self.registrations.cache = self._stack.enter_context(cache)
         if self.asks:
-            timeout = aiohttp.ClientTimeout(total=None, sock_connect=options.rdap_timeout)
-            session = aiohttp.ClientSession(timeout=timeout)
+            session = policy_session(self.policy, options.rdap_timeout)
             await self._stack.enter_async_context(session)
             if options.rdap:
                 rdap = RdapClient(
@@ -157,6 +163,7 @@ class Enricher:
                     port=options.whois_port,
                     timeout=options.rdap_timeout,
                     resolve=self.resolve,
+                    policy=self.policy,
                 )
         return self
 
@@ -198,17 +205,9 @@ class Enricher:
 
     async def enrich(self, batch: list[ScanRecord]) -> list[ScanRecord]:
         """The batch with registration and probe facets set (same order)."""
-        names = [r.candidate.domain for r in batch if self._wants_lookup(r)]
-        lookups = await self.registrations.lookup_many(names) if names else {}
-        owners: dict[str, NetworkOwner] = {}
-        if self.networks is not None:
-            firsts = {r.candidate.domain: a for r in batch if (a := self._first_address(r))}
-            found = await self.networks.owners(firsts.values())
-            owners = {d: found[a] for d, a in firsts.items()}
-        probes: dict[str, ProbeResult] = {}
-        if self.prober is not None:
-            items = [(r.candidate.domain, h) for r in batch if (h := mail_hosts(r)) is not None]
-            probes = await self.prober.probe_many(items)
+        lookups, owners, probes = await asyncio.gather(
+            self._lookups(batch), self._owners(batch), self._probes(batch)
+        )
         out = []
         for record in batch:
             domain = record.candidate.domain
@@ -221,6 +220,25 @@ class Enricher:
                 dataclasses.replace(record, registration=chosen, network=network, probe=probe)
             )
         return out
+
+    async def _lookups(self, batch: list[ScanRecord]) -> dict[str, Lookup]:
+        names = [r.candidate.domain for r in batch if self._wants_lookup(r)]
+        return await self.registrations.lookup_many(names) if names else {}
+
+    async def _owners(self, batch: list[ScanRecord]) -> dict[str, NetworkOwner]:
+        """Network owners by domain (asked alongside the lookups: a registry that makes its
+        names wait never holds up the RIRs)."""
+        if self.networks is None:
+            return {}
+        firsts = {r.candidate.domain: a for r in batch if (a := self._first_address(r))}
+        found = await self.networks.owners(firsts.values())
+        return {d: found[a] for d, a in firsts.items()}
+
+    async def _probes(self, batch: list[ScanRecord]) -> dict[str, ProbeResult]:
+        if self.prober is None:
+            return {}
+        items = [(r.candidate.domain, h) for r in batch if (h := mail_hosts(r)) is not None]
+        return await self.prober.probe_many(items)
 
     def zone_only(self, record: ScanRecord) -> ScanRecord:
         """A record needing no lookup, with the zone file's verdict when there is one."""

@@ -6,7 +6,12 @@ the first gave no SMTP answer (refused, timed out, 4xx greeting); at most ``max_
 
 MX host names are turned into addresses by the injected ``resolve`` (the scan passes its own
 DNS client, so the probe asks the same servers as the scan, ``--nameserver``); without one, the
-operating system's resolver is used. STARTTLS is used when offered (``starttls=True``); a
+operating system's resolver is used. The addresses are looked up once and filtered by the
+outbound address ``policy`` (:class:`~typorisk.kit.outbound.AddressPolicy`; default public
+only), and the connection goes to a numeric address that passed: an MX (or an implicit-MX
+domain) pointing at 127.0.0.1, 10.0.0.5 or 169.254.169.254 is never contacted, and its result is
+``unknown`` with the policy's reason (``refused: private address 10.0.0.5 (RFC 1918 private)``);
+the next MX is then tried. STARTTLS is used when offered (``starttls=True``); a
 failed handshake is retried once on a new connection without TLS, so the verdict is still
 measured, and the row says ``smtp_tls=failed``.
 """
@@ -23,6 +28,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from typorisk.errors import ProbeConfigError
+from typorisk.kit.outbound import PUBLIC_ONLY, AddressPolicy, AddressRefused, resolve_permitted
 from typorisk.kit.rate import ServerBuckets
 from typorisk.probe.replies import Verdict
 from typorisk.probe.smtp import Conversation, converse
@@ -80,7 +86,8 @@ def check_sender(mail_from: str, protected: Iterable[str]) -> None:
 
 class Prober:
     """Probes mail servers politely. ``timeout`` is seconds per reply (and for connecting);
-    ``rate`` is probes/s per MX host; ``concurrency`` caps conversations in flight."""
+    ``rate`` is probes/s per MX host; ``concurrency`` caps conversations in flight; ``policy``
+    is the outbound address policy every connection obeys."""
 
     def __init__(
         self,
@@ -94,6 +101,7 @@ class Prober:
         max_hosts: int = 2,
         starttls: bool = True,
         resolve: Resolve | None = None,
+        policy: AddressPolicy = PUBLIC_ONLY,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         if not helo or any(c in helo for c in " <>\r\n"):
@@ -107,6 +115,7 @@ class Prober:
         self.max_hosts = max(1, max_hosts)
         self.tls: ssl.SSLContext | None = client_context() if starttls else None
         self.resolve = resolve
+        self.policy = policy
         self.clock = clock
 
     async def probe(self, domain: str, hosts: Sequence[str]) -> ProbeResult:
@@ -125,12 +134,17 @@ class Prober:
         await self.buckets[host].acquire()
         server = f"{host}:{self.port}"
         rcpt = f"{secrets.token_hex(10)}@{domain}"  # 80 random bits: no real mailbox has it
-        address = host
-        if self.resolve is not None:
-            addresses = await self.resolve(host)
-            if not addresses:
-                return ProbeResult(domain, Verdict.UNKNOWN, server, reply="MX host has no address")
-            address = addresses[0]
+        try:
+            async with asyncio.timeout(self.timeout):
+                address = await self._address(host)
+        except TimeoutError:
+            return ProbeResult(domain, Verdict.TIMEOUT, server, reply="timeout looking up the host")
+        except AddressRefused as exc:
+            return ProbeResult(domain, Verdict.UNKNOWN, server, reply=str(exc)[:200])
+        except OSError:
+            address = None
+        if address is None:
+            return ProbeResult(domain, Verdict.UNKNOWN, server, reply="MX host has no address")
         talk = await self._talk(address, host, rcpt, self.tls)
         if isinstance(talk, Conversation) and talk.handshake_failed:
             plain = await self._talk(address, host, rcpt, None)  # the verdict, without TLS
@@ -140,10 +154,21 @@ class Prober:
             return dataclasses.replace(talk, domain=domain, server=server)
         return self._result(domain, server, talk)
 
+    async def _address(self, host: str) -> str | None:
+        """The first address of ``host`` the policy allows (looked up once), or None when it
+        has none. Raises :class:`AddressRefused` when it has some but none is allowed."""
+        if self.resolve is not None and not _is_address(host):
+            addresses = list(await self.resolve(host))
+            kept = self.policy.permitted(addresses)
+        else:
+            kept = [a for _fam, a in await resolve_permitted(host, self.port, self.policy)]
+        return kept[0] if kept else None
+
     async def _talk(
         self, address: str, host: str, rcpt: str, tls: ssl.SSLContext | None
     ) -> Conversation | ProbeResult:
-        """One connection and conversation; a :class:`ProbeResult` when it did not connect."""
+        """One connection to the numeric ``address`` and its conversation; a
+        :class:`ProbeResult` when it did not connect."""
         try:
             async with asyncio.timeout(self.timeout):
                 reader, writer = await asyncio.open_connection(address, self.port, limit=4096)

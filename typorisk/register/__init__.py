@@ -2,9 +2,9 @@
 
 Public API::
 
-    async with aiohttp.ClientSession() as session:
+    async with policy_session(PUBLIC_ONLY, connect_timeout=10.0) as session:
         rdap = RdapClient(session, load_bootstrap(), ServerBuckets(rate=1.0))
-        whois = WhoisClient(load_whois_servers())
+        whois = WhoisClient(load_whois_servers(), policy=PUBLIC_ONLY)
         with LookupCache(user_cache_dir() / "registration.sqlite") as cache:
             lookups = await Registrations(rdap, whois, cache).lookup_many(["exampel.com"])
 
@@ -13,8 +13,10 @@ Public API::
     scan_zone_files(paths, candidates) -> ZoneScan
 
 Layers: ``engine`` (cache → RDAP → WHOIS) → ``rdap``/``whois`` clients → ``http`` (the only HTTP
-I/O; redirect and size policy) and ``politeness`` (token buckets); parsers, ``records`` and
-``text`` are pure. Nothing here fetches at import time.
+I/O; redirect and size policy; :func:`policy_session` binds a session to the outbound address
+policy, :class:`~typorisk.kit.outbound.AddressPolicy`) and ``politeness`` (``Retry-After``
+within a query's budget); parsers, ``records`` and ``text`` are pure. Nothing here fetches at
+import time.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typorisk.register.bootstrap import (
 )
 from typorisk.register.cache import LookupCache
 from typorisk.register.engine import RegisterStats, Registrations
+from typorisk.register.http import policy_session
 from typorisk.register.politeness import parse_retry_after
 from typorisk.register.rdap import RdapClient, parse_rdap
 from typorisk.register.records import (
@@ -64,6 +67,7 @@ __all__ = [
     "parse_retry_after",
     "parse_whois",
     "parse_zone_line",
+    "policy_session",
     "registration_row",
     "scan_zone_files",
     "user_cache_dir",

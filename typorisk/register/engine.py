@@ -1,8 +1,9 @@
 """Look many names up: the cache first, then RDAP, then WHOIS for suffixes without RDAP.
 
-Bounded: at most ``concurrency`` lookups in flight; each server has its own token bucket
-(inside the clients). Every name gets exactly one :class:`Lookup`; network trouble is an
-``unknown`` lookup with its reason, never an exception.
+Bounded: at most ``concurrency`` lookups in flight **per server** (so names waiting on one slow
+or rate-limited server never hold the places of names bound for another); each server has its
+own token bucket (inside the clients). Every name gets exactly one :class:`Lookup`; network
+trouble is an ``unknown`` lookup with its reason, never an exception.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from typorisk.register.cache import LookupCache
 from typorisk.register.rdap import NO_SERVICE, RdapClient
@@ -75,13 +77,26 @@ class Registrations:
             return unknown(domain, f"{NO_SERVICE} (.{suffix}; try --whois)")
         return unknown(domain, f"no-service (.{suffix})")
 
+    def server_of(self, domain: str) -> str:
+        """The server a lookup of ``domain`` goes to first (``host:port`` of its RDAP base
+        URL, or its WHOIS host); empty when none serves it."""
+        if self.rdap is not None:
+            bases = self.rdap.bootstrap.base_urls(domain, self.rdap.scheme)
+            if bases:
+                return urlsplit(bases[0]).netloc
+        if self.whois is not None:
+            return self.whois.server_for(domain) or ""
+        return ""
+
     async def lookup_many(self, domains: Iterable[str]) -> dict[str, Lookup]:
-        """Every distinct name → its lookup; at most ``concurrency`` in flight."""
+        """Every distinct name → its lookup; at most ``concurrency`` in flight per server."""
         names = list(dict.fromkeys(domains))
         results: dict[str, Lookup] = {}
-        gate = asyncio.Semaphore(self.concurrency)
+        gates: dict[str, asyncio.Semaphore] = {}
 
         async def one(name: str) -> None:
+            server = self.server_of(name)
+            gate = gates.setdefault(server, asyncio.Semaphore(self.concurrency))
             async with gate:
                 results[name] = await self.lookup(name)
 
@@ -93,10 +108,11 @@ class Registrations:
     def _count(self, lookup: Lookup) -> None:
         source = lookup.source.value if lookup.source else "-"
         self._outcomes[f"{source}/{lookup.status.value}"] += 1
-        if lookup.reason and lookup.status is LookupStatus.UNKNOWN:
-            self._reasons[lookup.reason.split(" ")[0]] += 1
-        elif lookup.reason:
-            self._partial[lookup.reason.split(" ")[0]] += 1
+        kind = lookup.reason.split(" ")[0].rstrip(":") if lookup.reason else None
+        if kind and lookup.status is LookupStatus.UNKNOWN:
+            self._reasons[kind] += 1
+        elif kind:
+            self._partial[kind] += 1
 
     def stats(self) -> RegisterStats:
         """Totals so far."""

@@ -6,6 +6,12 @@ configure ``http://127.0.0.1``), so an https lookup is never downgraded. Bodies 
 (``max_bytes``, default 1 MiB) and the whole exchange, redirects included, has one timeout.
 Transport failures become :class:`FetchError` with a short ``reason``; HTTP error statuses
 (404, 429, 5xx) are returned as replies, for the caller to interpret.
+
+Where a request may connect is the session's connector's decision: sessions are built by
+:func:`policy_session`, whose :class:`~typorisk.kit.outbound.PolicyConnector` applies the outbound
+address policy to the address of every hop (redirects and followed links included). A refused
+connection is :class:`FetchError` whose reason is the policy's text (``refused: private address
+10.0.0.5 (RFC 1918 private)``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import aiohttp
 from multidict import CIMultiDict
 
 from typorisk.errors import FetchError
+from typorisk.kit.outbound import AddressPolicy, refusal_of
+from typorisk.kit.outbound_http import PolicyConnector
 
 MAX_BYTES = 1 << 20
 """Default cap on a response body: 1 MiB (RDAP answers are a few KiB)."""
@@ -62,7 +70,17 @@ async def fetch(
     except TimeoutError as exc:
         raise FetchError(url, "timeout", f"no complete answer in {timeout:g} s") from exc
     except aiohttp.ClientError as exc:
+        refused = refusal_of(exc)
+        if refused is not None:
+            raise FetchError(url, refused, "the outbound address policy") from exc
         raise FetchError(url, "connection", str(exc)[:200]) from exc
+
+
+def policy_session(policy: AddressPolicy, connect_timeout: float) -> aiohttp.ClientSession:
+    """An ``aiohttp.ClientSession`` whose every connection obeys ``policy`` (checked on the
+    address connected to); ``connect_timeout`` in seconds. Close it (``async with``)."""
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout)
+    return aiohttp.ClientSession(timeout=timeout, connector=PolicyConnector(policy))
 
 
 async def _get_once(

@@ -7,9 +7,26 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import time
+
+from typorisk.kit.rate import TokenBucket
 
 MAX_RETRY_AFTER = 120.0
-"""Longest ``Retry-After`` honoured by waiting, in seconds; longer waits make the name unknown."""
+"""Longest pause put on a server after a 429, in seconds (a ``Retry-After: 99999`` pauses it this
+long). A query waits out a pause only when it ends within the query's own budget; otherwise the
+name is unknown at once (``rate-limited by server HOST``)."""
+
+
+async def polite_slot(bucket: TokenBucket, deadline: float) -> bool:
+    """Wait for the server's next slot; ``False`` at once when the server is paused past
+    ``deadline`` (``time.monotonic()`` seconds), also when the pause came while waiting (a
+    429 to another query of the same server). ``True``: send now."""
+    while True:
+        if bucket.paused_for() > deadline - time.monotonic():
+            return False
+        await bucket.acquire()
+        if bucket.paused_for() <= 0.0:
+            return True
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:

@@ -5,9 +5,11 @@
 ``aiohttp.ClientSession``, through a per-server token bucket. Outcomes, one per name:
 
 - 200 with a domain object → found; 404 → not found *at that registry*;
-- 429 → wait ``Retry-After`` (at most 120 s, then unknown ``rate-limited``) and retry;
+- 429 → wait ``Retry-After`` when it ends within the query's budget and retry, else unknown
+  ``rate-limited by server HOST`` at once (:meth:`RdapClient.get`);
 - 5xx, timeouts, connection errors → retried with backoff, then unknown with the reason;
-- malformed JSON, an oversized body, a refused redirect → unknown. Never "not registered".
+- malformed JSON, an oversized body, a refused redirect, an address the outbound policy refuses
+  (``refused: private address 10.0.0.5 (RFC 1918 private)``) → unknown. Never "not registered".
 
 Thin registries (``.com``) keep the contacts at the registrar: a found answer's ``related``
 link (RFC 9083 §4.2, an RDAP URL of our scheme) is followed once, through the registrar
@@ -22,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,9 +34,26 @@ from typorisk.errors import FetchError
 from typorisk.kit.rate import ServerBuckets
 from typorisk.register.bootstrap import Bootstrap
 from typorisk.register.http import MAX_BYTES, HttpReply, fetch
-from typorisk.register.politeness import MAX_RETRY_AFTER, parse_retry_after
-from typorisk.register.records import Lookup, LookupStatus, RegistrationFacts, Source, unknown
+from typorisk.register.politeness import MAX_RETRY_AFTER, parse_retry_after, polite_slot
+from typorisk.register.records import (
+    Lookup,
+    LookupStatus,
+    RegistrationFacts,
+    Source,
+    merge_facts,
+    unknown,
+)
 from typorisk.register.text import clean, is_redacted, iso_date, rfc8056
+
+__all__ = [
+    "NO_SERVICE",
+    "RdapClient",
+    "abuse_contact",
+    "jcard_problem",
+    "merge_facts",
+    "parse_rdap",
+    "related_link",
+]
 
 NO_SERVICE = "no-rdap-service"
 """Reason of an unknown lookup whose suffix has no RDAP server (the WHOIS fallback's cue)."""
@@ -143,27 +163,6 @@ def related_link(doc: dict[str, Any], scheme: str) -> str | None:
     return None
 
 
-def merge_facts(registry: RegistrationFacts, registrar: RegistrationFacts) -> RegistrationFacts:
-    """One set of facts from the registry's and the registrar's answers. Pure.
-
-    The registrar's contacts win (abuse e-mail and phone, registrant organisation): it holds
-    them. The registry is authoritative for the rest (dates, statuses, name servers, the
-    sponsoring registrar); the registrar's values only fill what the registry left empty.
-    """
-    return RegistrationFacts(
-        created=registry.created or registrar.created,
-        expires=registry.expires or registrar.expires,
-        last_changed=registry.last_changed or registrar.last_changed,
-        registrar=registry.registrar or registrar.registrar,
-        registrar_iana=registry.registrar_iana or registrar.registrar_iana,
-        status=registry.status or registrar.status,
-        nameservers=registry.nameservers or registrar.nameservers,
-        registrant_org=registrar.registrant_org or registry.registrant_org,
-        abuse_email=registrar.abuse_email or registry.abuse_email,
-        abuse_phone=registrar.abuse_phone or registry.abuse_phone,
-    )
-
-
 def _entities(doc: dict[str, Any], role: str) -> list[dict[str, Any]]:
     """Entities with ``role``, top level first, then one level of nested entities."""
     found: list[dict[str, Any]] = []
@@ -257,8 +256,12 @@ class RdapClient:
     """Asks RDAP servers about domains, politely. I/O only through ``session``.
 
     ``timeout`` is seconds per exchange, ``backoff`` the first retry delay in seconds (doubling),
+    ``budget`` the seconds one query may spend waiting out a server's ``Retry-After``
+    (default ``timeout × (retries + 1)``, the time its attempts may take anyway),
     ``scheme`` the only URL scheme used and followed (``https``; tests pass ``http``);
     ``follow_related`` follows the registry's ``related`` link to the registrar (one hop).
+    Where a connection may go is ``session``'s connector's decision
+    (:func:`~typorisk.register.http.policy_session`: the outbound address policy).
     """
 
     def __init__(
@@ -273,8 +276,10 @@ class RdapClient:
         max_bytes: int = MAX_BYTES,
         scheme: str = "https",
         follow_related: bool = True,
+        budget: float | None = None,
     ) -> None:
         self.session = session
+        self.budget = timeout * (retries + 1) if budget is None else budget
         self.follow_related = follow_related
         self.bootstrap = bootstrap
         self.buckets = buckets or ServerBuckets()
@@ -332,14 +337,22 @@ class RdapClient:
     async def get(self, url: str) -> HttpReply | str:
         """A final reply from ``url`` (200, 404, other 4xx), or the reason there is none.
 
-        The server's token bucket paces every attempt; 429 waits ``Retry-After`` (at most
-        :data:`MAX_RETRY_AFTER` seconds); 5xx, timeouts and connection errors are retried
-        ``retries`` times with doubling backoff.
+        The server's token bucket paces every attempt; 5xx, timeouts and connection errors are
+        retried ``retries`` times with doubling backoff. A 429 pauses the server's bucket for
+        its ``Retry-After`` (at most :data:`MAX_RETRY_AFTER` seconds) and is retried after it
+        only when the pause ends within this query's ``budget`` (seconds from the first
+        attempt); otherwise, and whenever the server is already paused beyond the budget, the
+        answer is ``rate-limited by server HOST:PORT`` at once, so a paused server holds up
+        none of the queries to other servers and none of its own beyond their budget.
         """
-        bucket = self.buckets[urlsplit(url).netloc]
+        server = urlsplit(url).netloc
+        bucket = self.buckets[server]
+        limited = f"rate-limited by server {server}"
+        deadline = time.monotonic() + self.budget
         reason = "no-answer"
         for attempt in range(self.retries + 1):
-            await bucket.acquire()
+            if not await polite_slot(bucket, deadline):
+                return limited
             try:
                 reply = await fetch(
                     self.session, url, timeout=self.timeout, max_bytes=self.max_bytes
@@ -353,9 +366,9 @@ class RdapClient:
                     wait = parse_retry_after(reply.headers.get("Retry-After"))
                     wait = self.backoff * 2**attempt if wait is None else wait
                     bucket.pause(min(wait, MAX_RETRY_AFTER))
-                    if wait > MAX_RETRY_AFTER:
-                        return "rate-limited"
-                    reason = "rate-limited"
+                    reason = limited
+                    if wait > deadline - time.monotonic():
+                        return limited
                     continue  # the bucket's pause is the wait
                 if reply.status < 500:
                     return reply

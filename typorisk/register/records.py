@@ -127,6 +127,27 @@ REGISTRATION_COLUMNS = (
 """Row columns added by :func:`registration_row`, in output order."""
 
 
+def merge_facts(registry: RegistrationFacts, registrar: RegistrationFacts) -> RegistrationFacts:
+    """One set of facts from the registry's and the registrar's answers. Pure.
+
+    The registrar's contacts win (abuse e-mail and phone, registrant organisation): it holds
+    them. The registry is authoritative for the rest (dates, statuses, name servers, the
+    sponsoring registrar); the registrar's values only fill what the registry left empty.
+    """
+    return RegistrationFacts(
+        created=registry.created or registrar.created,
+        expires=registry.expires or registrar.expires,
+        last_changed=registry.last_changed or registrar.last_changed,
+        registrar=registry.registrar or registrar.registrar,
+        registrar_iana=registry.registrar_iana or registrar.registrar_iana,
+        status=registry.status or registrar.status,
+        nameservers=registry.nameservers or registrar.nameservers,
+        registrant_org=registrar.registrant_org or registry.registrant_org,
+        abuse_email=registrar.abuse_email or registry.abuse_email,
+        abuse_phone=registrar.abuse_phone or registry.abuse_phone,
+    )
+
+
 def registration_row(lookup: Lookup) -> dict[str, object]:
     """The row cells of a lookup (``registration_lookup``: found / not-found / unknown)."""
     facts = lookup.facts
