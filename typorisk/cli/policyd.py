@@ -43,6 +43,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--text", default=DEFAULT_TEXT, help="reply text; {domain} {target}")
     parser.add_argument(
+        "--block-anyway",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="an established domain (on the top-sites list) to answer by its risk level all "
+        "the same; by default established look-alikes (mail.com for mail.mil) get WARN "
+        "(repeatable)",
+    )
+    parser.add_argument(
         "--high-likelihood",
         type=float,
         default=1e-4,
@@ -114,7 +123,12 @@ def run(args: argparse.Namespace) -> int:
     """Start the server; returns 0 after SIGTERM/SIGINT."""
     host, port = listen_address(args.listen)
     settings = settings_from(args)
-    policy = Policy(parse_actions(args.action), args.text, args.high_likelihood)
+    policy = Policy(
+        parse_actions(args.action),
+        args.text,
+        args.high_likelihood,
+        block_anyway=frozenset(d.strip().lower().rstrip(".") for d in args.block_anyway),
+    )
     limits = Limits(
         max_connections=args.max_connections,
         max_request_bytes=args.max_request_bytes,

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from typorisk.parse.established import load_top_sites, standing_of
 from typorisk.parse.psl import load_psl
 from typorisk.rank.facts import Observation
 from typorisk.rank.graph import (
@@ -410,6 +411,17 @@ class Ranker(Generic[P]):
         reasons.extend(web_reasons)
         if obs.weight != 1.0:
             reasons.append(f"target weight {obs.weight:g}")
+        if obs.block in ("", obs.domain):  # a typed name below the domain blocks that name only
+            own = "shares MX/NS/registrar with the target" if shared or web_defensive else ""
+            standing = standing_of(
+                obs.domain,
+                top=load_top_sites(),
+                created=obs.created.isoformat() if obs.created else None,
+                this_year=self.now.year if self.now else None,
+                own_why=own,
+            )
+            if standing is not None:
+                reasons.append(standing.reason())
         parts = {
             "likelihood": w.w_likelihood * lik * multiplier,
             "capture": w.w_capture * cap * multiplier,
