@@ -167,7 +167,9 @@ class Standing:
         shown = f" ({', '.join(facts)})" if facts else ""
         if self.kind == "own":
             why = f", {self.why}" if self.why else ""
-            return f"{self.domain}: the brand's own domain{why}{shown}: do not block"
+            return (
+                f"{self.domain}: own domain of the protected organisation{why}{shown}: do not block"
+            )
         return (
             f"{self.domain}: established domain of another organisation{shown}: "
             "warn senders, do not block"
