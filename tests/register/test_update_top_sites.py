@@ -19,7 +19,10 @@ from typorisk.parse.established import load_top_sites
 
 from .test_cli import Background
 
-CSV = "1,google.com\r\n2,www.gov.uk\r\n3,mail.google.com\r\n4,mail.com\r\n5,not a name\r\n6,levi.com\r\n"
+CSV = (
+    "1,google.com\r\n2,www.gov.uk\r\n3,mail.google.com\r\n4,mail.com\r\n5,not a name\r\n"
+    "6,levi.com\r\n"
+)
 
 
 def _zip() -> bytes:

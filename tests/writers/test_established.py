@@ -56,10 +56,10 @@ def _token_blocker(text: str) -> Callable[[str], bool]:
     """For line formats: a name counts as blocked when it stands alone as a token, or as
     ``*.name`` / ``.name``, outside comments, reject texts and rule messages."""
     kept = []
-    for line in text.splitlines():
-        if line.lstrip().startswith(_COMMENT) or "rpz-passthru" in line or " WARN " in line:
+    for raw in text.splitlines():
+        if raw.lstrip().startswith(_COMMENT) or "rpz-passthru" in raw or " WARN " in raw:
             continue
-        line = re.sub(r'msg:"[^"]*"', "", line)  # Suricata rule messages carry the reason
+        line = re.sub(r'msg:"[^"]*"', "", raw)  # Suricata rule messages carry the reason
         line = re.sub(r"\s#\s.*$", "", line)  # PowerShell comments after an entry
         line = re.sub(r"(REJECT|DEFER|HOLD|DISCARD|error:)\s.*$", r"\1", line)  # reject texts
         kept.append(line)
