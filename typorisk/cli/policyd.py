@@ -20,6 +20,7 @@ from typorisk.cli.common import listen_address
 from typorisk.cli.match import add_target_arguments, matcher_for, settings_from
 from typorisk.errors import TyporiskError
 from typorisk.match import Matcher
+from typorisk.parse.established import load_top_sites
 from typorisk.policyd import LEVELS, Limits, Policy, PolicyServer, PolicyState, parse_actions
 from typorisk.policyd.protocol import DEFAULT_TEXT
 
@@ -128,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         args.text,
         args.high_likelihood,
         block_anyway=frozenset(d.strip().lower().rstrip(".") for d in args.block_anyway),
+        top_sites=load_top_sites(),  # read before serving: the first request must not wait
     )
     limits = Limits(
         max_connections=args.max_connections,

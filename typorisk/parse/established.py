@@ -34,6 +34,9 @@ DEFAULT_LIMIT = 100_000
 MAX_LINE = 300
 """Longest line read (characters); longer lines are skipped (no domain is that long)."""
 _VERSION = re.compile(r"#\s*version:\s*(.{1,200})")
+_LINE = re.compile(r"^([0-9]{1,9}),([a-z0-9][a-z0-9.-]{0,252})$", re.MULTILINE)
+"""A ``rank,domain`` line as :func:`render` writes it. The names are only compared with
+candidates (validated names), never written out, so this coarse shape is enough."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,17 +99,19 @@ def render(ranks: Mapping[str, int], version: str) -> str:
 
 
 def parse_top_sites(text: str) -> TopSites:
-    """A :class:`TopSites` from the file text (as :func:`render` writes it). Raises
-    :class:`DataFileError` when no line holds a ranked domain."""
+    """A :class:`TopSites` from the file text (as :func:`render` writes it): lines that are not
+    ``rank,domain`` (a lowercase name of at most 253 octets) are skipped. Raises
+    :class:`DataFileError` when no line holds a ranked domain. One regular expression over the
+    whole text (the list is read at the start of every blocking output)."""
     lines = text.splitlines()
     version = ""
     for line in lines[:5]:
         found = _VERSION.match(line)
         if found:
             version = found.group(1).strip()
-    ranks: dict[str, int] = {}
-    for rank, domain in parse_ranked(lines):
-        ranks.setdefault(domain, rank)
+    # one pass of the regular expression over the text; reversed, so that the first (best)
+    # rank of a name listed twice is the one kept
+    ranks = {domain: int(rank) for rank, domain in reversed(_LINE.findall(text))}
     if not ranks:
         raise DataFileError("the top-sites list holds no 'rank,domain' line")
     return TopSites(ranks, version)

@@ -411,14 +411,14 @@ class Ranker(Generic[P]):
         reasons.extend(web_reasons)
         if obs.weight != 1.0:
             reasons.append(f"target weight {obs.weight:g}")
-        if obs.block in ("", obs.domain):  # a typed name below the domain blocks that name only
-            own = "shares MX/NS/registrar with the target" if shared or web_defensive else ""
+        # an established domain of another organisation (the brand's own already has its
+        # "defensive registration" reason; a typed name below the domain blocks that name only)
+        if not (shared or web_defensive) and obs.block in ("", obs.domain):
             standing = standing_of(
                 obs.domain,
                 top=load_top_sites(),
                 created=obs.created.isoformat() if obs.created else None,
                 this_year=self.now.year if self.now else None,
-                own_why=own,
             )
             if standing is not None:
                 reasons.append(standing.reason())
