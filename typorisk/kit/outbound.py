@@ -130,9 +130,7 @@ class AddressPolicy:
     """Ports a web fetch (and its redirects) may reach."""
 
     @classmethod
-    def of(
-        cls, networks: Iterable[str] = (), web_ports: Iterable[int] = WEB_PORTS
-    ) -> AddressPolicy:
+    def of(cls, networks: Iterable[str] = (), web_ports: Iterable[int] = WEB_PORTS) -> AddressPolicy:
         """A policy opening ``networks`` (CIDR text, or a bare address for one host).
         Raises ``ValueError`` naming the text that is not a network."""
         nets: list[IPNetwork] = []
