@@ -61,3 +61,13 @@ class Candidate:
     summed over every edit path that reaches it). See :mod:`typorisk.permute.likelihood`."""
     suffix: str
     """Public suffix of ``domain``."""
+    block: str = ""
+    """The name a blocklist names (lowercase A-label): ``domain`` when the typo is a registrable
+    domain (``cprp.com``, or ``us.cprp.com`` for ``us.corp.com``), else the typed ``fqdn`` below
+    someone else's registrable domain (``cha.se.com`` for ``chase.com``: blocking ``se.com``
+    would block its owner). ``""`` (records made elsewhere): read it as ``domain``."""
+
+    @property
+    def blocked(self) -> str:
+        """:attr:`block`, or ``domain`` when it is empty."""
+        return self.block or self.domain

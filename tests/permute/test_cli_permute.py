@@ -10,6 +10,7 @@ import pytest
 
 from typorisk.cli import main
 from typorisk.feeds.spec import load_feed
+from typorisk.parse.established import load_top_sites
 from typorisk.parse.targets import parse_target
 from typorisk.pipeline.core import ScanTarget, candidates
 
@@ -53,11 +54,17 @@ def test_two_edit_top(capsys: pytest.CaptureFixture[str]) -> None:
     assert code != 0 and "--two-edit-top" in err
 
 
-def test_list_output_is_the_domain_column(capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_output_is_the_block_column(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--format list`` is a blocklist (EDL): the name to block of each row, established
+    domains of other organisations left out (``mail.com`` for ``gmail.com``)."""
     argv = ["permute", "gmail.com", "us.corp.com", "--top", "40"]
     _, listed, _ = run(capsys, *argv, "--format", "list")
     _, lines, _ = run(capsys, *argv, "--format", "jsonl")
-    assert listed.splitlines() == [json.loads(x)["domain"] for x in lines.splitlines()]
+    rows = [json.loads(x) for x in lines.splitlines()]
+    top = load_top_sites()
+    kept = [r["block"] for r in rows if r["block"] != r["domain"] or not top.rank(r["domain"])]
+    assert listed.splitlines() == kept
+    assert "mail.com" in {r["domain"] for r in rows} and "mail.com" not in listed.splitlines()
 
 
 def test_extra_dot_fqdn_in_the_output(capsys: pytest.CaptureFixture[str]) -> None:

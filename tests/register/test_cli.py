@@ -74,12 +74,16 @@ def data_app() -> web.Application:
     async def ct(_: web.Request) -> web.Response:  # issue 18: the CT log list
         return web.Response(body=shipped_log_list().read_bytes())
 
+    async def top(_: web.Request) -> web.Response:  # the top-sites list: a rank,domain CSV
+        return web.Response(body=b"1,google.com\n2,mail.com\n")
+
     app = web.Application()
     for path, handler in [("/dns.json", boot), ("/psl.dat", psl), ("/moved", moved),
                           ("/downgrade", downgrade), ("/html", html),
                           ("/numbers/{name}", number), ("/html/{name}", html)]:  # fmt: skip
         app.router.add_get(path, handler)
     app.router.add_get("/ct.json", ct)
+    app.router.add_get("/top.csv", top)
     return app
 
 
@@ -91,7 +95,8 @@ def test_update_data(
     base = f"http://127.0.0.1:{server.port}"
     try:
         args = ["update-data", "--cache-dir", str(tmp_path), "--psl-url", f"{base}/psl.dat",
-                "--rdap-numbers-url", f"{base}/numbers", "--ct-url", f"{base}/ct.json"]  # fmt: skip
+                "--rdap-numbers-url", f"{base}/numbers", "--ct-url", f"{base}/ct.json",
+                "--top-sites-url", f"{base}/top.csv"]  # fmt: skip
         assert main([*args, "--rdap-url", f"{base}/moved"]) == 0
         assert json.loads((tmp_path / "rdap_dns.json").read_text()) == BOOT
         for name in ("ipv4.json", "ipv6.json", "asn.json"):

@@ -135,8 +135,8 @@ REGISTRY: tuple[Entry, ...] = (
     Entry(
         "update-data",
         "typorisk.cli.update_data",
-        "download the current RDAP bootstraps (DNS, IPv4, IPv6, ASN), Public Suffix List and CT "
-        "log list into the user cache",
+        "download the current RDAP bootstraps (DNS, IPv4, IPv6, ASN), Public Suffix List, CT "
+        "log list and top-sites list into the user cache",
     ),
     Entry(
         "run",

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
-from typing import TextIO
 
 from typorisk.cli.common import (
     add_target_arguments,
@@ -16,9 +14,15 @@ from typorisk.cli.common import (
     valid_targets,
 )
 from typorisk.errors import InvalidTargetError, TyporiskError
-from typorisk.permute import DEFAULT_MODEL, OPERATORS, groups, permute, permute_domains
+from typorisk.permute import DEFAULT_MODEL, OPERATORS, groups, permute
 from typorisk.pipeline.rows import candidate_row
-from typorisk.writers import CANDIDATE_FORMATS, ROW_FORMATS, write_candidates, write_rows
+from typorisk.writers import (
+    CANDIDATE_FORMATS,
+    ROW_FORMATS,
+    WriterOptions,
+    write_candidates,
+    write_rows,
+)
 
 NAME = "permute"
 HELP = "list the likely typo domains of protected domains, most likely first (offline)"
@@ -80,6 +84,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="override a typing-model prior (see README), e.g. error_rate=0.02",
     )
+    parser.add_argument(
+        "--block-anyway",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="block this established domain all the same (blocking formats leave established "
+        "domains out or warn by default; repeatable)",
+    )
     parser.add_argument("--list-kinds", action="store_true", help="list typo kinds and exit")
 
 
@@ -89,21 +101,6 @@ def _list_kinds() -> int:
         print(f"{name:22} {info.group:7} {info.summary}{flag}")
     print("\ngroups: " + ", ".join(f"{g} ({len(k)})" for g, k in sorted(groups().items())))
     return 0
-
-
-def write_domains(per_target: Iterable[list[str]], out: TextIO) -> int:
-    """``--format list``: one registrable domain a line, one write per target.
-
-    The same text as the row writer's ``list`` format (a domain is a validated lowercase A-label,
-    so it needs no cell formatting or escaping), without a :class:`Candidate` and a row per
-    name: those were about a third of a whole ``typorisk permute --format list`` run.
-    """
-    count = 0
-    for domains in per_target:
-        if domains:
-            out.write("\n".join(domains) + "\n")
-            count += len(domains)
-    return count
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,17 +130,15 @@ def run(args: argparse.Namespace) -> int:
         "two_edit_top": args.two_edit_top,
     }
     targets = valid_targets(texts, rejected)
-    if fmt == "list":
-        write_domains(permute_domains(targets, **settings), sys.stdout)
-        sys.stdout.flush()
-        return _rejected(rejected)
     candidates = permute(targets, **settings)
     columns: tuple[str, ...] = TABLE_COLUMNS if fmt == "table" else COLUMNS
     rows = (candidate_row(c) for c in candidates)
-    if fmt in ROW_FORMATS:
+    if fmt in ROW_FORMATS and fmt != "list":
         write_rows(rows, fmt, sys.stdout, columns)
-    else:  # consumer formats (rpz, postfix-access, stix...): names validated by the writer
-        write_candidates(rows, fmt, sys.stdout)
+    else:  # blocklists (list, rpz, postfix-access, stix...): names validated by the writer,
+        # established domains left out or warned about, typed names below another's domain
+        block_anyway = frozenset(d.strip().lower().rstrip(".") for d in args.block_anyway)
+        write_candidates(rows, fmt, sys.stdout, WriterOptions(block_anyway=block_anyway))
     sys.stdout.flush()
     return _rejected(rejected)
 

@@ -20,6 +20,7 @@ from typorisk.cli.common import listen_address
 from typorisk.cli.match import add_target_arguments, matcher_for, settings_from
 from typorisk.errors import TyporiskError
 from typorisk.match import Matcher
+from typorisk.parse.established import load_top_sites
 from typorisk.policyd import LEVELS, Limits, Policy, PolicyServer, PolicyState, parse_actions
 from typorisk.policyd.protocol import DEFAULT_TEXT
 
@@ -42,6 +43,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default high=REJECT medium=HOLD low=WARN)",
     )
     parser.add_argument("--text", default=DEFAULT_TEXT, help="reply text; {domain} {target}")
+    parser.add_argument(
+        "--block-anyway",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="an established domain (on the top-sites list) to answer by its risk level all "
+        "the same; by default established look-alikes (mail.com for mail.mil) get WARN "
+        "(repeatable)",
+    )
     parser.add_argument(
         "--high-likelihood",
         type=float,
@@ -114,7 +124,13 @@ def run(args: argparse.Namespace) -> int:
     """Start the server; returns 0 after SIGTERM/SIGINT."""
     host, port = listen_address(args.listen)
     settings = settings_from(args)
-    policy = Policy(parse_actions(args.action), args.text, args.high_likelihood)
+    policy = Policy(
+        parse_actions(args.action),
+        args.text,
+        args.high_likelihood,
+        block_anyway=frozenset(d.strip().lower().rstrip(".") for d in args.block_anyway),
+        top_sites=load_top_sites(),  # read before serving: the first request must not wait
+    )
     limits = Limits(
         max_connections=args.max_connections,
         max_request_bytes=args.max_request_bytes,

@@ -1,6 +1,6 @@
 """``typorisk update-data``: refresh the RDAP bootstraps (DNS, IPv4, IPv6, ASN), the Public
-Suffix List and the CT log list into the user cache (``$XDG_CACHE_HOME/typorisk``). The only
-command that fetches from the Internet."""
+Suffix List, the CT log list and the top-sites list (established domains) into the user cache
+(``$XDG_CACHE_HOME/typorisk``). The only command that fetches from the Internet."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typorisk.register.update import (
     NUMBERS_URL,
     PSL_URL,
     RDAP_URL,
+    TOP_SITES_URL,
     Updated,
     number_sources,
     update_data,
@@ -23,8 +24,8 @@ from typorisk.watch.ct import LOG_LIST_URL, update_log_list
 
 NAME = "update-data"
 HELP = (
-    "download the current RDAP bootstraps (DNS, IPv4, IPv6, ASN), Public Suffix List and CT "
-    "log list into the user cache"
+    "download the current RDAP bootstraps (DNS, IPv4, IPv6, ASN), Public Suffix List, CT "
+    "log list and top-sites list into the user cache"
 )
 
 
@@ -32,9 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``typorisk update-data``."""
     parser.add_argument(
         "--only",
-        choices=("rdap", "numbers", "psl", "ct"),
+        choices=("rdap", "numbers", "psl", "ct", "top-sites"),
         help="refresh one source only: the DNS bootstrap, the number bootstraps (ipv4.json, "
-        "ipv6.json, asn.json), the PSL or the CT log list (default: all)",
+        "ipv6.json, asn.json), the PSL, the CT log list or the top-sites list of established "
+        "domains (default: all)",
     )
     parser.add_argument("--rdap-url", default=RDAP_URL, metavar="URL", help="bootstrap source")
     parser.add_argument(
@@ -45,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--psl-url", default=PSL_URL, metavar="URL", help="PSL source")
     parser.add_argument("--ct-url", default=LOG_LIST_URL, metavar="URL", help="CT log list source")
+    parser.add_argument(
+        "--top-sites-url",
+        default=TOP_SITES_URL,
+        metavar="URL",
+        help="top-sites list (Tranco's top-1m.csv.zip, or a rank,domain CSV): its first 100,000 "
+        "registrable domains are established domains, warned about and never blocked",
+    )
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
@@ -67,7 +76,13 @@ async def _run(sources: dict[str, str], dest: Path, timeout: float) -> list[Upda
 def run(args: argparse.Namespace) -> int:
     """Download, validate and write; returns 0 (errors raise and exit 2 with a message)."""
     numbers = number_sources(args.rdap_numbers_url)
-    sources = {"rdap": args.rdap_url, **numbers, "psl": args.psl_url, "ct": args.ct_url}
+    sources = {
+        "rdap": args.rdap_url,
+        **numbers,
+        "psl": args.psl_url,
+        "ct": args.ct_url,
+        "top-sites": args.top_sites_url,
+    }
     if args.only == "numbers":
         sources = numbers
     elif args.only:

@@ -137,6 +137,8 @@ def _write_outputs(
                 feed=spec.name,
                 on_invalid=refuse,
                 settings=_settings(spec, output, columns),
+                allow=frozenset(spec.allowlist),
+                block_anyway=frozenset(spec.block_anyway),
             )
             count = _write(files, output, source, options)
             report.written.append(Written(output, count))

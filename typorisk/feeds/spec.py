@@ -102,6 +102,9 @@ class FeedSpec:
     include_unknown: bool = True
     allowlist: tuple[str, ...] = ()
     """Names never listed (with their subdomains): defensive registrations you own."""
+    block_anyway: tuple[str, ...] = ()
+    """Names blocked even though they are established domains (the explicit override: by
+    default an established domain gets a warn-the-sender action, never a block)."""
     watch: WatchInclude | None = None
     """Look-alikes found by ``typorisk watch`` to list too (issue 18); None: none."""
 
@@ -141,6 +144,7 @@ TOP_KEYS = {
     "scan": "mapping: kinds, exclude_kinds, top, resolve, executor, registration, probe, rank",
     "thresholds": "mapping: min_likelihood, min_risk, include_unregistered, include_unknown",
     "allowlist": "list of domains you own (never listed)",
+    "block_anyway": "list of established domains to block all the same (default: warn only)",
     "outputs": "list of mappings with format, path and options",
     "risk": "mapping of risk weights to override (see RiskWeights: w_graph, mx, defensive...)",
     "watch": "mapping: store, since_days, min_score (list look-alikes from typorisk watch)",
@@ -177,6 +181,7 @@ def _spec(check: Checker, root: yaml.Node, path: Path) -> FeedSpec | None:
         targets=tuple(check.items(top.get("targets"), "targets", _target, minimum=1)),
         outputs=tuple(check.items(top.get("outputs"), "outputs", _output(path.parent), minimum=1)),
         allowlist=tuple(check.items(top.get("allowlist"), "allowlist", _allowed)),
+        block_anyway=tuple(check.items(top.get("block_anyway"), "block_anyway", _allowed)),
         watch=_watch(check, top.get("watch"), path.parent),
         options=options,
         **thresholds,  # type: ignore[arg-type]

@@ -77,10 +77,16 @@ def _check(ctx: Context, typed: str) -> tuple[str, str, str, str] | None:  # noq
 class _Found:
     """Accumulator for one registrable domain while a target is being permuted."""
 
-    __slots__ = ("best", "best_p", "domain_dots", "kinds", "p", "suffix", "unicode")
+    __slots__ = ("best", "best_p", "domain_dots", "kinds", "p", "suffix", "unicode", "whole")
 
-    def __init__(
-        self, p: float, kinds: dict[str, float], fqdn: str, suffix: str, unicode: str
+    def __init__(  # noqa: PLR0917 - the fields, in order
+        self,
+        p: float,
+        kinds: dict[str, float],
+        fqdn: str,
+        suffix: str,
+        unicode: str,
+        whole: bool = True,
     ) -> None:
         self.domain_dots = suffix.count(".") + 1
         self.p = p
@@ -89,15 +95,21 @@ class _Found:
         self.best_p = p
         self.suffix = suffix
         self.unicode = unicode
+        self.whole = whole
+        """Some typed name reaching the domain is the domain itself, or the target's own
+        subdomain over it (``us.cprp.com`` for ``us.corp.com``): the typo *is* a registrable
+        domain. False when every typed name lies below someone's domain (``cha.se.com``)."""
 
-    def add(self, p: float, kinds: dict[str, float], fqdn: str) -> None:
-        """Merge one more typed name reaching this domain.
+    def add(self, p: float, kinds: dict[str, float], fqdn: str, whole: bool = True) -> None:
+        """Merge one more typed name reaching this domain (``whole``: see :attr:`whole`).
 
         ``best`` (the candidate's ``fqdn``) is the likeliest typed name *below* the domain when
         there is one (``g.mail.com`` for ``mail.com``): it is what was typed beyond the registrable
         domain, which the bare domain alone would hide. Otherwise the likeliest typed name.
         """
         self.p += p
+        if whole:
+            self.whole = True
         for kind, q in kinds.items():
             self.kinds[kind] = self.kinds.get(kind, 0.0) + q
         deeper = fqdn.count(".") - self.best.count(".")
@@ -162,10 +174,13 @@ class _LabelOnly:
 class Pool:
     """The candidates of one target while they are being gathered (memory: one target's)."""
 
-    __slots__ = ("by_domain", "ctx", "label_only", "shortcut")
+    __slots__ = ("by_domain", "ctx", "label_only", "own_prefix", "shortcut")
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        sub = ctx.target.subdomain
+        self.own_prefix = f"{sub}." if sub else ""
+        """The target's own typed labels over its registrable domain (A-label, with the dot)."""
         self.by_domain: dict[str, _Found] = {}
         self.label_only = _LabelOnly(ctx)
         self.shortcut = self.label_only.check
@@ -220,11 +235,12 @@ class Pool:
             return None
         p = sum(kind_p.values()) if len(kind_p) > 1 else next(iter(kind_p.values()))
         fqdn, domain, unicode, suffix = checked
+        whole = fqdn == domain or fqdn == self.own_prefix + domain
         found = self.by_domain.get(domain)
         if found is None:
-            self.by_domain[domain] = _Found(p, dict(kind_p), fqdn, suffix, unicode)
+            self.by_domain[domain] = _Found(p, dict(kind_p), fqdn, suffix, unicode, whole)
         else:
-            found.add(p, kind_p, fqdn)
+            found.add(p, kind_p, fqdn, whole)
         return domain
 
     def ranked(self, top: int | None, min_likelihood: float) -> list[str]:
@@ -249,6 +265,7 @@ class Pool:
             target=self.ctx.target.fqdn,
             domain=domain,
             fqdn=found.best,
+            block=domain if found.whole else found.best,
             unicode=found.unicode,
             kinds=_ordered_kinds(found.kinds),
             likelihood=min(found.p, 1.0),

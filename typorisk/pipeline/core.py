@@ -307,7 +307,9 @@ def _is_list(name: str) -> bool:
 
 
 def _domain_of(candidate: Candidate) -> str:
-    return candidate.domain
+    """The name a candidate's DNS facts are about: the typed name when it lies below someone
+    else's registrable domain (does ``cha.se.com`` itself receive mail?), else the domain."""
+    return candidate.blocked
 
 
 async def own_records(

@@ -65,6 +65,9 @@ def to_row(record: ScanRecord, columns: Sequence[str] | None = None) -> dict[str
     row["weight"] = record.weight
     if record.resolution is not None:
         row.update(resolution_row(record.resolution))
+        # the DNS facts are about ``block`` (the typed name below someone else's domain, or the
+        # domain itself); ``domain`` stays the registrable domain
+        row["domain"] = record.candidate.domain
         row["target_mx"] = list(record.target_mx)
         row["target_ns"] = list(record.target_ns)
     if record.registration is not None:

@@ -95,6 +95,12 @@ COLUMNS: tuple[Column, ...] = (
     _c("error", "str", "resolve", "why the registration is unknown"),
     _c("unicode", "str", "candidate", "domain in Unicode, for display"),
     _c("fqdn", "str", "candidate", "the typed name that reaches domain"),
+    _c(
+        "block",
+        "str",
+        "candidate",
+        "the name blocking outputs carry: domain, or the typed fqdn below another's domain",
+    ),
     _c("suffix", "str", "candidate", "public suffix of domain"),
     _c("target_mx", "list", "resolve", "the target's own MX hosts"),
     _c("target_ns", "list", "resolve", "the target's own name servers"),
@@ -150,7 +156,16 @@ CONTRIBUTIONS = ("likelihood", "capture", "graph", "registration", "exposure")
 """Factors flattened to ``contrib_<factor>`` columns."""
 
 
-CANDIDATE_COLUMNS = ("target", "domain", "unicode", "kinds", "likelihood", "fqdn", "suffix")
+CANDIDATE_COLUMNS = (
+    "target",
+    "domain",
+    "unicode",
+    "kinds",
+    "likelihood",
+    "fqdn",
+    "suffix",
+    "block",
+)
 """The columns of a candidate alone (``permute``, offline feeds)."""
 
 
@@ -165,6 +180,7 @@ def candidate_row(c: Candidate) -> dict[str, object]:
         "likelihood": c.likelihood,
         "fqdn": c.fqdn,
         "suffix": c.suffix,
+        "block": c.blocked,
     }
 
 

@@ -12,6 +12,10 @@ and the level to an action:
 Default actions: high → ``REJECT``, medium → ``HOLD`` (quarantine for review), low → ``WARN``
 (logged by Postfix, delivered). Anything that is not a typo, and anything malformed, gets
 ``DUNNO`` (no opinion: the next restriction decides).
+
+A typo that is an **established domain of another organisation** (on the top-sites list:
+``mail.com`` for ``mail.mil``) is never rejected or held, whatever its level: it gets ``WARN``
+with a confirm-the-recipient text (level ``established``), unless ``block_anyway`` names it.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ from dataclasses import dataclass, field
 
 from typorisk.errors import PolicyConfigError
 from typorisk.match.matcher import Hit, Matcher
+from typorisk.parse.established import TopSites, load_top_sites, standing_of
 
 LEVELS = ("high", "medium", "low")
 ACTIONS = ("REJECT", "HOLD", "WARN", "DUNNO")
 DEFAULT_ACTIONS = {"high": "REJECT", "medium": "HOLD", "low": "WARN"}
 DEFAULT_TEXT = "{domain} looks like a typo of {target}; check the recipient address"
+WARN_TEXT = "{domain} is an outside domain that looks like {target}; check the recipient"
+"""The ``WARN`` text for an established look-alike (``{domain}``, ``{target}``, ``{recipient}``)."""
 _STATUS_CODE = re.compile(r"[45]\.\d{1,3}\.\d{1,3} ")
 _UNSAFE = re.compile(r"[^\x20-\x7e]")
 MAX_TEXT = 200
@@ -44,6 +51,10 @@ class Policy:
     text starts with its own enhanced status code."""
     high_likelihood: float = 1e-4
     """Candidates at least this likely per typing, in [0, 1], are ``high`` risk."""
+    top_sites: TopSites | None = None
+    """Established domains; ``None``: the list in force (``load_top_sites``)."""
+    block_anyway: frozenset[str] = frozenset()
+    """Established domains answered by their level's action all the same (the override)."""
 
     def __post_init__(self) -> None:
         for level, action in self.actions.items():
@@ -118,6 +129,12 @@ def decide(attrs: Mapping[str, str], matcher: Matcher, policy: Policy) -> Decisi
     hit = matcher.lookup(domain)
     if hit is None:
         return Decision("DUNNO")
+    top = policy.top_sites if policy.top_sites is not None else load_top_sites()
+    standing = standing_of(hit.domain, top=top, block_anyway=policy.block_anyway)
+    if standing is not None:
+        text = WARN_TEXT.format(domain=hit.domain, target=hit.target, recipient=recipient)
+        text = f"{text} ({standing.reason()})"
+        return Decision(f"WARN {_UNSAFE.sub('?', text)[:MAX_TEXT]}", "established", hit)
     level = risk_level(hit, policy)
     action = policy.actions.get(level, "DUNNO")
     if action != "DUNNO":

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from typorisk.parse.established import load_top_sites, standing_of
 from typorisk.parse.psl import load_psl
 from typorisk.rank.facts import Observation
 from typorisk.rank.graph import (
@@ -413,6 +414,17 @@ class Ranker(Generic[P]):
         reasons.extend(web_reasons)
         if obs.weight != 1.0:
             reasons.append(f"target weight {obs.weight:g}")
+        # an established domain of another organisation (the brand's own already has its
+        # "defensive registration" reason; a typed name below the domain blocks that name only)
+        if not (shared or web_defensive) and obs.block in ("", obs.domain):
+            standing = standing_of(
+                obs.domain,
+                top=load_top_sites(),
+                created=obs.created.isoformat() if obs.created else None,
+                this_year=self.now.year if self.now else None,
+            )
+            if standing is not None:
+                reasons.append(standing.reason())
         parts = {
             "likelihood": w.w_likelihood * lik * multiplier,
             "capture": w.w_capture * cap * multiplier,

@@ -54,6 +54,9 @@ class Observation:
     """Similarity of its page to the target's, in [0, 1]."""
     web_cert_age_days: int | None = None
     """Age of its TLS certificate in days."""
+    block: str = ""
+    """The name blocking outputs carry (the ``block`` column): ``domain``, or the typed name
+    below it when the typo lies below someone else's domain; ``""`` when the row has none."""
 
 
 def _strings(value: object, field: str, domain: str) -> tuple[str, ...]:
@@ -122,6 +125,7 @@ def observation_from_row(row: Mapping[str, object]) -> Observation:
         web=str(row["web"]) if row.get("web") else None,
         web_similarity=_number(row.get("web_similarity")),
         web_cert_age_days=_integer(row.get("web_cert_age_days")),
+        block=str(row.get("block") or "").lower(),
     )
 
 

@@ -7,7 +7,10 @@ written atomically, so a failed refresh leaves the previous copy, or the shipped
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +18,16 @@ import aiohttp
 
 from typorisk.errors import DataFileError
 from typorisk.kit.atomic import atomic_write_text
-from typorisk.parse.psl import PSL_FILENAME, cross_check, parse_psl
+from typorisk.parse.established import (
+    CACHE_FILENAME as TOP_SITES_FILENAME,
+)
+from typorisk.parse.established import (
+    DEFAULT_LIMIT,
+    parse_ranked,
+    registrable_ranks,
+    render,
+)
+from typorisk.parse.psl import PSL_FILENAME, cross_check, load_psl, parse_psl
 from typorisk.register.bootstrap import BOOTSTRAP_FILENAME, parse_bootstrap
 from typorisk.register.http import fetch
 from typorisk.register.network import (
@@ -34,6 +46,7 @@ FILENAMES = {
     "ipv4": IP_FILES[4],
     "ipv6": IP_FILES[6],
     "asn": ASN_FILE,
+    "top-sites": TOP_SITES_FILENAME,
 }
 """Source name → the file written in the cache directory."""
 
@@ -45,8 +58,13 @@ def number_sources(base: str = NUMBERS_URL) -> dict[str, str]:
 
 
 PSL_URL = "https://publicsuffix.org/list/public_suffix_list.dat"
+TOP_SITES_URL = "https://tranco-list.eu/top-1m.csv.zip"
+"""Tranco's current list (a zip holding ``top-1m.csv``: ``rank,domain`` lines)."""
 MAX_BYTES = 16 << 20
 """Cap on one download: 16 MiB (the PSL is about 300 KiB, the bootstrap about 70 KiB)."""
+TOP_SITES_MAX_BYTES = 48 << 20
+"""Cap on the top-sites download and on its unzipped CSV: 48 MiB (Tranco's zip is about
+8 MiB, its CSV about 22 MiB)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +72,7 @@ class Updated:
     """One refreshed file."""
 
     name: str
-    """``rdap``, ``psl``, ``ipv4``, ``ipv6`` or ``asn``."""
+    """``rdap``, ``psl``, ``ipv4``, ``ipv6``, ``asn`` or ``top-sites``."""
     path: Path
     version: str
     """The bootstrap's publication time or the PSL's VERSION line."""
@@ -81,6 +99,26 @@ def _validate(name: str, body: bytes, url: str) -> str:
         raise DataFileError(f"{url} did not return the expected file: {exc}") from exc
 
 
+def top_sites_text(body: bytes, url: str, today: dt.date, limit: int = DEFAULT_LIMIT) -> str:
+    """The cached top-sites file made from a download: a zip holding one CSV (Tranco's), or
+    the CSV itself; the first ``limit`` registrable domains under the shipped suffix list, best
+    rank each. Raises :class:`DataFileError` when it holds no ranked domain or is too big."""
+    try:
+        if body[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                member = next(i for i in archive.infolist() if i.filename.endswith(".csv"))
+                if member.file_size > TOP_SITES_MAX_BYTES:
+                    raise DataFileError(f"{url}: {member.filename} is over the size cap")
+                body = archive.read(member)
+        text = body.decode("utf-8")
+    except (zipfile.BadZipFile, StopIteration, UnicodeDecodeError, OSError) as exc:
+        raise DataFileError(f"{url} did not return the expected file: {exc!r:.100}") from exc
+    ranks = registrable_ranks(parse_ranked(text.splitlines()), load_psl(), limit)
+    if not ranks:
+        raise DataFileError(f"{url} did not return the expected file: no rank,domain line")
+    return render(ranks, f"{url} fetched {today.isoformat()}, first {len(ranks):,} domains")
+
+
 async def update_data(
     session: aiohttp.ClientSession,
     dest: Path,
@@ -95,9 +133,17 @@ async def update_data(
     """
     done: list[Updated] = []
     for name, url in sources.items():
-        reply = await fetch(session, url, timeout=timeout, max_bytes=MAX_BYTES, accept="*/*")
+        cap = TOP_SITES_MAX_BYTES if name == "top-sites" else MAX_BYTES
+        reply = await fetch(session, url, timeout=timeout, max_bytes=cap, accept="*/*")
         if reply.status != 200:
             raise DataFileError(f"{url} answered HTTP {reply.status}; try again later")
+        if name == "top-sites":
+            text = top_sites_text(reply.body, url, dt.datetime.now(dt.UTC).date())
+            path = dest / FILENAMES[name]
+            atomic_write_text(path, text)
+            version = text.partition("\n")[0].removeprefix("# version: ")
+            done.append(Updated(name, path, version, len(text.encode())))
+            continue
         version = _validate(name, reply.body, url)
         path = dest / FILENAMES[name]
         atomic_write_text(path, reply.body.decode("utf-8"))  # _validate decoded it already

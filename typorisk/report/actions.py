@@ -20,6 +20,10 @@ Four actions, each a list a person can act on:
   Registration columns that a store does not have yet read as ``None`` (shown as "—").
 - **watch**: look-alikes below the threshold that are registered or whose registration is
   unknown (probable own registrations are left to the "to confirm" list).
+
+An **established domain of another organisation** (``mail.com`` for ``mail.mil``: its ranking
+reasons say so) is never in "block now" or "take down": it is listed under *warn senders*,
+the confirm-the-recipient path of the feeds (Postfix ``WARN``, the Microsoft 365 warn list).
 """
 
 from __future__ import annotations
@@ -46,6 +50,17 @@ TAKEDOWN_COLUMNS = ("registrar", "abuse_email", "abuse_phone", "net_name", "net_
 """Registration columns the takedown table shows (issue 16 adds them to rows)."""
 
 Row = Mapping[str, object]
+
+ESTABLISHED = "established domain of another organisation"
+"""The phrase of the ranking reason that marks an established third-party domain."""
+
+
+def established_reason(row: Row) -> str | None:
+    """The row's "established domain of another organisation" reason, or ``None``."""
+    reasons = row.get("reasons")
+    if isinstance(reasons, list | tuple):
+        return next((str(r) for r in reasons if ESTABLISHED in str(r)), None)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +154,9 @@ class Actions:
     failed (rows). Never counted as registered or free."""
     free: int = 0
     """Look-alikes DNS shows not registered (rows)."""
+    warn: tuple[Row, ...] = ()
+    """Established domains of other organisations that look like a target: warn senders
+    (confirm the recipient), never block; riskiest first."""
 
     @property
     def block_count(self) -> int:
@@ -268,6 +286,9 @@ def plan(review: Review) -> Actions:
     def is_own(row: Row) -> bool:
         return (str(row.get("target")), str(row.get("domain"))) in own or bool(row.get("defensive"))
 
+    warn = tuple(r for r in review.rows if established_reason(r) and not is_own(r))
+    high = [r for r in high if not established_reason(r)]
+
     takedown = tuple(
         Takedown(
             domain=str(r["domain"]),
@@ -302,7 +323,11 @@ def plan(review: Review) -> Actions:
     may_register, notes, skipped = registrable(free)
     states = [_state(r) for r in review.rows]
     return Actions(
-        block=tuple(r for r in review.rows if _blocked(r, review.threshold) and not is_own(r)),
+        block=tuple(
+            r
+            for r in review.rows
+            if _blocked(r, review.threshold) and not is_own(r) and not established_reason(r)
+        ),
         block_tails=tails([r for r in high if r.get("capture") == "unregistered"]),
         register=tails(may_register, by_likelihood=True, notes=notes),
         register_skipped=skipped,
@@ -314,6 +339,7 @@ def plan(review: Review) -> Actions:
         registered=states.count("registered"),
         unknown=states.count("unknown"),
         free=states.count("unregistered"),
+        warn=tuple(sorted(warn, key=lambda r: -risk(r))),
     )
 
 

@@ -234,7 +234,7 @@ class ResolveScan:
         return self._room
 
     async def _settle(self, item: str | Candidate, loop: asyncio.AbstractEventLoop) -> Resolution:
-        raw = item.domain if isinstance(item, Candidate) else item
+        raw = item.blocked if isinstance(item, Candidate) else item
         name = normalise(raw)
         if name is None:
             return Resolution(raw, Registration.UNKNOWN, Outcome.ERROR, Mail.UNKNOWN)

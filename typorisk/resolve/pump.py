@@ -148,7 +148,7 @@ class Pump:
         :data:`_SETTLED` when it cannot be asked (settled now: ``error``); ``None`` when the
         input is exhausted."""
         for item in self.items:
-            raw = item.domain if isinstance(item, Candidate) else item
+            raw = item.blocked if isinstance(item, Candidate) else item
             found = normalised(raw)
             if found is None:
                 self._busy += 1

@@ -17,6 +17,9 @@ from typorisk.writers.entries import Entry, Row, WriterOptions, check_name
 
 SERIAL_MAX = 2**32 - 1
 RPZ_POLICIES = ("nxdomain", "nodata", "sinkhole", "drop")
+HELD_ACTIONS = ("omit", "passthru")
+"""What the RPZ does with an established domain: leave it out (a comment says why), or list
+it as ``CNAME rpz-passthru.`` (answered normally; logged where the server logs RPZ hits)."""
 UNBOUND_POLICIES = ("always_nxdomain", "always_refuse", "always_null", "refuse", "deny")
 
 
@@ -68,8 +71,11 @@ def write_rpz(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
     Settings: ``policy`` (nxdomain | nodata | sinkhole | drop), ``sinkhole_ipv4``/``_ipv6``,
     ``ttl`` (seconds, 300), ``previous_serial`` (the serial is strictly greater), ``origin``
     (zone name the consumer loads it as, ``rpz.typorisk``: names too long under it are
-    refused), ``passthru`` (names to allow: ``CNAME rpz-passthru.``), ``comments``.
-    Owner names are relative, so the file loads under any origin.
+    refused), ``passthru`` (names to allow: ``CNAME rpz-passthru.``), ``established``
+    (``omit``: an established domain is left out with a ``not blocked`` comment; ``passthru``:
+    it is listed with ``CNAME rpz-passthru.``, so the server answers and logs it), ``comments``.
+    A typed name below someone else's domain (``cha.se.com``) is listed itself, never that
+    domain. Owner names are relative, so the file loads under any origin.
     """
     actions = _rpz_actions(options)
     ttl = options.get("ttl", 300)
@@ -99,6 +105,13 @@ def write_rpz(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
         owners = (e.domain, f"*.{e.domain}")
         return "\n".join(f"{owner} {action}" for owner in owners for action in actions)
 
+    held = options.get("established", "omit")
+    if held not in HELD_ACTIONS:
+        raise TyporiskError(f"established {held!r}: expected one of {', '.join(HELD_ACTIONS)}")
+
+    def passthru(e: Entry) -> str:
+        return f"{e.domain} CNAME rpz-passthru.\n*.{e.domain} CNAME rpz-passthru."
+
     return write_blocklist(
         rows,
         out,
@@ -108,6 +121,7 @@ def write_rpz(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
         what=f"RPZ zone, policy {options.get('policy', 'nxdomain')}",
         preamble=preamble,
         filter_entries=fitting,
+        render_held=passthru if held == "passthru" else None,
     )
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from typorisk import __version__
 from typorisk.errors import UnsafeNameError
+from typorisk.parse.established import Standing, TopSites, block_name, load_top_sites, standing_of
 from typorisk.parse.names import name_problem
 
 Row = Mapping[str, object]
@@ -63,6 +64,12 @@ class Entry:
     """``registered``, ``unregistered`` or ``unknown`` when resolved."""
     mail: str | None = None
     """Mail capability (``mx``, ``implicit``, ``null-mx``, ``none``, ``unknown``) when resolved."""
+    registrable: str = ""
+    """The registrable domain of the typo; differs from ``domain`` when ``domain`` is the typed
+    name below someone else's registrable domain (``cha.se.com`` under ``se.com``)."""
+    standing: Standing | None = None
+    """Set when the name is an established domain (the brand's own or a third party's): blocking
+    formats leave it out or give it a non-blocking action; warn formats list it."""
 
     def reason(self) -> str:
         """Why the name is listed, safe for any comment: kind, target, likelihood, risk, facts."""
@@ -76,6 +83,10 @@ class Entry:
             parts.append(self.registration)
         if self.mail and self.mail not in ("none", "unknown"):
             parts.append(f"mail {self.mail}")
+        if self.domain != self.registrable and self.registrable:
+            parts.append(f"typed name below {self.registrable}, which is not blocked")
+        if self.standing is not None:
+            parts.append(self.standing.reason())
         return comment_safe(", ".join(parts))
 
 
@@ -99,6 +110,15 @@ class WriterOptions:
     settings: Mapping[str, object] = field(default_factory=dict)
     """Per-format settings (``policy``, ``serial``, ``reject_text``...); each format documents
     and validates its own keys (see :data:`typorisk.writers.formats.FORMATS`)."""
+    top_sites: TopSites | None = None
+    """Established domains (ranked); ``None``: the list in force
+    (:func:`~typorisk.parse.established.load_top_sites`)."""
+    allow: frozenset[str] = frozenset()
+    """Registrable domains that are the brand's own (never blocked, never warned about)."""
+    block_anyway: frozenset[str] = frozenset()
+    """Names blocked even when they are established domains (the explicit override)."""
+    this_year: int | None = None
+    """The run's year, for "registered years before"; ``None``: the year of :attr:`now`."""
 
     def get(self, key: str, default: object = None) -> object:
         """A per-format setting, or ``default``."""
@@ -115,17 +135,36 @@ def _text(value: object) -> str | None:
     return comment_safe(value, 40) if isinstance(value, str) and value else None
 
 
+def _blocked_name(row: Row, domain: str, target: str) -> str:
+    """The name blocking formats carry: the row's ``block`` column, else derived from
+    ``fqdn`` (:func:`~typorisk.parse.established.block_name`); always ``domain`` or below it."""
+    block = row.get("block")
+    if isinstance(block, str) and block:
+        name = check_name(block)
+    else:
+        fqdn = row.get("fqdn")
+        name = block_name(domain, fqdn if isinstance(fqdn, str) else "", target)
+        name = check_name(name)
+    if name != domain and not name.endswith("." + domain):
+        raise UnsafeNameError(name, f"block name is not {domain} or below it")
+    return name
+
+
 def entry_from_row(row: Row) -> Entry:
-    """The :class:`Entry` of one row; raises :class:`UnsafeNameError` on an unsafe name."""
+    """The :class:`Entry` of one row; raises :class:`UnsafeNameError` on an unsafe name.
+    ``domain`` is the name to block (:func:`_blocked_name`); no standing is decided here."""
     target = row.get("target")
     raw_kinds = row.get("kinds") or ()
     listed = raw_kinds.split("|") if isinstance(raw_kinds, str) else raw_kinds
     if not isinstance(listed, list | tuple):
         listed = ()
     kinds = tuple(k for k in listed if isinstance(k, str) and _KIND.fullmatch(k))
+    registrable = check_name(row.get("domain"))
+    target_name = check_name(target) if target else ""
     return Entry(
-        domain=check_name(row.get("domain")),
-        target=check_name(target) if target else "",
+        domain=_blocked_name(row, registrable, target_name),
+        registrable=registrable,
+        target=target_name,
         kinds=kinds,
         likelihood=_float(row.get("likelihood")),
         risk=_float(row.get("risk")),
@@ -134,14 +173,47 @@ def entry_from_row(row: Row) -> Entry:
     )
 
 
-def entries(rows: Iterable[Row], options: WriterOptions) -> Iterator[Entry]:
-    """Validated entries of ``rows``, first occurrence of each domain only (so a name that is a
+def _own_why(row: Row, entry: Entry, options: WriterOptions) -> str:
+    if entry.registrable in options.allow:
+        return "allowlisted"
+    if row.get("defensive") is True:
+        return "shares MX/NS/registrar with the target"
+    return ""
+
+
+def standing_of_row(
+    row: Row, entry: Entry, options: WriterOptions, top: TopSites
+) -> Standing | None:
+    """The standing of one row's entry: ``own`` or ``third-party`` (not to be blocked), or
+    ``None``. A typed name below someone else's domain (``cha.se.com``) is never held back
+    unless that domain is the brand's own: the registrable domain is not what it blocks."""
+    if entry.domain in options.block_anyway:
+        return None
+    own_why = _own_why(row, entry, options)
+    if entry.domain != entry.registrable and not own_why:
+        return None
+    year = options.this_year or options.now.year
+    return standing_of(
+        entry.registrable,
+        top=top,
+        created=row.get("created"),
+        this_year=year,
+        own_why=own_why,
+        block_anyway=options.block_anyway,
+    )
+
+
+def entries(rows: Iterable[Row], options: WriterOptions, *, held: bool = False) -> Iterator[Entry]:
+    """Validated entries of ``rows``, first occurrence of each name only (so a name that is a
     typo of two targets is listed once, with the reason of its first row).
 
-    Memory: one set of the distinct names written (about 100 bytes a name). A refused row goes
-    to ``options.on_invalid`` or raises :class:`UnsafeNameError` when it is ``None``.
+    Established domains (:func:`standing_of_row`) are left out, or yielded with their
+    ``standing`` set when ``held`` is true (for formats with a non-blocking action). Memory:
+    one set of the distinct names written (about 100 bytes a name). A refused row goes to
+    ``options.on_invalid`` or raises :class:`UnsafeNameError` when it is ``None``.
     """
     seen: set[str] = set()
+    top = options.top_sites if options.top_sites is not None else load_top_sites()
     for row in rows:
         try:
             entry = entry_from_row(row)
@@ -150,9 +222,14 @@ def entries(rows: Iterable[Row], options: WriterOptions) -> Iterator[Entry]:
                 raise
             options.on_invalid(row, exc)
             continue
-        if entry.domain not in seen:
-            seen.add(entry.domain)
+        if entry.domain in seen:
+            continue
+        seen.add(entry.domain)
+        standing = standing_of_row(row, entry, options, top)
+        if standing is None:
             yield entry
+        elif held:
+            yield replace(entry, standing=standing)
 
 
 def header_lines(options: WriterOptions, what: str) -> list[str]:

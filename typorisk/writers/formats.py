@@ -148,6 +148,11 @@ FORMATS: Mapping[str, Format] = dict(
                 "origin": Setting("str", "zone name the consumer loads it as (rpz.typorisk)"),
                 "previous_serial": Setting("int", "the new SOA serial is greater than this"),
                 "passthru": Setting("names", "names always allowed (CNAME rpz-passthru.)"),
+                "established": Setting(
+                    "str",
+                    "established domains: omit, or passthru (answered, logged)",
+                    dns.HELD_ACTIONS,
+                ),
                 **_COMMENTS,
             },
         ),
@@ -182,7 +187,20 @@ FORMATS: Mapping[str, Format] = dict(
             "Postfix access(5) recipient map",
             "postmap, postmap -q",
             "access",
-            {"action": Setting("str", "access action", mta.POSTFIX_ACTIONS), **_TEXT, **_COMMENTS},
+            {
+                "action": Setting("str", "access action", mta.POSTFIX_ACTIONS),
+                "warn_text": Setting("str", "WARN text for established domains"),
+                **_TEXT,
+                **_COMMENTS,
+            },
+        ),
+        _fmt(
+            "postfix-warn",
+            mta.write_postfix_warn,
+            "Postfix access(5) WARN map: established look-alike domains (confirm the recipient)",
+            "postmap, postmap -q",
+            "access",
+            {"warn_text": Setting("str", "WARN text; {domain} and {target}"), **_COMMENTS},
         ),
         _fmt(
             "postfix-transport",
@@ -239,6 +257,13 @@ FORMATS: Mapping[str, Format] = dict(
             directory=True,
         ),
         _fmt("m365-csv", m365.write_m365_csv, "M365 block list CSV", "Import-Csv", "csv"),
+        _fmt(
+            "m365-warn",
+            m365.write_m365_warn,
+            "M365 mail flow rule list: established look-alike domains (confirm the recipient)",
+            "Import-Csv",
+            "csv",
+        ),
         _fmt(
             "m365-ps",
             m365.write_m365_ps,

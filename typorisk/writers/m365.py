@@ -40,6 +40,24 @@ def write_m365_csv(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> 
     return count
 
 
+def write_m365_warn(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
+    """CSV ``Domain,Target,Rank,Reason`` of the established domains of other organisations that
+    look like a protected one (``mail.com`` for ``mail.mil``): the list for a mail flow rule's
+    *recipient domain is* condition with a non-blocking action (a Policy Tip, moderation), so
+    senders confirm the recipient instead of having mail rejected. Nothing else is listed."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Domain", "Target", "Rank", "Reason"])
+    count = 0
+    for entry in entries(rows, options, held=True):
+        standing = entry.standing
+        if standing is None or standing.kind != "third-party":
+            continue
+        rank = str(standing.rank) if standing.rank else ""
+        writer.writerow([entry.domain, entry.target, rank, comment_safe(standing.reason())])
+        count += 1
+    return count
+
+
 def _batches(stream: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
     iterator = iter(stream)
     while batch := list(islice(iterator, size)):

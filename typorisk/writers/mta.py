@@ -13,7 +13,14 @@ from typing import TextIO
 
 from typorisk.errors import TyporiskError
 from typorisk.writers.blocklist import write_blocklist
-from typorisk.writers.entries import Entry, Row, WriterOptions, comment_safe
+from typorisk.writers.entries import (
+    Entry,
+    Row,
+    WriterOptions,
+    comment_safe,
+    entries,
+    header_lines,
+)
 
 POSTFIX_ACTIONS = ("REJECT", "DEFER", "HOLD", "WARN", "DISCARD")
 DEFAULT_TEXT = "{domain} looks like a typo of {target}, check the recipient address"
@@ -37,10 +44,23 @@ def _dsn(options: WriterOptions) -> str:
     return dsn
 
 
+WARN_TEXT = "{domain} is an outside domain that looks like {target}: check the recipient"
+
+
+def _warn(options: WriterOptions, e: Entry) -> str:
+    """``name WARN text`` and ``.name WARN text``: Postfix logs it and delivers the mail."""
+    template = str(options.get("warn_text", WARN_TEXT))
+    text = template.replace("{domain}", e.domain).replace("{target}", e.target or "ours")
+    value = f"WARN {comment_safe(text, 200).strip() or 'look-alike domain'}"
+    return f"{e.domain} {value}\n.{e.domain} {value}"
+
+
 def write_postfix_access(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
     """access(5) map for ``check_recipient_access hash:FILE``: ``name REJECT 5.7.1 text`` and
     ``.name ...``. Settings: ``action`` (REJECT, DEFER, HOLD, WARN, DISCARD), ``dsn`` (5.7.1;
-    REJECT/DEFER only), ``text`` (``{domain}``, ``{target}`` substituted)."""
+    REJECT/DEFER only), ``text`` (``{domain}``, ``{target}`` substituted), ``warn_text``.
+    An established domain (``mail.com`` for ``mail.mil``) gets ``WARN`` whatever ``action``
+    says: Postfix logs the recipient and delivers (``block_anyway`` overrides)."""
     action = str(options.get("action", "REJECT"))
     if action not in POSTFIX_ACTIONS:
         raise TyporiskError(f"action {action!r}: expected one of {', '.join(POSTFIX_ACTIONS)}")
@@ -51,8 +71,34 @@ def write_postfix_access(rows: Iterable[Row], out: TextIO, options: WriterOption
         return f"{e.domain} {value}\n.{e.domain} {value}"
 
     return write_blocklist(
-        rows, out, options, render=render, comment="#", what=f"Postfix access map, {action}"
+        rows,
+        out,
+        options,
+        render=render,
+        comment="#",
+        what=f"Postfix access map, {action}",
+        render_held=lambda e: _warn(options, e),
     )
+
+
+def write_postfix_warn(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
+    """The confirm-the-recipient map: ``name WARN text`` for each established domain of
+    another organisation that looks like a protected one (``mail.com`` for ``mail.mil``), and
+    nothing else; for ``check_recipient_access`` after the blocking map, or for
+    ``typorisk policyd``'s answers. Setting ``warn_text`` (``{domain}``, ``{target}``)."""
+    with_comments = options.get("comments", True) is not False
+    for line in header_lines(options, "Postfix access map, WARN: look-alike outside domains"):
+        out.write(f"# {line}\n")
+    count = 0
+    for e in entries(rows, options, held=True):
+        if e.standing is None or e.standing.kind != "third-party":
+            continue
+        if with_comments:
+            out.write(f"# {e.reason()}\n")
+        out.write(_warn(options, e) + "\n")
+        count += 1
+    out.write(f"# {count} names\n")
+    return count
 
 
 def write_postfix_transport(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
