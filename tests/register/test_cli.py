@@ -96,7 +96,8 @@ def test_update_data(
     try:
         args = ["update-data", "--cache-dir", str(tmp_path), "--psl-url", f"{base}/psl.dat",
                 "--rdap-numbers-url", f"{base}/numbers", "--ct-url", f"{base}/ct.json",
-                "--top-sites-url", f"{base}/top.csv"]  # fmt: skip
+                "--top-sites-url", f"{base}/top.csv",
+                "--allow-private-network", "127.0.0.0/8"]  # fmt: skip
         assert main([*args, "--rdap-url", f"{base}/moved"]) == 0
         assert json.loads((tmp_path / "rdap_dns.json").read_text()) == BOOT
         for name in ("ipv4.json", "ipv6.json", "asn.json"):
@@ -114,6 +115,11 @@ def test_update_data(
             assert main([*args, "--only", "rdap", "--rdap-url", base + bad]) == 2
             assert why in capsys.readouterr().err
             assert (tmp_path / "rdap_dns.json").read_bytes() == before  # old copy kept
+        # without the opt-in, a source on loopback is refused like any non-public address
+        local = args[: args.index("--allow-private-network")]
+        assert main([*local, "--only", "rdap", "--rdap-url", f"{base}/dns.json"]) == 2
+        assert "refused: private address 127.0.0.1 (loopback)" in capsys.readouterr().err
+        assert (tmp_path / "rdap_dns.json").read_bytes() == before
     finally:
         background.run(server.close())
 

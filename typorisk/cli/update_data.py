@@ -10,6 +10,9 @@ from pathlib import Path
 
 import aiohttp
 
+from typorisk.errors import TyporiskError
+from typorisk.kit.outbound import AddressPolicy
+from typorisk.kit.outbound_http import PolicyConnector
 from typorisk.kit.paths import user_cache_dir
 from typorisk.register.update import (
     NUMBERS_URL,
@@ -62,13 +65,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", type=float, default=60.0, metavar="S", help="seconds per download"
     )
+    parser.add_argument(
+        "--allow-private-network",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="open a non-public network to the downloads (repeatable; default: public "
+        "addresses only, as every connection typorisk makes)",
+    )
 
 
-async def _run(sources: dict[str, str], dest: Path, timeout: float) -> list[Updated]:
+async def _run(
+    sources: dict[str, str], dest: Path, timeout: float, policy: AddressPolicy
+) -> list[Updated]:
     ct_url = sources.pop("ct", None)
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(connector=PolicyConnector(policy)) as session:
         done = await update_data(session, dest, sources=sources, timeout=timeout)
-        if ct_url:  # issue 18: the CT log list (typorisk.watch.ct)
+        if ct_url:  # the CT log list (typorisk.watch.ct)
             done.append(await update_log_list(session, dest, url=ct_url, timeout=timeout))
         return done
 
@@ -88,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
     elif args.only:
         sources = {args.only: sources[args.only]}
     dest = Path(args.cache_dir) if args.cache_dir else user_cache_dir()
-    for item in asyncio.run(_run(sources, dest, args.timeout)):
+    try:
+        policy = AddressPolicy.of(args.allow_private_network)
+    except ValueError as exc:
+        raise TyporiskError(f"--allow-private-network: {exc}") from None
+    for item in asyncio.run(_run(sources, dest, args.timeout, policy)):
         print(f"typorisk: {item.name}: {item.path} ({item.size:,} bytes, version {item.version})")
     return 0
