@@ -46,7 +46,7 @@ def sample(spec: OptionSpec, tmp_path: Path) -> tuple[list[str], str, Any]:
     if spec.name in ("kinds", "exclude_kinds"):
         return [spec.flag, "omission"], '["omission"]', ("omission",)
     if spec.name == "web_ports":
-        return [spec.flag, "8443"], '["8443"]', ("8443",)
+        return [spec.flag, "8443"], "[8443]", ("8443",)
     if spec.name == "allow_private_network":
         return [spec.flag, "10.20.0.0/16"], '["10.20.0.0/16"]', ("10.20.0.0/16",)
     if spec.name == "rdap_bootstrap":

@@ -18,6 +18,10 @@ from ..benchmarks.bench_policyd_flood import REQUEST, TYPO, flood, policyd, rais
 from ..conftest import Ledger
 
 IDLE, CLIENTS = 300, 1000
+STARVED = 10.0
+"""Seconds past which a request counts as starved: an idle connection holds its slot until the
+idle timeout (30 s), so a request that waited for one waits that long; a served one waits
+milliseconds (the figures are printed). A bound on starvation, not a speed claim."""
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +45,10 @@ def test_idle_connections_never_starve_a_flood_of_good_requests(
     row = ledger.row(f"policyd: {CLIENTS:,} clients while {IDLE} idle connections hold the slots")
     for seconds in result.latencies:
         with row.case():
-            assert seconds <= 1.0
+            assert seconds < STARVED
     row.lose(result.resets + result.timeouts)
     assert (result.resets, result.timeouts, result.wrong) == (0, 0, 0)
-    assert result.verdicts == CLIENTS and result.quantile(1.0) <= 1.0
+    assert result.verdicts == CLIENTS and result.quantile(1.0) < STARVED
 
 
 async def _open_connections(port: int) -> tuple[list[asyncio.StreamReader], asyncio.StreamWriter]:
