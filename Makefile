@@ -47,7 +47,7 @@ reliability: $(VENV)/.installed
 ## docs: build the documentation site (mkdocs + Material) into site/, warnings as errors
 docs: $(VENV)/.installed
 	$(PY) docs/gen_reference.py
-	$(VENV)/bin/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 ## dist: build the wheel and sdist, check them with twine, install the wheel in a fresh venv
 ## and run its typorisk (the package data must be in the wheel)
