@@ -109,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
     places = [_places(args, spec, len(specs) > 1) for spec in specs]
     status = EXIT_OK
     for spec, (db, review) in zip(specs, places, strict=True):
+        if db is not None:
+            db.parent.mkdir(parents=True, exist_ok=True)  # a first run: state/ is not made yet
         store = Store(db) if db is not None else None
         try:
             code = _run_one(spec, store, review, args.threshold)
