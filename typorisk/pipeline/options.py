@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from typorisk import __version__
 from typorisk.errors import ScanOptionError
+from typorisk.kit.about import __version__
 from typorisk.kit.outbound import AddressPolicy
 
 Kind = Literal["bool", "int", "float", "str", "strs", "paths", "choice", "date", "weights"]

@@ -43,7 +43,7 @@ from aiohttp.client_proto import ResponseHandler
 from aiohttp.client_reqrep import ClientRequest
 from yarl import URL
 
-from typorisk import __version__
+from typorisk.kit.about import __version__
 from typorisk.kit.outbound import PUBLIC_ONLY, AddressPolicy, refusal_of
 from typorisk.kit.outbound_http import PolicyConnector
 from typorisk.kit.rate import ServerBuckets
