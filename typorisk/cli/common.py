@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from typorisk.errors import DataFileError, InvalidTargetError, TyporiskError
-from typorisk.kit.reading import Limits, LineReader, loads_bounded, long_line
+from typorisk.kit.reading import GZIP_MAGIC, Limits, LineReader, loads_bounded, long_line
 from typorisk.model import Target
 from typorisk.parse.names import label_problem
 from typorisk.parse.targets import iter_targets
@@ -59,7 +59,8 @@ def read_lines(path: str) -> Iterator[str]:
 
 def check_readable(paths: Sequence[str], limits: Limits = LIST_LIMITS) -> None:
     """Fail before any output when an input file cannot be opened (``-`` is stdin), or when
-    its first line is over ``limits.line_bytes`` (``/dev/zero``, a binary file); only regular
+    its first line is over ``limits.line_bytes`` (``/dev/zero``), or when its first bytes are
+    not text (a NUL byte, not UTF-8: a binary file, ``file:line: not text``); only regular
     files and non-terminal character devices are probed, a pipe is never read here."""
     for path in paths:
         if path == "-":
@@ -73,6 +74,23 @@ def check_readable(paths: Sequence[str], limits: Limits = LIST_LIMITS) -> None:
             raise DataFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
         if len(head) > limits.line_bytes and b"\n" not in head:
             raise long_line(path, 1, limits.line_bytes)
+        if not head.startswith(GZIP_MAGIC):  # gzip input is checked once decompressed
+            _check_text(path, head)
+
+
+def _check_text(path: str, head: bytes) -> None:
+    """Raise the ``file:line: not text`` error of :func:`numbered_lines` for the first bytes
+    of a file, before any output (a binary file fails here, not after its first lines)."""
+    bad = head.find(b"\0")
+    why = "a NUL byte: a binary file?"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cut = exc.start >= len(head) - 3  # a character cut by the end of the probe is fine
+        if not cut and (bad < 0 or exc.start < bad):
+            bad, why = exc.start, "not UTF-8"
+    if bad >= 0:
+        raise not_text(path, head.count(b"\n", 0, bad) + 1, why)
 
 
 _COMMENT = re.compile(r"(?:^|\s)#.*")
