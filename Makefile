@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint bench reliability clean
+.PHONY: run test lint bench reliability clean docs dist
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -44,5 +44,18 @@ reliability: $(VENV)/.installed
 	TYPORISK_RELIABILITY_JSON=.reliability.json $(PY) -m pytest -q tests
 	$(PY) tests/reliability/render_table.py .reliability.json --write RELIABILITY.md
 
+## docs: build the documentation site (mkdocs + Material) into site/, warnings as errors
+docs: $(VENV)/.installed
+	$(PY) docs/gen_reference.py
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+## dist: build the wheel and sdist, check them with twine, install the wheel in a fresh venv
+## and run its typorisk (the package data must be in the wheel)
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(PY) -m build --outdir dist . > /dev/null
+	$(VENV)/bin/twine check --strict dist/*
+	bash .ci/check-wheel dist/*.whl
+
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build dist site *.egg-info .mypy_cache .ruff_cache .pytest_cache

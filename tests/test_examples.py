@@ -6,14 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
-from typorisk.demo.world import TARGETS, build_world
+from typorisk.demo.world import TARGETS
 
-from .resolve.servers import free_port, nsd, require
+from .demo.served import Ports, env, served
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEKLY = ROOT / "examples" / "weekly"
@@ -30,6 +30,9 @@ def test_library_example_runs() -> None:
     assert "riskiest: pentagon.ml" in proc.stdout and "suffix typo mil→ml" in proc.stdout
 
 
+CRON_TYPORISK = "/opt/typorisk/.venv/bin/typorisk"
+
+
 def test_systemd_units_verify(tmp_path: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
@@ -39,7 +42,7 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
     for unit in ("typorisk-weekly.service", "typorisk-weekly.timer"):
         text = (WEEKLY / unit).read_text()
         # the unit's paths are where an install puts them; point them at this checkout
-        text = text.replace("/opt/typorisk/examples/weekly/weekly.sh", str(WEEKLY / "weekly.sh"))
+        text = text.replace(CRON_TYPORISK, str(Path(sys.executable).with_name("typorisk")))
         (tmp_path / unit).write_text(text)
     proc = subprocess.run(
         [
@@ -56,162 +59,114 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-def test_cron_line_is_well_formed() -> None:
+def cron_command() -> str:
+    """The command of the one cron line (after the five time fields and the user)."""
     lines = [
         line
         for line in (WEEKLY / "typorisk.cron").read_text().splitlines()
         if line.strip() and not line.startswith("#") and "=" not in line.split()[0]
     ]
     (entry,) = lines
-    fields = entry.split()
-    minute, hour, day, month, weekday, user = fields[:6]
-    assert (minute, hour, day, month, weekday, user) == ("0", "6", "*", "*", "1", "typorisk")
-    assert fields[6] == "/opt/typorisk/examples/weekly/weekly.sh" and os.access(
-        WEEKLY / "weekly.sh", os.X_OK
+    fields = entry.split(maxsplit=6)
+    assert fields[:6] == ["0", "6", "*", "*", "1", "typorisk"]
+    return fields[6]
+
+
+def test_cron_line_is_one_typorisk_run() -> None:
+    command = cron_command()
+    assert command.startswith(f"{CRON_TYPORISK} run /etc/typorisk/weekly.yaml --db ")
+    assert "--review /var/lib/typorisk/review" in command and "%" not in command
+
+
+def weekly_feed(tmp: Path, scan: dict[str, object]) -> Path:
+    """examples/weekly/weekly.yaml with the demo world's targets and scan settings, writing
+    under ``tmp`` instead of /var/lib/typorisk."""
+    text = (WEEKLY / "weekly.yaml").read_text().replace("/var/lib/typorisk", str(tmp / "state"))
+    feed = yaml.safe_load(text)
+    feed["targets"] = list(TARGETS)
+    feed["scan"] = {**feed["scan"], **scan}
+    feed["scan"]["resolve"] = {**feed["scan"]["resolve"], **scan["resolve"]}  # type: ignore[dict-item]
+    feed["scan"]["registration"] = {**feed["scan"]["registration"], **scan["registration"]}  # type: ignore[dict-item]
+    path = tmp / "weekly.yaml"
+    path.write_text(yaml.safe_dump(feed, sort_keys=False))
+    return path
+
+
+def run_cron_line(tmp: Path) -> subprocess.CompletedProcess[str]:
+    """The cron line's command, as cron runs it (``sh -c``), on this checkout and ``tmp``."""
+    wrapper = tmp / "typorisk"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m typorisk "$@"\n')
+    wrapper.chmod(0o755)
+    (tmp / "state").mkdir(exist_ok=True)
+    command = (
+        cron_command()
+        .replace(CRON_TYPORISK, str(wrapper))
+        .replace("/etc/typorisk/weekly.yaml", str(tmp / "weekly.yaml"))
+        .replace("/var/lib/typorisk", str(tmp / "state"))
     )
-
-
-ALERT = "typorisk: new high-risk typo domains"
-FAILED = "typorisk: the weekly job failed"
-
-
-def cron_command(weekly: Path) -> str:
-    """The command of the shipped cron entry (what cron hands to /bin/sh), with the installed
-    weekly.sh replaced by ``weekly``."""
-    (entry,) = [
-        line
-        for line in (WEEKLY / "typorisk.cron").read_text().splitlines()
-        if line.strip() and not line.startswith("#") and "=" not in line.split()[0]
-    ]
-    command = entry.split(None, 6)[6]
-    return command.replace("/opt/typorisk/examples/weekly/weekly.sh", str(weekly))
-
-
-def run_cron(weekly: Path, env: dict[str, str] | None = None) -> str:
-    """Run the cron entry's command with /bin/sh, as cron does; returns what cron would mail."""
-    proc = subprocess.run(
-        ["/bin/sh", "-c", cron_command(weekly)],
-        env=env,
+    return subprocess.run(
+        ["/bin/sh", "-c", f"{command}; echo exit=$?"],
+        env=env(),
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-    return proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize(
-    ("code", "alert", "failed"),
-    [(0, False, False), (3, True, False), (4, False, True), (1, False, True)],
-)
-def test_cron_line_alerts_only_when_the_job_exits_3(
-    tmp_path: Path, code: int, alert: bool, failed: bool
+def runs_of(db: Path) -> list[tuple[int, str]]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute("SELECT id, status FROM runs ORDER BY id"))
+
+
+def test_weekly_cron_line_against_the_demo_world(tmp_path: Path) -> None:
+    """The cron line run in week 1 and week 2 of the served world: two runs in the store,
+    a review, exit 3 both times (new high-risk findings, so cron mails); a third run with
+    nothing new is silent (exit 0)."""
+    ports = Ports.free()
+    with served(tmp_path / "w1", ports, week=1) as world:
+        weekly_feed(tmp_path, world.scan)
+        first = run_cron_line(tmp_path)
+    with served(tmp_path / "w2", ports, week=2):
+        second = run_cron_line(tmp_path)
+        third = run_cron_line(tmp_path)
+    for proc in (first, second):
+        assert proc.stdout.startswith("typorisk run exited 3 (3: new high-risk"), proc
+    assert third.stdout == "exit=0\n", (third, (tmp_path / "state" / "run.log").read_text())
+    assert runs_of(tmp_path / "state" / "typorisk.db") == [
+        (1, "complete"),
+        (2, "complete"),
+        (3, "complete"),
+    ]
+    review = (tmp_path / "state" / "review" / "review.html").read_text()
+    assert "mx.collector.example" in review
+    assert (tmp_path / "state" / "weekly" / "typo.rpz").read_text().count("CNAME") > 5
+
+
+def test_weekly_cron_line_with_a_dead_resolver_records_an_incomplete_run(
+    tmp_path: Path,
 ) -> None:
-    """The cron line, run by /bin/sh around a job that exits ``code``: the alert on 3 only
-    (``weekly.sh || [ $? -eq 3 ] && echo`` printed it after every successful run)."""
-    job = tmp_path / "weekly.sh"
-    job.write_text(f"#!/bin/sh\nexit {code}\n")
-    job.chmod(0o755)
-    mailed = run_cron(job)
-    assert (ALERT in mailed) is alert, mailed
-    assert (FAILED in mailed) is failed, mailed
-
-
-@pytest.fixture
-def world_server(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
-    require("nsd")
-    yield "127.0.0.1", free_port(), tmp_path
-
-
-def week_env(where: tuple[str, int, Path]) -> dict[str, str]:
-    """The environment weekly.sh reads, for the demo world served at ``where``."""
-    host, port, tmp = where
-    targets = tmp / "targets.txt"
-    targets.write_text("\n".join(TARGETS) + "\n")
-    return {
-        **os.environ,
-        "TYPORISK": str(Path(sys.executable).with_name("typorisk")),
-        "TARGETS": str(targets),
-        "STATE": str(tmp / "state"),
-        "TOP": "60",
-        "NAMESERVER": f"{host}:{port}",
-    }
-
-
-def run_week(week: int, where: tuple[str, int, Path]) -> int:
-    host, port, tmp = where
-    zones = build_world(week).zones
-    env = week_env(where)
-    with nsd(tmp / f"nsd{week}-{os.urandom(2).hex()}", zones, host=host, port=port):
-        proc = subprocess.run(
-            [str(WEEKLY / "weekly.sh")],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    assert proc.returncode in (0, 3), proc.stderr
-    return proc.returncode
-
-
-def test_weekly_job_with_a_dead_resolver_records_an_incomplete_run(
-    world_server: tuple[str, int, Path],
-) -> None:
-    """A good week, then the resolver is dead: the scan exits 4 (one line, nothing resolved),
-    the run is recorded incomplete, the review says so, and the job exits 4 for cron."""
+    """A good week, then the resolver is dead: the run is recorded incomplete, the blocklist
+    is kept, the review says so, and cron mails exit 4."""
     import socket
 
-    assert run_week(1, world_server) == 3
+    with served(tmp_path / "w1", Ports.free(), week=1) as world:
+        feed = weekly_feed(tmp_path, world.scan)
+        assert run_cron_line(tmp_path).stdout.startswith("typorisk run exited 3")
+    rpz = (tmp_path / "state" / "weekly" / "typo.rpz").read_text()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         dead = probe.getsockname()[1]
-    tmp = world_server[2]
-    env = {
-        **os.environ,
-        "TYPORISK": str(Path(sys.executable).with_name("typorisk")),
-        "TARGETS": str(tmp / "targets.txt"),
-        "STATE": str(tmp / "state"),
-        "TOP": "60",
-        "NAMESERVER": f"127.0.0.1:{dead}",
-    }
-    proc = subprocess.run(
-        [str(WEEKLY / "weekly.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 4, proc.stderr
-    assert f"name server 127.0.0.1:{dead} is not usable" in proc.stderr
-    assert "recorded incomplete" in proc.stderr and "did not complete" in proc.stderr
-    assert "Traceback" not in proc.stderr
-    review = (tmp / "state" / "review" / "review.md").read_text()
-    assert "did not complete (scan exited 4" in review.splitlines()[2]
-
-
-def test_weekly_job_against_a_real_nsd(world_server: tuple[str, int, Path]) -> None:
-    """The weekly script, run three times by 'cron': the first review finds everything new,
-    the second finds the operation's new domains, the third (nothing changed) finds nothing."""
-    assert run_week(1, world_server) == 3
-    assert run_week(2, world_server) == 3
-    assert run_week(2, world_server) == 0
-    review = (world_server[2] / "state" / "review" / "review.html").read_text()
-    assert "mx.collector.example" in review
-
-
-def test_cron_line_runs_the_weekly_job_and_alerts_only_on_new_findings(
-    world_server: tuple[str, int, Path],
-) -> None:
-    """The shipped cron line around the real weekly.sh against a real NSD: the first week has
-    new high-risk findings (the alert is mailed), the same world a week later has none (no
-    alert, no failure)."""
-    host, port, tmp = world_server
-    env = week_env(world_server)
-    with nsd(tmp / "nsd-cron", build_world(1).zones, host=host, port=port):
-        first = run_cron(WEEKLY / "weekly.sh", env)
-        again = run_cron(WEEKLY / "weekly.sh", env)
-    assert ALERT in first and FAILED not in first, first
-    assert "0 new high-risk finding(s)" in again, again
-    assert ALERT not in again and FAILED not in again, again
+    data = yaml.safe_load(feed.read_text())
+    data["scan"]["resolve"]["nameservers"] = [f"127.0.0.1:{dead}"]
+    feed.write_text(yaml.safe_dump(data))
+    proc = run_cron_line(tmp_path)
+    log = (tmp_path / "state" / "run.log").read_text()
+    assert proc.stdout.startswith("typorisk run exited 4"), (proc, log)
+    assert "recorded incomplete" in log and "Traceback" not in log
+    assert runs_of(tmp_path / "state" / "typorisk.db") == [(1, "complete"), (2, "incomplete")]
+    assert (tmp_path / "state" / "weekly" / "typo.rpz").read_text() == rpz
+    review = (tmp_path / "state" / "review" / "review.md").read_text()
+    assert "did not complete" in review

@@ -32,6 +32,7 @@ from typorisk.errors import (
     TyporiskError,
     UnknownKindError,
 )
+from typorisk.kit.about import __version__  # the one place the version is written
 from typorisk.kit.lazy import lazy_names
 from typorisk.model import Candidate, Target
 
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from typorisk.permute import Model, permute
     from typorisk.pipeline import ScanOptions, ScanRecord, ascan, scan
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Candidate",

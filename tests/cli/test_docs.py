@@ -18,9 +18,18 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding=
 
 
 def commands() -> Iterator[tuple[str, argparse.ArgumentParser]]:
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    yield from sub.choices.items()
+    """Every command, and every nested command (``watch nrd``), with its parser."""
+
+    def nested(
+        prefix: str, parser: argparse.ArgumentParser
+    ) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    yield f"{prefix} {name}".strip(), child
+                    yield from nested(f"{prefix} {name}", child)
+
+    yield from nested("", build_parser())
 
 
 def actions() -> Iterator[tuple[str, argparse.Action, str]]:
@@ -65,10 +74,45 @@ def test_every_option_with_a_default_shows_it() -> None:
         f"{name} {action.option_strings}: {text!r}"
         for name, action, text in actions()
         if action.option_strings
-        and action.default not in (None, False, [], argparse.SUPPRESS)
+        and action.default is not None
+        and action.default is not False
+        and action.default is not argparse.SUPPRESS
+        and action.default != []
         and "default" not in text
     ]
     assert not hidden, f"options whose --help does not show the default: {hidden}"
+
+
+def test_help_text_says_each_thing_once() -> None:
+    """No "(repeatable) (repeatable)", no default stated twice, in any command's help."""
+    repeated = [
+        f"{name} {action.option_strings}: {text!r}"
+        for name, action, text in actions()
+        if text.count("repeatable") > 1 or text.count("(default") > 1
+    ]
+    assert not repeated, repeated
+
+
+def test_watch_nrd_help_shows_its_defaults() -> None:
+    text = {a.dest: t for n, a, t in actions() if n == "watch nrd"}
+    assert "(default: 500)" in text["top"] and "(default: 0" in text["min_likelihood"]
+    assert "(default: typorisk.db)" in text["db"]
+
+
+@pytest.mark.parametrize(
+    ("command", "canonical", "alias"),
+    [
+        ("scan", "--kind", "--kinds"),
+        ("scan", "--exclude-kind", "--exclude-kinds"),
+        ("permute", "--kind", "--kinds"),
+        ("permute", "--exclude-kind", "--exclude-kinds"),
+    ],
+)
+def test_one_spelling_per_option_with_the_other_as_an_alias(
+    command: str, canonical: str, alias: str
+) -> None:
+    (action,) = [a for n, a, _ in actions() if n == command and canonical in a.option_strings]
+    assert action.option_strings[0] == canonical and alias in action.option_strings
 
 
 @pytest.mark.parametrize(
@@ -97,3 +141,18 @@ def test_match_exit_code_for_a_missing_log_is_the_documented_one(
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and err.count("\n") == 1 and "missing.log" in err
     assert "2 a usage error or a log file that cannot be opened" in " ".join(README.split())
+
+
+def test_the_readme_first_example_is_what_the_table_prints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The README opens with ``typorisk permute pentagon.mil --top 10``: its block is the
+    command's table, character for character (it once showed 0.003 where the table prints
+    3.000e-03)."""
+    from typorisk.cli import main
+
+    command = "typorisk permute pentagon.mil --top 10"
+    block = README[README.index(f"```console\n$ {command}\n") :].split("\n", 2)[2]
+    shown = block[: block.index("```")]
+    assert main([*command.split()[1:], "--format", "table"]) == 0
+    assert capsys.readouterr().out == shown

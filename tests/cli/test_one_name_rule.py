@@ -104,7 +104,7 @@ def test_validate_names_the_bad_target_with_its_line(
         feed = tmp_path / "feed.yaml"
         feed.write_text(FEED)
         code, out, _ = cli(capsys, "validate", str(feed))
-        assert code == 1
+        assert code == 2
         assert out.splitlines() == [
             f"{feed}:4:5: label 'ab--cd' has '--' at positions 3-4 without 'xn' "
             "(RFC 5891 §4.2.3.1); expected a registrable domain like army.mil"

@@ -132,3 +132,77 @@ def test_tables_wrap_long_cells_within_the_width() -> None:
     assert len(domain_lines) == 450
     starts = {line.index("0.5000") for line in domain_lines}
     assert len(starts) == 1  # every block aligned with the first one's widths
+
+
+def run_all_on_a_terminal(argv: list[str]) -> tuple[int, str]:
+    """Run the console script with stdout and stderr on one pseudo-terminal (100 columns);
+    returns (exit code, everything the terminal received)."""
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "typorisk", *argv],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    seen = bytearray()
+    while True:
+        ready, _, _ = select.select([master], [], [], 30)
+        if not ready:
+            process.kill()
+            raise AssertionError("no output for 30 s")
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    return process.wait(timeout=30), seen.decode("utf-8", "replace")
+
+
+def screen(received: str) -> list[str]:
+    """What a terminal shows after ``received``: a small emulator of what rich and the table
+    writer send (text, CR, LF, cursor up ``ESC[nA``, erase line ``ESC[2K``; other escape
+    sequences, colours and cursor visibility, change nothing on screen)."""
+    import re
+
+    lines = [""]
+    row = col = 0
+    for token in re.findall(r"\x1b\[[0-9;?]*[A-Za-z]|\r\n|\r|\n|[^\x1b\r\n]+", received):
+        if token in ("\n", "\r\n"):
+            row += 1
+            col = 0
+            if row == len(lines):
+                lines.append("")
+        elif token == "\r":
+            col = 0
+        elif token.startswith("\x1b["):
+            if token.endswith("A"):
+                row = max(0, row - int(token[2:-1] or 1))
+            elif token == "\x1b[2K":
+                lines[row] = ""
+        else:
+            line = lines[row].ljust(col)
+            lines[row] = line[:col] + token + line[col + len(token) :]
+            col += len(token)
+    return lines
+
+
+def test_progress_ends_cleanly_before_a_table_on_the_same_terminal(server: str) -> None:
+    """The last progress frame is erased and the table header starts its own line (the bar
+    used to end '...left 0:00:00TARGET  DOMAIN  RISK' and erase the table's last row)."""
+    argv = ["scan", "army.mil", "--top", "60", "--format", "table", "--rate", "40", *dns(server)]
+    code, received = run_all_on_a_terminal(argv)
+    assert code == 0, received
+    assert "names/s" in received  # progress was drawn
+    shown = screen(received)
+    assert not [line for line in shown if "left" in line and "names/s" in line], shown
+    header = [line for line in shown if "DOMAIN" in line and "RISK" in line]
+    assert len(header) == 1 and header[0].startswith("TARGET"), shown
+    assert any(line.startswith("typorisk: run complete: 60 names") for line in shown)
+    table = shown[shown.index(header[0]) + 1 :]
+    assert sum(1 for line in table if line.startswith("army.mil ")) == 60, shown

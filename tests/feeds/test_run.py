@@ -82,7 +82,7 @@ def test_invalid_definition_writes_nothing(
     assert main(["run", str(path)]) == 2
     assert not (tmp_path / "out").exists()
     assert f"{path}:3:13: scan.top: expected a whole number in [1, ∞]" in capsys.readouterr().err
-    assert main(["validate", str(path)]) == 1
+    assert main(["validate", str(path)]) == 2  # a configuration error, as run says
     assert "scan.top" in capsys.readouterr().out
 
 

@@ -145,37 +145,39 @@ def test_cli_batch_with_garbage_file(tmp_path: Path, ledger: Ledger) -> None:
 
 
 def cli_batch_with_garbage_file(tmp_path: Path) -> None:
-    """One bad file through the CLI: exit 1, one line per bad target, no traceback."""
+    """Nasty targets through the CLI: exit 1, one line per bad target, no traceback; a binary
+    line makes the file not a target list: exit 2, one line naming it, nothing written."""
+
+    def permute(path: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "typorisk", "permute", "--file", str(path), "--top", "1",
+             "--format", "list"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
     path = tmp_path / "targets.txt"
-    path.write_bytes(b"army.mil\n\xff\xfe\x00binary\n" + "\n".join(NASTY[:40]).encode() + b"\n")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "typorisk",
-            "permute",
-            "--file",
-            str(path),
-            "--top",
-            "1",
-            "--format",
-            "list",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    path.write_bytes(b"army.mil\n" + "\n".join(NASTY[:40]).encode() + b"\n")
+    proc = permute(path)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "army.mil" not in proc.stdout and proc.stdout.count("\n") >= 2
     assert "\x1b" not in proc.stderr
+    path.write_bytes(b"army.mil\n\xff\xfe\x00binary\n" + "\n".join(NASTY[:40]).encode() + b"\n")
+    proc = permute(path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == (
+        f"typorisk: error: {path}:2: not text (not UTF-8); give a text file, one item a line\n"
+    )
 
 
-def test_empty_file_is_fine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_empty_file_is_an_empty_target_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As no TARGET argument: exit 2 with one line, nothing written (it used to exit 0)."""
     empty = tmp_path / "empty.txt"
     empty.write_text("")
-    assert main(["permute", "--file", str(empty)]) == 0
-    assert capsys.readouterr().out.strip() in ("", "[]")
+    assert main(["permute", "--file", str(empty)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "no targets" in err
 
 
 FULL_DISK = """

@@ -30,7 +30,7 @@ import importlib
 import sys
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import NoReturn, Protocol, cast
+from typing import Any, NoReturn, Protocol, cast
 
 from typorisk import __version__
 from typorisk.errors import (
@@ -191,7 +191,12 @@ def _epilog() -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line, like every other error."""
+    """An argument parser whose usage errors are one line, like every other error, and whose
+    help shows every default (:class:`_Help`), its nested commands' too (``watch nrd``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("typorisk").strip()
@@ -213,11 +218,15 @@ class _Help(argparse.RawDescriptionHelpFormatter):
         if (
             "%(default)" in text
             or "default" in text
-            or default in (None, False, argparse.SUPPRESS)
+            or default is None
+            or default is False
+            or default is argparse.SUPPRESS
             or default == []
             or not (action.option_strings or action.nargs in ("?", "*"))
         ):
             return text
+        if isinstance(default, bool):
+            return text + (" (default: on)" if default else "")
         return text + " (default: %(default)s)"
 
 

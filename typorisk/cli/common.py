@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from typorisk.errors import DataFileError, InvalidTargetError, TyporiskError
-from typorisk.kit.reading import Limits, LineReader, loads_bounded, long_line
+from typorisk.kit.reading import GZIP_MAGIC, Limits, LineReader, loads_bounded, long_line
 from typorisk.model import Target
 from typorisk.parse.names import label_problem
 from typorisk.parse.targets import iter_targets
@@ -25,14 +27,26 @@ def numbered_lines(path: str, limits: Limits = LIST_LIMITS) -> Iterator[tuple[in
     """``(line number, line)`` for each non-empty line of ``path`` (``-``: standard input),
     streamed, without line endings; numbers are the file's (from 1).
 
-    Undecodable bytes are replaced rather than aborting the run; the bad line will then be
-    rejected with a clear message by the parser. Raises :class:`DataFileError` naming
-    ``file:line`` for a line over ``limits.line_bytes`` and ``file`` for a file over
+    Raises :class:`DataFileError` naming ``file:line`` for a line that is not text (a NUL
+    byte, or bytes that are not UTF-8: a binary file fails on its first such line, in one
+    message), for a line over ``limits.line_bytes``, and naming ``file`` for a file over
     ``limits.file_bytes`` (counted while reading: ``/dev/zero`` fails at once).
     """
     with LineReader(path, limits) as reader:
         for number, raw in reader.numbered():
-            yield number, raw.decode("utf-8", "replace").rstrip("\r")
+            if b"\0" in raw:
+                raise not_text(path, number, "a NUL byte: a binary file?")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise not_text(path, number, f"byte {exc.start + 1} is not UTF-8") from None
+            yield number, text.rstrip("\r")
+
+
+def not_text(path: str, number: int, why: str) -> DataFileError:
+    """The error for line ``number`` of ``path`` that is not text."""
+    where = "standard input" if path == "-" else path
+    return DataFileError(f"{where}:{number}: not text ({why}); give a text file, one item a line")
 
 
 def read_lines(path: str) -> Iterator[str]:
@@ -45,7 +59,8 @@ def read_lines(path: str) -> Iterator[str]:
 
 def check_readable(paths: Sequence[str], limits: Limits = LIST_LIMITS) -> None:
     """Fail before any output when an input file cannot be opened (``-`` is stdin), or when
-    its first line is over ``limits.line_bytes`` (``/dev/zero``, a binary file); only regular
+    its first line is over ``limits.line_bytes`` (``/dev/zero``), or when its first bytes are
+    not text (a NUL byte, not UTF-8: a binary file, ``file:line: not text``); only regular
     files and non-terminal character devices are probed, a pipe is never read here."""
     for path in paths:
         if path == "-":
@@ -59,13 +74,58 @@ def check_readable(paths: Sequence[str], limits: Limits = LIST_LIMITS) -> None:
             raise DataFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
         if len(head) > limits.line_bytes and b"\n" not in head:
             raise long_line(path, 1, limits.line_bytes)
+        if not head.startswith(GZIP_MAGIC):  # gzip input is checked once decompressed
+            _check_text(path, head)
+
+
+def _check_text(path: str, head: bytes) -> None:
+    """Raise the ``file:line: not text`` error of :func:`numbered_lines` for the first bytes
+    of a file, before any output (a binary file fails here, not after its first lines)."""
+    bad = head.find(b"\0")
+    why = "a NUL byte: a binary file?"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cut = exc.start >= len(head) - 3  # a character cut by the end of the probe is fine
+        if not cut and (bad < 0 or exc.start < bad):
+            bad, why = exc.start, "not UTF-8"
+    if bad >= 0:
+        raise not_text(path, head.count(b"\n", 0, bad) + 1, why)
+
+
+_COMMENT = re.compile(r"(?:^|\s)#.*")
+"""A ``#`` comment in a target file: at the start of a line or after white space (a ``#``
+inside a URL, ``https://corp.com/#top``, is not one)."""
+
+
+def target_lines(path: str) -> Iterator[str]:
+    """The targets in a target file: one a line, blank lines and ``#`` comments (whole lines
+    or after a target: ``army.mil  # our mail``) skipped. Errors as :func:`numbered_lines`."""
+    for _, line in numbered_lines(path):
+        target = _COMMENT.sub("", line).strip()
+        if target:
+            yield target
 
 
 def target_texts(positional: Sequence[str], files: Sequence[str]) -> Iterable[str]:
     """Targets from the command line followed by those in ``--file`` arguments."""
     yield from positional
     for path in files:
-        yield from read_lines(path)
+        yield from target_lines(path)
+
+
+def nonempty_targets(texts: Iterable[str], files: Sequence[str]) -> Iterator[str]:
+    """``texts``, once the first target is read; raises :class:`TyporiskError` (exit 2)
+    before yielding anything when there is none (an empty file, only comments)."""
+    iterator = iter(texts)
+    first = next(iterator, None)
+    if first is None:
+        named = ", ".join("standard input" if f == "-" else f for f in files)
+        raise TyporiskError(
+            f"no targets: {named} has none (only blank lines and comments); give one domain a line"
+        )
+    yield first
+    yield from iterator
 
 
 def read_words(path: str) -> list[str]:
@@ -161,7 +221,7 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH",
-        help="read targets from PATH, one a line ('-' for stdin); repeatable",
+        help="read targets from PATH, one a line ('#' comments, '-' for stdin); repeatable",
     )
 
 
@@ -171,7 +231,9 @@ def target_texts_of(args: argparse.Namespace) -> Iterable[str]:
     if not args.targets and not args.file:
         raise TyporiskError("no targets: give TARGET arguments or --file PATH (see --help)")
     check_readable(args.file)
-    return target_texts(args.targets, args.file)
+    texts = nonempty_targets(target_texts(args.targets, args.file), args.file)
+    first = next(texts)  # read now: an empty file is an error before any output
+    return itertools.chain((first,), texts)
 
 
 def listen_address(text: str) -> tuple[str, int]:

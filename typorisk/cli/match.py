@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from typorisk.cli import EXIT_FINDINGS
-from typorisk.cli.common import check_readable, split_csv, target_texts
+from typorisk.cli.common import check_readable, nonempty_targets, split_csv, target_texts
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.match import (
     ROLES,
@@ -111,7 +111,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "combosquats, folded suffixes, any other suffix), not only typos",
     )
     parser.add_argument(
-        "--format", choices=["table", "csv", "jsonl", "yaml"], help="(table on a terminal)"
+        "--format",
+        choices=["table", "csv", "jsonl", "yaml"],
+        help="output format (default: table on a terminal, jsonl otherwise)",
     )
 
 
@@ -132,7 +134,7 @@ def load_targets(args: argparse.Namespace) -> tuple[list[Target], int]:
         texts += [t.domain for t in spec.targets]
     targets: list[Target] = []
     rejected = 0
-    for item in iter_targets(target_texts(texts, args.file)):
+    for item in iter_targets(nonempty_targets(target_texts(texts, args.file), args.file)):
         if isinstance(item, InvalidTargetError):
             rejected += 1
             print(f"typorisk: skipped: {item}", file=sys.stderr)

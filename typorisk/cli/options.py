@@ -51,38 +51,52 @@ GROUPS = (
 """Option names by help section, in ``--help`` order."""
 
 
-def _default_text(default: object) -> str:
+ALIASES = {"kinds": ("--kinds",), "exclude_kinds": ("--exclude-kinds",)}
+"""Other spellings accepted for a flag (``permute`` spells these two in the plural; both
+commands accept both)."""
+
+
+def default_text(default: object) -> str:
+    """`` (default: X)`` for an option's help (nothing for no value); numbers as ``%g``, lists
+    joined by commas, booleans as on/off."""
     if default in (None, (), ""):
         return ""
     if isinstance(default, bool):
-        return ""
-    return f" (default {default:g})" if isinstance(default, float) else f" (default {default})"
+        return f" (default: {'on' if default else 'off'})"
+    if isinstance(default, float):
+        return f" (default: {default:g})"
+    if isinstance(default, tuple):
+        return f" (default: {', '.join(map(str, default))})"
+    return f" (default: {default})"
 
 
 def _add(group: Any, spec: OptionSpec, default: object) -> None:
     dest = spec.name
-    helptext = spec.help + _default_text(default)
+    flags = (spec.flag, *ALIASES.get(spec.name, ()))
+    helptext = spec.help
+    if spec.kind in ("strs", "paths", "weights") and "repeatable" not in helptext:
+        helptext += " (repeatable)"
+    if "default" not in helptext:
+        helptext += default_text(default)
+    helptext = helptext.replace("%", "%%")
     if spec.kind == "bool":
         group.add_argument(
-            spec.flag,
-            dest=dest,
-            action=argparse.BooleanOptionalAction,
-            default=default,
-            help=helptext + (" (on by default)" if default else ""),
-        )
+            *flags, dest=dest, action=argparse.BooleanOptionalAction, default=default,
+            help=helptext,
+        )  # fmt: skip
     elif spec.kind in ("strs", "paths", "weights"):
         group.add_argument(
-            spec.flag, dest=dest, action="append", default=None, metavar=spec.metavar,
-            help=helptext + " (repeatable)",
+            *flags, dest=dest, action="append", default=None, metavar=spec.metavar,
+            help=helptext,
         )  # fmt: skip
     elif spec.kind == "choice":
-        group.add_argument(spec.flag, dest=dest, choices=spec.choices, default=default,
+        group.add_argument(*flags, dest=dest, choices=spec.choices, default=default,
                            help=helptext)  # fmt: skip
     else:
         kinds: dict[str, Any] = {"int": int, "float": float, "str": str,
                                  "date": dt.date.fromisoformat}  # fmt: skip
         group.add_argument(
-            spec.flag, dest=dest, type=kinds[spec.kind], default=default, metavar=spec.metavar,
+            *flags, dest=dest, type=kinds[spec.kind], default=default, metavar=spec.metavar,
             help=helptext,
         )  # fmt: skip
 

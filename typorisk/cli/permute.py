@@ -35,13 +35,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``typorisk permute``; each maps to an argument of :func:`typorisk.permute`."""
     add_target_arguments(parser)
     parser.add_argument(
+        "--kind",
         "--kinds",
+        dest="kinds",
         action="append",
-        metavar="K,K",
-        help="only these typo kinds or groups (see --list-kinds)",
+        metavar="KIND",
+        help="only these typo kinds or groups, comma-separated or repeated (see --list-kinds)",
     )
     parser.add_argument(
-        "--exclude-kinds", action="append", metavar="K,K", help="drop these typo kinds or groups"
+        "--exclude-kind",
+        "--exclude-kinds",
+        dest="exclude_kinds",
+        action="append",
+        metavar="KIND",
+        help="drop these typo kinds or groups, comma-separated or repeated",
     )
     parser.add_argument("--top", type=int, metavar="N", help="keep the N most likely per target")
     parser.add_argument(
@@ -62,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH",
-        help="words for combosquats (brand-login.com), one a line; repeatable (lists add up)",
+        help="combosquat words (brand-login.com), one a line; the files add up (repeatable)",
     )
     parser.add_argument(
         "--tld",
@@ -95,9 +102,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list-kinds", action="store_true", help="list typo kinds and exit")
 
 
+WHEN_OFF = {
+    "two-edit": "  (only with --top: those likely enough to make it, or up to --two-edit-top N; "
+    "--two-edit-top 0: none)",
+    "combosquat": "  (only with --words)",
+}
+"""When each kind that is not always generated is (what :func:`typorisk.permute` does)."""
+
+
 def _list_kinds() -> int:
     for name, info in OPERATORS.items():
-        flag = "" if info.default else "  (off unless --words)"
+        flag = "" if info.default else WHEN_OFF.get(name, "  (only when asked with --kinds)")
         print(f"{name:22} {info.group:7} {info.summary}{flag}")
     print("\ngroups: " + ", ".join(f"{g} ({len(k)})" for g, k in sorted(groups().items())))
     return 0

@@ -143,7 +143,11 @@ def write_progressing(
             progress.tick()
             yield row
 
-    sink: TextIO | Chunked = out if _isatty(out) else Chunked(out)
+    # On a terminal the rows share the screen with the progress line: it is erased before the
+    # first row is written, so the table starts on a clean line and no frame is left behind.
+    sink: TextIO | Chunked | _AfterProgress = (
+        _AfterProgress(out, progress) if _isatty(out) else Chunked(out)
+    )
     waiting = WAITING.set(sink.flush)
     try:
         count = write_rows(counted(), fmt, cast(TextIO, sink), columns)
@@ -159,6 +163,35 @@ def write_progressing(
         WAITING.reset(waiting)
         progress.close()
     return count
+
+
+class _AfterProgress:
+    """A terminal ``out`` that closes ``progress`` (erasing its line) before its first write."""
+
+    def __init__(self, out: TextIO, progress: Progress) -> None:
+        self.out = out
+        self.progress = progress
+
+    def write(self, text: str) -> int:
+        """Erase the progress line (once), then write ``text``."""
+        self.progress.close()
+        return self.out.write(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        """:meth:`write` each of ``lines``."""
+        for line in lines:
+            self.write(line)
+
+    def isatty(self) -> bool:
+        """True: this is a terminal."""
+        return True
+
+    def flush(self) -> None:
+        """Flush ``out``."""
+        self.out.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.out, name)
 
 
 class Chunked:

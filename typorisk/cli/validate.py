@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from typorisk.cli import EXIT_USAGE
 from typorisk.errors import FeedSpecError
 from typorisk.feeds.spec import load_feed
 
@@ -18,7 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print ``FILE: ok`` or each problem; returns 1 when any definition is invalid."""
+    """Print ``FILE: ok`` or each problem; returns 2 (a configuration error, as ``run`` gives
+    for the same file) when any definition is invalid."""
     status = 0
     for text in args.feeds:
         try:
@@ -26,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         except FeedSpecError as exc:
             for problem in exc.problems:
                 print(problem)
-            status = 1
+            status = EXIT_USAGE
             continue
         formats = ", ".join(o.format for o in spec.outputs)
         mode = "resolves" if spec.resolve else "offline"

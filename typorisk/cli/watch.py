@@ -60,7 +60,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--db",
         default=DEFAULT_DB,
         metavar="PATH",
-        help=f"store keeping each source's state and the hits ({DEFAULT_DB})",
+        help="store keeping each source's state and the hits",
     )
     parser.add_argument(
         "--rule",
@@ -82,7 +82,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         help="only names under the target's own suffix (no rule f)",
     )
     parser.add_argument(
-        "--format", choices=["table", "csv", "jsonl", "yaml"], help="(table on a terminal)"
+        "--format",
+        choices=["table", "csv", "jsonl", "yaml"],
+        help="output format (default: table on a terminal, jsonl otherwise)",
     )
 
 
@@ -129,14 +131,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=10_000,
         metavar="N",
-        help="entries per log per run (10000)",
+        help="entries per log per run",
     )
     ct.add_argument(
-        "--rate", type=float, default=2.0, metavar="R", help="requests per second per log (2)"
+        "--rate", type=float, default=2.0, metavar="R", help="requests per second per log"
     )
-    ct.add_argument(
-        "--timeout", type=float, default=30.0, metavar="S", help="seconds per request (30)"
-    )
+    ct.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds per request")
     ct.add_argument(
         "--from-start",
         action="store_true",
@@ -154,8 +154,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     hits = sub.add_parser("hits", help="look-alikes in the store, first seen since a date")
     hits.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help="the store")
     hits.add_argument("--since", metavar="DATE", help="ISO date or time (default: 7 days ago)")
-    hits.add_argument("--min-score", type=float, default=0.0, metavar="X")
-    hits.add_argument("--format", choices=["table", "csv", "jsonl", "yaml"])
+    hits.add_argument(
+        "--min-score",
+        type=float,
+        default=0.0,
+        metavar="X",
+        help="drop hits scoring below X, in [0, 1]",
+    )
+    hits.add_argument(
+        "--format",
+        choices=["table", "csv", "jsonl", "yaml"],
+        help="output format (default: table on a terminal, jsonl otherwise)",
+    )
 
 
 def matcher_of(args: argparse.Namespace) -> LookalikeMatcher:

@@ -69,7 +69,7 @@ class DemoRdapServer:
     """``async with DemoRdapServer(world, today) as rdap``: listening on ``rdap.port``; dates
     are counted back from ``today``, the day of the demo's last scan."""
 
-    def __init__(self, world: World, today: dt.date) -> None:
+    def __init__(self, world: World, today: dt.date, port: int = 0) -> None:
         self.roles = {
             name: role
             for role in ("operation", "defensive", "parked", "null_mx")
@@ -78,7 +78,8 @@ class DemoRdapServer:
         self.today = today
         self.early = set(build_world(1).operation)
         """The operation's names of week 1 (older than those it added since)."""
-        self.port = 0
+        self.port = port
+        """The TCP port (0 until started: the OS picks one)."""
         self.hits: dict[str, int] = {"registry": 0, "registrar": 0, "ip": 0, "autnum": 0}
         self._runner: web.AppRunner | None = None
 
@@ -109,7 +110,8 @@ class DemoRdapServer:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))  # the OS picks the port; the site serves this socket
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart on a fixed port
+        sock.bind(("127.0.0.1", self.port))  # 0: the OS picks; the site serves this socket
         self.port = int(sock.getsockname()[1])
         await web.SockSite(self._runner, sock).start()
         return self

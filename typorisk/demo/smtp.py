@@ -42,10 +42,12 @@ class CatchAll:
 class CatchAllServer:
     """``with CatchAllServer() as smtp``: listening on ``smtp.host:smtp.port``."""
 
-    def __init__(self, host: str = "127.0.0.1", names: tuple[str, ...] = ("localhost",)) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", names: tuple[str, ...] = ("localhost",), port: int = 0
+    ) -> None:
         self.handler = CatchAll()
         self.host = host
-        self.port = _free_port(host)
+        self.port = port or _free_port(host)
         self._controller = Controller(
             self.handler, hostname=host, port=self.port, tls_context=server_context(names)
         )

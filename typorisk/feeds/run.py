@@ -60,6 +60,8 @@ class RunReport:
     """Why rows were refused at the writer boundary (unsafe names), one message each."""
     summary: ScanSummary | None = None
     """The scan's summary (verdict, counts, DNS statistics) when the feed resolves."""
+    run_id: int | None = None
+    """The run recorded in the feed's history store (None: not recorded)."""
 
     @property
     def stats(self) -> ScanStats | None:
@@ -72,23 +74,32 @@ def run_feed(
     *,
     now: dt.datetime | None = None,
     client_factory: ClientFactory | None = None,
+    history: Store | None = None,
 ) -> RunReport:
     """Produce every output of ``spec`` through the one scan pipeline; returns what was written.
 
     ``now`` (UTC, default: the clock) dates the files and sets the RPZ serial;
     ``client_factory`` builds the DNS client for feeds that resolve (default: the definition's
-    name servers, or the system resolver). Raises :class:`~typorisk.errors.RunIncompleteError`
-    when the scan did not see the world (a dead resolver, too many unknown names) and
-    :class:`~typorisk.errors.TyporiskError` when an output cannot be written: in both cases no
-    output is replaced.
+    name servers, or the system resolver). With ``history``, every row the scan produced
+    (before thresholds and the allowlist, as ``typorisk scan | typorisk record`` stores them)
+    is recorded there as one run of the feed named ``spec.name``, marked incomplete when the
+    scan was (:attr:`RunReport.run_id`; the newest run of the feed when an error is raised).
+    Raises :class:`~typorisk.errors.RunIncompleteError` when the scan did not see the world (a
+    dead resolver, too many unknown names) and :class:`~typorisk.errors.TyporiskError` when an
+    output cannot be written: in both cases no output is replaced.
     """
     now = now or dt.datetime.now(dt.UTC)
     report = RunReport(spec.name)
     targets = [ScanTarget(parse_target(t.domain), t.weight, t.top) for t in spec.targets]
     columns = feed_columns(spec.options)
+    recorder = _Recorder(history, spec) if history is not None else None
     with contextlib.ExitStack() as stack:
+        if recorder is not None:
+            stack.enter_context(recorder)
         watched = watch_rows(spec, now)
         if spec.resolve is None:
+            if recorder is not None:
+                recorder.record(scan(targets, spec.options).rows(columns))
 
             def source() -> Iterator[Row]:
                 rows = _with_watch(scan(targets, spec.options).rows(columns), watched)
@@ -97,10 +108,14 @@ def run_feed(
         else:
             result = scan(targets, spec.options, client=client_factory)
             held = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
-            rows = _with_watch(result.rows(columns), watched)
-            for row in _filtered(spec, rows, report):
+            scanned: Iterable[Row] = result.rows(columns)
+            if recorder is not None:
+                scanned = recorder.holding(scanned, stack)
+            for row in _filtered(spec, _with_watch(scanned, watched), report):
                 held.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
             report.summary = result.summary
+            if recorder is not None:
+                recorder.record_held(result.summary)
             if result.summary.verdict is Verdict.INCOMPLETE:
                 raise RunIncompleteError(spec.name, tuple(result.summary.reasons))
 
@@ -108,7 +123,65 @@ def run_feed(
                 return _reread(held)
 
         _write_outputs(spec, report, columns, source, now)
+        if recorder is not None:
+            report.run_id = recorder.run_id
     return report
+
+
+class _Recorder:
+    """One run of a feed in a history store: begun on entry, its rows added as
+    :meth:`Store.add` does for ``typorisk record``, finished complete or incomplete (with the
+    reasons); a run left by an error or Ctrl-C is marked incomplete on exit."""
+
+    def __init__(self, store: Store, spec: FeedSpec) -> None:
+        self.store = store
+        self.spec = spec
+        self.run_id: int | None = None
+        self.finished = False
+        self._held: TextIO | None = None
+
+    def __enter__(self) -> _Recorder:
+        self.run_id = self.store.begin_run(
+            self.spec.name, {"via": "run", "definition": str(self.spec.source)}
+        )
+        return self
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if self.finished or self.run_id is None:
+            return
+        reason = f"the run stopped: {exc}" if exc is not None else "the run stopped"
+        with contextlib.suppress(TyporiskError):  # the disk may be full: the first error stands
+            self._finish({"incomplete": reason}, complete=False)
+
+    def record(self, rows: Iterable[Row]) -> None:
+        """Add ``rows`` and finish the run complete (an offline feed: nothing is unknown)."""
+        assert self.run_id is not None
+        self.store.add(self.run_id, rows)
+        self._finish({}, complete=True)
+
+    def holding(self, rows: Iterable[Row], stack: contextlib.ExitStack) -> Iterator[Row]:
+        """``rows``, each also kept in a temporary file until :meth:`record_held` (the store
+        is written once the scan's verdict is known, in the store's own batches)."""
+        # closed by the run's ExitStack, with the file of the rows that pass
+        held = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))  # noqa: SIM115
+        self._held = held
+        for row in rows:
+            held.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            yield row
+
+    def record_held(self, summary: ScanSummary) -> None:
+        """Add the rows :meth:`holding` kept; the run is complete when the scan was."""
+        assert self.run_id is not None and self._held is not None
+        self.store.add(self.run_id, _reread(self._held))
+        complete = summary.verdict is not Verdict.INCOMPLETE
+        stats: dict[str, object] = {} if complete else {"incomplete": "; ".join(summary.reasons)}
+        self._finish(stats, complete=complete)
+
+    def _finish(self, stats: dict[str, object], *, complete: bool) -> None:
+        assert self.run_id is not None
+        total = self.store.count(self.run_id)
+        self.store.finish_run(self.run_id, {"rows": total, **stats}, complete=complete)
+        self.finished = True
 
 
 def _reread(held: TextIO) -> Iterator[Row]:

@@ -106,7 +106,13 @@ class FeedSpec:
     """Names blocked even though they are established domains (the explicit override: by
     default an established domain gets a warn-the-sender action, never a block)."""
     watch: WatchInclude | None = None
-    """Look-alikes found by ``typorisk watch`` to list too (issue 18); None: none."""
+    """Look-alikes found by ``typorisk watch`` to list too; None: none."""
+    history: Path | None = None
+    """The SQLite store each run of the feed is recorded in (as ``typorisk record`` does);
+    None: runs are not recorded."""
+    review: Path | None = None
+    """The directory the review of each recorded run is written to (``review.html``,
+    ``review.md``); None: no review. Needs ``history``."""
 
     @property
     def resolve(self) -> ScanOptions | None:
@@ -148,6 +154,8 @@ TOP_KEYS = {
     "outputs": "list of mappings with format, path and options",
     "risk": "mapping of risk weights to override (see RiskWeights: w_graph, mx, defensive...)",
     "watch": "mapping: store, since_days, min_score (list look-alikes from typorisk watch)",
+    "history": "SQLite store each run is recorded in, like typorisk record (relative to this file)",
+    "review": "directory the review of each run is written to (needs history)",
 }
 WATCH_KEYS = {
     "store": "the store typorisk watch --db writes (relative to this file)",
@@ -183,11 +191,21 @@ def _spec(check: Checker, root: yaml.Node, path: Path) -> FeedSpec | None:
         allowlist=tuple(check.items(top.get("allowlist"), "allowlist", _allowed)),
         block_anyway=tuple(check.items(top.get("block_anyway"), "block_anyway", _allowed)),
         watch=_watch(check, top.get("watch"), path.parent),
+        history=_path(check, top.get("history"), "history", path.parent),
+        review=_path(check, top.get("review"), "review", path.parent),
         options=options,
         **thresholds,  # type: ignore[arg-type]
     )
     _check_paths(check, spec, top.get("outputs"))
+    if spec.review is not None and spec.history is None:
+        check.problem(top.get("review"), "review needs history: give the store to review")
     return spec
+
+
+def _path(check: Checker, node: yaml.Node | None, where: str, base: Path) -> Path | None:
+    """A path key (``history``, ``review``) resolved against the definition's folder."""
+    text = check.string(node, where, pattern=r"[^\x00]+") if node is not None else None
+    return base / text if text else None
 
 
 def _watch(check: Checker, node: yaml.Node | None, base: Path) -> WatchInclude | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from typorisk.errors import ScanOptionError
+from typorisk.kit.about import __version__
 from typorisk.kit.outbound import AddressPolicy
 
 Kind = Literal["bool", "int", "float", "str", "strs", "paths", "choice", "date", "weights"]
@@ -245,7 +246,7 @@ class ScanOptions:
         flag="--web", feed="scan.web",
     )  # fmt: skip
     web_user_agent: str = _opt(
-        "typorisk/0.1 (typo-domain risk scan; web evidence)", "str",
+        f"typorisk/{__version__} (typo-domain risk scan; web evidence)", "str",
         "User-Agent of web requests (identify yourself)",
         flag="--web-user-agent", feed="scan.web.user_agent", metavar="TEXT",
     )  # fmt: skip

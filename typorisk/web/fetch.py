@@ -43,6 +43,7 @@ from aiohttp.client_proto import ResponseHandler
 from aiohttp.client_reqrep import ClientRequest
 from yarl import URL
 
+from typorisk.kit.about import __version__
 from typorisk.kit.outbound import PUBLIC_ONLY, AddressPolicy, refusal_of
 from typorisk.kit.outbound_http import PolicyConnector
 from typorisk.kit.rate import ServerBuckets
@@ -52,7 +53,7 @@ AddressLookup = Callable[[str], Awaitable[Sequence[str]]]
 when it has none."""
 MIB = 1024 * 1024
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
-DEFAULT_USER_AGENT = "typorisk/0.1 (typo-domain risk scan; web evidence)"
+DEFAULT_USER_AGENT = f"typorisk/{__version__} (typo-domain risk scan; web evidence)"
 
 
 @dataclass(frozen=True, slots=True)

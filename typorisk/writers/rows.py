@@ -180,8 +180,8 @@ def write_table(
 
 def _terminal_width(out: TextIO) -> int:
     try:
-        if out.isatty():
-            return os.get_terminal_size(out.fileno()).columns
+        if out.isatty() and (columns := os.get_terminal_size(out.fileno()).columns) > 0:
+            return columns  # a terminal whose size was never set says 0: the fallbacks below
     except (OSError, ValueError, AttributeError):
         pass
     return shutil.get_terminal_size((TABLE_WIDTH, 24)).columns
