@@ -26,8 +26,8 @@ def test_names_come_out_best_first_and_are_two_edits(label: str) -> None:
 @pytest.mark.parametrize("label", ["google", "paypal", "aaab", "1und1"])
 def test_the_row_bound_holds_for_every_row(label: str) -> None:
     m = DEFAULT_MODEL
-    for _, base in single_edits(label, m, T, m.first_char_factor):
-        row = single_edits(base, m, T, m.first_char_factor)
+    for _, base in single_edits(label, m, T):
+        row = single_edits(base, m, T)
         assert not row or row[0][0] <= base_bound(base, m, T) * (1 + 1e-12)
         assert base_bound(base, m, T) <= row_bound(label, m, T, www=True) * (1 + 1e-12)
 
@@ -35,12 +35,12 @@ def test_the_row_bound_holds_for_every_row(label: str) -> None:
 def test_the_first_names_match_the_exhaustive_space() -> None:
     """Best-first equals sorting every path of the whole space (computed the slow way, once)."""
     m, label = DEFAULT_MODEL, "paypal"
-    first = single_edits(label, m, T, m.first_char_factor)
+    first = single_edits(label, m, T)
     singles = {x for _, x in first} | {label}
     paths = [
         p1 * p2
         for p1, base in first
-        for p2, name in single_edits(base, m, T, m.first_char_factor)
+        for p2, name in single_edits(base, m, T)
         if name not in singles
     ]
     best = sorted(paths, reverse=True)[:50]

@@ -1,27 +1,31 @@
-"""The noisy-channel typing model: every parameter in one place, documented as a prior.
+"""The noisy-channel typing model: every parameter in one place, fitted where data speaks.
 
 ``likelihood(candidate)`` is the probability that **one typing of the target yields the
 candidate**, summed over every edit path that reaches it (Kernighan, Church & Gale 1990):
 
-    P(candidate | target) ≈ Σ_paths  ε_region · θ_kind · g_kind(context) · φ(position)
+    P(candidate | target) ≈ Σ_paths  ε_region · θ_kind · f_kind(position) · g_kind(context)
 
 - ε (``error_rate``): uncorrected errors per typed character in the registrable label; ≈0.01 on
-  a desktop keyboard, ≈0.02 on a phone (Jurafsky & Martin; Palin et al. 2019). In the public
-  suffix it is ``ε · suffix_factor`` (people type the suffix by rote; about half the rate).
-- θ_kind: the share of each single-edit kind (Damerau 1964: >80% of misspellings are a single
-  insertion, omission, substitution or transposition). The θ sum to 1 over the keyed kinds.
-- g_kind: where the slip lands. Substitutions follow a Gaussian key kernel
-  ``exp(−d²/2σ²)`` over key-centre distance ``d`` (Goodman et al. 2002), averaged over a layout
-  mix, blended with phonetic (vowels, c/k), visual (0/o) and uniform terms. Omissions of one of a
-  doubled pair are ``1 + doubled_boost`` times as likely (``gogle``); transpositions across hands
-  ``1 + cross_hand_boost`` times (Salthouse 1986). φ scales edits at the first character.
-- Separate, smaller channels that are not single keystroke slips: ASCII and IDN look-alikes,
-  bit flips (Dinaburg 2011), keyboard-layout confusion, plural/singular, suffix swaps
-  (``.com``↔``.net``), second-level swaps (``co.uk``↔``org.uk``) and combosquats.
+  a desktop keyboard (Jurafsky & Martin). In the public suffix it is ``ε · suffix_factor``, a
+  term calibrated on its own (the suffix keeps no position prior).
+- θ_kind, f_kind, g_kind: **fitted** by :mod:`typorisk.permute.fit` on keyboard slips people
+  left in copy-typed text (the 136M Keystrokes study): the kind shares; per kind the weight of
+  the first and last position against a middle one (a position's share is its weight over the
+  label's sum, so ``f`` sums to the label length); omission of one of a doubled pair and
+  transposition across hands as factors; insertions as a mixture of keys near the previous key,
+  near the following key, a nearby letter of the word, or any key; substitutions from a table of
+  (intended, typed) key pairs smoothed towards the Gaussian key kernel
+  ``exp(−d²/2σ²)`` (Goodman et al. 2002) and carried to the target's layout by key position.
+- The layout mix follows the target's suffix (:data:`LAYOUT_BY_SUFFIX`: QWERTZ for ``.de``,
+  ``.at``, ``.ch``; AZERTY for ``.fr``, ``.be``); ``layout`` overrides it.
+- Separate, smaller channels that are not single keystroke slips keep literature priors: ASCII
+  and IDN look-alikes, bit flips (Dinaburg 2011), keyboard-layout confusion, transliteration
+  (``ü``→``ue``), plural/singular, suffix swaps (``.com``↔``.net``), second-level swaps
+  (``co.uk``↔``org.uk``), dot/hyphen confusions and combosquats.
 
-These numbers are priors from the literature, not fitted values: calibrate them against your own
-mail logs and override any of them with :meth:`Model.with_overrides` or ``--param name=value``.
-Because every path's probability is at most ε·θ and paths are few, a likelihood stays in [0, 1].
+Override any of them with :meth:`Model.with_overrides` or ``--param name=value``. Because every
+path's probability is at most ε·θ times a bounded factor and paths are few, a likelihood stays
+in [0, 1]. A two-edit typo is the product of its edits (:mod:`typorisk.permute.twoedit`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from typorisk.errors import TyporiskError
+from typorisk.permute.channel import pair_rows
 from typorisk.permute.glyphs import PHONETIC
 from typorisk.permute.keyboards import LDH, mixed_kernel
 
@@ -44,58 +49,87 @@ class Model:
 
     error_rate: float = 0.01
     """ε: uncorrected errors per character typed in the registrable label (desktop ≈0.01)."""
-    suffix_factor: float = 0.5
-    """Error rate in the public suffix relative to ε (typed by rote: about half)."""
-    theta_substitution: float = 0.35
-    """Share of slips that replace a character."""
-    theta_omission: float = 0.30
-    """Share of slips that drop a character."""
-    theta_insertion: float = 0.20
-    """Share of slips that add a character (repetition included)."""
-    theta_transposition: float = 0.10
-    """Share of slips that swap two adjacent characters (including across a dot)."""
+    suffix_factor: float = 1.0
+    """Error rate in the public suffix relative to ε. Calibrated apart from the label: on the
+    tuning half of the repository's real typo rows, every suffix omission is within its
+    target's top 10 at 1.0 (82% at 0.75), with the other kinds' recall unchanged."""
+    theta_substitution: float = 0.3067
+    """Share of slips that replace a character (fitted: 32.3% of keyboard slips, × 0.95: the
+    rest are dot and hyphen slips)."""
+    theta_omission: float = 0.3007
+    """Share of slips that drop a character (fitted: 31.7%, × 0.95)."""
+    theta_insertion: float = 0.2199
+    """Share of slips that add a character, doubling included (fitted: 23.2%, × 0.95)."""
+    theta_transposition: float = 0.1224
+    """Share of slips that swap two adjacent characters (fitted: 12.9%, × 0.95)."""
     theta_missing_dot: float = 0.03
     """Share of slips that drop a dot between typed labels (``us.corp.com``→``uscorp.com``)."""
     theta_hyphen: float = 0.02
     """Share of slips that add or drop a hyphen."""
-    repetition_share: float = 0.5
-    """Part of insertions that double the character just typed (``gooogle``)."""
+    repetition_share: float = 0.1924
+    """Part of insertions that double a character (``gooogle``; fitted: 19.2%)."""
     extra_dot_share: float = 0.05
     """Part of insertions that type a dot inside a label (``g.mail.com``)."""
     sigma: float = 0.6
     """Key-kernel spread in key pitches (desktop ≈0.6, touch ≈0.8)."""
     vertical_stretch: float = 1.0
-    """How many key pitches one row up or down counts as in the key kernel (1 = isotropic).
-
-    Tried at 2 (near-key slips along the row only; issue 17): the tuning half of
-    tests/data/real_typos.csv rose from 54.5% to 59.0% of single-edit rows within the top 100,
-    the test half fell from 57.3% to 54.0%, so the prior stays isotropic."""
+    """How many key pitches one row up or down counts as in the key kernel (1 = isotropic)."""
     layout_mix: tuple[tuple[str, float], ...] = _DEFAULT_MIX
-    """(layout, weight) pairs: the keyboard layouts of the user population (normalised)."""
-    sub_key: float = 0.75
-    """Substitution mix: weight of the key-distance kernel."""
-    sub_phonetic: float = 0.10
+    """(layout, weight) pairs: the keyboard layouts of the user population (normalised), for
+    suffixes :data:`LAYOUT_BY_SUFFIX` does not name."""
+    layout: str = "auto"
+    """``auto``: the layout mix by the target's suffix (:data:`LAYOUT_BY_SUFFIX`); ``qwerty``,
+    ``qwertz`` or ``azerty``: that layout alone for every target."""
+    sub_key: float = 1.0
+    """Substitution mix: weight of the fitted (intended, typed) key-pair table, whose rare
+    pairs are smoothed towards the key-distance kernel (:mod:`typorisk.permute.channel`)."""
+    sub_phonetic: float = 0.0
     """Substitution mix: weight of sound-alike letters (vowel swaps, c/k, s/z)."""
-    sub_visual: float = 0.05
+    sub_visual: float = 0.0
     """Substitution mix: weight of single-character look-alikes (0/o, 1/l)."""
-    sub_uniform: float = 0.10
+    sub_uniform: float = 0.0
     """Substitution mix: weight spread evenly over every LDH character."""
-    insert_uniform: float = 0.10
-    """Insertion mix: weight spread evenly over LDH characters (the rest: keys near a neighbour)."""
-    insert_intrusion: float = 0.4
-    """Insertion mix: weight of a letter from elsewhere in the word (``microsorft``)."""
-    sub_intrusion: float = 0.15
+    insert_prev: float = 0.2447
+    """Insertion mix: a key near the *previous* character (fitted)."""
+    insert_next: float = 0.108
+    """Insertion mix: a key near the *following* character (fitted)."""
+    insert_uniform: float = 0.4703
+    """Insertion mix: any LDH character (fitted)."""
+    insert_intrusion: float = 0.1769
+    """Insertion mix: a letter from elsewhere in the word (``microsorft``; fitted)."""
+    sub_intrusion: float = 0.0445
     """Substitution mix: weight of a letter from elsewhere in the word (``goggle``, ``twiiter``)."""
     intrusion_window: int = 3
     """How far (characters) from the slip an intruding letter may come from."""
     www_share: float = 0.3
     """Share of typings of a bare domain that start with ``www.`` (for ``wwwexample.com``)."""
-    doubled_boost: float = 1.0
-    """β: omission of one of a doubled pair is (1+β) times as likely."""
-    cross_hand_boost: float = 0.5
-    """γ: transposition of letters typed by different hands is (1+γ) times as likely."""
+    doubled_boost: float = 0.492
+    """β: omission of one of a doubled pair is (1+β) times as likely (fitted)."""
+    cross_hand_boost: float = 2.935
+    """γ: transposition of letters typed by different hands is (1+γ) times as likely (fitted)."""
     first_char_factor: float = 0.5
-    """φ: edits at the first character of the label are this many times as likely (weak prior)."""
+    """φ: edits at the first character for the kinds without a fitted position prior."""
+    first_substitution: float = 0.719
+    """Position prior: weight of the first character against a middle one (fitted, per kind;
+    a position's share is its weight over the label's sum of weights)."""
+    last_substitution: float = 1.954
+    """Position prior: weight of the last character against a middle one (fitted)."""
+    first_omission: float = 0.383
+    """Position prior of omissions, first character (fitted)."""
+    last_omission: float = 2.34
+    """Position prior of omissions, last character (fitted)."""
+    first_insertion: float = 0.458
+    """Position prior of insertions, gap before the first character (fitted)."""
+    last_insertion: float = 1.699
+    """Position prior of insertions, gap after the last character (fitted)."""
+    first_repetition: float = 0.468
+    """Position prior of doublings, first character (fitted)."""
+    last_repetition: float = 0.631
+    """Position prior of doublings, last character (fitted)."""
+    first_transposition: float = 0.225
+    """Position prior of transpositions, first pair (fitted)."""
+    last_transposition: float = 0.607
+    """Position prior of transpositions, last pair (fitted)."""
     homoglyph: float = 2e-5
     """Per ASCII look-alike substitution (``rn``→``m``, ``l``→``1``): a reading error."""
     idn_homoglyph: float = 5e-6
@@ -114,7 +148,7 @@ class Model:
     """Total for second-level confusion (``co.uk``→``org.uk``, ``x.com.bd``→``x.bd``)."""
     combosquat: float = 1e-6
     """Per brand+word combination (deliberate lures; only with a words file)."""
-    # -- issue 17: kinds beyond single keystroke slips (priors, not fitted) ----------------------
+    # -- kinds beyond single keystroke slips (priors, not fitted) ------------------------------
     dot_hyphen: float = 2e-4
     """Per dot typed as a hyphen (``us.corp.com``→``us-corp.com``): a separator confusion."""
     hyphen_dot: float = 2e-4
@@ -127,6 +161,13 @@ class Model:
     """Per numeral spelt out, or number word written as digits (``onepassword``↔``1password``)."""
     word_confusion: float = 1e-4
     """Per word of the label swapped for a homophone or a common misspelling (``weather``)."""
+    transliteration: float = 0.02
+    """Total for the ASCII spellings of a label with umlauts or accents (``bücher`` →
+    ``buecher``, ``bucher``): a share of typings, not a slip (keyboards, forms and mail
+    addresses without those letters), so it ranks above single slips."""
+    transliteration_reverse: float = 1e-3
+    """Total for the native spellings of an ASCII label (``mueller`` → ``müller``), only
+    where the suffix's registry sells Latin IDNs."""
     vowel_swap: float = 2e-5
     """Per vowel (or run of a doubled vowel) replaced by another: a spelling error (``gaagle``)."""
     far_swap_share: float = 0.1
@@ -139,7 +180,8 @@ class Model:
     def with_overrides(self, overrides: Mapping[str, object]) -> Model:
         """A copy with some parameters replaced; unknown names or bad values raise an error.
 
-        Values may be strings (from ``--param name=value``); they are converted to float.
+        Values may be strings (from ``--param name=value``); they are converted to float, except
+        ``layout`` (one of :data:`LAYOUT_CHOICES`).
         """
         known = {f.name for f in dataclasses.fields(self)}
         changes: dict[str, object] = {}
@@ -147,73 +189,112 @@ class Model:
             if name not in known or name == "layout_mix":
                 hint = ", ".join(sorted(known - {"layout_mix"}))
                 raise TyporiskError(f"unknown model parameter {name!r}; known: {hint}")
-            integral = isinstance(getattr(self, name), int)
-            try:
-                text = str(value)
-                number: float = int(text) if integral else float(text)
-            except (TypeError, ValueError) as exc:
-                raise TyporiskError(f"model parameter {name}={value!r} is not a number") from exc
-            limit = {
-                "sigma": 10.0,
-                "intrusion_window": 10.0,
-                "typo_swap_top": 100.0,
-                "vertical_stretch": 4.0,
-            }.get(name, 1.0)
-            low = {"sigma": 0.05, "vertical_stretch": 0.25}.get(name, 0.0)  # kernels need a spread
-            if not low <= number <= limit:  # NaN fails too
-                raise TyporiskError(
-                    f"model parameter {name}={number} is out of range [{low:g}, {limit:g}]"
-                )
-            changes[name] = number
+            if name == "layout":
+                if str(value) not in LAYOUT_CHOICES:
+                    raise TyporiskError(
+                        f"model parameter layout={value!r}: one of {', '.join(LAYOUT_CHOICES)}"
+                    )
+                changes[name] = str(value)
+                continue
+            changes[name] = _number(name, value, isinstance(getattr(self, name), int))
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+LAYOUT_CHOICES = ("auto", "qwerty", "qwertz", "azerty")
+"""Values of ``Model.layout``."""
+
+_LIMITS = {
+    "sigma": (0.05, 10.0),
+    "intrusion_window": (0.0, 10.0),
+    "typo_swap_top": (0.0, 100.0),
+    "vertical_stretch": (0.25, 4.0),
+    "doubled_boost": (0.0, 20.0),
+    "cross_hand_boost": (0.0, 20.0),
+}
+
+
+def _number(name: str, value: object, integral: bool) -> float:
+    """``value`` as the number parameter ``name`` takes, checked against its range."""
+    try:
+        text = str(value)
+        number: float = int(text) if integral else float(text)
+    except (TypeError, ValueError) as exc:
+        raise TyporiskError(f"model parameter {name}={value!r} is not a number") from exc
+    low, limit = _LIMITS.get(name, (0.0, 10.0 if name.startswith(("first_", "last_")) else 1.0))
+    if not low <= number <= limit:  # NaN fails too
+        raise TyporiskError(f"model parameter {name}={number} is out of range [{low:g}, {limit:g}]")
+    return number
 
 
 DEFAULT_MODEL = Model()
 
 
+LAYOUT_BY_SUFFIX: Mapping[str, tuple[tuple[str, float], ...]] = {
+    "de": (("qwertz", 0.8), ("qwerty", 0.2)),
+    "at": (("qwertz", 0.8), ("qwerty", 0.2)),
+    "ch": (("qwertz", 0.8), ("qwerty", 0.2)),
+    "li": (("qwertz", 0.8), ("qwerty", 0.2)),
+    "fr": (("azerty", 0.8), ("qwerty", 0.2)),
+    "be": (("azerty", 0.8), ("qwerty", 0.2)),
+}
+"""The layout mix of a target whose public suffix ends in this TLD: what most of its users
+type on (QWERTZ in Germany, Austria, Switzerland and Liechtenstein; AZERTY in France and
+Belgium), with a fifth on QWERTY. Other suffixes take ``Model.layout_mix``."""
+
+
+def layouts_for(model: Model, suffix: str) -> tuple[tuple[str, float], ...]:
+    """The layout mix for a target under ``suffix`` (A-label or Unicode, without dots around)."""
+    if model.layout != "auto":
+        return ((model.layout, 1.0),)
+    return LAYOUT_BY_SUFFIX.get(suffix.rpartition(".")[2], model.layout_mix)
+
+
 @dataclass(frozen=True, slots=True)
 class Tables:
-    """Per-model lookup tables, derived once (pure functions of a :class:`Model`)."""
+    """Per-model lookup tables, derived once (pure functions of a :class:`Model` and a layout
+    mix)."""
 
     substitution: Mapping[str, Mapping[str, float]]
     """g_sub(b | a) over LDH ``b != a``; each row sums to 1."""
     key_near: Mapping[str, Mapping[str, float]]
     """The layout-mixed key kernel alone; each row sums to 1 over ``b != a``."""
+    layouts: tuple[tuple[str, float], ...] = _DEFAULT_MIX
+    """The layout mix these tables were built for."""
+
+
+_VISUAL_PAIRS = frozenset(
+    {(a, b) for a, b in ("o0", "l1", "il", "i1", "s5", "uv")}
+    | {(b, a) for a, b in ("o0", "l1", "il", "i1", "s5", "uv")}
+)
 
 
 @functools.cache
-def tables_for(model: Model) -> Tables:
-    """Build (and cache) the substitution tables of ``model``."""
-    kernel = mixed_kernel(dict(model.layout_mix), model.sigma, model.vertical_stretch)
+def tables_for(model: Model, layouts: tuple[tuple[str, float], ...] | None = None) -> Tables:
+    """Build (and cache) the substitution tables of ``model`` on ``layouts`` (default: the
+    model's own mix): g_sub = sub_key·pairs + sub_phonetic·sound + sub_visual·look +
+    sub_uniform·uniform, renormalised, where ``pairs`` is the fitted key-pair table mapped onto
+    each layout of the mix by key position (:func:`typorisk.permute.channel.pair_rows`)."""
+    mix = layouts if layouts is not None else model.layout_mix
+    kernel = mixed_kernel(dict(mix), model.sigma, model.vertical_stretch)
+    pairs = pair_rows(mix, model.sigma, model.vertical_stretch)
     uniform = 1.0 / (len(LDH) - 1)
-    visual_pairs = {
-        ("o", "0"),
-        ("0", "o"),
-        ("l", "1"),
-        ("1", "l"),
-        ("i", "l"),
-        ("l", "i"),
-        ("i", "1"),
-        ("1", "i"),
-        ("s", "5"),
-        ("5", "s"),
-        ("u", "v"),
-        ("v", "u"),
-    }
     substitution: dict[str, dict[str, float]] = {}
     for a in LDH:
         sounds = PHONETIC.get(a, "")
-        looks = [b for (x, b) in visual_pairs if x == a]
+        looks = [b for (x, b) in _VISUAL_PAIRS if x == a]
+        fitted = pairs[a]
         row: dict[str, float] = {}
         for b in LDH:
             if b == a:
                 continue
-            p = model.sub_key * kernel[a].get(b, 0.0) + model.sub_uniform * uniform
+            p = model.sub_key * fitted.get(b, 0.0) + model.sub_uniform * uniform
             if sounds and b in sounds:
                 p += model.sub_phonetic / len(sounds)
             if looks and b in looks:
                 p += model.sub_visual / len(looks)
             row[b] = p
         total = sum(row.values())
+        if total <= 0:  # every weight overridden to 0: any key
+            row, total = dict.fromkeys(row, 1.0), float(len(row))
         substitution[a] = {b: p / total for b, p in row.items()}
-    return Tables(substitution=substitution, key_near=kernel)
+    return Tables(substitution=substitution, key_near=kernel, layouts=mix)
