@@ -1,6 +1,6 @@
 """Fit the typing channel to observed keyboard slips and write the table the package ships.
 
-Run: ``python -m typorisk.permute.fit --data DIR [--out typorisk/data/typing_channel.json]``
+Run: ``python tools/fit_typing.py --data DIR [--out typorisk/data/typing_channel.json]``
 with ``DIR`` holding ``aalto_word_errors.tsv`` and ``aalto_first_errors.tsv`` (the 136M
 Keystrokes study; see ``typorisk/data/SOURCES.md``) and optionally ``kcg1990/subconfusion.data``.
 Deterministic: the same files give the same table, byte for byte.
@@ -26,7 +26,6 @@ Only aggregate numbers are written; no row of the corpora is shipped.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import csv
 import hashlib
@@ -519,17 +518,12 @@ def model_defaults(
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
-    parser.add_argument("--data", type=Path, required=True, help="directory of the corpora")
-    parser.add_argument("--out", type=Path, help="write the fitted table here (JSON)")
-    args = parser.parse_args()
+def write_table(data: Path, out: Path | None) -> list[str]:
+    """Fit on the corpora in ``data``; write the table to ``out`` (JSON, deterministic) when
+    given. Returns the report lines (also printed)."""
     report = Report()
-    table = fit_all(args.data, report)
-    if args.out:
-        doc = {"fit": "python -m typorisk.permute.fit", "report": report.lines, **table}
-        args.out.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-
-
-if __name__ == "__main__":
-    main()
+    table = fit_all(data, report)
+    if out is not None:
+        doc = {"fit": "python tools/fit_typing.py", "report": report.lines, **table}
+        out.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return report.lines
