@@ -355,6 +355,30 @@ def fit_positions_per_kind(events: list[Event], report: Report) -> dict[str, dic
     return positions
 
 
+def _side(left: str, right: str, c: str, kernel: dict[str, dict[str, float]]) -> str:
+    """``prev``, ``next``, ``both`` or ``other``: which neighbour keys ``c`` touches."""
+    near_l = left in kernel and neighbour(left, c, kernel)
+    near_r = right in kernel and neighbour(right, c, kernel)
+    return "both" if near_l and near_r else "prev" if near_l else "next" if near_r else "other"
+
+
+def insertion_sides(
+    inserts: list[Event], kernel: dict[str, dict[str, float]], mix: list[float] | None
+) -> dict[str, float]:
+    """Weight of the insertions by the keys they touch: as observed (``mix`` None), or as the
+    mixture ``mix`` predicts over every LDH key in the same gaps of the same words."""
+    sides: dict[str, float] = defaultdict(float)
+    for e in inserts:
+        left, right = e.word[e.pos - 1 : e.pos], e.word[e.pos : e.pos + 1]
+        if mix is None:
+            sides[_side(left, right, e.char, kernel)] += e.weight
+            continue
+        for c in LDH:
+            p = mixture_prob(insertion_parts(Event(e.word, e.kind, e.pos, c, 1.0), kernel), mix)
+            sides[_side(left, right, c, kernel)] += e.weight * p
+    return sides
+
+
 def fit_insertions(
     events: list[Event], kernel: dict[str, dict[str, float]], report: Report
 ) -> list[float]:
@@ -379,20 +403,17 @@ def fit_insertions(
         f"insertion mixture: {weights}; log-lik per event held-out {held:.3f},"
         f" in-sample {score(mix, every):.3f}, literature prior {score(prior, every):.3f}"
     )
-    sides: dict[str, float] = defaultdict(float)
-    for e in inserts:
-        left, right = e.word[e.pos - 1 : e.pos], e.word[e.pos : e.pos + 1]
-        near_l = left in kernel and neighbour(left, e.char, kernel)
-        near_r = right in kernel and neighbour(right, e.char, kernel)
-        side = "both" if near_l and near_r else "prev" if near_l else "next" if near_r else "other"
-        sides[side] += e.weight
     doubled = sum(e.weight for e in events if e.kind == "repetition")
-    total = sum(sides.values()) + doubled
-    cells = ", ".join(f"near {k} {sides[k] / total:.1%}" for k in ("prev", "next", "both"))
-    report.say(
-        f"insertions (data): {cells}, doubled {doubled / total:.1%},"
-        f" other {sides['other'] / total:.1%}"
-    )
+    for label, sides in (
+        ("data", insertion_sides(inserts, kernel, None)),
+        ("model", insertion_sides(inserts, kernel, mix)),
+    ):
+        total = sum(sides.values()) + doubled
+        cells = ", ".join(f"near {k} {sides[k] / total:.1%}" for k in ("prev", "next", "both"))
+        report.say(
+            f"insertions ({label}): {cells}, doubled {doubled / total:.1%},"
+            f" other {sides['other'] / total:.1%}"
+        )
     return mix
 
 
