@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from typorisk import Candidate, permute
+from typorisk.cli import main
 from typorisk.permute.translit_ops import ascii_spellings, native_spellings
 
 
@@ -57,3 +58,14 @@ def test_one_rule_per_name_and_shares_that_sum_to_one() -> None:
     assert {"müllerstrasse", "muellerstraße"} <= set(native)
     assert abs(sum(native.values()) - 1.0) < 1e-9
     assert not list(ascii_spellings("plain"))
+
+
+def test_the_cli_lists_both_ascii_spellings_in_the_top_20(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["permute", "bücher.de", "--top", "20", "--format", "list"])
+    names = capsys.readouterr().out.split()
+    assert code == 0 and len(names) == 20
+    assert {"buecher.de", "bucher.de"} <= set(names)
+    code = main(["permute", "bücher.de", "--top", "20", "--param", "transliteration=0"])
+    assert code == 0 and "buecher.de" not in capsys.readouterr().out

@@ -82,9 +82,11 @@ def transliteration(ctx: Context) -> Iterator[tuple[str, float]]:
     (``Model.transliteration_reverse`` split evenly)."""
     label, m = ctx.label, ctx.model
     if not label.isascii():
+        if m.transliteration <= 0:
+            return  # turned off: no candidate at likelihood 0
         for out, share in ascii_spellings(label):
             if out != label:
                 yield ctx.name(out), m.transliteration * share
-    elif "Latn" in ctx.idn.for_suffix(ctx.target.suffix).scripts:
+    elif m.transliteration_reverse > 0 and "Latn" in ctx.idn.for_suffix(ctx.target.suffix).scripts:
         for out, share in native_spellings(label):
             yield ctx.name(out), m.transliteration_reverse * share
