@@ -13,7 +13,9 @@ deterministic synthetic ones):
   dnstwist's whole list; and peak memory (RSS) when typorisk streams 100 vs 1,000 targets
   (flat means streaming works).
 
-Run: .venv/bin/python tests/benchmarks/bench_permute.py [--runs N] [--root DIR]
+Run: .venv/bin/python tests/benchmarks/bench_permute.py [--runs N] [--root DIR] [--startup DIR]
+``--startup DIR``: only the start-up CPU time of a few commands, DIR's tree against this one,
+interleaved (15 runs unless ``--runs``).
 ``--root DIR`` runs the whole-process typorisk side from another tree of the package (DIR/typorisk,
 e.g. ``git archive HEAD~1 typorisk | tar -x -C /tmp/before``) through ``PYTHONPATH``, for a
 before/after figure measured in the same run as dnstwist. Needs the 'bench' extra (dnstwist).
@@ -26,6 +28,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -184,11 +187,51 @@ def peak_rss(count: int) -> tuple[int, int]:
     return int(out[0]), int(out[1])
 
 
+STARTUP = {
+    "import typorisk.cli": [sys.executable, "-c", "import typorisk.cli"],
+    "typorisk --help": [str(BIN / "typorisk"), "--help"],
+    "typorisk permute pentagon.mil --top 10": [
+        str(BIN / "typorisk"), "permute", "pentagon.mil", "--top", "10", "--format", "list",
+    ],
+    "typorisk permute bücher.de --top 20": [
+        str(BIN / "typorisk"), "permute", "bücher.de", "--top", "20", "--format", "list",
+    ],
+}  # fmt: skip
+
+
+def startup_cpu(root: Path, runs: int) -> None:
+    """Print the CPU time (user + sys, ms, medians) of :data:`STARTUP`'s processes for the tree
+    at ``root`` and for this one, interleaved run by run, so the load of a busy machine falls
+    on both alike (wall time here varies by 2x between runs; CPU time much less)."""
+    trees = {"before": root, "after": ROOT}
+    samples: dict[tuple[str, str], list[float]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for _ in range(runs):
+            for name, argv in STARTUP.items():
+                for label, tree in trees.items():
+                    env = {**os.environ, "PYTHONPATH": str(tree)}
+                    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    subprocess.run(argv, env=env, cwd=scratch, capture_output=True, check=True)
+                    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpu = now.ru_utime + now.ru_stime - used.ru_utime - used.ru_stime
+                    samples.setdefault((name, label), []).append(cpu * 1000)
+    for name in STARTUP:
+        before = statistics.median(samples[name, "before"])
+        after = statistics.median(samples[name, "after"])
+        print(f"start-up CPU {name:40} {root}: {before:6.1f} ms, this tree: {after:6.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--root", type=Path, help="measure DIR/typorisk whole-process")
+    parser.add_argument(
+        "--startup", type=Path, metavar="DIR", help="only: start-up CPU of DIR vs this tree"
+    )
     args = parser.parse_args()
+    if args.startup:
+        startup_cpu(args.startup, args.runs if args.runs != RUNS else 15)
+        return
     rows = dataset()
     targets = bench_targets()
     print(f"targets: {len(targets)} ({DATA.name} targets + synthetic); {args.runs} runs, medians")
