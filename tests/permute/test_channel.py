@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from typorisk import Candidate, permute
-from typorisk.permute import DEFAULT_MODEL
+from typorisk.permute import DEFAULT_MODEL, fitparts
 from typorisk.permute import fit as channel_fit
 from typorisk.permute.channel import fitted, pair_rows
 from typorisk.permute.edits import position_bound, position_factors
@@ -70,7 +70,7 @@ def test_the_table_is_read_lazily_not_at_import() -> None:
 def test_align_names_the_single_edit(
     word: str, typed: str, want: tuple[str, int, str] | None
 ) -> None:
-    assert channel_fit.align(word, typed) == want
+    assert fitparts.align(word, typed) == want
 
 
 def _write_corpus(tmp: Path) -> None:
@@ -100,7 +100,7 @@ def test_the_fit_recovers_a_known_corpus_and_writes_a_deterministic_table(
     assert model["last_omission"] > 5 * model["first_omission"]
     table = doc["substitution"]
     assert table["s"]["a"] > 2 * table["s"]["x"]  # both neighbours of s; a seen 10 times as often
-    prior = channel_fit.pair_table([], doc["alpha"], key_kernel("qwerty", doc["sigma"]))
+    prior = fitparts.pair_table([], doc["alpha"], key_kernel("qwerty", doc["sigma"]))
     assert table["s"]["a"] > 1.5 * prior["s"]["a"]
     # rows whose typed key is the next intended one are left out: k keeps the prior alone
     assert table["k"]["l"] == pytest.approx(prior["k"]["l"], rel=1e-3)
