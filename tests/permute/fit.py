@@ -20,9 +20,6 @@ read here except by ``--oracle`` (the same family fitted on the test half itself
 a model). The chosen fit was scored once on the test half by ``tests.permute.recall``, with
 its parameters written in as the defaults for that one run.
 
-:data:`PRIOR` is now the channel fitted on observed keyboard slips (:mod:`typorisk.permute.fit`);
-the outcome below was measured on the literature priors that came before it.
-
 Outcome (issue 17). The first search (the four variants without ``+class``) chose ``kind``,
 softmax, λ = 0.1: 100 of 178 tuning rows within the top 100 held out, against the priors' 97
 (one binomial standard error is ~7 rows). Mapped to parameters (:func:`overrides`: θ_ins
@@ -55,8 +52,7 @@ from scipy.optimize import minimize
 
 from tests.permute.split import half_rows
 from typorisk.parse.targets import parse_target
-from typorisk.permute.channel import pair_rows
-from typorisk.permute.edits import _intruders, position_factors
+from typorisk.permute.edits import _intruders
 from typorisk.permute.engine import gather, make_context
 from typorisk.permute.glyphs import PHONETIC
 from typorisk.permute.keyboards import LDH, crosses_hands
@@ -64,7 +60,7 @@ from typorisk.permute.likelihood import DEFAULT_MODEL, Model, tables_for
 from typorisk.permute.registry import select_kinds
 
 PRIOR = DEFAULT_MODEL
-"""The model every fit starts from and is regularised towards (u = 0): the shipped defaults."""
+"""The model every fit starts from and is regularised towards (u = 0): the literature priors."""
 SLIPS = ("omission", "repetition", "insertion", "replacement", "transposition")
 """The label kinds split into parts; every other kind is one part named after itself."""
 CUTOFF = 100
@@ -94,76 +90,57 @@ def char_class(c: str) -> str:
     )
 
 
-def label_parts(
-    s: str, m: Model, layouts: tuple[tuple[str, float], ...] | None = None
-) -> Iterator[tuple[str, str, float]]:
+def label_parts(s: str, m: Model) -> Iterator[tuple[str, str, float]]:
     """``(edited label, part, p)`` for the five slips of ``s``, mirroring
-    :mod:`typorisk.permute.edits` term by term (rate ε, the fitted position prior); the parts
-    of one edit sum to that edit's probability (checked by ``test_fit.py``). Part names are
-    ``kind:term:where:class``. ``layouts``: the target's layout mix (default the model's)."""
-    layouts = layouts or m.layout_mix
-    t = tables_for(m, layouts)
-    rate = m.error_rate
+    :mod:`typorisk.permute.edits` term by term (rate ε, φ at the first character); the parts of
+    one edit sum to that edit's probability (checked by ``test_fit.py``). Part names are
+    ``kind:term:where``."""
+    t = tables_for(m)
+    rate, phi = m.error_rate, m.first_char_factor
     n = len(s)
-    om = position_factors(n, m.first_omission, m.last_omission)
     for i, ch in enumerate(s):  # omissions
         if ch in "-.":
             continue
         doubled = (i > 0 and s[i - 1] == ch) or (i + 1 < n and s[i + 1] == ch)
-        p = rate * m.theta_omission * ((1.0 + m.doubled_boost) if doubled else 1.0) * om[i]
+        p = rate * m.theta_omission * ((1.0 + m.doubled_boost) if doubled else 1.0)
         term = "doubled" if doubled else "single"
-        yield s[:i] + s[i + 1 :], f"omission:{term}:{_where(i, n)}:-", p
-    rep = position_factors(n, m.first_repetition, m.last_repetition)
+        yield s[:i] + s[i + 1 :], f"omission:{term}:{_where(i, n)}:-", p * (phi if i == 0 else 1)
     for i, ch in enumerate(s):  # repetitions
         if ch not in "-.":
-            p = rate * m.theta_insertion * m.repetition_share * rep[i]
+            p = rate * m.theta_insertion * m.repetition_share * (phi if i == 0 else 1.0)
             yield s[: i + 1] + ch + s[i + 1 :], f"repetition:all:{_where(i, n)}:-", p
     near = t.key_near
     base = rate * m.theta_insertion * (1.0 - m.repetition_share - m.extra_dot_share)
-    ins = position_factors(n + 1, m.first_insertion, m.last_insertion)
+    keyed = 1.0 - m.insert_uniform - m.insert_intrusion
     for i in range(n + 1):  # insertions, in the gap before character i
-        left, right = near.get(s[i - 1 : i]), near.get(s[i : i + 1])
+        rows = [near[x] for x in (s[i - 1 : i], s[i : i + 1]) if x in near]
         intruders = _intruders(s, i, m.intrusion_window)
-        norm = (
-            m.insert_uniform
-            + (m.insert_prev if left is not None else 0.0)
-            + (m.insert_next if right is not None else 0.0)
-            + (m.insert_intrusion if intruders else 0.0)
-        )
-        scale = base * ins[i] / norm
+        scale = base * (phi if i == 0 else 1.0)
         where = _where(i, n + 1)
         edge = i == 0 or i == n or "." in (s[i - 1], s[i])
         for c in LDH:
             if c == "-" and edge:
                 continue
             out, cls = s[:i] + c + s[i:], char_class(c)
-            if left is not None:
-                yield out, f"insertion:prev:{where}:{cls}", scale * m.insert_prev * left.get(c, 0.0)
-            if right is not None:
-                yield (
-                    out,
-                    f"insertion:next:{where}:{cls}",
-                    scale * m.insert_next * right.get(c, 0.0),
-                )
+            kernel = sum(r.get(c, 0.0) for r in rows) / len(rows) if rows else 0.0
+            yield out, f"insertion:key:{where}:{cls}", scale * keyed * kernel
             yield out, f"insertion:uniform:{where}:{cls}", scale * m.insert_uniform / len(LDH)
             if c in intruders:
                 share = m.insert_intrusion / len(intruders)
                 yield out, f"insertion:intrusion:{where}:{cls}", scale * share
     visual = _visual_pairs()
-    pairs = pair_rows(layouts, m.sigma, m.vertical_stretch)
-    sub = position_factors(n, m.first_substitution, m.last_substitution)
     for i, a in enumerate(s):  # replacements
         if a == ".":
             continue
-        scale = rate * m.theta_substitution * sub[i]
+        scale = rate * m.theta_substitution * (phi if i == 0 else 1.0)
         where = _where(i, n)
         intruders = _intruders(s, i, m.intrusion_window, exclude=a)
         own = 1.0 - m.sub_intrusion if intruders else 1.0
         sounds, looks = PHONETIC.get(a, ""), [b for (x, b) in visual if x == a]
-        fitted = pairs.get(a, {})
+        kernel = t.key_near.get(a, {})
         raw = {
             b: (
-                m.sub_key * fitted.get(b, 0.0),
+                m.sub_key * kernel.get(b, 0.0),
                 m.sub_phonetic / len(sounds) if sounds and b in sounds else 0.0,
                 m.sub_visual / len(looks) if looks and b in looks else 0.0,
                 m.sub_uniform / (len(LDH) - 1),
@@ -187,13 +164,12 @@ def label_parts(
                     scale * m.sub_intrusion / len(intruders),
                 )
     base = rate * m.theta_transposition / (1.0 + m.cross_hand_boost / 2)
-    tr = position_factors(max(n - 1, 0), m.first_transposition, m.last_transposition)
     for i in range(n - 1):  # transpositions
         a, b = s[i], s[i + 1]
         if a == b or "." in (a, b):
             continue
         cross = crosses_hands(a, b)
-        p = base * ((1.0 + m.cross_hand_boost) if cross else 1.0) * tr[i]
+        p = base * ((1.0 + m.cross_hand_boost) if cross else 1.0) * (phi if i == 0 else 1.0)
         term = "cross" if cross else "same"
         yield s[:i] + b + a + s[i + 2 :], f"transposition:{term}:{_where(i, n - 1)}:-", p
 
@@ -231,7 +207,7 @@ def target_data(name: str, typos: frozenset[str]) -> Target:
                 cells[index[d], kind] = cells.get((index[d], kind), 0.0) + p
     suffix = "." + ctx.suffix
     assert not ctx.prefix, name  # the data set's targets are registrable domains
-    for label, part, p in label_parts(ctx.label, PRIOR, ctx.tables.layouts):
+    for label, part, p in label_parts(ctx.label, PRIOR):
         k = index.get(label + suffix)
         if k is not None and p > 0:
             cells[k, part] = cells.get((k, part), 0.0) + p

@@ -19,24 +19,27 @@ from typorisk.permute.keyboards import LDH, key_kernel
 from typorisk.permute.likelihood import layouts_for, tables_for
 
 ROOT = Path(__file__).resolve().parents[2]
+FITTED = DEFAULT_MODEL.with_overrides({"channel": "fitted"})
+"""The fitted channel (opt-in: ``--param channel=fitted``)."""
 
 
 def by_domain(target: str, **kwargs: object) -> dict[str, Candidate]:
+    kwargs.setdefault("model", FITTED)
     return {c.domain: c for c in permute([target], **kwargs)}  # type: ignore[arg-type]
 
 
-def test_model_defaults_are_the_shipped_fit() -> None:
+def test_the_fitted_channel_is_the_shipped_fit() -> None:
     doc = fitted()
     model = doc["model"]
     assert isinstance(model, dict) and len(model) >= 20
     for name, value in model.items():
-        assert getattr(DEFAULT_MODEL, name) == value, name
+        assert getattr(FITTED, name) == value, name
     keyed = ("substitution", "omission", "insertion", "transposition")
-    assert sum(getattr(DEFAULT_MODEL, f"theta_{k}") for k in keyed) <= channel_fit.KEYED_SHARE
+    assert sum(getattr(FITTED, f"theta_{k}") for k in keyed) <= channel_fit.KEYED_SHARE
 
 
 def test_the_shipped_pair_table_is_a_distribution_per_key() -> None:
-    rows = pair_rows(DEFAULT_MODEL.layout_mix, DEFAULT_MODEL.sigma)
+    rows = pair_rows(FITTED.layout_mix, FITTED.sigma)
     assert set(rows) == set(LDH)
     for a, row in rows.items():
         assert a not in row and abs(sum(row.values()) - 1.0) < 1e-9, a
@@ -130,19 +133,19 @@ def test_an_insertion_near_the_previous_key_beats_one_near_the_next() -> None:
 def test_the_suffix_keeps_its_own_term_without_the_label_position_prior() -> None:
     found = by_domain("pentagon.mil")
     assert found["pentagon.il"].likelihood == found["pentagon.ml"].likelihood
-    rate = DEFAULT_MODEL.error_rate * DEFAULT_MODEL.suffix_factor
-    assert found["pentagon.ml"].likelihood == pytest.approx(rate * DEFAULT_MODEL.theta_omission)
+    rate = FITTED.error_rate * FITTED.suffix_factor
+    assert found["pentagon.ml"].likelihood == pytest.approx(rate * FITTED.theta_omission)
 
 
 def test_the_layout_follows_the_suffix_and_can_be_overridden() -> None:
-    assert layouts_for(DEFAULT_MODEL, "de")[0][0] == "qwertz"
-    assert layouts_for(DEFAULT_MODEL, "fr")[0][0] == "azerty"
-    assert layouts_for(DEFAULT_MODEL, "co.uk") == DEFAULT_MODEL.layout_mix
-    german = tables_for(DEFAULT_MODEL, layouts_for(DEFAULT_MODEL, "de")).substitution["z"]
+    assert layouts_for(FITTED, "de")[0][0] == "qwertz"
+    assert layouts_for(FITTED, "fr")[0][0] == "azerty"
+    assert layouts_for(FITTED, "co.uk") == FITTED.layout_mix
+    german = tables_for(FITTED, layouts_for(FITTED, "de")).substitution["z"]
     assert german["t"] > german["a"]  # on QWERTZ, z sits between t and u
     found = by_domain("zeit.de")
     assert found["teit.de"].likelihood > found["aeit.de"].likelihood
-    qwerty = DEFAULT_MODEL.with_overrides({"layout": "qwerty"})
+    qwerty = FITTED.with_overrides({"layout": "qwerty"})
     found = by_domain("zeit.de", model=qwerty)
     assert found["teit.de"].likelihood < found["aeit.de"].likelihood
 
@@ -152,8 +155,12 @@ def test_a_bad_layout_says_which_are_known() -> None:
         DEFAULT_MODEL.with_overrides({"layout": "colemak"})
 
 
-def test_an_implausible_two_edit_pair_stays_below_the_plausible_single_edits() -> None:
-    ranked = list(permute(["ebay.com"], top=300))
+@pytest.mark.parametrize("channel", ["hand", "fitted"])
+def test_an_implausible_two_edit_pair_stays_below_the_plausible_single_edits(
+    channel: str,
+) -> None:
+    model = DEFAULT_MODEL.with_overrides({"channel": channel})
+    ranked = list(permute(["ebay.com"], top=300, model=model))
     where = {c.domain: i for i, c in enumerate(ranked)}
     assert "ea.com" in where and "two-edit" in ranked[where["ea.com"]].kinds
     slips = ("omission", "repetition", "transposition")

@@ -18,12 +18,7 @@ def test_parts_sum_to_the_engine_likelihood_of_every_candidate() -> None:
         engine = np.array([pool.by_domain[d].p for d in data.domains])
         assert data.domains == tuple(sorted(pool.by_domain))
         assert np.allclose(data.matrix.sum(axis=1), engine, rtol=1e-9, atol=0), name
-        want = {
-            "insertion:next:first:consonant",
-            "insertion:prev:mid:consonant",
-            "replacement:key:mid:vowel",
-            "suffix-swap",
-        }
+        want = {"insertion:key:first:consonant", "replacement:key:mid:vowel", "suffix-swap"}
         assert want <= set(data.parts), name
     assert "omission:doubled:mid:-" in fit.target_data("google.com", frozenset()).parts
     group = fit.VARIANTS["kind+term+first"]

@@ -56,7 +56,8 @@ def test_recall_per_kind_on_the_tuning_half() -> None:
         assert generated >= 0.97, f"{half}: single-edit rows generated {generated:.1%}"
     tune_single = [r for r in half_rows("tune") if r["single_edit"] == "yes"]
     top100 = recall.recall_at(tune_single, 100)
-    # A regression guard on the half the model may be shaped on (the fitted channel: 56.2%);
+    # A regression guard on the half the model may be shaped on (the default, hand-set channel:
+    # 54.5%, 97 of 178 rows; the opt-in fitted channel: 56.2%);
     # the test half is reported once per model (python -m tests.permute.recall --test-half),
     # not read by the suite. The goal (75% on the test half) is not reached: README.
     assert top100 >= 0.54, f"tuning half single-edit top-100 recall {top100:.1%}"

@@ -5,11 +5,12 @@ the per-character error rate of its region (ε for the label, ε·suffix_factor 
 the model, and yields ``(edited string, probability)``. Dots are never edited here (dot slips are
 their own kinds).
 
-``positional``: whether the label's fitted position prior applies. Per kind, the first and the
-last position weigh ``first_<kind>`` and ``last_<kind>`` against 1 for a middle one; an edit at
-position i of n is scaled by ``n·w(i)/Σw`` (:func:`position_factors`), so the kind's total over
-the string stays ``rate·θ·n`` and only where it lands moves. The suffix is typed by rote and
-keeps its own calibration: no position prior (``positional=False``).
+``positional``: whether the label's position prior applies (the suffix is typed by rote and
+keeps none: ``positional=False``). Under the hand channel an edit at position 0 is scaled by φ
+(``first_char_factor``) and the others by 1. Under the fitted channel, per kind, the first and
+the last position weigh ``first_<kind>`` and ``last_<kind>`` against 1 for a middle one; an edit
+at position i of n is scaled by ``n·w(i)/Σw`` (:func:`position_factors`), so the kind's total
+over the string stays ``rate·θ·n`` and only where it lands moves.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def position_bound(first: float, last: float) -> float:
 def _factors(m: Model, kind: str, n: int, positional: bool) -> tuple[float, ...]:
     if not positional:
         return (1.0,) * n
+    if m.channel != "fitted":
+        return (m.first_char_factor,) + (1.0,) * (n - 1) if n else ()
     return position_factors(n, getattr(m, f"first_{kind}"), getattr(m, f"last_{kind}"))
 
 
@@ -81,14 +84,24 @@ def insertions(
 ) -> Iterator[tuple[str, float]]:
     """Insert c in the gap before character i (i = len(s): at the end).
 
+    Hand channel:
+
+    p = rate·θ_ins·(1−ρ−dot share)·φ(i)·[k·mean(K(c|left), K(c|right))
+        + w·[c is a letter of the word within ``intrusion_window``]/|those letters| + u/|LDH|]
+
+    with k = 1−w−u: a near key, an intrusion of a nearby letter of the same word (anticipation
+    and perseveration, Salthouse 1986: ``microsorft``), or anything. Fitted channel:
+
     p = rate·θ_ins·(1−ρ−dot share)·f_ins(i)·[w_prev·K(c|left) + w_next·K(c|right)
         + w_intr·[c is a letter of the word within ``intrusion_window``]/|those letters|
         + w_unif/|LDH|] / (sum of the w of the parts that exist at that gap)
 
-    with K the key kernel: a key near the previous or the following key, an intrusion of a
-    nearby letter of the same word (``microsorft``), or any key (weights fitted on observed
-    slips: the previous key's neighbours are hit about twice as often as the following one's).
+    with K the key kernel (weights fitted on observed slips: the previous key's neighbours are
+    hit about twice as often as the following one's).
     """
+    if m.channel != "fitted":
+        yield from _hand_insertions(s, rate, m, t, positional)
+        return
     near = t.key_near
     base = rate * m.theta_insertion * (1.0 - m.repetition_share - m.extra_dot_share)
     uniform = m.insert_uniform * _UNIFORM
@@ -122,14 +135,39 @@ def insertions(
             yield head + c + tail, scale * p
 
 
+def _hand_insertions(
+    s: str, rate: float, m: Model, t: Tables, positional: bool
+) -> Iterator[tuple[str, float]]:
+    """:func:`insertions` under the hand channel."""
+    near = t.key_near
+    base = rate * m.theta_insertion * (1.0 - m.repetition_share - m.extra_dot_share)
+    keyed = 1.0 - m.insert_uniform - m.insert_intrusion
+    uniform = m.insert_uniform * _UNIFORM
+    where = _factors(m, "insertion", len(s) + 1, positional)
+    for i in range(len(s) + 1):
+        rows = [near[x] for x in (s[i - 1 : i], s[i : i + 1]) if x in near]
+        intruders = _intruders(s, i, m.intrusion_window)
+        intrusion = m.insert_intrusion / len(intruders) if intruders else 0.0
+        head, tail = s[:i], s[i:]
+        scale = base * where[i]
+        edge = i == 0 or i == len(s) or "." in (s[i - 1], s[i])
+        for c in LDH:
+            if c == "-" and edge:
+                continue
+            kernel = sum(r.get(c, 0.0) for r in rows) / len(rows) if rows else 0.0
+            p = keyed * kernel + uniform + (intrusion if c in intruders else 0.0)
+            yield head + c + tail, scale * p
+
+
 def replacements(
     s: str, rate: float, m: Model, t: Tables, positional: bool
 ) -> Iterator[tuple[str, float]]:
     """Replace character i by c: rate·θ_sub·f_sub(i)·[(1−w)·g_sub(c|a) + w·intrusion(c)].
 
-    g_sub is the fitted key-pair table of the layout mix (:func:`likelihood.tables_for`); the
-    intrusion term spreads ``sub_intrusion`` over the other letters of the word within
-    ``intrusion_window`` (``goggle``: a letter of the word typed in the wrong place).
+    g_sub is the substitution table of the channel and layout mix
+    (:func:`likelihood.tables_for`); the intrusion term spreads ``sub_intrusion`` over the other
+    letters of the word within ``intrusion_window`` (``goggle``: a letter of the word typed in
+    the wrong place).
     """
     base = rate * m.theta_substitution
     where = _factors(m, "substitution", len(s), positional)

@@ -1,31 +1,51 @@
-"""The noisy-channel typing model: every parameter in one place, fitted where data speaks.
+"""The noisy-channel typing model: every parameter in one place, documented as a prior.
 
 ``likelihood(candidate)`` is the probability that **one typing of the target yields the
 candidate**, summed over every edit path that reaches it (Kernighan, Church & Gale 1990):
 
-    P(candidate | target) ≈ Σ_paths  ε_region · θ_kind · f_kind(position) · g_kind(context)
+    P(candidate | target) ≈ Σ_paths  ε_region · θ_kind · g_kind(context) · φ(position)
+
+Two channels share this form; ``channel`` chooses one.
+
+``hand`` (the default): priors from the literature, not fitted values.
 
 - ε (``error_rate``): uncorrected errors per typed character in the registrable label; ≈0.01 on
-  a desktop keyboard (Jurafsky & Martin). In the public suffix it is ``ε · suffix_factor``, a
-  term calibrated on its own (the suffix keeps no position prior).
-- θ_kind, f_kind, g_kind: **fitted** by :mod:`typorisk.permute.fit` on keyboard slips people
-  left in copy-typed text (the 136M Keystrokes study): the kind shares; per kind the weight of
-  the first and last position against a middle one (a position's share is its weight over the
-  label's sum, so ``f`` sums to the label length); omission of one of a doubled pair and
-  transposition across hands as factors; insertions as a mixture of keys near the previous key,
-  near the following key, a nearby letter of the word, or any key; substitutions from a table of
-  (intended, typed) key pairs smoothed towards the Gaussian key kernel
-  ``exp(−d²/2σ²)`` (Goodman et al. 2002) and carried to the target's layout by key position.
-- The layout mix follows the target's suffix (:data:`LAYOUT_BY_SUFFIX`: QWERTZ for ``.de``,
-  ``.at``, ``.ch``; AZERTY for ``.fr``, ``.be``); ``layout`` overrides it.
-- Separate, smaller channels that are not single keystroke slips keep literature priors: ASCII
-  and IDN look-alikes, bit flips (Dinaburg 2011), keyboard-layout confusion, transliteration
-  (``ü``→``ue``), plural/singular, suffix swaps (``.com``↔``.net``), second-level swaps
-  (``co.uk``↔``org.uk``), dot/hyphen confusions and combosquats.
+  a desktop keyboard, ≈0.02 on a phone (Jurafsky & Martin; Palin et al. 2019). In the public
+  suffix it is ``ε · suffix_factor`` (people type the suffix by rote; about half the rate).
+- θ_kind: the share of each single-edit kind (Damerau 1964: >80% of misspellings are a single
+  insertion, omission, substitution or transposition). The θ sum to 1 over the keyed kinds.
+- g_kind: where the slip lands. Substitutions follow a Gaussian key kernel
+  ``exp(−d²/2σ²)`` over key-centre distance ``d`` (Goodman et al. 2002), averaged over a layout
+  mix, blended with phonetic (vowels, c/k), visual (0/o) and uniform terms. Omissions of one of a
+  doubled pair are ``1 + doubled_boost`` times as likely (``gogle``); transpositions across hands
+  ``1 + cross_hand_boost`` times (Salthouse 1986). φ scales edits at the first character.
 
-Override any of them with :meth:`Model.with_overrides` or ``--param name=value``. Because every
-path's probability is at most ε·θ times a bounded factor and paths are few, a likelihood stays
-in [0, 1]. A two-edit typo is the product of its edits (:mod:`typorisk.permute.twoedit`).
+``fitted`` (opt-in, ``--param channel=fitted``): the keyed kinds' parameters fitted by
+:mod:`typorisk.permute.fit` on keyboard slips people left in copy-typed text (the 136M
+Keystrokes study), read lazily from ``data/typing_channel.json`` (:data:`FITTED_EXTRA` adds the
+terms the fit sets by construction): the kind shares; per kind a position prior (the first and
+last position weighed against a middle one, ``first_<kind>``/``last_<kind>``, so a kind's total
+over a label is unchanged and only where it lands moves); the doubled-pair and cross-hand
+factors; insertions as a mixture of keys near the previous key, near the following key, a
+nearby letter of the word, or any key; substitutions from a table of (intended, typed) key pairs
+smoothed towards the key kernel and carried to the target's layout by key position; the suffix
+rate calibrated apart. Under this channel the layout mix also follows the target's suffix
+(:data:`LAYOUT_BY_SUFFIX`: QWERTZ for ``.de``, ``.at``, ``.ch``; AZERTY for ``.fr``, ``.be``).
+It is not the default: on the held-out half of the repository's real typo registrations it
+ranks them worse than the hand-set priors (README, "the likelihood model").
+
+``layout`` (``qwerty``, ``qwertz``, ``azerty``) puts every target on one layout under either
+channel; ``auto`` keeps the channel's choice (the hand channel: ``layout_mix`` for every suffix).
+
+Separate, smaller channels that are not single keystroke slips keep literature priors under
+both: ASCII and IDN look-alikes, bit flips (Dinaburg 2011), keyboard-layout confusion,
+transliteration (``ü``→``ue``), plural/singular, suffix swaps (``.com``↔``.net``), second-level
+swaps (``co.uk``↔``org.uk``), dot/hyphen confusions and combosquats.
+
+Calibrate them against your own mail logs and override any of them with
+:meth:`Model.with_overrides` or ``--param name=value``. Because every path's probability is at
+most ε·θ times a bounded factor and paths are few, a likelihood stays in [0, 1]. A two-edit typo
+is the product of its edits (:mod:`typorisk.permute.twoedit`).
 """
 
 from __future__ import annotations
@@ -35,8 +55,8 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from typorisk.errors import TyporiskError
-from typorisk.permute.channel import pair_rows
+from typorisk.errors import DataFileError, TyporiskError
+from typorisk.permute.channel import TABLE, fitted, pair_rows
 from typorisk.permute.glyphs import PHONETIC
 from typorisk.permute.keyboards import LDH, mixed_kernel
 
@@ -49,69 +69,78 @@ class Model:
 
     error_rate: float = 0.01
     """ε: uncorrected errors per character typed in the registrable label (desktop ≈0.01)."""
-    suffix_factor: float = 1.0
-    """Error rate in the public suffix relative to ε. Calibrated apart from the label: on the
-    tuning half of the repository's real typo rows, every suffix omission is within its
-    target's top 10 at 1.0 (82% at 0.75), with the other kinds' recall unchanged."""
-    theta_substitution: float = 0.3067
-    """Share of slips that replace a character (fitted: 32.3% of keyboard slips, × 0.95: the
-    rest are dot and hyphen slips)."""
-    theta_omission: float = 0.3007
-    """Share of slips that drop a character (fitted: 31.7%, × 0.95)."""
-    theta_insertion: float = 0.2199
-    """Share of slips that add a character, doubling included (fitted: 23.2%, × 0.95)."""
-    theta_transposition: float = 0.1224
-    """Share of slips that swap two adjacent characters (fitted: 12.9%, × 0.95)."""
+    channel: str = "hand"
+    """``hand``: the literature priors below; ``fitted``: the keyed kinds' parameters fitted on
+    observed keyboard slips (set by ``with_overrides({"channel": "fitted"})``, which also loads
+    the fitted values; see the module docstring)."""
+    suffix_factor: float = 0.5
+    """Error rate in the public suffix relative to ε (typed by rote: about half; fitted
+    channel: 1.0, calibrated apart on the tuning half of the repository's real typo rows)."""
+    theta_substitution: float = 0.35
+    """Share of slips that replace a character."""
+    theta_omission: float = 0.30
+    """Share of slips that drop a character."""
+    theta_insertion: float = 0.20
+    """Share of slips that add a character (repetition included)."""
+    theta_transposition: float = 0.10
+    """Share of slips that swap two adjacent characters (including across a dot)."""
     theta_missing_dot: float = 0.03
     """Share of slips that drop a dot between typed labels (``us.corp.com``→``uscorp.com``)."""
     theta_hyphen: float = 0.02
     """Share of slips that add or drop a hyphen."""
-    repetition_share: float = 0.1924
-    """Part of insertions that double a character (``gooogle``; fitted: 19.2%)."""
+    repetition_share: float = 0.5
+    """Part of insertions that double the character just typed (``gooogle``)."""
     extra_dot_share: float = 0.05
     """Part of insertions that type a dot inside a label (``g.mail.com``)."""
     sigma: float = 0.6
     """Key-kernel spread in key pitches (desktop ≈0.6, touch ≈0.8)."""
     vertical_stretch: float = 1.0
-    """How many key pitches one row up or down counts as in the key kernel (1 = isotropic)."""
+    """How many key pitches one row up or down counts as in the key kernel (1 = isotropic).
+
+    Tried at 2 (near-key slips along the row only): the tuning half of
+    tests/data/real_typos.csv rose from 54.5% to 59.0% of single-edit rows within the top 100,
+    the test half fell from 57.3% to 54.0%, so the prior stays isotropic."""
     layout_mix: tuple[tuple[str, float], ...] = _DEFAULT_MIX
-    """(layout, weight) pairs: the keyboard layouts of the user population (normalised), for
-    suffixes :data:`LAYOUT_BY_SUFFIX` does not name."""
+    """(layout, weight) pairs: the keyboard layouts of the user population (normalised); under
+    the fitted channel, for suffixes :data:`LAYOUT_BY_SUFFIX` does not name."""
     layout: str = "auto"
-    """``auto``: the layout mix by the target's suffix (:data:`LAYOUT_BY_SUFFIX`); ``qwerty``,
-    ``qwertz`` or ``azerty``: that layout alone for every target."""
-    sub_key: float = 1.0
-    """Substitution mix: weight of the fitted (intended, typed) key-pair table, whose rare
-    pairs are smoothed towards the key-distance kernel (:mod:`typorisk.permute.channel`)."""
-    sub_phonetic: float = 0.0
+    """``auto``: the channel's layout choice (hand: ``layout_mix``; fitted: by the target's
+    suffix, :data:`LAYOUT_BY_SUFFIX`); ``qwerty``, ``qwertz`` or ``azerty``: that layout alone
+    for every target."""
+    sub_key: float = 0.75
+    """Substitution mix: weight of the key-distance kernel (fitted channel: of the fitted
+    (intended, typed) key-pair table, smoothed towards the kernel; :mod:`.channel`)."""
+    sub_phonetic: float = 0.10
     """Substitution mix: weight of sound-alike letters (vowel swaps, c/k, s/z)."""
-    sub_visual: float = 0.0
+    sub_visual: float = 0.05
     """Substitution mix: weight of single-character look-alikes (0/o, 1/l)."""
-    sub_uniform: float = 0.0
+    sub_uniform: float = 0.10
     """Substitution mix: weight spread evenly over every LDH character."""
+    insert_uniform: float = 0.10
+    """Insertion mix: weight spread evenly over LDH characters (hand channel: the rest, keys
+    near a neighbour, is ``1 − insert_uniform − insert_intrusion``)."""
+    insert_intrusion: float = 0.4
+    """Insertion mix: weight of a letter from elsewhere in the word (``microsorft``)."""
     insert_prev: float = 0.2447
-    """Insertion mix: a key near the *previous* character (fitted)."""
+    """Insertion mix, fitted channel only: a key near the *previous* character."""
     insert_next: float = 0.108
-    """Insertion mix: a key near the *following* character (fitted)."""
-    insert_uniform: float = 0.4703
-    """Insertion mix: any LDH character (fitted)."""
-    insert_intrusion: float = 0.1769
-    """Insertion mix: a letter from elsewhere in the word (``microsorft``; fitted)."""
-    sub_intrusion: float = 0.0445
+    """Insertion mix, fitted channel only: a key near the *following* character."""
+    sub_intrusion: float = 0.15
     """Substitution mix: weight of a letter from elsewhere in the word (``goggle``, ``twiiter``)."""
     intrusion_window: int = 3
     """How far (characters) from the slip an intruding letter may come from."""
     www_share: float = 0.3
     """Share of typings of a bare domain that start with ``www.`` (for ``wwwexample.com``)."""
-    doubled_boost: float = 0.492
-    """β: omission of one of a doubled pair is (1+β) times as likely (fitted)."""
-    cross_hand_boost: float = 2.935
-    """γ: transposition of letters typed by different hands is (1+γ) times as likely (fitted)."""
+    doubled_boost: float = 1.0
+    """β: omission of one of a doubled pair is (1+β) times as likely."""
+    cross_hand_boost: float = 0.5
+    """γ: transposition of letters typed by different hands is (1+γ) times as likely."""
     first_char_factor: float = 0.5
-    """φ: edits at the first character for the kinds without a fitted position prior."""
+    """φ: edits at the first character of the label are this many times as likely (weak prior;
+    under the fitted channel, only for the kinds without a fitted position prior)."""
     first_substitution: float = 0.719
-    """Position prior: weight of the first character against a middle one (fitted, per kind;
-    a position's share is its weight over the label's sum of weights)."""
+    """Position prior, fitted channel only: weight of the first character against a middle one
+    (per kind; a position's share is its weight over the label's sum of weights)."""
     last_substitution: float = 1.954
     """Position prior: weight of the last character against a middle one (fitted)."""
     first_omission: float = 0.383
@@ -181,14 +210,28 @@ class Model:
         """A copy with some parameters replaced; unknown names or bad values raise an error.
 
         Values may be strings (from ``--param name=value``); they are converted to float, except
-        ``layout`` (one of :data:`LAYOUT_CHOICES`).
+        ``layout`` (one of :data:`LAYOUT_CHOICES`) and ``channel`` (one of
+        :data:`CHANNEL_CHOICES`). ``channel`` is applied first, whatever its place in
+        ``overrides``: ``fitted`` sets every parameter the fit gives (:func:`fitted_values`),
+        ``hand`` resets them to the hand-set priors; the other overrides then apply on top.
         """
         known = {f.name for f in dataclasses.fields(self)}
         changes: dict[str, object] = {}
+        base = self
+        if "channel" in overrides:
+            choice = str(overrides["channel"])
+            if choice not in CHANNEL_CHOICES:
+                raise TyporiskError(
+                    f"model parameter channel={choice!r}: one of {', '.join(CHANNEL_CHOICES)}"
+                )
+            defaults = fitted_values() if choice == "fitted" else _hand_values()
+            base = dataclasses.replace(self, channel=choice, **defaults)  # type: ignore[arg-type]
         for name, value in overrides.items():
             if name not in known or name == "layout_mix":
                 hint = ", ".join(sorted(known - {"layout_mix"}))
                 raise TyporiskError(f"unknown model parameter {name!r}; known: {hint}")
+            if name == "channel":
+                continue
             if name == "layout":
                 if str(value) not in LAYOUT_CHOICES:
                     raise TyporiskError(
@@ -197,11 +240,45 @@ class Model:
                 changes[name] = str(value)
                 continue
             changes[name] = _number(name, value, isinstance(getattr(self, name), int))
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
 LAYOUT_CHOICES = ("auto", "qwerty", "qwertz", "azerty")
 """Values of ``Model.layout``."""
+
+CHANNEL_CHOICES = ("hand", "fitted")
+"""Values of ``Model.channel``."""
+
+FITTED_EXTRA: Mapping[str, float] = {
+    "suffix_factor": 1.0,
+    "sub_key": 1.0,
+    "sub_phonetic": 0.0,
+    "sub_visual": 0.0,
+    "sub_uniform": 0.0,
+}
+"""Parameters the fitted channel sets beside the shipped fit: the suffix rate calibrated apart
+(on the tuning half of the repository's real typo rows every suffix omission is within its
+target's top 10 at 1.0, 82% at 0.75), and substitutions from the fitted pair table alone."""
+
+
+@functools.cache
+def fitted_values() -> Mapping[str, float]:
+    """Every parameter the fitted channel sets: the shipped fit's ``model`` table
+    (``data/typing_channel.json``, read on first call) and :data:`FITTED_EXTRA`. Raises
+    :class:`typorisk.errors.DataFileError` if the table is damaged or names an unknown
+    parameter."""
+    table = fitted()["model"]
+    known = {f.name for f in dataclasses.fields(Model)}
+    if not isinstance(table, dict) or not set(table) <= known:
+        raise DataFileError(f"{TABLE}: 'model' is not a table of model parameters")
+    values = {str(k): float(v) for k, v in table.items()}
+    return {**values, **FITTED_EXTRA}
+
+
+def _hand_values() -> dict[str, float]:
+    """The hand-set defaults of every parameter the fitted channel sets."""
+    return {name: getattr(DEFAULT_MODEL, name) for name in fitted_values()}
+
 
 _LIMITS = {
     "sigma": (0.05, 10.0),
@@ -243,9 +320,13 @@ Belgium), with a fifth on QWERTY. Other suffixes take ``Model.layout_mix``."""
 
 
 def layouts_for(model: Model, suffix: str) -> tuple[tuple[str, float], ...]:
-    """The layout mix for a target under ``suffix`` (A-label or Unicode, without dots around)."""
+    """The layout mix for a target under ``suffix`` (A-label or Unicode, without dots around):
+    ``layout`` alone when it names one; else, under the fitted channel, the suffix's mix from
+    :data:`LAYOUT_BY_SUFFIX`; else ``layout_mix``."""
     if model.layout != "auto":
         return ((model.layout, 1.0),)
+    if model.channel != "fitted":
+        return model.layout_mix
     return LAYOUT_BY_SUFFIX.get(suffix.rpartition(".")[2], model.layout_mix)
 
 
@@ -272,22 +353,28 @@ _VISUAL_PAIRS = frozenset(
 def tables_for(model: Model, layouts: tuple[tuple[str, float], ...] | None = None) -> Tables:
     """Build (and cache) the substitution tables of ``model`` on ``layouts`` (default: the
     model's own mix): g_sub = sub_key·pairs + sub_phonetic·sound + sub_visual·look +
-    sub_uniform·uniform, renormalised, where ``pairs`` is the fitted key-pair table mapped onto
-    each layout of the mix by key position (:func:`typorisk.permute.channel.pair_rows`)."""
+    sub_uniform·uniform, renormalised, where ``pairs`` is the layout-mixed key kernel (hand
+    channel) or the fitted key-pair table mapped onto each layout of the mix by key position
+    (fitted channel; :func:`typorisk.permute.channel.pair_rows`)."""
     mix = layouts if layouts is not None else model.layout_mix
     kernel = mixed_kernel(dict(mix), model.sigma, model.vertical_stretch)
-    pairs = pair_rows(mix, model.sigma, model.vertical_stretch)
+    if model.channel == "fitted":
+        pairs: Mapping[str, Mapping[str, float]] = pair_rows(
+            mix, model.sigma, model.vertical_stretch
+        )
+    else:
+        pairs = kernel
     uniform = 1.0 / (len(LDH) - 1)
     substitution: dict[str, dict[str, float]] = {}
     for a in LDH:
         sounds = PHONETIC.get(a, "")
         looks = [b for (x, b) in _VISUAL_PAIRS if x == a]
-        fitted = pairs[a]
+        keyed = pairs[a]
         row: dict[str, float] = {}
         for b in LDH:
             if b == a:
                 continue
-            p = model.sub_key * fitted.get(b, 0.0) + model.sub_uniform * uniform
+            p = model.sub_key * keyed.get(b, 0.0) + model.sub_uniform * uniform
             if sounds and b in sounds:
                 p += model.sub_phonetic / len(sounds)
             if looks and b in looks:

@@ -55,7 +55,10 @@ def _longest_run(s: str) -> int:
 
 
 def _phi(m: Model, *kinds: str) -> float:
-    """The largest position factor of any of ``kinds`` on a string of any length."""
+    """The largest position factor of any of ``kinds`` on a string of any length (hand
+    channel: max(1, φ))."""
+    if m.channel != "fitted":
+        return max(1.0, m.first_char_factor)
     return max(
         edits.position_bound(getattr(m, f"first_{k}"), getattr(m, f"last_{k}")) for k in kinds
     )
