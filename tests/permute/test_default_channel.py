@@ -7,6 +7,11 @@ typo registrations worse (README, "the likelihood model"), so it must not leak i
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from typorisk import permute
@@ -14,6 +19,7 @@ from typorisk.errors import TyporiskError
 from typorisk.permute import DEFAULT_MODEL
 from typorisk.permute.likelihood import fitted_values, layouts_for
 
+ROOT = Path(__file__).resolve().parents[2]
 FITTED = DEFAULT_MODEL.with_overrides({"channel": "fitted"})
 
 PENTAGON_TOP10 = [
@@ -95,3 +101,35 @@ def test_the_channel_applies_first_whatever_the_order_of_the_overrides() -> None
 def test_an_unknown_channel_says_which_are_known() -> None:
     with pytest.raises(TyporiskError, match="hand, fitted"):
         DEFAULT_MODEL.with_overrides({"channel": "learned"})
+
+
+def test_the_default_channel_never_reads_the_fitted_table() -> None:
+    code = (
+        "from typorisk import permute; from typorisk.permute import channel;"
+        "list(permute(['bücher.de', 'pentagon.mil', 'zeit.de'], top=50, two_edit_top=5));"
+        "print(channel.fitted.cache_info().currsize)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "0"
+
+
+def test_the_cli_takes_the_channel_as_a_param() -> None:
+    def top(*extra: str) -> list[str]:
+        command = [sys.executable, "-m", "typorisk", "permute", "pentagon.mil", "--top", "3"]
+        out = subprocess.run(
+            [*command, "--format", "list", *extra],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        return out.stdout.split()
+
+    assert top() == [d for d, _ in PENTAGON_TOP10[:3]]
+    assert top("--param", "channel=fitted") == [
+        c.domain for c in permute(["pentagon.mil"], top=3, model=FITTED)
+    ]
+    assert top("--param", "channel=fitted") != top()
