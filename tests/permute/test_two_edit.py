@@ -8,10 +8,11 @@ import pytest
 
 from typorisk import permute
 from typorisk.permute import DEFAULT_MODEL, permute_domains, twoedit
-from typorisk.permute.likelihood import tables_for
+from typorisk.permute.likelihood import Model, tables_for
 from typorisk.permute.twoedit import base_bound, row_bound, single_edits, two_edits
 
 T = tables_for(DEFAULT_MODEL)
+FITTED = DEFAULT_MODEL.with_overrides({"channel": "fitted"})
 
 
 @pytest.mark.parametrize("label", ["google", "bankofamerica", "aaa", "1und1", "x"])
@@ -19,32 +20,35 @@ def test_names_come_out_best_first_and_are_two_edits(label: str) -> None:
     out = list(itertools.islice(two_edits(label, DEFAULT_MODEL, T, www=True), 400))
     probs = [p for _, p in out]
     assert probs == sorted(probs, reverse=True)
-    singles = {x for _, x in single_edits(label, DEFAULT_MODEL, T, 0.5)}
+    singles = {x for _, x in single_edits(label, DEFAULT_MODEL, T)}
     assert not {name for name, _ in out} & (singles | {label, "www" + label})
 
 
+@pytest.mark.parametrize("channel", ["hand", "fitted"])
 @pytest.mark.parametrize("label", ["google", "paypal", "aaab", "1und1"])
-def test_the_row_bound_holds_for_every_row(label: str) -> None:
-    m = DEFAULT_MODEL
-    for _, base in single_edits(label, m, T, m.first_char_factor):
-        row = single_edits(base, m, T, m.first_char_factor)
-        assert not row or row[0][0] <= base_bound(base, m, T) * (1 + 1e-12)
-        assert base_bound(base, m, T) <= row_bound(label, m, T, www=True) * (1 + 1e-12)
+def test_the_row_bound_holds_for_every_row(label: str, channel: str) -> None:
+    m = DEFAULT_MODEL.with_overrides({"channel": channel})
+    t = tables_for(m)
+    for _, base in single_edits(label, m, t):
+        row = single_edits(base, m, t)
+        assert not row or row[0][0] <= base_bound(base, m, t) * (1 + 1e-12)
+        assert base_bound(base, m, t) <= row_bound(label, m, t, www=True) * (1 + 1e-12)
 
 
-def test_the_first_names_match_the_exhaustive_space() -> None:
+@pytest.mark.parametrize("m", [DEFAULT_MODEL, FITTED], ids=["hand", "fitted"])
+def test_the_first_names_match_the_exhaustive_space(m: Model) -> None:
     """Best-first equals sorting every path of the whole space (computed the slow way, once)."""
-    m, label = DEFAULT_MODEL, "paypal"
-    first = single_edits(label, m, T, m.first_char_factor)
+    label, t = "paypal", tables_for(m)
+    first = single_edits(label, m, t)
     singles = {x for _, x in first} | {label}
     paths = [
         p1 * p2
         for p1, base in first
-        for p2, name in single_edits(base, m, T, m.first_char_factor)
+        for p2, name in single_edits(base, m, t)
         if name not in singles
     ]
     best = sorted(paths, reverse=True)[:50]
-    lazy = [p for _, p in itertools.islice(two_edits(label, m, T, www=False), 50)]
+    lazy = [p for _, p in itertools.islice(two_edits(label, m, t, www=False), 50)]
     assert lazy == pytest.approx(best)
 
 
@@ -59,7 +63,7 @@ def test_a_top_opens_few_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(twoedit, "single_edits", counting)
     list(itertools.islice(two_edits("bankofamerica", DEFAULT_MODEL, T, www=True), 100))
     rows = len(opened) - 1  # the first call lists the first edits
-    first = len(real("bankofamerica", DEFAULT_MODEL, T, 0.5))
+    first = len(real("bankofamerica", DEFAULT_MODEL, T))
     assert 0 < rows < first / 10, (rows, first)  # the full space would open every row
 
 

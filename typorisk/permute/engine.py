@@ -21,12 +21,13 @@ from typorisk.permute import (  # noqa: F401  (registers operators)
     dot_ops,
     label_ops,
     suffix_ops,
+    translit_ops,
     twoedit,
     visual_ops,
     word_ops,
 )
 from typorisk.permute.idnpolicy import IdnPolicy, load_idn_policy
-from typorisk.permute.likelihood import DEFAULT_MODEL, Model, tables_for
+from typorisk.permute.likelihood import DEFAULT_MODEL, Model, layouts_for, tables_for
 from typorisk.permute.pool import Pool
 from typorisk.permute.registry import OPERATORS, Context, select_kinds
 from typorisk.permute.suffixes import COMMON_SUFFIXES, load_swap_list
@@ -50,7 +51,7 @@ def make_context(
     return Context(
         target=target,
         model=model,
-        tables=tables_for(model),
+        tables=tables_for(model, layouts_for(model, target.suffix)),
         psl=psl or load_psl(),
         idn=idn_policy or load_idn_policy(),
         words=tuple(words),

@@ -11,6 +11,7 @@ place (so geometry stays right) but are never produced.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 
@@ -45,13 +46,15 @@ def key_centres(layout: str) -> dict[str, tuple[float, float]]:
     return centres
 
 
+@functools.cache
 def key_kernel(layout: str, sigma: float, vertical: float = 1.0) -> dict[str, dict[str, float]]:
     """P(typed b | aimed at a) for a slip on ``layout``: a Gaussian in key distance.
 
     ``sigma`` is the spread in key pitches (≈0.6 desktop, ≈0.8 touch screens). ``vertical``
     stretches the row-to-row distance (1 = round finger pads; 1.5 makes a key on the next row
     count as 1.5 pitches away, so slips along the row dominate). For each ``a`` the values over
-    ``b != a`` sum to 1 (the slip is given; the kernel says where it lands).
+    ``b != a`` sum to 1 (the slip is given; the kernel says where it lands). Cached: callers
+    must not mutate the result.
     """
     centres = key_centres(layout)
     kernel: dict[str, dict[str, float]] = {}

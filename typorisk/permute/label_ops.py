@@ -14,8 +14,9 @@ from typorisk.permute.keyboards import key_kernel
 from typorisk.permute.registry import Context, operator
 
 
-def _rate(ctx: Context) -> tuple[float, float]:
-    return ctx.model.error_rate, ctx.model.first_char_factor
+def _rate(ctx: Context) -> tuple[float, bool]:
+    """(ε, the position prior applies): the label's rate and fitted positions."""
+    return ctx.model.error_rate, True
 
 
 @operator("omission", "label", "one character dropped (gogle.com)")

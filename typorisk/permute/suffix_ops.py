@@ -48,34 +48,38 @@ def _suffix_rate(ctx: Context) -> float:
 @operator("suffix-omission", "suffix", "a character of the suffix dropped (army.mil → army.ml)")
 def suffix_omission(ctx: Context) -> Iterator[tuple[str, float]]:
     """Drop one character of the suffix."""
-    yield from _suffix_edits(ctx, edits.omissions(ctx.suffix, _suffix_rate(ctx), ctx.model, 1.0))
+    yield from _suffix_edits(ctx, edits.omissions(ctx.suffix, _suffix_rate(ctx), ctx.model, False))
 
 
 @operator("suffix-repetition", "suffix", "a character of the suffix doubled (.comm)")
 def suffix_repetition(ctx: Context) -> Iterator[tuple[str, float]]:
     """Double one character of the suffix."""
-    yield from _suffix_edits(ctx, edits.repetitions(ctx.suffix, _suffix_rate(ctx), ctx.model, 1.0))
+    yield from _suffix_edits(
+        ctx, edits.repetitions(ctx.suffix, _suffix_rate(ctx), ctx.model, False)
+    )
 
 
 @operator("suffix-insertion", "suffix", "an extra key in the suffix (.com → .coma)")
 def suffix_insertion(ctx: Context) -> Iterator[tuple[str, float]]:
     """Insert one character into the suffix."""
     rate = _suffix_rate(ctx)
-    yield from _suffix_edits(ctx, edits.insertions(ctx.suffix, rate, ctx.model, ctx.tables, 1.0))
+    yield from _suffix_edits(ctx, edits.insertions(ctx.suffix, rate, ctx.model, ctx.tables, False))
 
 
 @operator("suffix-replacement", "suffix", "a suffix character replaced (.nl → .ml)")
 def suffix_replacement(ctx: Context) -> Iterator[tuple[str, float]]:
     """Replace one character of the suffix."""
     rate = _suffix_rate(ctx)
-    yield from _suffix_edits(ctx, edits.replacements(ctx.suffix, rate, ctx.model, ctx.tables, 1.0))
+    yield from _suffix_edits(
+        ctx, edits.replacements(ctx.suffix, rate, ctx.model, ctx.tables, False)
+    )
 
 
 @operator("suffix-transposition", "suffix", "two suffix characters swapped (.at → .ta)")
 def suffix_transposition(ctx: Context) -> Iterator[tuple[str, float]]:
     """Swap two adjacent characters of the suffix."""
     rate = _suffix_rate(ctx)
-    yield from _suffix_edits(ctx, edits.transpositions(ctx.suffix, rate, ctx.model, 1.0))
+    yield from _suffix_edits(ctx, edits.transpositions(ctx.suffix, rate, ctx.model, False))
 
 
 def _spread(total: float, weighted: list[tuple[str, float]]) -> Iterator[tuple[str, float]]:
@@ -169,7 +173,7 @@ def typo_suffix_swap(ctx: Context) -> Iterator[tuple[str, float]]:
     Only a handful are made, so this two-error kind stays cheap and never swamps the list.
     """
     label, m = ctx.label, ctx.model
-    rate, first = m.error_rate, m.first_char_factor
+    rate, first = m.error_rate, True
     typos = heapq.nlargest(
         m.typo_swap_top,
         (

@@ -29,15 +29,15 @@ from typorisk.permute.likelihood import Model, Tables
 from typorisk.permute.registry import Context, operator
 
 
-def single_edits(s: str, m: Model, t: Tables, first: float) -> list[tuple[float, str]]:
+def single_edits(s: str, m: Model, t: Tables, positional: bool = True) -> list[tuple[float, str]]:
     """Every keyboard slip of ``s`` as ``(p, edited)``, most likely first (ties by text)."""
     rate = m.error_rate
     out = [
-        *edits.omissions(s, rate, m, first),
-        *edits.repetitions(s, rate, m, first),
-        *edits.insertions(s, rate, m, t, first),
-        *edits.replacements(s, rate, m, t, first),
-        *edits.transpositions(s, rate, m, first),
+        *edits.omissions(s, rate, m, positional),
+        *edits.repetitions(s, rate, m, positional),
+        *edits.insertions(s, rate, m, t, positional),
+        *edits.replacements(s, rate, m, t, positional),
+        *edits.transpositions(s, rate, m, positional),
     ]
     merged: dict[str, float] = {}
     for text, p in out:
@@ -54,13 +54,24 @@ def _longest_run(s: str) -> int:
     return best
 
 
+def _phi(m: Model, *kinds: str) -> float:
+    """The largest position factor of any of ``kinds`` on a string of any length (hand
+    channel: max(1, φ))."""
+    if m.channel != "fitted":
+        return max(1.0, m.first_char_factor)
+    return max(
+        edits.position_bound(getattr(m, f"first_{k}"), getattr(m, f"last_{k}")) for k in kinds
+    )
+
+
 def _non_omission_bound(m: Model, t: Tables, runs: int) -> float:
     """Bound of any insertion/doubling, substitution or transposition of a string whose longest
     run is ``runs``, from the formulas in :mod:`typorisk.permute.edits`: at most R doubling
-    paths and R + 1 insertion gaps reach one name, every kernel or intrusion term is at most 1,
+    paths and R + 1 insertion gaps reach one name, every insertion mixture is at most 1,
     a substitution at most the largest table entry plus the intrusion weight, a transposition at
-    most its cross-hand boost, φ at most max(1, φ)."""
-    rate, phi, r = m.error_rate, max(1.0, m.first_char_factor), runs
+    most its cross-hand boost; each times the largest position factor of those kinds."""
+    rate, r = m.error_rate, runs
+    phi = _phi(m, "insertion", "repetition", "substitution", "transposition")
     insertion = (
         rate
         * m.theta_insertion
@@ -77,17 +88,17 @@ def _non_omission_bound(m: Model, t: Tables, runs: int) -> float:
 def edit_bound(s: str, m: Model, t: Tables, runs: int | None = None) -> float:
     """An upper bound of the probability of any one slip of ``s`` (all paths to a name summed),
     or of any string whose longest run of one character is at most ``runs``: at most R omission
-    paths reach one name, each at most ε·θ_om·(1+β)·max(1, φ)."""
+    paths reach one name, each at most ε·θ_om·(1+β) times the largest position factor."""
     r = _longest_run(s) if runs is None else runs
     omission = m.error_rate * m.theta_omission * (1.0 + m.doubled_boost) * r
-    return max(omission * max(1.0, m.first_char_factor), _non_omission_bound(m, t, r))
+    return max(omission * _phi(m, "omission"), _non_omission_bound(m, t, r))
 
 
 def base_bound(s: str, m: Model, t: Tables) -> float:
     """A tighter bound than :func:`edit_bound` for one row's label ``s``: its omissions are
     computed (n of them, cheap) instead of bounded."""
     merged: dict[str, float] = {}
-    for text, p in edits.omissions(s, m.error_rate, m, m.first_char_factor):
+    for text, p in edits.omissions(s, m.error_rate, m, True):
         merged[text] = merged.get(text, 0.0) + p
     return max(max(merged.values(), default=0.0), _non_omission_bound(m, t, _longest_run(s)))
 
@@ -122,7 +133,7 @@ def two_edits(
     further (the engine drops names it already has). The caller stops the walk by no longer
     asking: nothing is computed beyond the rows the names taken so far needed.
     """
-    first = single_edits(label, m, t, m.first_char_factor)
+    first = single_edits(label, m, t)
     if www:
         p_www = m.www_share * m.error_rate * m.theta_missing_dot
         first.append((p_www, "www" + label))
@@ -147,7 +158,7 @@ def two_edits(
                 heapq.heappush(heap, (-first[row + 1][0] * bound, "", row + 1, -2))
             continue
         if col == -1:
-            rows[row] = single_edits(base, m, t, m.first_char_factor)
+            rows[row] = single_edits(base, m, t)
             if rows[row]:
                 p2, name = rows[row][0]
                 heapq.heappush(heap, (-p1 * p2, name, row, 0))

@@ -82,7 +82,7 @@ def layout_swap(ctx: Context) -> Iterator[tuple[str, float]]:
     evenly between the whole name remapped and the label alone remapped (the suffix typed by
     rote, as in the registered ``seynam.cz`` for ``seznam.cz``).
     """
-    mix = dict(ctx.model.layout_mix)
+    mix = dict(ctx.tables.layouts)
     total = sum(mix.values())
     for intended, wi in mix.items():
         for actual, wa in mix.items():
