@@ -1,4 +1,4 @@
-"""One exit-code table: the CLI docstring, ``typorisk --help`` and the README show the same
+"""One exit-code table: the CLI docstring, ``typorisk --help`` and the scan guide show the same
 codes, and ``main`` produces each of them with a one-line ``typorisk: error: ...`` message."""
 
 from __future__ import annotations
@@ -83,10 +83,10 @@ def test_help_shows_the_same_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "  4  incomplete (a dead resolver" in epilog  # RawDescription: one line per code
 
 
-def test_the_readme_lists_exactly_these_codes() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_manual_lists_exactly_these_codes() -> None:
+    readme = (ROOT / "docs" / "guide" / "scan.md").read_text(encoding="utf-8")
     heading = re.search(r"^#+ .*Exit codes.*$", readme, re.MULTILINE | re.IGNORECASE)
-    assert heading is not None, "README.md has no heading containing 'Exit codes'"
+    assert heading is not None, "docs/guide/scan.md has no heading containing 'Exit codes'"
     section = readme[heading.end() :]
     assert EXIT_CODES_TABLE in section
     assert table_codes(section.split("\n#", 1)[0]) == table_codes(EXIT_CODES_TABLE)

@@ -1,5 +1,5 @@
 """Every ScanOptions field is reachable from the CLI and from a feed definition, both map onto
-the same field, and the README documents it (the option and column tables are generated)."""
+the same field, and the scan guide documents it (the option and column tables are generated)."""
 
 from __future__ import annotations
 
@@ -108,8 +108,8 @@ def test_the_shipped_json_schema_has_the_generated_scan_section() -> None:
     assert scan == scan_schema(), "regenerate the scan section of typorisk/data/feed.schema.json"
 
 
-def test_the_readme_carries_the_generated_option_and_column_tables() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert render(readme) == readme, "run: python -m typorisk.pipeline.tables README.md"
+def test_the_scan_guide_carries_the_generated_option_and_column_tables() -> None:
+    readme = (ROOT / "docs" / "guide" / "scan.md").read_text(encoding="utf-8")
+    assert render(readme) == readme, "run: python -m typorisk.pipeline.tables docs/guide/scan.md"
     for spec in OPTIONS:
         assert f"`{spec.flag}`" in readme and f"`{spec.feed}`" in readme

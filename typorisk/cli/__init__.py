@@ -176,7 +176,7 @@ EXIT_CODES_TABLE = """\
 | 130 | interrupted: partial results were flushed |
 """
 """The exit codes as a Markdown table: the module docstring, ``typorisk --help`` and the
-README's "Exit codes" section show this text (tests keep them equal)."""
+exit-code table of docs/guide/scan.md show this text (tests keep them equal)."""
 
 _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 """An ``OSError`` reaching :func:`main` with one of these is an output that could not be

@@ -48,7 +48,7 @@ def add_rank_arguments(parser: argparse.ArgumentParser, *, top: bool = True) -> 
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a risk weight (see README, 'Risk'), e.g. w_graph=0.3",
+        help="override a risk weight (docs: guide/rank.md), e.g. w_graph=0.3",
     )
     if top:
         parser.add_argument("--top", type=int, metavar="N", help="print only the N riskiest rows")

@@ -209,7 +209,7 @@ def _path(check: Checker, node: yaml.Node | None, where: str, base: Path) -> Pat
 
 
 def _watch(check: Checker, node: yaml.Node | None, base: Path) -> WatchInclude | None:
-    """The ``watch:`` section (issue 18), or None when absent or invalid."""
+    """The ``watch:`` section, or None when absent or invalid."""
     if node is None:
         return None
     items = check.mapping(node, "watch", WATCH_KEYS, required=("store",))

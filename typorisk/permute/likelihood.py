@@ -32,7 +32,7 @@ smoothed towards the key kernel and carried to the target's layout by key positi
 rate calibrated apart. Under this channel the layout mix also follows the target's suffix
 (:data:`LAYOUT_BY_SUFFIX`: QWERTZ for ``.de``, ``.at``, ``.ch``; AZERTY for ``.fr``, ``.be``).
 It is not the default: on the held-out half of the repository's real typo registrations it
-ranks them worse than the hand-set priors (README, "the likelihood model").
+ranks them worse than the hand-set priors (docs/guide/permute.md, "The likelihood model").
 
 ``layout`` (``qwerty``, ``qwertz``, ``azerty``) puts every target on one layout under either
 channel; ``auto`` keeps the channel's choice (the hand channel: ``layout_mix`` for every suffix).

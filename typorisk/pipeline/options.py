@@ -3,7 +3,7 @@
 Each field carries its command-line flag, its key in a feed definition (``feeds/*.yaml``) and its
 help text in ``metadata``, so the CLI (:mod:`typorisk.cli.options`) and the feed checker
 (:mod:`typorisk.feeds.spec`) are both generated from this table and cannot drift apart; a test
-asserts every option is reachable from both and documented in the README.
+asserts every option is reachable from both and documented (docs/guide/scan.md).
 
 Units: seconds for times, queries/s for rates, shares in [0, 1].
 """
@@ -296,7 +296,7 @@ class ScanOptions:
         flag="--rank", feed="scan.rank",
     )  # fmt: skip
     weights: tuple[tuple[str, float], ...] = _opt(
-        (), "weights", "risk weight overrides NAME=VALUE (README, 'Risk'), e.g. w_graph=0.3",
+        (), "weights", "risk weight overrides NAME=VALUE (docs: guide/rank.md), e.g. w_graph=0.3",
         flag="--weight", feed="risk", metavar="NAME=VALUE",
     )  # fmt: skip
     today: dt.date | None = _opt(  # noqa: RUF009 - _opt returns a field()
@@ -360,7 +360,7 @@ OPTION_BY_NAME: dict[str, OptionSpec] = {o.name: o for o in OPTIONS}
 
 
 def markdown_table() -> str:
-    """The README's option table, generated from :data:`OPTIONS`."""
+    """The option table of docs/guide/scan.md, generated from :data:`OPTIONS`."""
     lines = ["| option | flag | feed key | default | meaning |", "|---|---|---|---|---|"]
     defaults = ScanOptions()
     for spec in OPTIONS:

@@ -14,7 +14,7 @@ Cell conventions, one per format (the writers apply them through :func:`cell_tex
 - **one number format per column** (:attr:`Column.fmt`) in every text format;
 - **no Python repr** anywhere: booleans are ``yes``/``no`` in text, ``true``/``false`` in JSON.
 
-``python -m typorisk.pipeline.tables`` writes the Markdown column table into the README.
+``python -m typorisk.pipeline.tables`` writes the Markdown column table into docs/guide/scan.md.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ COLUMNS: tuple[Column, ...] = (
     _c("smtp_server", "str", "probe", "MX host probed"),
     _c("smtp_code", "int", "probe", "SMTP reply code to RCPT TO"),
     _c("smtp_reply", "str", "probe", "SMTP reply text (cleaned)"),
-    # -- issue 16: abuse contacts, network owners, STARTTLS ---------------------------------
+    # -- abuse contacts, network owners, STARTTLS -------------------------------------------
     _c("abuse_email", "str", "register", "the registrar's abuse contact e-mail (RDAP)"),
     _c("abuse_phone", "str", "register", "the registrar's abuse contact phone (RDAP)"),
     _c("net_name", "str", "register", "name of the network holding the first A/AAAA (IP RDAP)"),
@@ -130,7 +130,7 @@ COLUMNS: tuple[Column, ...] = (
     _c("smtp_cert_issuer", "str", "probe", "issuer of the MX's certificate (CN, else O)"),
     _c("smtp_cert_names", "list", "probe", "DNS names of the MX's certificate (SAN, else CN)"),
     _c("smtp_cert_age_days", "int", "probe", "days since the certificate's notBefore", "days"),
-    # -- web (issue 19) --
+    # -- web --
     _c(
         "web",
         "str",
@@ -293,7 +293,7 @@ def format_float(value: float, fmt: str = "") -> str:
 
 
 def markdown_table() -> Iterator[str]:
-    """The README's column table, generated from :data:`COLUMNS`."""
+    """The column table of docs/guide/scan.md, generated from :data:`COLUMNS`."""
     yield "| column | type | unit | stage | meaning |"
     yield "|---|---|---|---|---|"
     for c in COLUMNS:

@@ -62,7 +62,7 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, target, domain, field)
     ) WITHOUT ROWID;
     """,
-    # 2 (issue 18): watch sources' resumable state, and the look-alikes they found
+    # 2: watch sources' resumable state, and the look-alikes they found
     """
     CREATE TABLE IF NOT EXISTS watch_state (
         source   TEXT PRIMARY KEY,
