@@ -89,8 +89,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a typing-model prior (docs: guide/permute.md), e.g. error_rate=0.02; channel=fitted"
-        " uses the typing channel fitted on observed slips (opt-in)",
+        help="override a typing-model prior (docs: guide/permute.md), e.g. error_rate=0.02; "
+        "channel=fitted uses the typing channel fitted on observed slips (opt-in)",
     )
     parser.add_argument(
         "--block-anyway",
