@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from typorisk.cli import REGISTRY, build_parser
+from typorisk.cli import REGISTRY, build_parser, command_parsers
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -31,17 +31,7 @@ reference, which lists every flag by construction)."""
 
 def commands() -> Iterator[tuple[str, argparse.ArgumentParser]]:
     """Every command, and every nested command (``watch nrd``), with its parser."""
-
-    def nested(
-        prefix: str, parser: argparse.ArgumentParser
-    ) -> Iterator[tuple[str, argparse.ArgumentParser]]:
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for name, child in action.choices.items():
-                    yield f"{prefix} {name}".strip(), child
-                    yield from nested(f"{prefix} {name}", child)
-
-    yield from nested("", build_parser())
+    yield from command_parsers(build_parser())
 
 
 def actions() -> Iterator[tuple[str, argparse.Action, str]]:

@@ -28,7 +28,7 @@ import errno
 import gc
 import importlib
 import sys
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol, cast
 
@@ -256,6 +256,18 @@ def _parser(loaded: Collection[str]) -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     """The ``typorisk`` argument parser with every command registered (imports them all)."""
     return _parser({entry.name for entry in REGISTRY})
+
+
+def command_parsers(
+    parser: argparse.ArgumentParser, prefix: str = ""
+) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """Every command below ``parser`` and every nested one (``watch nrd``), with its parser, in
+    the order ``--help`` lists them (the reference pages and the documentation tests walk it)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield f"{prefix} {name}".strip(), child
+                yield from command_parsers(child, f"{prefix} {name}")
 
 
 def chosen_command(argv: Sequence[str]) -> str | None:
