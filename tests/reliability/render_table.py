@@ -39,6 +39,24 @@ def render(rows: Sequence[Mapping[str, object]]) -> list[str]:
     return lines
 
 
+def merged(rows: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+    """One row per fault name, in first-seen order: the rows a parametrized test opened under
+    one name (one per parameter) are added up, their tests listed together."""
+    out: dict[str, dict[str, object]] = {}
+    for r in rows:
+        name = str(r["fault"])
+        tests = [str(t) for t in (r.get("tests") or [r["test"]])]  # type: ignore[union-attr]
+        if name not in out:
+            out[name] = {**r, "tests": tests}
+            continue
+        seen = out[name]
+        for key in ("cases", "survived", "lost"):
+            seen[key] = int(str(seen[key])) + int(str(r[key]))
+        seen["tests"] = [*seen["tests"], *tests]  # type: ignore[misc]
+        seen["counted"] = bool(seen.get("counted", True)) and bool(r.get("counted", True))
+    return list(out.values())
+
+
 def rerun_targets(row: Mapping[str, object]) -> list[str]:
     """``path::test`` for each test function that ran a case of ``row`` (parameters dropped)."""
     tests = row.get("tests") or [row["test"]]
@@ -68,7 +86,7 @@ def main(path: str, write: str | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    table = render(rows)
+    table = render(merged(rows))
     print("\n".join(table))
     if write:
         with open(write, encoding="utf-8") as handle:
