@@ -1,10 +1,12 @@
 """Graph and risk ranking: an explainable score for every collision.
 
 ``rank(observations)`` links candidates through their infrastructure (MX/NS hosts, IPs,
-networks, registrars), scores each candidate in [0, 1] with its reasons and factor
-contributions, and reports infrastructure clusters, defensive registrations and wildcarded
-suffixes. :class:`Ranker` does the same as a stream, holding per infrastructure key only what
-the graph signal needs (a :class:`SqliteSpill` keeps the rows on disk for a scan of any size).
+networks, registrars, certificates, favicons...), joins them into operations (one operator
+each, Internet-wide hubs set aside), scores each candidate in [0, 1] with its reasons and
+factor contributions, and reports operations, infrastructure clusters, defensive
+registrations and wildcarded suffixes. :class:`Ranker` does the same as a stream, holding
+per infrastructure key only what the graph needs (a :class:`SqliteSpill` keeps the rows on
+disk for a scan of any size).
 """
 
 from typorisk.errors import RankInputError
@@ -20,12 +22,19 @@ from typorisk.rank.engine import (
 )
 from typorisk.rank.facts import Observation, observation_from_row
 from typorisk.rank.graph import build_graph
+from typorisk.rank.operations import Hub, Operation, find_operations
+from typorisk.rank.providers import KNOWN_PROVIDERS, NO_PROVIDERS, Providers
 from typorisk.rank.score import RiskWeights
 
 __all__ = [
+    "KNOWN_PROVIDERS",
+    "NO_PROVIDERS",
     "Cluster",
+    "Hub",
     "MemorySpill",
     "Observation",
+    "Operation",
+    "Providers",
     "RankInputError",
     "RankResult",
     "Ranked",
@@ -34,6 +43,7 @@ __all__ = [
     "Spill",
     "SqliteSpill",
     "build_graph",
+    "find_operations",
     "observation_from_row",
     "rank",
 ]

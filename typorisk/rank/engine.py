@@ -21,21 +21,27 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+import networkx as nx
+
 from typorisk.parse.psl import load_psl
 from typorisk.rank.facts import Observation
 from typorisk.rank.graph import (
+    CLONE,
     CLUSTER_KINDS,
+    MAIL,
+    WEB_DEFENSIVE,
     InfraIndex,
     Node,
     infrastructure,
     own_nodes,
     shared_with_target,
 )
+from typorisk.rank.operations import Hub, Member, Operation, find_operations, operation_value
+from typorisk.rank.providers import KNOWN_PROVIDERS, Providers
 from typorisk.rank.score import (
     CAPTURE_LABELS,
     RiskWeights,
     capture_label,
-    graph_value,
     is_recent,
     likelihood_scale,
     web_effect,
@@ -59,6 +65,8 @@ class Ranked:
     contributions: Mapping[str, float]
     """``likelihood``, ``capture``, ``graph``: their parts of ``risk`` (they sum to it before
     the cap at 1); ``registration`` and ``exposure``: the multipliers applied."""
+    operation: str | None = None
+    """Label of the :class:`~typorisk.rank.operations.Operation` it belongs to, if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +95,16 @@ class RankResult:
     """Candidates that look like the brand's own registrations, to confirm and allowlist."""
     wildcard_suffixes: Mapping[str, tuple[str, ...]]
     """Suffix → candidates answered only by a wildcard there (one finding per suffix)."""
+    operations: tuple[Operation, ...] = ()
+    """Look-alikes joined by the infrastructure they share, largest first
+    (:mod:`typorisk.rank.operations`)."""
+    hubs: tuple[Hub, ...] = ()
+    """Internet-wide nodes set aside before joining (they would have joined look-alikes)."""
 
 
-Scored = tuple[float, str, bool, tuple[str, ...], dict[str, float]]
-"""(risk, capture, defensive, reasons, contributions): a :class:`Ranked` without its
-observation."""
+Scored = tuple[float, str, bool, tuple[str, ...], dict[str, float], str | None]
+"""(risk, capture, defensive, reasons, contributions, operation): a :class:`Ranked` without
+its observation."""
 
 
 class Spill(Protocol[P]):
@@ -289,7 +302,9 @@ class Ranker(Generic[P]):
     ``own`` maps a target name to the observation of the target's own domain (its MX/NS), which
     is how defensive registrations are recognised; :meth:`add_own` adds to it while adding
     (a scan learns them from its rows). ``now`` is the date "recently registered" is measured
-    from (no clock is read here). No network; disk only through a :class:`SqliteSpill`.
+    from (no clock is read here). ``providers``: the list of Internet-wide infrastructure that
+    never joins an operation (hubs are also recognised by degree). No network; disk only
+    through a :class:`SqliteSpill`.
     """
 
     def __init__(
@@ -299,14 +314,22 @@ class Ranker(Generic[P]):
         own: Mapping[str, Observation] | None = None,
         now: dt.date | None = None,
         spill: Spill[P] | None = None,
+        providers: Providers = KNOWN_PROVIDERS,
     ) -> None:
         self.weights = weights or RiskWeights()
+        self.providers = providers
         self.own: dict[str, Observation] = dict(own or {})
         self.now = now
         self.spill: Spill[P] = spill if spill is not None else MemorySpill()
         self.index = InfraIndex()
         self.findings: RankResult | None = None
-        self._owners: dict[Node, int] = {}
+        self.operations: tuple[Operation, ...] = ()
+        """After the first ranked row: the operations found."""
+        self.hubs: tuple[Hub, ...] = ()
+        self.graph: nx.Graph[Node] = nx.Graph()
+        """After the first ranked row: the operations graph (look-alikes and the non-hub nodes
+        two of them share; :func:`~typorisk.rank.operations.operations_graph`)."""
+        self._op_of: dict[str, Operation] = {}
         self._targets_of: dict[str, str | set[str]] = {}
 
     def add(self, obs: Observation, payload: P) -> None:
@@ -324,6 +347,7 @@ class Ranker(Generic[P]):
         try:
             own = own_nodes(self.own)
             self._learn_targets(self.index.finish(own))
+            self._find_operations(own)
             defensive: list[tuple[float, str, str, int, Ranked]] = []
             for seq, obs in self.spill.observations():
                 scored = self._score(obs, shared_with_target(obs, own))
@@ -339,6 +363,8 @@ class Ranker(Generic[P]):
                 wildcard_suffixes={
                     s: tuple(sorted(d)) for s, d in sorted(self.index.wildcards.items())
                 },
+                operations=self.operations,
+                hubs=self.hubs,
             )
             for obs, scored, payload in self.spill.ordered():
                 yield Ranked(obs, *scored), payload
@@ -362,37 +388,44 @@ class Ranker(Generic[P]):
         known = self._targets_of.get(domain, ())
         return (known,) if isinstance(known, str) else known
 
-    def owners(self, node: Node) -> int:
-        """Distinct protected targets among the node's members (memoised)."""
-        count = self._owners.get(node)
-        if count is None:
-            group = self.index.members.get(node, ())
-            count = len({t for d in group for t in self._targets(d)})
-            self._owners[node] = count
-        return count
+    def _find_operations(self, own: Mapping[str, set[Node]]) -> None:
+        """Join the look-alikes that share identifying infrastructure into operations. Only
+        domains with a node some other look-alike also points at can join anything, so only
+        those are handed over (with the wildcard-answered ones, whose nodes are hubs)."""
+        members = self.index.members
+        wild = {d for ds in self.index.wildcards.values() for d in ds if d in self.index.nodes_of}
+        traits = self.index.traits
+        chosen: dict[str, Member] = {}
+        for domain in self.index.eligible | wild:
+            nodes = self.index.nodes_of[domain]
+            if domain not in wild and not any(len(members.get(n, ())) >= 2 for n in nodes):
+                continue
+            bits = traits.get(domain, 0)
+            if bits & WEB_DEFENSIVE:
+                continue  # redirects to its own target's site: the brand's
+            chosen[domain] = Member(
+                nodes=nodes,
+                targets=tuple(sorted(self._targets(domain))),
+                mail=bool(bits & MAIL),
+                clone=bool(bits & CLONE),
+                registrar=self.index.registrar_of.get(domain),
+                wildcard=domain in wild,
+            )
+        own_map = {node: target for target, nodes in sorted(own.items()) for node in nodes}
+        found = find_operations(chosen, self.weights, self.providers, own_map)
+        self.operations, self.hubs, self.graph = found.operations, found.hubs, found.graph
+        self._op_of = {d: op for op in found.operations for d in op.members}
 
     def _score(self, obs: Observation, shared: list[Node]) -> Scored:
         w = self.weights
         label = capture_label(obs)
         lik = likelihood_scale(obs.likelihood, w)
         cap = w.capture_value(label)
-        best_g, best_node, best_k = 0.0, None, 0
-        for node in self.index.nodes_of.get(obs.domain, ()):
-            others = self.index.others(node, obs.domain)
-            value = graph_value(node[0], others, w)
-            if value > best_g:
-                best_g, best_node, best_k = value, node, others
+        op = self._op_of.get(obs.domain)
+        best_g = operation_value(op, w) if op is not None else 0.0
         reasons = [_primary_reason(obs), _capture_reason(obs, label)]
-        if best_node is not None and best_node[0] == "owner":
-            reasons.append(
-                f"network owner {best_node[1]}: {best_k} other typo domains "
-                f"of {self.owners(best_node)} targets on its networks"
-            )
-        elif best_node is not None:
-            reasons.append(
-                f"{best_node[0].upper()} {best_node[1]} shared with {best_k} typo domains "
-                f"of {self.owners(best_node)} targets"
-            )
+        if op is not None:
+            reasons.append(op.reason(obs.domain))
         multiplier = 1.0
         if shared:
             multiplier = w.defensive
@@ -422,7 +455,9 @@ class Ranker(Generic[P]):
         share = risk / sum(parts.values()) if sum(parts.values()) > 0 else 0.0
         contributions = {k: round(v * share, 6) for k, v in parts.items()}
         contributions |= {"registration": multiplier, "exposure": obs.weight}
-        return round(risk, 6), label, bool(shared) or web_defensive, tuple(reasons), contributions
+        defensive = bool(shared) or web_defensive
+        name = op.label if op is not None else None
+        return round(risk, 6), label, defensive, tuple(reasons), contributions, name
 
     def _clusters(self) -> tuple[Cluster, ...]:
         found = []
@@ -445,6 +480,7 @@ def rank(
     weights: RiskWeights | None = None,
     own: Mapping[str, Observation] | None = None,
     now: dt.date | None = None,
+    providers: Providers = KNOWN_PROVIDERS,
 ) -> RankResult:
     """Score every observation and collect the findings (in memory; :class:`Ranker` streams).
 
@@ -452,17 +488,12 @@ def rank(
     is how defensive registrations are recognised. ``now`` is the date "recently registered" is
     measured from (no clock is read here). Pure: no network, no disk.
     """
-    ranker: Ranker[None] = Ranker(weights=weights, own=own, now=now)
+    ranker: Ranker[None] = Ranker(weights=weights, own=own, now=now, providers=providers)
     for obs in observations:
         ranker.add(obs, None)
     ranked = tuple(r for r, _ in ranker.ranked())
     assert ranker.findings is not None
-    return RankResult(
-        ranked=ranked,
-        clusters=ranker.findings.clusters,
-        defensive=ranker.findings.defensive,
-        wildcard_suffixes=ranker.findings.wildcard_suffixes,
-    )
+    return dataclasses.replace(ranker.findings, ranked=ranked)
 
 
 def _capture_reason(obs: Observation, label: str) -> str:
