@@ -13,7 +13,8 @@ tests and the review's take-down section.
   op-cert-net's four: under any degree limit, recognised by the shipped provider list.
 - **controls**, which must join nothing: one look-alike on op-ns-favicon's NS only, one with
   alpha.com's favicon only (another cloner), one on op-cert-net's /24 only, and alpha.com's
-  defensive registrations (on its own NS, one serving its favicon).
+  two defensive registrations (on its own MX and NS, one serving its favicon), which would
+  join each other on that MX were it not the brand's.
 
 Every look-alike outside the operations has its own NS, address and /24. ``unregistered``
 adds free candidates, which have no infrastructure.
@@ -115,7 +116,14 @@ def make_ops_world(unregistered: int = 0, noise_per_hub: tuple[int, int] = (60, 
         add("gamma.org", "gamma-netonly.org", a=[f"{OP3_NET}99"], asn=64503, asn_name="NETCO"),
     }
     world.defensive = {
-        add("alpha.com", "alpha-own1.com", ns=["ns1.alpha.com"], web_favicon=FAVICON),
+        add(
+            "alpha.com",
+            "alpha-own1.com",
+            ns=["ns1.alpha.com"],
+            mx=["mx.alpha.com"],
+            mail="mx",
+            web_favicon=FAVICON,
+        ),
         add("alpha.com", "alpha-own2.com", ns=["ns1.alpha.com"], mx=["mx.alpha.com"], mail="mx"),
     }
     for i in range(unregistered):
