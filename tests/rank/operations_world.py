@@ -23,6 +23,9 @@ adds free candidates, which have no infrastructure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from typorisk.store import Store
 
 TARGETS = {
     "alpha.com": ("mx.alpha.com", "ns1.alpha.com"),
@@ -141,3 +144,23 @@ def make_ops_world(unregistered: int = 0, noise_per_hub: tuple[int, int] = (60, 
             }
         )
     return world
+
+
+WEEKS = ("2026-11-21T03:00:00+00:00", "2026-11-28T03:00:00+00:00")
+"""When the two runs of :func:`ops_store` were recorded."""
+
+
+def ops_store(path: Path, world: OpsWorld | None = None) -> Store:
+    """Two weekly runs of feed ``ops``: in the first, two members of each operation are
+    registered (the others are still free); in the second, the whole world."""
+    world = world or make_ops_world(unregistered=30)
+    members = set().union(*world.operations.values())
+    early = {d for ds in world.operations.values() for d in sorted(ds)[:2]}
+    free = {"registration": "unregistered", "mail": "none", "mx": [], "a": [], "ns": []}
+    first = [{**r, **free} if r["domain"] in members - early else r for r in world.rows]
+    store = Store(path)
+    for when, rows in zip(WEEKS, (first, world.rows), strict=True):
+        run = store.begin_run("ops", {}, now=when)
+        store.add(run, rows, now=when)
+        store.finish_run(run, {}, now=when)
+    return store

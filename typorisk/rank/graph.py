@@ -69,14 +69,14 @@ def _registrant(obs: Observation) -> list[str]:
 
 
 def _san_set(names: tuple[str, ...]) -> list[str]:
-    """The certificate's set of names as one node (``a.example+2 names, 1f2e3d4c``: the first
+    """The certificate's set of names as one node (``a.example+2 names #1f2e3d4c``: the first
     name, how many more, and a digest of the sorted set), when it names several domains: a
     certificate covering look-alikes of different brands was ordered by one party."""
     unique = sorted(set(names))
     if len(unique) < 2:
         return []
     digest = hashlib.sha256("\n".join(unique).encode()).hexdigest()[:8]
-    return [f"{unique[0]}+{len(unique) - 1} names, {digest}"]
+    return [f"{unique[0]}+{len(unique) - 1} names #{digest}"]
 
 
 INFRASTRUCTURE: tuple[InfraKind, ...] = (

@@ -117,12 +117,13 @@ class Member:
     """Answered only by a wildcard: its records are the suffix's, not an operator's."""
 
 
-def node_text(node: Node) -> str:
+def node_text(node: Node, *, full: bool = False) -> str:
     """A node as people read it: ``MX mx.collector.example``, ``favicon -1200719813``,
-    ``certificate 3f2a…`` (a fingerprint cut to 16 hex digits)."""
+    ``certificate 3f2a…`` (a fingerprint cut to 16 hex digits unless ``full``)."""
     kind, name = node
     if kind == "cert":
-        return f"certificate {name[:16]}…" if len(name) > 16 else f"certificate {name}"
+        short = len(name) > 16 and not full
+        return f"certificate {name[:16]}…" if short else f"certificate sha256 {name}"
     if kind == "san":
         return f"certificate names {name}"
     if kind == "net":
