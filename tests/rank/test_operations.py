@@ -73,7 +73,7 @@ def test_exactly_the_three_planted_operations_come_out_with_their_members() -> N
     assert set(op2.members) == world.operations["op-ns-favicon"]
     assert op2.label == f"favicon {FAVICON}"
     assert set(op3.members) == world.operations["op-cert-net"]
-    assert op3.label == f"certificate {CERT[:16]}…"
+    assert op3.label == f"certificate {CERT[:16]}"
     # the evidence joining each member names each kind it shares
     for member in op2.members:
         assert {k for k, _ in op2.evidence[member]} == {"favicon", "ns"}

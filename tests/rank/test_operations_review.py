@@ -25,7 +25,7 @@ def test_take_down_has_one_entry_per_operation(tmp_path: Path) -> None:
     (header, operations), (_, lone) = tables
     assert header[0] == "operation" and len(operations) == 3
     shown = {line[0].split(" | ")[0]: dict(zip(header, line, strict=True)) for line in operations}
-    assert set(shown) == {COLLECTOR, f"favicon {FAVICON}", f"certificate {CERT[:16]}…"}
+    assert set(shown) == {COLLECTOR, f"favicon {FAVICON}", f"certificate {CERT[:16]}"}
     planted = dict(zip(shown, world.operations.values(), strict=True))
     for label, members in planted.items():
         listed = set(shown[label]["operation"].split(" | ")[2:])
@@ -38,7 +38,7 @@ def test_take_down_has_one_entry_per_operation(tmp_path: Path) -> None:
     favicon = shown[f"favicon {FAVICON}"]
     assert f".net: favicon {FAVICON}, NS {OP2_NS} | " in favicon["evidence to paste"]
     assert "alpha-login0.net: web: clone" in favicon["evidence to paste"]
-    cert = shown[f"certificate {CERT[:16]}…"]
+    cert = shown[f"certificate {CERT[:16]}"]
     assert f"certificate sha256 {CERT}" in cert["evidence to paste"]  # in full, to paste
     assert "network 203.0.113.0/24" in cert["evidence to paste"]
     # the hubs' users at or above the threshold are reported one by one, never grouped
@@ -60,7 +60,7 @@ def test_the_pictures_draw_operations_with_labelled_nodes_and_kinds(tmp_path: Pa
     with ops_store(tmp_path / "h.db") as store:
         html = render_html(build_review(store, today=dt.date(2026, 11, 28)))
     pictures = dict(re.findall(r'aria-label="operation ([^"]+)"(.*?)</svg>', html, re.S))
-    assert list(pictures) == [COLLECTOR, f"favicon {FAVICON}", f"certificate {CERT[:16]}…"]
+    assert list(pictures) == [COLLECTOR, f"favicon {FAVICON}", f"certificate {CERT[:16]}"]
     mx = pictures[COLLECTOR]
     assert f"<title>MX {COLLECTOR}: 6 look-alikes</title>" in mx
     assert ">mx: shared mail host</text>" in mx and f">{COLLECTOR}</text>" in mx
@@ -70,7 +70,7 @@ def test_the_pictures_draw_operations_with_labelled_nodes_and_kinds(tmp_path: Pa
         ">favicon: shared favicon</text>" in favicon and ">ns: shared name server</text>" in favicon
     )
     assert f">{OP2_NS}</text>" in favicon
-    cert = pictures[f"certificate {CERT[:16]}…"]
+    cert = pictures[f"certificate {CERT[:16]}"]
     for kind in ("cert: shared TLS certificate", "net: shared /24 network"):
         assert f">{kind}</text>" in cert
     # every member is joined to each node it shares: 4 members × (cert, names, /24, owner)

@@ -119,11 +119,11 @@ class Member:
 
 def node_text(node: Node, *, full: bool = False) -> str:
     """A node as people read it: ``MX mx.collector.example``, ``favicon -1200719813``,
-    ``certificate 3f2a…`` (a fingerprint cut to 16 hex digits unless ``full``)."""
+    ``certificate 3f2a0c…`` (a SHA-256 fingerprint cut to its first 16 hex digits, as a short
+    git hash is; ``certificate sha256 <all 64>`` with ``full``)."""
     kind, name = node
     if kind == "cert":
-        short = len(name) > 16 and not full
-        return f"certificate {name[:16]}…" if short else f"certificate sha256 {name}"
+        return f"certificate sha256 {name}" if full else f"certificate {name[:16]}"
     if kind == "san":
         return f"certificate names {name}"
     if kind == "net":

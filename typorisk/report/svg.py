@@ -36,7 +36,7 @@ SERIES_COLOURS = ("#2166ac", "#b2182b", "#1a9850")
 """Line colours of trend series, by series position (the series are fixed in code)."""
 FONT = "sans-serif"
 LABEL_MAX = 24
-"""Characters of a node label in a cluster picture (longer names end in "…"; the tooltip
+"""Characters of a node label in an operation picture (longer names end in "…"; the tooltip
 holds the whole name): 24 characters of 11 px text fit beside the circle."""
 
 

@@ -63,6 +63,9 @@ class Entry:
     """``registered``, ``unregistered`` or ``unknown`` when resolved."""
     mail: str | None = None
     """Mail capability (``mx``, ``implicit``, ``null-mx``, ``none``, ``unknown``) when resolved."""
+    operation: str | None = None
+    """Label of the operation it belongs to (look-alikes joined by shared infrastructure),
+    reduced by :func:`comment_safe` to 120 characters, when ranking found one."""
 
     def reason(self) -> str:
         """Why the name is listed, safe for any comment: kind, target, likelihood, risk, facts."""
@@ -115,6 +118,10 @@ def _text(value: object) -> str | None:
     return comment_safe(value, 40) if isinstance(value, str) and value else None
 
 
+def _label(value: object) -> str | None:
+    return comment_safe(value, 120) if isinstance(value, str) and value else None
+
+
 def entry_from_row(row: Row) -> Entry:
     """The :class:`Entry` of one row; raises :class:`UnsafeNameError` on an unsafe name."""
     target = row.get("target")
@@ -131,6 +138,7 @@ def entry_from_row(row: Row) -> Entry:
         risk=_float(row.get("risk")),
         registration=_text(row.get("registration")),
         mail=_text(row.get("mail")),
+        operation=_label(row.get("operation")),
     )
 
 
