@@ -2,13 +2,15 @@
 tests and the review's take-down section.
 
 - **op-mx** (MX only): six look-alikes of alpha.com and beta.com whose mail goes to one
-  collecting MX; their addresses are one parking IP that sixty unrelated look-alikes use too.
+  collecting MX; they are parked at a parking service (its NS and its IP) that sixty
+  unrelated look-alikes use too.
 - **op-ns-favicon**: five look-alikes of alpha.com on one operator's name servers serving
   alpha.com's favicon (cloned); neither the NS nor the favicon alone would join them.
 - **op-cert-net** (certificate plus /24): four look-alikes of gamma.org on one TLS certificate
   naming them all, on four addresses of one /24; their mail goes to a listed mail host.
-- **hub by degree**: the parking IP ``192.0.2.53`` (and its /24), sixty unrelated look-alikes
-  plus op-mx's six: over ``hub_ip`` (50).
+- **hub by degree**: the parking service, name server ``ns1.parkfarm.example`` and address
+  ``192.0.2.53`` (and its /24), sixty unrelated look-alikes plus op-mx's six: over ``hub_ns``
+  (30) and ``hub_ip`` (50); sharing both would join them (0.3 + 0.6).
 - **hub by the list**: ``mailstore1.secureserver.net``, fifteen unrelated look-alikes plus
   op-cert-net's four: under any degree limit, recognised by the shipped provider list.
 - **controls**, which must join nothing: one look-alike on op-ns-favicon's NS only, one with
@@ -34,6 +36,7 @@ TARGETS = {
 TARGETS["gamma.org"] = ("mx.gamma.org", "ns1.gamma.org")
 COLLECTOR = "mx.collector.example"
 PARKING_IP = "192.0.2.53"
+PARKING_NS = "ns1.parkfarm.example"
 LISTED_MX = "mailstore1.secureserver.net"
 OP2_NS = "ns1.op2dns.example"
 FAVICON = -1200719813
@@ -88,6 +91,7 @@ def make_ops_world(unregistered: int = 0, noise_per_hub: tuple[int, int] = (60, 
 
     op1 = {
         add(t, f"{t.split('.')[0]}-mail{i}.com", mail="mx", mx=[COLLECTOR], a=[PARKING_IP],
+            ns=[PARKING_NS],
             registrar="Cheap Names", abuse_email="abuse@cheapnames.example",
             net_abuse="abuse@parking.example", asn=64501, asn_name="PARKCO")
         for i, t in enumerate(["alpha.com", "beta.com"] * 3)
@@ -108,7 +112,8 @@ def make_ops_world(unregistered: int = 0, noise_per_hub: tuple[int, int] = (60, 
     world.operations = {"op-mx": op1, "op-ns-favicon": op2, "op-cert-net": op3}
     degree_hub, listed_hub = noise_per_hub
     world.hub_users[PARKING_IP] = {
-        add("beta.com", f"beta-park{i}.com", a=[PARKING_IP]) for i in range(degree_hub)
+        add("beta.com", f"beta-park{i}.com", a=[PARKING_IP], ns=[PARKING_NS])
+        for i in range(degree_hub)
     }
     world.hub_users[LISTED_MX] = {
         add("gamma.org", f"gamma-shop{i}.org", mail="mx", mx=[LISTED_MX]) for i in range(listed_hub)

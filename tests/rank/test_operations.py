@@ -32,6 +32,7 @@ from .operations_world import (
     LISTED_MX,
     OP2_NS,
     PARKING_IP,
+    PARKING_NS,
     make_ops_world,
 )
 from .world import TODAY, make_world
@@ -90,6 +91,7 @@ def test_hubs_are_recognised_by_degree_and_by_the_shipped_list() -> None:
     hubs = {(h.kind, h.name): (h.degree, h.why) for h in result.hubs}
     assert hubs[("ip", PARKING_IP)] == (66, "degree 66 ≥ 50")
     assert hubs[("net", "192.0.2.0/24")] == (66, "degree 66 ≥ 50")
+    assert hubs[("ns", PARKING_NS)] == (66, "degree 66 ≥ 30")
     assert hubs[("mx", LISTED_MX)] == (19, "listed provider secureserver.net")
     members = {d for op in result.operations for d in op.members}
     for users in world.hub_users.values():
@@ -98,12 +100,13 @@ def test_hubs_are_recognised_by_degree_and_by_the_shipped_list() -> None:
 
 def test_without_hub_recognition_the_hubs_would_merge_operations_with_strangers() -> None:
     """Each recognition bites: without the list, the listed mail host joins op-cert-net to its
-    fifteen other users; with the degree limits lifted, the parking IP joins op-mx to sixty."""
+    fifteen other users; with the degree limits lifted, the parking service (its NS and IP)
+    joins op-mx to sixty."""
     world = make_ops_world()
     _, unlisted = ranked(world.rows, providers=NO_PROVIDERS)
     merged = next(op for op in unlisted.operations if op.kind == "cert")
     assert set(merged.members) == world.operations["op-cert-net"] | world.hub_users[LISTED_MX]
-    lifted = RiskWeights(hub_ip=10**6, hub_net=10**6)
+    lifted = RiskWeights(hub_ip=10**6, hub_net=10**6, hub_ns=10**6)
     _, no_degree = ranked(world.rows, lifted)
     merged = next(op for op in no_degree.operations if COLLECTOR in op.label)
     assert set(merged.members) == world.operations["op-mx"] | world.hub_users[PARKING_IP]

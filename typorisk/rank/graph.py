@@ -104,18 +104,25 @@ DEFENSIVE_RELS = frozenset(k.rel for k in INFRASTRUCTURE if k.defensive)
 CLUSTER_KINDS = frozenset(k.kind for k in INFRASTRUCTURE if k.cluster)
 
 
+_DIRECT = tuple(k for k in INFRASTRUCTURE if k.via is None)
+
+
 def infrastructure(obs: Observation) -> list[tuple[Node, str]]:
     """``(node, rel)`` for every piece of infrastructure an observation names directly (not the
     networks, which hang off its IPs)."""
-    return [
-        ((k.kind, name), k.rel) for k in INFRASTRUCTURE if k.via is None for name in k.names(obs)
-    ]
+    dns = obs.mx or obs.ns or obs.a or obs.aaaa
+    owner = obs.registrar or obs.network_owner or obs.registrant
+    if not (dns or owner or obs.cert or obs.cert_names or obs.favicon or obs.fuzzy):
+        return []  # most candidates: free names, nothing to walk (a fast path, same answer)
+    return [((k.kind, name), k.rel) for k in _DIRECT for name in k.names(obs)]
 
 
 def infra_nodes(obs: Observation) -> set[Node]:
     """Every infrastructure node the graph signal walks from a candidate (networks included)."""
     direct = infrastructure(obs)
     nodes = {node for node, _ in direct}
+    if not direct:
+        return nodes
     for k in INFRASTRUCTURE:
         if k.via is not None:
             for node, _ in direct:

@@ -19,9 +19,11 @@ hash and page fuzzy hash. Each edge weighs how identifying its kind is (``link_<
   squatter's operation), and the records of a wildcard (every name under the suffix has them).
 
 Two look-alikes are **joined** when the weights of the non-hub nodes they share add up to
-``join`` (0.7), each kind counted once: one MX or certificate joins on its own; an IP needs
-its /24 or its AS beside it; a favicon needs an NS, an IP or the page's fuzzy hash beside it;
-an NS needs more (an NS and a favicon join, an NS and a /24 do not).
+``join`` (0.7), each **family** counted once at its heaviest: an address, its /24 and its AS
+are one family (sharing an IP implies sharing the rest), a certificate and its name set
+another, two NS hosts are one name service. One MX or certificate joins on its own; an IP
+needs an NS, a favicon or a fuzzy hash beside it (a shared web host alone serves strangers);
+a favicon needs an NS, an IP or the page's fuzzy hash; an NS and a /24 do not join.
 The connected components of the joined look-alikes are the **operations**; each is labelled by
 its most identifying shared node. Pure: no network, no clock.
 
@@ -46,6 +48,8 @@ Node = tuple[str, str]
 LINK_KINDS = ("cert", "san", "mx", "favicon", "fuzzy", "registrant", "ip", "ns", "net", "owner")
 """Node kinds that can join look-alikes (the registrar alone cannot: it serves millions)."""
 HOST_KINDS = frozenset({"mx", "ns", "ip", "net"})
+FAMILY = {"ip": "network", "net": "network", "owner": "network", "san": "cert"}
+"""Kinds that imply each other, counted once per pair of look-alikes (at the heaviest)."""
 """Kinds whose node name is shown alone in a label (the others are prefixed by their kind)."""
 
 
@@ -215,12 +219,14 @@ def operations_graph(
 
 def joined(graph: nx.Graph[Node], join: float) -> nx.Graph[Node]:
     """Look-alikes joined: an edge where the nodes two look-alikes share weigh ``join`` or
-    more, each kind counted once at its heaviest (``ns1`` and ``ns2`` of one provider are one
-    name service). A node that reaches ``join`` alone joins its look-alikes in a chain (enough
-    for the components); weaker ones add up pair by pair (their degree is bounded by the hub
-    limits)."""
+    more, each family (:data:`FAMILY`; else the kind) counted once at its heaviest. A node
+    that reaches ``join`` alone joins its look-alikes in a chain (enough for the components);
+    weaker ones add up pair by pair, among the look-alikes whose weak nodes could reach
+    ``join`` together (the others are left out of the pairs: most look-alikes share one /24
+    or nothing weak at all)."""
     out: nx.Graph[Node] = nx.Graph()
-    pairs: dict[tuple[Node, Node], dict[str, float]] = {}
+    weak: dict[str, list[tuple[Node, float]]] = {}
+    best: dict[tuple[Node, str], float] = {}
     for node in graph.nodes:
         if node[0] == "lookalike":
             continue
@@ -229,11 +235,23 @@ def joined(graph: nx.Graph[Node], join: float) -> nx.Graph[Node]:
         if weight >= join:
             out.add_edges_from(itertools.pairwise(around))
             continue
-        for i, a in enumerate(around):
-            for b in around[i + 1 :]:
-                kinds = pairs.setdefault((a, b), {})
-                kinds[node[0]] = max(kinds.get(node[0], 0.0), weight)
-    out.add_edges_from(pair for pair, kinds in pairs.items() if sum(kinds.values()) >= join - 1e-9)
+        family = FAMILY.get(node[0], node[0])
+        weak.setdefault(family, []).append((node, weight))
+        for a in around:
+            best[(a, family)] = max(best.get((a, family), 0.0), weight)
+    potential: dict[Node, float] = {}
+    for (a, _), weight in best.items():
+        potential[a] = potential.get(a, 0.0) + weight
+    total: dict[tuple[Node, Node], float] = {}
+    for nodes in weak.values():
+        heaviest: dict[tuple[Node, Node], float] = {}
+        for node, weight in nodes:
+            able = sorted(a for a in graph.adj[node] if potential[a] >= join - 1e-9)
+            for pair in itertools.combinations(able, 2):
+                heaviest[pair] = max(heaviest.get(pair, 0.0), weight)
+        for pair, weight in heaviest.items():
+            total[pair] = total.get(pair, 0.0) + weight
+    out.add_edges_from(pair for pair, weight in total.items() if weight >= join - 1e-9)
     return out
 
 
