@@ -271,3 +271,27 @@ def test_operations_are_deterministic_whatever_the_input_order() -> None:
     first = ranked_rows(world.rows, RiskWeights(), dt.date(2026, 11, 28))[1].operations
     again = ranked_rows(world.rows[::-1], RiskWeights(), dt.date(2026, 11, 28))[1].operations
     assert first == again
+
+
+def test_another_brands_own_infrastructure_joins_nothing() -> None:
+    """Two look-alikes of beta.com on alpha.com's own MX are alpha.com's (a brand registering
+    a partner's typos), not a squatter's operation."""
+    own = {"alpha.com": Observation("alpha.com", "alpha.com", "com", mx=("mx.alpha.com",))}
+    pair = [
+        Observation(
+            "beta.com",
+            f"beta{i}.com",
+            "com",
+            1e-4,
+            registration="registered",
+            mail="mx",
+            mx=("mx.alpha.com",),
+        )
+        for i in range(2)
+    ]
+    result = rank(pair, own=own)
+    assert result.operations == ()
+    assert [(h.name, h.why) for h in result.hubs] == [
+        ("mx.alpha.com", "own infrastructure of alpha.com")
+    ]
+    assert rank(pair).operations[0].members == ("beta0.com", "beta1.com")  # it would join

@@ -111,6 +111,7 @@ def test_scan_ranks_the_operation_first(resolver: str, capsys: pytest.CaptureFix
     unregistered = [r["risk"] for r in rows if r["registration"] == "unregistered"]
     assert cm["risk"] > max(unregistered)
     assert f"cluster: MX {COLLECTOR} serves 6 typo domains" in err
+    assert f"operation {COLLECTOR}: 6 look-alikes of 1 targets, 6 can receive mail" in err
     assert "wildcarded suffix .cm" in err and "2 likely defensive registrations" in err
 
 
