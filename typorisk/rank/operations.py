@@ -48,9 +48,9 @@ Node = tuple[str, str]
 LINK_KINDS = ("cert", "san", "mx", "favicon", "fuzzy", "registrant", "ip", "ns", "net", "owner")
 """Node kinds that can join look-alikes (the registrar alone cannot: it serves millions)."""
 HOST_KINDS = frozenset({"mx", "ns", "ip", "net"})
+"""Kinds whose node name is shown alone in a label (the others are prefixed by their kind)."""
 FAMILY = {"ip": "network", "net": "network", "owner": "network", "san": "cert"}
 """Kinds that imply each other, counted once per pair of look-alikes (at the heaviest)."""
-"""Kinds whose node name is shown alone in a label (the others are prefixed by their kind)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +123,8 @@ class Member:
 
 def node_text(node: Node, *, full: bool = False) -> str:
     """A node as people read it: ``MX mx.collector.example``, ``favicon -1200719813``,
-    ``certificate 3f2a0c…`` (a SHA-256 fingerprint cut to its first 16 hex digits, as a short
-    git hash is; ``certificate sha256 <all 64>`` with ``full``)."""
+    ``certificate 3f2a0c9d1e7b4a55`` (a SHA-256 fingerprint cut to its first 16 hex digits, as
+    a short git hash is; ``certificate sha256 <all 64>`` with ``full``)."""
     kind, name = node
     if kind == "cert":
         return f"certificate sha256 {name}" if full else f"certificate {name[:16]}"
