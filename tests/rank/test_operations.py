@@ -33,6 +33,7 @@ from .operations_world import (
     OP2_NS,
     PARKING_IP,
     PARKING_NS,
+    OpsWorld,
     make_ops_world,
 )
 from .world import TODAY, make_world
@@ -182,21 +183,26 @@ def test_rows_name_their_operation_the_same_in_memory_and_streamed() -> None:
 
 
 def test_the_graph_grows_with_registered_names_not_candidates() -> None:
-    """Free candidates have no infrastructure: 20,000 more leave the graph as it was; more
-    registered look-alikes of an operation make it larger."""
+    """Free candidates have no infrastructure: 20,000 more leave the graph as it was, and so
+    do ten more registered users of a hub (they can join nothing); five more registered
+    look-alikes on op-mx's collecting MX make it larger."""
 
-    def graph_size(unregistered: int, per_hub: tuple[int, int] = (60, 15)) -> tuple[int, int]:
+    def graph_size(world: OpsWorld) -> tuple[int, int]:
         ranker: Ranker[None] = Ranker(now=TODAY)
-        for row in make_ops_world(unregistered, per_hub).rows:
+        for row in world.rows:
             add_row(ranker, row, None)
         for _ in ranker.ranked():
             pass
         return ranker.graph.number_of_nodes(), ranker.graph.number_of_edges()
 
-    small = graph_size(0)
+    small = graph_size(make_ops_world())
     assert small[0] > 0
-    assert graph_size(20_000) == small
-    assert graph_size(0, (60, 25))[0] > small[0]  # ten more registered users of a node
+    assert graph_size(make_ops_world(20_000)) == small
+    assert graph_size(make_ops_world(0, (60, 25))) == small
+    grown = make_ops_world()
+    mx_row = next(r for r in grown.rows if r["domain"] in grown.operations["op-mx"])
+    grown.rows += [{**mx_row, "domain": f"alpha-mail-more{i}.com"} for i in range(5)]
+    assert graph_size(grown) == (small[0] + 5, small[1] + 10)  # each: its MX and its AS
 
 
 def test_names_answered_by_a_wildcard_enter_the_graph_but_join_nothing() -> None:

@@ -35,7 +35,15 @@ from typorisk.rank.graph import (
     own_nodes,
     shared_with_target,
 )
-from typorisk.rank.operations import Hub, Member, Operation, find_operations, operation_value
+from typorisk.rank.operations import (
+    LINK_KINDS,
+    Hub,
+    Member,
+    Operation,
+    find_operations,
+    hub_reason,
+    operation_value,
+)
 from typorisk.rank.providers import KNOWN_PROVIDERS, Providers
 from typorisk.rank.score import (
     CAPTURE_LABELS,
@@ -211,17 +219,26 @@ class Ranker(Generic[P]):
 
     def _find_operations(self, own: Mapping[str, set[Node]]) -> None:
         """Join the look-alikes that share identifying infrastructure into operations. Only
-        domains with a node some other look-alike also points at can join anything, so only
-        those are handed over (with the wildcard-answered ones, whose nodes are hubs)."""
-        members = self.index.members
-        wild = {d for ds in self.index.wildcards.values() for d in ds if d in self.index.nodes_of}
-        traits = self.index.traits
+        the domains on a node that two of them share and that is no hub can join anything,
+        so only those are handed over, with each node's degree across the scan (and the
+        wildcard-answered ones, whose nodes are hubs)."""
+        w, index = self.weights, self.index
+        wild = {d for ds in index.wildcards.values() for d in ds if d in index.nodes_of}
+        wild_nodes = {n for d in wild for n in index.nodes_of[d]}
+        own_map = {node: target for target, nodes in sorted(own.items()) for node in nodes}
+        degree = {n: len(g) for n, g in index.members.items() if len(g) >= 2}
+        joinable = {
+            n
+            for n, count in degree.items()
+            if n[0] in LINK_KINDS
+            and hub_reason(n, count, w, self.providers, own_map, wild_nodes) is None
+        }
         chosen: dict[str, Member] = {}
-        for domain in self.index.eligible | wild:
-            nodes = self.index.nodes_of[domain]
-            if domain not in wild and not any(len(members.get(n, ())) >= 2 for n in nodes):
+        for domain in index.eligible | wild:
+            nodes = index.nodes_of[domain]
+            if domain not in wild and joinable.isdisjoint(nodes):
                 continue
-            bits = traits.get(domain, 0)
+            bits = index.traits.get(domain, 0)
             if bits & WEB_DEFENSIVE:
                 continue  # redirects to its own target's site: the brand's
             chosen[domain] = Member(
@@ -229,11 +246,10 @@ class Ranker(Generic[P]):
                 targets=tuple(sorted(self._targets(domain))),
                 mail=bool(bits & MAIL),
                 clone=bool(bits & CLONE),
-                registrar=self.index.registrar_of.get(domain),
+                registrar=index.registrar_of.get(domain),
                 wildcard=domain in wild,
             )
-        own_map = {node: target for target, nodes in sorted(own.items()) for node in nodes}
-        found = find_operations(chosen, self.weights, self.providers, own_map)
+        found = find_operations(chosen, w, self.providers, own_map, degree)
         self.operations, self.hubs, self.graph = found.operations, found.hubs, found.graph
         self._op_of = {d: op for op in found.operations for d in op.members}
 

@@ -189,10 +189,13 @@ def operations_graph(
     w: RiskWeights,
     providers: Providers = KNOWN_PROVIDERS,
     own: Mapping[Node, str] | None = None,
+    degree: Mapping[Node, int] | None = None,
 ) -> tuple[nx.Graph[Node], list[Hub]]:
     """The graph of ``members`` (domain → :class:`Member`) and the nodes two of them share,
     without hubs; and the hubs set aside. ``own``: each protected target's own nodes (node →
-    target)."""
+    target). ``degree``: look-alikes on each node across the whole scan, when ``members``
+    holds only those that can join something (a node's degree is the larger of that and its
+    members here)."""
     behind: dict[Node, list[str]] = {}
     wild: set[Node] = set()
     for domain, m in members.items():
@@ -201,18 +204,23 @@ def operations_graph(
                 behind.setdefault(node, []).append(domain)
                 if m.wildcard:
                     wild.add(node)
+    counts = dict(degree or {})
+    for node, domains in behind.items():
+        counts[node] = max(counts.get(node, 0), len(domains))
+    hubs = []
+    for node, count in counts.items():
+        if count < 2 or node[0] not in LINK_KINDS:
+            continue  # joins nothing, hub or not
+        why = hub_reason(node, count, w, providers, own or {}, wild)
+        if why is not None:
+            hubs.append(Hub(node[0], node[1], count, why))
+    set_aside = {(h.kind, h.name) for h in hubs}
     graph: nx.Graph[Node] = nx.Graph()
     graph.add_nodes_from(("lookalike", d) for d in members)
-    hubs = []
     for node, domains in behind.items():
-        if len(domains) < 2:
-            continue  # joins nothing, hub or not
-        why = hub_reason(node, len(domains), w, providers, own or {}, wild)
-        if why is not None:
-            hubs.append(Hub(node[0], node[1], len(domains), why))
-            continue
-        weight = link_weight(node[0], w)
-        graph.add_edges_from((("lookalike", d), node, {"weight": weight}) for d in domains)
+        if len(domains) >= 2 and node not in set_aside:
+            weight = link_weight(node[0], w)
+            graph.add_edges_from((("lookalike", d), node, {"weight": weight}) for d in domains)
     hubs.sort(key=lambda h: (-h.degree, h.kind, h.name))
     return graph, hubs
 
@@ -260,10 +268,12 @@ def find_operations(
     w: RiskWeights | None = None,
     providers: Providers = KNOWN_PROVIDERS,
     own: Mapping[Node, str] | None = None,
+    degree: Mapping[Node, int] | None = None,
 ) -> Found:
-    """The operations among ``members`` (domain → :class:`Member`; see the module docstring)."""
+    """The operations among ``members`` (domain → :class:`Member`; see the module docstring
+    and :func:`operations_graph` for ``own`` and ``degree``)."""
     w = w or RiskWeights()
-    graph, hubs = operations_graph(members, w, providers, own)
+    graph, hubs = operations_graph(members, w, providers, own, degree)
     found = []
     for component in nx.connected_components(joined(graph, w.join)):
         domains = sorted(d for _, d in component)
