@@ -42,6 +42,10 @@ WEB_COLUMNS = (
     "web_similarity",
     "web_cert_age_days",
     "web_cert_issuer",
+    "web_cert_sha256",
+    "web_cert_names",
+    "web_favicon",
+    "web_fuzzy",
     "web_error",
 )
 """Row columns added by :func:`web_row`."""
