@@ -36,12 +36,14 @@ from typorisk.rank.graph import (
     shared_with_target,
 )
 from typorisk.rank.operations import (
+    FAMILY,
     LINK_KINDS,
     Hub,
     Member,
     Operation,
     find_operations,
     hub_reason,
+    link_weight,
     operation_value,
 )
 from typorisk.rank.providers import KNOWN_PROVIDERS, Providers
@@ -219,9 +221,9 @@ class Ranker(Generic[P]):
 
     def _find_operations(self, own: Mapping[str, set[Node]]) -> None:
         """Join the look-alikes that share identifying infrastructure into operations. Only
-        the domains on a node that two of them share and that is no hub can join anything,
-        so only those are handed over, with each node's degree across the scan (and the
-        wildcard-answered ones, whose nodes are hubs)."""
+        the domains whose non-hub nodes shared with another look-alike weigh enough to join
+        can join anything, so only those are handed over, with each node's degree across the
+        scan (and the wildcard-answered ones, whose nodes are hubs)."""
         w, index = self.weights, self.index
         wild = {d for ds in index.wildcards.values() for d in ds if d in index.nodes_of}
         wild_nodes = {n for d in wild for n in index.nodes_of[d]}
@@ -236,7 +238,7 @@ class Ranker(Generic[P]):
         chosen: dict[str, Member] = {}
         for domain in index.eligible | wild:
             nodes = index.nodes_of[domain]
-            if domain not in wild and joinable.isdisjoint(nodes):
+            if domain not in wild and not _could_join(nodes, joinable, w):
                 continue
             bits = index.traits.get(domain, 0)
             if bits & WEB_DEFENSIVE:
@@ -309,6 +311,17 @@ class Ranker(Generic[P]):
                 found.append(Cluster(node[0], node[1], group, tuple(owners)))
         found.sort(key=lambda c: (-len(c.members), c.kind, c.name))
         return tuple(found)
+
+
+def _could_join(nodes: Iterable[Node], joinable: set[Node], w: RiskWeights) -> bool:
+    """Whether the joinable nodes among ``nodes`` weigh enough, each family once at its
+    heaviest, to join another look-alike (a domain that cannot stays out of the graph)."""
+    best: dict[str, float] = {}
+    for node in nodes:
+        if node in joinable:
+            family = FAMILY.get(node[0], node[0])
+            best[family] = max(best.get(family, 0.0), link_weight(node[0], w))
+    return sum(best.values()) >= w.join - 1e-9
 
 
 def rank(
