@@ -1,7 +1,10 @@
 """The in-memory ranker as it was before ranking streamed (main at 6a8545c), kept verbatim as
 the reference the streaming ranker is compared with: a networkx graph with a node per candidate.
-Only the imports differ (it returns today's result types), and the scoring rules added since
-are called as the ranker calls them (``suffix_effect``: a free name under a restricted suffix)."""
+Only the imports differ (it returns today's result types), the scoring rules added since are
+called as the ranker calls them (``suffix_effect``: a free name under a restricted suffix), and
+``graph_value`` with its node weights lives here now: its per-node graph signal is no longer the
+ranker's (operations are), so the comparison covers everything but the graph signal (see
+test_reference)."""
 
 # ruff: noqa
 # mypy: ignore-errors
@@ -26,12 +29,25 @@ from typorisk.parse.psl import load_psl
 from typorisk.rank.score import (
     CAPTURE_LABELS,
     capture_label,
-    graph_value,
     is_recent,
     likelihood_scale,
     suffix_effect,
     web_effect,
 )
+
+NODE_WEIGHTS = {"mx": 1.0, "ip": 0.6, "net": 0.4, "ns": 0.4, "registrar": 0.3, "owner": 0.3}
+"""The node weights of that ranker (RiskWeights.node_<kind> then)."""
+
+
+def graph_value(kind: str, others: int, w: RiskWeights) -> float:
+    """G contributed by one infrastructure node shared with ``others`` other typo domains."""
+    import math
+
+    if others <= 0:
+        return 0.0
+    node_weight = NODE_WEIGHTS.get(kind, 0.0)
+    return node_weight * min(1.0, math.log1p(others) / math.log1p(max(w.saturation, 1)))
+
 
 Node = tuple[str, str]
 INFRA_KINDS = ("mx", "ns", "ip", "net", "registrar", "owner")

@@ -43,7 +43,12 @@ def test_the_operation_is_reported_as_a_cluster_with_its_reasons() -> None:
     assert (top.kind, top.name) == ("mx", COLLECTOR)
     assert set(top.members) == world.operation and top.targets == tuple(BRANDS)
     member = next(r for r in result.ranked if r.obs.domain in world.operation)
-    assert f"MX {COLLECTOR} shared with 49 typo domains of 5 targets" in member.reasons
+    assert member.operation == COLLECTOR
+    reason = next(r for r in member.reasons if "of operation" in r)
+    assert reason.startswith(
+        f"one of 50 look-alikes of operation {COLLECTOR}, 50 can receive mail, imitating 5 targets"
+        f" (joined by MX {COLLECTOR}"
+    )
     assert any(reason.startswith("has MX") for reason in member.reasons)
     assert sum(member.contributions[k] for k in ("likelihood", "capture", "graph")) == (
         pytest.approx(member.risk, abs=1e-5)
@@ -130,8 +135,9 @@ def test_rows_from_permute_alone_still_rank() -> None:
 
 
 def test_one_mx_for_many_typos_stays_linear() -> None:
-    """A shared MX for 20,000 typo domains used to cost a set copy per candidate (quadratic);
-    the reasons must still count the others exactly."""
+    """One MX for 20,000 typo domains: by default a hub (its degree is over ``hub_mx``), and
+    with the limit lifted one operation whose reason counts every member (joining a node's
+    look-alikes is a chain, not every pair)."""
     many = [
         Observation(
             "brand.com",
@@ -145,8 +151,16 @@ def test_one_mx_for_many_typos_stays_linear() -> None:
         )
         for i in range(20_000)
     ]
-    first = rank(many).ranked[0]
-    assert "MX mx.one.example shared with 19999 typo domains of 1 targets" in first.reasons
+    result = rank(many)
+    assert result.operations == () and result.ranked[0].operation is None
+    assert [(h.name, h.degree, h.why) for h in result.hubs] == [
+        ("mx.one.example", 20_000, "degree 20000 ≥ 100")
+    ]
+    first = rank(many, weights=RiskWeights(hub_mx=10**6)).ranked[0]
+    assert (
+        "one of 20000 look-alikes of operation mx.one.example, 20000 can receive mail "
+        "(joined by MX mx.one.example)"
+    ) in first.reasons
 
 
 def test_a_registry_lookup_settles_what_dns_could_not() -> None:

@@ -96,7 +96,11 @@ def test_scan_ranks_the_operation_first(resolver: str, capsys: pytest.CaptureFix
     assert set(order[:6]) == set(roles["operation"])
     for name in roles["operation"]:
         assert by[name]["capture"] == "mx" and by[name]["target_mx"] == ["mx.brand.com"]
-        assert f"MX {COLLECTOR} shared with 5 typo domains of 1 targets" in by[name]["reasons"]
+        assert by[name]["operation"] == COLLECTOR
+        assert any(
+            r.startswith(f"one of 6 look-alikes of operation {COLLECTOR}, 6 can receive mail")
+            for r in by[name]["reasons"]
+        )
     for name in roles["defensive"]:
         assert by[name]["defensive"] is True
         assert any("defensive registration" in reason for reason in by[name]["reasons"])
@@ -107,6 +111,7 @@ def test_scan_ranks_the_operation_first(resolver: str, capsys: pytest.CaptureFix
     unregistered = [r["risk"] for r in rows if r["registration"] == "unregistered"]
     assert cm["risk"] > max(unregistered)
     assert f"cluster: MX {COLLECTOR} serves 6 typo domains" in err
+    assert f"operation {COLLECTOR}: 6 look-alikes of 1 targets, 6 can receive mail" in err
     assert "wildcarded suffix .cm" in err and "2 likely defensive registrations" in err
 
 

@@ -66,41 +66,35 @@ def _by_domain(rows: list[list[str]], header: list[str]) -> dict[str, dict[str, 
 
 
 def test_takedown_table_shows_abuse_contacts_and_dashes(tmp_path: Path) -> None:
+    """One entry per operation: the 50 look-alikes on the collecting MX are one request, with
+    every registrar's and network's abuse contact ("—" where a member's is not known)."""
     with make_store(tmp_path / "h.db") as store:
         review = build_review(store)
     [(header, rows)] = Tables(render_html(review)).in_section("takedown")
-    assert header[:7] == [
-        "look-alike",
+    assert header == [
+        "operation",
         "risk",
-        "registrar",
-        "registrar abuse",
-        "hosting network",
-        "network abuse",
+        "can receive mail",
+        "registrars and abuse",
+        "networks and abuse",
+        "seen",
         "evidence to paste",
     ]
-    table = _by_domain(rows, header)
-    with_contacts = [r for r in review.rows if r.get("abuse_email") and risk(r) >= 0.5]
-    without = [
-        r
-        for r in review.rows
-        if r.get("registration") == "registered" and "abuse_email" not in r and risk(r) >= 0.5
-    ]
-    assert with_contacts and without
-    for row in with_contacts:
-        shown = table[str(row["domain"])]
-        assert shown["registrar"] == ABUSE["registrar"]
-        assert shown["registrar abuse"] == f"{ABUSE['abuse_email']} | {ABUSE['abuse_phone']}"
-        assert shown["hosting network"] == f"{ABUSE['net_name']} | AS{ABUSE['asn']}"
-        assert shown["network abuse"] == ABUSE["net_abuse"]
-        for reason in row["reasons"]:  # type: ignore[attr-defined]
-            assert reason in shown["evidence to paste"]
-    for row in without:
-        shown = table[str(row["domain"])]
-        assert shown["registrar abuse"] == "— | —" and shown["network abuse"] == "—"
+    [line] = rows
+    shown = dict(zip(header, line, strict=True))
+    op = review.findings.operations[0]
+    assert shown["operation"].startswith(f"{COLLECTOR} | 50 look-alikes of brand0.com")
+    assert all(d in shown["operation"] for d in op.members)
+    registrar = f"{ABUSE['registrar']}: {ABUSE['abuse_email']}, {ABUSE['abuse_phone']}"
+    assert shown["registrars and abuse"] == f"{registrar} | —: —"  # brand0's rows only
+    network = f"{ABUSE['net_name']} AS{ABUSE['asn']}: {ABUSE['net_abuse']}"
+    assert shown["networks and abuse"] == network
+    assert f"MX {COLLECTOR}" in shown["evidence to paste"]
+    assert shown["seen"] == "first 2026-11-21 | last 2026-11-21"
     own = {r.obs.domain for r in review.findings.defensive}
-    assert not own & set(table)  # the brand's own registrations are not taken down
+    assert not own & set(op.members)  # the brand's own registrations are not taken down
     md = render_markdown(review)
-    assert f"{ABUSE['abuse_email']}, {ABUSE['abuse_phone']}" in unescape(md)
+    assert registrar in unescape(md)
 
 
 def test_unregistered_tails_collapse_per_target(tmp_path: Path) -> None:
@@ -144,14 +138,14 @@ def test_no_python_tuple_and_clusters_readable(tmp_path: Path) -> None:
     assert header == ["kind", "host", "look-alikes", "of"]
     operation = next(line for line in lines if line[1] == COLLECTOR)
     assert operation[3] == ", ".join(f"brand{i}.com" for i in range(5))
-    pictures = re.findall(r"<svg[^>]*aria-label=\"cluster ([^\"]+)\".*?</svg>", html, re.S)
-    assert pictures and f"MX {COLLECTOR}" in pictures
-    svg = re.search(rf'aria-label="cluster MX {re.escape(COLLECTOR)}".*?</svg>', html, re.S)
+    pictures = re.findall(r"<svg[^>]*aria-label=\"operation ([^\"]+)\".*?</svg>", html, re.S)
+    assert pictures == [COLLECTOR]
+    svg = re.search(rf'aria-label="operation {re.escape(COLLECTOR)}".*?</svg>', html, re.S)
     assert svg is not None
     labels = set(re.findall(r"<text[^>]*>([a-z0-9.-]+\.com)</text>", svg.group(0)))
-    cluster = next(k for k in review.findings.clusters if k.name == COLLECTOR)
-    assert len(labels) == min(len(cluster.members), 16) and labels <= set(cluster.members)
-    assert f"{len(cluster.members)} typo domains, 16 shown" in svg.group(0)
+    op = review.findings.operations[0]
+    assert len(labels) == min(len(op.members), 16) and labels <= set(op.members)
+    assert f"{len(op.members)} look-alikes, 16 shown" in svg.group(0)
 
 
 def _bar_colours(html: str) -> dict[str, str]:

@@ -110,6 +110,10 @@ def test_the_scan_cli_with_web(world: w.World, capsys: pytest.CaptureFixture[str
     assert rows[0]["domain"] == "brandbamk.com"  # the clone on a 3-day-old certificate
     assert rows[0]["web_cert_age_days"] == 3 and rows[0]["web_similarity"] == 1.0
     assert any("3 days old" in r for r in rows[0]["reasons"])
+    # what joins look-alikes into operations: the certificate, its names, favicon, page hash
+    clone = rows[0]
+    assert len(clone["web_cert_sha256"]) == 64 and "brandbamk.com" in clone["web_cert_names"]
+    assert isinstance(clone["web_favicon"], int) and clone["web_fuzzy"].startswith("T1")
     assert by["brandbanc.com"]["defensive"] is True
     assert by["brandbanc.com"]["web_final_url"] == "https://brandbank.com/"
     assert by["brandbnk.com"]["web_error"].startswith("https: connection refused")

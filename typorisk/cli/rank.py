@@ -64,6 +64,12 @@ def add_rank_arguments(parser: argparse.ArgumentParser, *, top: bool = True) -> 
 def print_findings(result: RankResult, err: TextIO | None = None) -> None:
     """A short summary of the findings on stderr."""
     stream = err or sys.stderr
+    for op in result.operations[:5]:
+        print(
+            f"typorisk: operation {op.label}: {len(op.members)} look-alikes of "
+            f"{len(op.targets)} targets, {op.mail_capable} can receive mail",
+            file=stream,
+        )
     for cluster in result.clusters[:5]:
         print(
             f"typorisk: cluster: {cluster.kind.upper()} {cluster.name} serves "

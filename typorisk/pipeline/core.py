@@ -250,7 +250,9 @@ class AsyncScan:
                 self.summary.findings = ranker.findings
             yield dataclasses.replace(
                 record,
-                risk=risk_facet(r.risk, r.capture, r.defensive, r.reasons, dict(r.contributions)),
+                risk=risk_facet(
+                    r.risk, r.capture, r.defensive, r.reasons, dict(r.contributions), r.operation
+                ),
             )
         self.summary.findings = ranker.findings
 
@@ -269,7 +271,9 @@ class AsyncScan:
         for i, (r, row) in enumerate(ranker.ranked()):
             if i == 0:
                 self.summary.findings = ranker.findings
-            facet = risk_facet(r.risk, r.capture, r.defensive, r.reasons, dict(r.contributions))
+            facet = risk_facet(
+                r.risk, r.capture, r.defensive, r.reasons, dict(r.contributions), r.operation
+            )
             yield with_risk(row, facet, columns)
         self.summary.findings = ranker.findings
 
@@ -294,6 +298,7 @@ def with_risk(
         capture=facet.capture,
         defensive=facet.defensive,
         reasons=list(facet.reasons),
+        operation=facet.operation,
     )
     row.update({f"contrib_{k}": v for k, v in facet.contributions})
     if columns is None:

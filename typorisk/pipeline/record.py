@@ -32,6 +32,8 @@ class RiskFacet:
     reasons: tuple[str, ...]
     contributions: tuple[tuple[str, float], ...]
     """(factor, value) for each of :data:`~typorisk.pipeline.rows.CONTRIBUTIONS`."""
+    operation: str | None = None
+    """Label of the operation (look-alikes joined by shared infrastructure) it belongs to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ def to_row(record: ScanRecord, columns: Sequence[str] | None = None) -> dict[str
     if record.risk is not None:
         r = record.risk
         row.update(risk=r.risk, capture=r.capture, defensive=r.defensive, reasons=list(r.reasons))
+        row["operation"] = r.operation
         row.update({f"contrib_{k}": v for k, v in r.contributions})
     if columns is None:
         return row
@@ -92,12 +95,13 @@ def _empty(name: str) -> object:
     return [] if column is not None and column.type == "list" else None
 
 
-def risk_facet(
+def risk_facet(  # noqa: PLR0917 - the rank stage's values, in its order
     risk: float,
     capture: str,
     defensive: bool,
     reasons: Sequence[str],
     contributions: dict[str, float],
+    operation: str | None = None,
 ) -> RiskFacet:
     """A :class:`RiskFacet` from the rank stage's values (contributions in schema order)."""
     return RiskFacet(
@@ -106,4 +110,5 @@ def risk_facet(
         defensive,
         tuple(reasons),
         tuple((k, float(contributions.get(k, 0.0))) for k in CONTRIBUTIONS),
+        operation,
     )

@@ -63,6 +63,12 @@ COLUMNS: tuple[Column, ...] = (
     _c("capture", "str", "rank", "capture capability: mail, mail-null, web, none, unknown"),
     _c("defensive", "bool", "rank", "shares MX/NS/registrar with its target: the brand's own?"),
     _c("reasons", "list", "rank", "why it scored what it did, one phrase each"),
+    _c(
+        "operation",
+        "str",
+        "rank",
+        "the operation it belongs to (look-alikes joined by shared infrastructure), by label",
+    ),
     _c("contrib_likelihood", "float", "rank", "likelihood's part of risk", "[0, 1]", ".4f"),
     _c("contrib_capture", "float", "rank", "capture's part of risk", "[0, 1]", ".4f"),
     _c("contrib_graph", "float", "rank", "shared infrastructure's part of risk", "[0, 1]", ".4f"),
@@ -120,6 +126,7 @@ COLUMNS: tuple[Column, ...] = (
     # -- abuse contacts, network owners, STARTTLS -------------------------------------------
     _c("abuse_email", "str", "register", "the registrar's abuse contact e-mail (RDAP)"),
     _c("abuse_phone", "str", "register", "the registrar's abuse contact phone (RDAP)"),
+    _c("registrant_org", "str", "register", "the registrant organisation, unless redacted"),
     _c("net_name", "str", "register", "name of the network holding the first A/AAAA (IP RDAP)"),
     _c("net_handle", "str", "register", "that network's registry handle"),
     _c("net_country", "str", "register", "that network's country (ISO 3166 alpha-2)"),
@@ -148,6 +155,10 @@ COLUMNS: tuple[Column, ...] = (
         "days",
     ),
     _c("web_cert_issuer", "str", "web", "issuer of the TLS certificate"),
+    _c("web_cert_sha256", "str", "web", "SHA-256 fingerprint of the TLS certificate (hex)"),
+    _c("web_cert_names", "list", "web", "DNS names of the TLS certificate"),
+    _c("web_favicon", "int", "web", "favicon hash (Shodan's http.favicon.hash)"),
+    _c("web_fuzzy", "str", "web", "fuzzy hash (TLSH) of the page"),
     _c("web_error", "str", "web", "why the web evidence failed or is partial"),
 )
 """Every column, in output order."""

@@ -1,47 +1,63 @@
 """Rank observations: per-candidate score with reasons, and the findings a reviewer reads first
-(infrastructure clusters, defensive registrations, wildcarded suffixes).
+(operations, infrastructure clusters, defensive registrations, wildcarded suffixes).
 
 :class:`Ranker` streams: observations go in one at a time with a payload (a scan record, a row),
-and come out riskiest first with their payload. In memory it holds only what the graph signal
-needs (:class:`~typorisk.rank.graph.InfraIndex`: per infrastructure node, the registered typo
-domains behind it); the observations and payloads wait in a :class:`Spill` — a list for
-:func:`rank`, or a temporary SQLite file (:class:`SqliteSpill`) for a scan of any size, which
-also sorts the output by risk. Same scores either way: the two-step walk candidate →
-infrastructure → other candidates only needs the candidates that have infrastructure.
+and come out riskiest first with their payload. In memory it holds only what the graph needs
+(:class:`~typorisk.rank.graph.InfraIndex`: per infrastructure node, the registered typo domains
+behind it, and from it the operations graph of :mod:`typorisk.rank.operations`); the
+observations and payloads wait in a :class:`~typorisk.rank.spill.Spill` — a list for
+:func:`rank`, or a temporary SQLite file (:class:`~typorisk.rank.spill.SqliteSpill`) for a
+scan of any size, which also sorts the output by risk. Same scores either way: operations only
+need the candidates that have infrastructure.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import pickle
-import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
+
+import networkx as nx
 
 from typorisk.parse.established import load_top_sites, standing_of
 from typorisk.parse.psl import load_psl
 from typorisk.rank.facts import Observation
 from typorisk.rank.graph import (
+    CLONE,
     CLUSTER_KINDS,
+    MAIL,
+    WEB_DEFENSIVE,
     InfraIndex,
     Node,
     infrastructure,
     own_nodes,
     shared_with_target,
 )
+from typorisk.rank.operations import (
+    FAMILY,
+    LINK_KINDS,
+    Hub,
+    Member,
+    Operation,
+    find_operations,
+    hub_reason,
+    link_weight,
+    operation_value,
+)
+from typorisk.rank.providers import KNOWN_PROVIDERS, Providers
 from typorisk.rank.score import (
     CAPTURE_LABELS,
     RiskWeights,
     capture_label,
-    graph_value,
     is_recent,
     likelihood_scale,
     suffix_effect,
     web_effect,
 )
+from typorisk.rank.spill import MemorySpill, Scored, Spill
 
 P = TypeVar("P")
 
@@ -61,6 +77,8 @@ class Ranked:
     contributions: Mapping[str, float]
     """``likelihood``, ``capture``, ``graph``: their parts of ``risk`` (they sum to it before
     the cap at 1); ``registration`` and ``exposure``: the multipliers applied."""
+    operation: str | None = None
+    """Label of the :class:`~typorisk.rank.operations.Operation` it belongs to, if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,185 +107,11 @@ class RankResult:
     """Candidates that look like the brand's own registrations, to confirm and allowlist."""
     wildcard_suffixes: Mapping[str, tuple[str, ...]]
     """Suffix → candidates answered only by a wildcard there (one finding per suffix)."""
-
-
-Scored = tuple[float, str, bool, tuple[str, ...], dict[str, float]]
-"""(risk, capture, defensive, reasons, contributions): a :class:`Ranked` without its
-observation."""
-
-
-class Spill(Protocol[P]):
-    """Where a :class:`Ranker` keeps the observations and payloads until it has seen them all."""
-
-    def put(self, obs: Observation, payload: P) -> None:
-        """Keep one observation and its payload (in order)."""
-
-    def observations(self) -> Iterator[tuple[int, Observation]]:
-        """Every observation kept, with its sequence number, in order."""
-
-    def targets(self, domains: set[str]) -> Iterator[tuple[str, str]]:
-        """(domain, target) of every observation of ``domains``."""
-
-    def put_scored(self, seq: int, obs: Observation, scored: Scored) -> None:
-        """The score of observation ``seq``."""
-
-    def ordered(self) -> Iterator[tuple[Observation, Scored, P]]:
-        """Everything scored, riskiest first; ties by domain, target, then order."""
-
-    def close(self) -> None:
-        """Free what the spill holds."""
-
-
-class MemorySpill(Generic[P]):
-    """A :class:`Spill` in lists (for :func:`rank` over observations already in memory)."""
-
-    def __init__(self) -> None:
-        self._kept: list[tuple[Observation, P]] = []
-        self._scored: list[Scored | None] = []
-
-    def put(self, obs: Observation, payload: P) -> None:
-        self._kept.append((obs, payload))
-
-    def observations(self) -> Iterator[tuple[int, Observation]]:
-        for seq, (obs, _) in enumerate(self._kept):
-            yield seq, obs
-
-    def targets(self, domains: set[str]) -> Iterator[tuple[str, str]]:
-        for obs, _ in self._kept:
-            if obs.domain in domains:
-                yield obs.domain, obs.target
-
-    def put_scored(self, seq: int, obs: Observation, scored: Scored) -> None:
-        if len(self._scored) <= seq:
-            self._scored.extend([None] * (seq + 1 - len(self._scored)))
-        self._scored[seq] = scored
-
-    def ordered(self) -> Iterator[tuple[Observation, Scored, P]]:
-        order = sorted(
-            range(len(self._kept)),
-            key=lambda i: (
-                -_risk(self._scored[i]),
-                self._kept[i][0].domain,
-                self._kept[i][0].target,
-            ),
-        )
-        for i in order:
-            obs, payload = self._kept[i]
-            scored = self._scored[i]
-            assert scored is not None
-            yield obs, scored, payload
-
-    def close(self) -> None:
-        self._kept.clear()
-        self._scored.clear()
-
-
-def _risk(scored: Scored | None) -> float:
-    assert scored is not None
-    return scored[0]
-
-
-class SqliteSpill(Generic[P]):
-    """A :class:`Spill` in a private temporary SQLite database (``sqlite3.connect("")``: on
-    disk once it outgrows the page cache, deleted when closed). Payloads are pickled, so they
-    must be picklable (scan records and rows are); ``ORDER BY`` over an index does the sort by
-    risk without holding the rows. Writes are batched (:data:`BATCH` rows a statement)."""
-
-    BATCH = 2000
-    CACHE_KIB = 8 * 1024
-    """SQLite's page cache, in KiB: what the spill may hold in memory."""
-
-    def __init__(self) -> None:
-        self._db = sqlite3.connect("", check_same_thread=False)
-        self._db.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
-        self._db.execute("PRAGMA journal_mode = OFF")
-        self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute(
-            "CREATE TABLE kept (seq INTEGER PRIMARY KEY, target TEXT, domain TEXT, obs BLOB,"
-            " payload BLOB)"
-        )
-        self._db.execute(
-            "CREATE TABLE scored (seq INTEGER PRIMARY KEY, risk REAL, domain TEXT, target TEXT,"
-            " scored BLOB)"
-        )
-        self._pending: list[tuple[Any, ...]] = []
-        self._pending_scored: list[tuple[Any, ...]] = []
-        self._seq = 0
-
-    def put(self, obs: Observation, payload: P) -> None:
-        kept = (self._seq, obs.target, obs.domain, _dump(_fields(obs)), _dump(payload))
-        self._pending.append(kept)
-        self._seq += 1
-        if len(self._pending) >= self.BATCH:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._pending:
-            self._db.executemany("INSERT INTO kept VALUES (?, ?, ?, ?, ?)", self._pending)
-            self._pending.clear()
-        if self._pending_scored:
-            self._db.executemany("INSERT INTO scored VALUES (?, ?, ?, ?, ?)", self._pending_scored)
-            self._pending_scored.clear()
-
-    def observations(self) -> Iterator[tuple[int, Observation]]:
-        self._flush()
-        last = -1
-        while True:  # in pages: no cursor stays open while scores are written
-            page = self._db.execute(
-                "SELECT seq, obs FROM kept WHERE seq > ? ORDER BY seq LIMIT ?", (last, self.BATCH)
-            ).fetchall()
-            if not page:
-                return
-            for seq, blob in page:
-                yield seq, Observation(*_load(blob))
-            last = page[-1][0]
-
-    def targets(self, domains: set[str]) -> Iterator[tuple[str, str]]:
-        self._flush()
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (domain TEXT PRIMARY KEY)")
-        self._db.execute("DELETE FROM wanted")
-        self._db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((d,) for d in domains))
-        yield from self._db.execute(
-            "SELECT kept.domain, kept.target FROM kept JOIN wanted USING (domain)"
-        ).fetchall()
-
-    def put_scored(self, seq: int, obs: Observation, scored: Scored) -> None:
-        self._pending_scored.append((seq, scored[0], obs.domain, obs.target, _dump(scored[1:])))
-        if len(self._pending_scored) >= self.BATCH:
-            self._flush()
-
-    def ordered(self) -> Iterator[tuple[Observation, Scored, P]]:
-        self._flush()
-        self._db.execute(
-            "CREATE INDEX IF NOT EXISTS by_risk ON scored (risk DESC, domain, target, seq)"
-        )
-        rows = self._db.execute(
-            "SELECT s.risk, s.scored, k.obs, k.payload FROM scored s INDEXED BY by_risk"
-            " JOIN kept k ON k.seq = s.seq ORDER BY s.risk DESC, s.domain, s.target, s.seq"
-        )
-        for risk, scored, obs, payload in rows:
-            yield Observation(*_load(obs)), (risk, *_load(scored)), _load(payload)
-
-    def close(self) -> None:
-        self._db.close()
-
-
-_OBSERVATION_FIELDS = tuple(f.name for f in dataclasses.fields(Observation))
-
-
-def _fields(obs: Observation) -> tuple[object, ...]:
-    """``obs`` as a plain tuple (pickled 2-3× faster than the frozen dataclass)."""
-    return tuple([getattr(obs, name) for name in _OBSERVATION_FIELDS])
-
-
-def _dump(value: object) -> bytes:
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _load(blob: bytes) -> Any:
-    """Unpickle what :func:`_dump` wrote into this process's own private temporary database
-    (never data from outside)."""
-    return pickle.loads(blob)  # noqa: S301
+    operations: tuple[Operation, ...] = ()
+    """Look-alikes joined by the infrastructure they share, largest first
+    (:mod:`typorisk.rank.operations`)."""
+    hubs: tuple[Hub, ...] = ()
+    """Internet-wide nodes set aside before joining (they would have joined look-alikes)."""
 
 
 def _suffix_of(name: str) -> str:
@@ -291,7 +135,9 @@ class Ranker(Generic[P]):
     ``own`` maps a target name to the observation of the target's own domain (its MX/NS), which
     is how defensive registrations are recognised; :meth:`add_own` adds to it while adding
     (a scan learns them from its rows). ``now`` is the date "recently registered" is measured
-    from (no clock is read here). No network; disk only through a :class:`SqliteSpill`.
+    from (no clock is read here). ``providers``: the list of Internet-wide infrastructure that
+    never joins an operation (hubs are also recognised by degree). No network; disk only
+    through a :class:`SqliteSpill`.
     """
 
     def __init__(
@@ -301,14 +147,22 @@ class Ranker(Generic[P]):
         own: Mapping[str, Observation] | None = None,
         now: dt.date | None = None,
         spill: Spill[P] | None = None,
+        providers: Providers = KNOWN_PROVIDERS,
     ) -> None:
         self.weights = weights or RiskWeights()
+        self.providers = providers
         self.own: dict[str, Observation] = dict(own or {})
         self.now = now
         self.spill: Spill[P] = spill if spill is not None else MemorySpill()
         self.index = InfraIndex()
         self.findings: RankResult | None = None
-        self._owners: dict[Node, int] = {}
+        self.operations: tuple[Operation, ...] = ()
+        """After the first ranked row: the operations found."""
+        self.hubs: tuple[Hub, ...] = ()
+        self.graph: nx.Graph[Node] = nx.Graph()
+        """After the first ranked row: the operations graph (look-alikes and the non-hub nodes
+        two of them share; :func:`~typorisk.rank.operations.operations_graph`)."""
+        self._op_of: dict[str, Operation] = {}
         self._targets_of: dict[str, str | set[str]] = {}
 
     def add(self, obs: Observation, payload: P) -> None:
@@ -326,6 +180,7 @@ class Ranker(Generic[P]):
         try:
             own = own_nodes(self.own)
             self._learn_targets(self.index.finish(own))
+            self._find_operations(own)
             defensive: list[tuple[float, str, str, int, Ranked]] = []
             for seq, obs in self.spill.observations():
                 scored = self._score(obs, shared_with_target(obs, own))
@@ -341,6 +196,8 @@ class Ranker(Generic[P]):
                 wildcard_suffixes={
                     s: tuple(sorted(d)) for s, d in sorted(self.index.wildcards.items())
                 },
+                operations=self.operations,
+                hubs=self.hubs,
             )
             for obs, scored, payload in self.spill.ordered():
                 yield Ranked(obs, *scored), payload
@@ -364,37 +221,52 @@ class Ranker(Generic[P]):
         known = self._targets_of.get(domain, ())
         return (known,) if isinstance(known, str) else known
 
-    def owners(self, node: Node) -> int:
-        """Distinct protected targets among the node's members (memoised)."""
-        count = self._owners.get(node)
-        if count is None:
-            group = self.index.members.get(node, ())
-            count = len({t for d in group for t in self._targets(d)})
-            self._owners[node] = count
-        return count
+    def _find_operations(self, own: Mapping[str, set[Node]]) -> None:
+        """Join the look-alikes that share identifying infrastructure into operations. Only
+        the domains whose non-hub nodes shared with another look-alike weigh enough to join
+        can join anything, so only those are handed over, with each node's degree across the
+        scan (and the wildcard-answered ones, whose nodes are hubs)."""
+        w, index = self.weights, self.index
+        wild = {d for ds in index.wildcards.values() for d in ds if d in index.nodes_of}
+        wild_nodes = {n for d in wild for n in index.nodes_of[d]}
+        own_map = {node: target for target, nodes in sorted(own.items()) for node in nodes}
+        degree = {n: len(g) for n, g in index.members.items() if len(g) >= 2}
+        joinable = {
+            n
+            for n, count in degree.items()
+            if n[0] in LINK_KINDS
+            and hub_reason(n, count, w, self.providers, own_map, wild_nodes) is None
+        }
+        chosen: dict[str, Member] = {}
+        for domain in index.eligible | wild:
+            nodes = index.nodes_of[domain]
+            if domain not in wild and not _could_join(nodes, joinable, w):
+                continue
+            bits = index.traits.get(domain, 0)
+            if bits & WEB_DEFENSIVE:
+                continue  # redirects to its own target's site: the brand's
+            chosen[domain] = Member(
+                nodes=nodes,
+                targets=tuple(sorted(self._targets(domain))),
+                mail=bool(bits & MAIL),
+                clone=bool(bits & CLONE),
+                registrar=index.registrar_of.get(domain),
+                wildcard=domain in wild,
+            )
+        found = find_operations(chosen, w, self.providers, own_map, degree)
+        self.operations, self.hubs, self.graph = found.operations, found.hubs, found.graph
+        self._op_of = {d: op for op in found.operations for d in op.members}
 
     def _score(self, obs: Observation, shared: list[Node]) -> Scored:
         w = self.weights
         label = capture_label(obs)
         lik = likelihood_scale(obs.likelihood, w)
         cap = w.capture_value(label)
-        best_g, best_node, best_k = 0.0, None, 0
-        for node in self.index.nodes_of.get(obs.domain, ()):
-            others = self.index.others(node, obs.domain)
-            value = graph_value(node[0], others, w)
-            if value > best_g:
-                best_g, best_node, best_k = value, node, others
+        op = self._op_of.get(obs.domain)
+        best_g = operation_value(op, w) if op is not None else 0.0
         reasons = [_primary_reason(obs), _capture_reason(obs, label)]
-        if best_node is not None and best_node[0] == "owner":
-            reasons.append(
-                f"network owner {best_node[1]}: {best_k} other typo domains "
-                f"of {self.owners(best_node)} targets on its networks"
-            )
-        elif best_node is not None:
-            reasons.append(
-                f"{best_node[0].upper()} {best_node[1]} shared with {best_k} typo domains "
-                f"of {self.owners(best_node)} targets"
-            )
+        if op is not None:
+            reasons.append(op.reason(obs.domain))
         multiplier = 1.0
         if label == "unregistered":
             multiplier, reasons[1] = suffix_effect(obs, w, reasons[1])
@@ -437,7 +309,9 @@ class Ranker(Generic[P]):
         share = risk / sum(parts.values()) if sum(parts.values()) > 0 else 0.0
         contributions = {k: round(v * share, 6) for k, v in parts.items()}
         contributions |= {"registration": multiplier, "exposure": obs.weight}
-        return round(risk, 6), label, bool(shared) or web_defensive, tuple(reasons), contributions
+        defensive = bool(shared) or web_defensive
+        name = op.label if op is not None else None
+        return round(risk, 6), label, defensive, tuple(reasons), contributions, name
 
     def _clusters(self) -> tuple[Cluster, ...]:
         found = []
@@ -454,12 +328,24 @@ class Ranker(Generic[P]):
         return tuple(found)
 
 
+def _could_join(nodes: Iterable[Node], joinable: set[Node], w: RiskWeights) -> bool:
+    """Whether the joinable nodes among ``nodes`` weigh enough, each family once at its
+    heaviest, to join another look-alike (a domain that cannot stays out of the graph)."""
+    best: dict[str, float] = {}
+    for node in nodes:
+        if node in joinable:
+            family = FAMILY.get(node[0], node[0])
+            best[family] = max(best.get(family, 0.0), link_weight(node[0], w))
+    return sum(best.values()) >= w.join - 1e-9
+
+
 def rank(
     observations: Iterable[Observation],
     *,
     weights: RiskWeights | None = None,
     own: Mapping[str, Observation] | None = None,
     now: dt.date | None = None,
+    providers: Providers = KNOWN_PROVIDERS,
 ) -> RankResult:
     """Score every observation and collect the findings (in memory; :class:`Ranker` streams).
 
@@ -467,17 +353,12 @@ def rank(
     is how defensive registrations are recognised. ``now`` is the date "recently registered" is
     measured from (no clock is read here). Pure: no network, no disk.
     """
-    ranker: Ranker[None] = Ranker(weights=weights, own=own, now=now)
+    ranker: Ranker[None] = Ranker(weights=weights, own=own, now=now, providers=providers)
     for obs in observations:
         ranker.add(obs, None)
     ranked = tuple(r for r, _ in ranker.ranked())
     assert ranker.findings is not None
-    return RankResult(
-        ranked=ranked,
-        clusters=ranker.findings.clusters,
-        defensive=ranker.findings.defensive,
-        wildcard_suffixes=ranker.findings.wildcard_suffixes,
-    )
+    return dataclasses.replace(ranker.findings, ranked=ranked)
 
 
 def _capture_reason(obs: Observation, label: str) -> str:

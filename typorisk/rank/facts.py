@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 from typorisk.errors import RankInputError
 
+MAX_CERT_NAMES = 100
+"""Certificate names kept per observation (a certificate may list hundreds)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Observation:
@@ -57,6 +60,16 @@ class Observation:
     block: str = ""
     """The name blocking outputs carry (the ``block`` column): ``domain``, or the typed name
     below it when the typo lies below someone else's domain; ``""`` when the row has none."""
+    registrant: str | None = None
+    """The registrant organisation (RDAP/WHOIS), when the registry shows one."""
+    cert: str | None = None
+    """SHA-256 fingerprint of its web server's TLS certificate (lowercase hex)."""
+    cert_names: tuple[str, ...] = ()
+    """DNS names of that certificate (lowercase)."""
+    favicon: str | None = None
+    """Favicon hash of its page (Shodan's ``http.favicon.hash``, as text)."""
+    fuzzy: str | None = None
+    """Fuzzy hash (TLSH) of its page."""
 
 
 def _strings(value: object, field: str, domain: str) -> tuple[str, ...]:
@@ -126,6 +139,11 @@ def observation_from_row(row: Mapping[str, object]) -> Observation:
         web_similarity=_number(row.get("web_similarity")),
         web_cert_age_days=_integer(row.get("web_cert_age_days")),
         block=str(row.get("block") or "").lower(),
+        registrant=_short(row.get("registrant_org")),
+        cert=_short(row.get("web_cert_sha256")),
+        cert_names=_strings(row.get("web_cert_names"), "web_cert_names", domain)[:MAX_CERT_NAMES],
+        favicon=_short(row.get("web_favicon")),
+        fuzzy=_short(row.get("web_fuzzy")),
     )
 
 
@@ -136,6 +154,16 @@ def network_owner(row: Mapping[str, object]) -> str | None:
     if isinstance(asn, int) or (isinstance(asn, str) and asn.isdigit()):
         return f"AS{asn} {name}" if name else f"AS{asn}"
     return str(net) if net else None
+
+
+def _short(value: object, limit: int = 200) -> str | None:
+    """A text fact (a number is written as text), cut at ``limit`` characters; None when
+    empty. The values come from strangers' servers: bounded here, cleaned by the writers."""
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    if isinstance(value, str | int):
+        return str(value).strip()[:limit] or None
+    return None
 
 
 def _number(value: object) -> float | None:

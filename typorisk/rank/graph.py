@@ -1,4 +1,5 @@
-"""The infrastructure graph: targets, candidates, suffixes, MX/NS hosts, IPs, networks, registrars.
+"""The infrastructure graph: targets, candidates, suffixes, MX/NS hosts, IPs, networks, registrars,
+registrant organisations, TLS certificates and their name sets, favicon and page fuzzy hashes.
 
 Nodes are ``(kind, name)`` tuples — ``("target", "army.mil")``, ``("candidate", "army.ml")``,
 ``("mx", "mx.example.net")``, ``("ip", "192.0.2.7")``, ``("net", "192.0.2.0/24")``,
@@ -7,17 +8,18 @@ company spans many /24s)... — so two kinds never collide. Which infrastructure
 to is one table, :data:`INFRASTRUCTURE`: a new kind of infrastructure key is one entry there
 (and its node weight ``node_<kind>`` in :class:`~typorisk.rank.score.RiskWeights`).
 
-Ranking does not build a graph with a node per candidate: the graph signal needs, per
-infrastructure node, only the registered typo domains behind it, so :class:`InfraIndex` keeps
-those (and each domain's nodes, for the domains that have any), which is a few entries per
-registered candidate instead of a few hundred bytes per candidate (a million candidates cost
-3.4 GiB as a networkx graph). :func:`build_graph` still builds the full networkx graph from the
-same table, for a library user who wants to draw or walk it. Built from observations alone: no
-network.
+Ranking does not build a graph with a node per candidate: operations
+(:mod:`typorisk.rank.operations`) and clusters need, per infrastructure node, only the
+registered typo domains behind it, so :class:`InfraIndex` keeps those (and each domain's
+nodes, for the domains that have any), which is a few entries per registered candidate instead
+of a few hundred bytes per candidate (a million candidates cost 3.4 GiB as a networkx graph).
+:func:`build_graph` still builds the full networkx graph from the same table, for a library
+user who wants to draw or walk it. Built from observations alone: no network.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -26,8 +28,13 @@ import networkx as nx
 
 from typorisk.kit.net import network_of
 from typorisk.rank.facts import Observation
+from typorisk.rank.score import capture_label
 
 Node = tuple[str, str]
+MAIL_CAPTURE = frozenset({"catch-all", "mx", "wildcard-mail", "implicit"})
+"""Capture labels of a look-alike that can receive mail."""
+MAIL, CLONE, WEB_DEFENSIVE = 1, 2, 4
+"""Bits of :attr:`InfraIndex.traits`."""
 _Entry = tuple[str, tuple[Node, ...]]
 
 
@@ -52,6 +59,26 @@ class InfraKind:
     """Reported as a cluster when enough typo domains share one node."""
 
 
+def _registrant(obs: Observation) -> list[str]:
+    """The registrant organisation at its registrar (``Acme Ltd at example registrar``): one
+    organisation's names at one registrar; none when the registry shows no organisation."""
+    if not obs.registrant:
+        return []
+    org = " ".join(obs.registrant.split()).lower()
+    return [f"{org} at {obs.registrar.lower()}" if obs.registrar else org]
+
+
+def _san_set(names: tuple[str, ...]) -> list[str]:
+    """The certificate's set of names as one node (``a.example+2 names #1f2e3d4c``: the first
+    name, how many more, and a digest of the sorted set), when it names several domains: a
+    certificate covering look-alikes of different brands was ordered by one party."""
+    unique = sorted(set(names))
+    if len(unique) < 2:
+        return []
+    digest = hashlib.sha256("\n".join(unique).encode()).hexdigest()[:8]
+    return [f"{unique[0]}+{len(unique) - 1} names #{digest}"]
+
+
 INFRASTRUCTURE: tuple[InfraKind, ...] = (
     InfraKind("mx", "mx", lambda o: [h for h in o.mx if h], defensive=True),
     InfraKind("ns", "ns", lambda o: o.ns, defensive=True),
@@ -65,6 +92,11 @@ INFRASTRUCTURE: tuple[InfraKind, ...] = (
         cluster=False,
     ),
     InfraKind("owner", "owner", lambda o: [o.network_owner] if o.network_owner else []),
+    InfraKind("registrant", "registrant", _registrant, cluster=False),
+    InfraKind("cert", "cert", lambda o: [o.cert.lower()] if o.cert else [], cluster=False),
+    InfraKind("san", "san", lambda o: _san_set(o.cert_names), cluster=False),
+    InfraKind("favicon", "favicon", lambda o: [o.favicon] if o.favicon else [], cluster=False),
+    InfraKind("fuzzy", "fuzzy", lambda o: [o.fuzzy] if o.fuzzy else [], cluster=False),
 )
 """Every infrastructure key, in one table (see the module docstring)."""
 INFRA_KINDS = tuple(k.kind for k in INFRASTRUCTURE)
@@ -72,18 +104,25 @@ DEFENSIVE_RELS = frozenset(k.rel for k in INFRASTRUCTURE if k.defensive)
 CLUSTER_KINDS = frozenset(k.kind for k in INFRASTRUCTURE if k.cluster)
 
 
+_DIRECT = tuple(k for k in INFRASTRUCTURE if k.via is None)
+
+
 def infrastructure(obs: Observation) -> list[tuple[Node, str]]:
     """``(node, rel)`` for every piece of infrastructure an observation names directly (not the
     networks, which hang off its IPs)."""
-    return [
-        ((k.kind, name), k.rel) for k in INFRASTRUCTURE if k.via is None for name in k.names(obs)
-    ]
+    dns = obs.mx or obs.ns or obs.a or obs.aaaa
+    owner = obs.registrar or obs.network_owner or obs.registrant
+    if not (dns or owner or obs.cert or obs.cert_names or obs.favicon or obs.fuzzy):
+        return []  # most candidates: free names, nothing to walk (a fast path, same answer)
+    return [((k.kind, name), k.rel) for k in _DIRECT for name in k.names(obs)]
 
 
 def infra_nodes(obs: Observation) -> set[Node]:
     """Every infrastructure node the graph signal walks from a candidate (networks included)."""
     direct = infrastructure(obs)
     nodes = {node for node, _ in direct}
+    if not direct:
+        return nodes
     for k in INFRASTRUCTURE:
         if k.via is not None:
             for node, _ in direct:
@@ -157,6 +196,11 @@ class InfraIndex:
         """Defensive-node tuples, interned (most registered names share a few combinations)."""
         self.wildcards: dict[str, set[str]] = {}
         """Suffix → the domains answered only by a wildcard there."""
+        self.traits: dict[str, int] = {}
+        """Domain (with nodes) → :data:`MAIL` | :data:`CLONE` | :data:`WEB_DEFENSIVE` bits, any
+        of its observations counting."""
+        self.registrar_of: dict[str, str] = {}
+        """Domain (with nodes) → its registrar (interned), when known."""
         self.members: dict[Node, tuple[str, ...]] = {}
         """After :meth:`finish`: node → registered, non-defensive domains behind it, sorted (a
         tuple: a third of a set's memory; membership is asked of :attr:`eligible`)."""
@@ -173,6 +217,11 @@ class InfraIndex:
             self.nodes_of[obs.domain] = tuple(
                 sorted(self._interned.setdefault(n, n) for n in nodes)
             )
+            bits = MAIL * (capture_label(obs) in MAIL_CAPTURE) | CLONE * (obs.web == "clone")
+            bits |= WEB_DEFENSIVE * (obs.web == "redirect-target")
+            self.traits[obs.domain] = self.traits.get(obs.domain, 0) | bits
+            if obs.registrar:
+                self.registrar_of.setdefault(obs.domain, sys.intern(obs.registrar))
         if obs.registration == "registered":
             defensive = tuple(
                 self._interned.setdefault(node, node)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
@@ -55,8 +56,8 @@ def ranked_rows(
     rows: Sequence[Row], weights: RiskWeights, today: dt.date | None
 ) -> tuple[list[dict[str, object]], RankResult]:
     """Rank rows; returns them riskiest first with ``risk``, ``capture``, ``defensive``,
-    ``reasons`` and the flat ``contrib_<factor>`` columns set (no mapping cells), and the
-    findings."""
+    ``reasons``, ``operation`` and the flat ``contrib_<factor>`` columns set (no mapping
+    cells), and the findings."""
     ranker: Ranker[Row] = Ranker(weights=weights, now=today)
     for row in rows:
         add_row(ranker, row, row)
@@ -70,9 +71,9 @@ def ranked_rows(
             capture=r.capture,
             defensive=r.defensive,
             reasons=list(r.reasons),
+            operation=r.operation,
         )
         row.update({f"contrib_{k}": v for k, v in r.contributions.items()})
         out.append(row)
     assert ranker.findings is not None
-    f = ranker.findings
-    return out, RankResult(tuple(ranked), f.clusters, f.defensive, f.wildcard_suffixes)
+    return out, dataclasses.replace(ranker.findings, ranked=tuple(ranked))

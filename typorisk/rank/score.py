@@ -8,12 +8,12 @@
 - C, capture capability: catch-all SMTP 1.0 > MX 0.8 > mail via a wildcard 0.7 > implicit MX
   (A/AAAA, RFC 5321 §5.1) 0.6 > wildcard without mail 0.35 > registered without mail 0.3 = unknown
   0.3 > unregistered 0.15 > null MX 0.02 (RFC 7505: accepts no mail).
-- G, graph signal: a two-step walk from the candidate through its infrastructure back to other
-  candidates, counting the distinct registered typo domains (of any protected target) it reaches:
-  ``w_node · log(1 + k) / log(1 + saturation)`` for the best node, with node weights MX 1.0,
-  IP 0.6, /24 network 0.4, NS 0.4, registrar 0.3, network owner 0.3 (the organisation or AS
-  holding the addresses, from IP RDAP: one hosting company spans many /24s) (big providers
-  share NS; a shared MX is an operation collecting mail).
+- G, graph signal, from the candidate's **operation** (:mod:`typorisk.rank.operations`: the
+  look-alikes joined to it by identifying infrastructure they share, hubs set aside):
+  ``size · (op_base + op_mail·m/n + op_targets·[several targets] + op_clones·[a clone])`` with
+  ``size = log(n) / log(1 + saturation)`` for an operation of n members, m of which can
+  receive mail; 0 outside an operation. What joins (``link_<kind>``, ``join``) and what is a
+  hub (``hub_<kind>``) are weights here too.
 - suffix policy (``data/suffix_policy.json``): a free name under a suffix that keeps squatters
   out scores × ``restricted_suffix`` (0.3: ``.mil``, ``.gov``, ``.bank``, ``gov.xx``: the registry
   verifies eligibility) or × ``closed_suffix`` (0.1: a .brand TLD, ``.il`` directly): nobody who
@@ -76,14 +76,40 @@ class RiskWeights:
     unknown: float = 0.3
     unregistered: float = 0.15
     null_mx: float = 0.02
-    node_mx: float = 1.0
-    node_ip: float = 0.6
-    node_net: float = 0.4
-    node_ns: float = 0.4
-    node_registrar: float = 0.3
-    node_owner: float = 0.3
+    link_cert: float = 1.0
+    """How identifying a shared TLS certificate (SHA-256) is, in [0, 1]; ``link_<kind>`` for
+    every kind of :data:`~typorisk.rank.operations.LINK_KINDS`."""
+    link_san: float = 0.9
+    link_mx: float = 0.8
+    link_favicon: float = 0.5
+    link_fuzzy: float = 0.5
+    link_registrant: float = 0.7
+    link_ip: float = 0.6
+    link_ns: float = 0.3
+    link_net: float = 0.2
+    link_owner: float = 0.1
+    join: float = 0.7
+    """Two look-alikes are joined when the ``link_`` weights of the nodes they share reach it."""
+    hub_cert: int = 500
+    """Look-alikes on one node at which it is a hub (Internet-wide: it joins nothing);
+    ``hub_<kind>`` for every link kind."""
+    hub_san: int = 500
+    hub_mx: int = 100
+    hub_favicon: int = 50
+    hub_fuzzy: int = 30
+    hub_registrant: int = 100
+    hub_ip: int = 50
+    hub_ns: int = 30
+    hub_net: int = 50
+    hub_owner: int = 30
+    operation_min: int = 2
+    """Members an operation needs (at least 2)."""
+    op_base: float = 0.5
+    op_mail: float = 0.3
+    op_targets: float = 0.1
+    op_clones: float = 0.1
     saturation: int = 50
-    """Other typo domains on one node at which the graph signal is full."""
+    """Other members of an operation at which its size counts in full."""
     defensive: float = 0.25
     restricted_suffix: float = 0.3
     """Multiplier of a free name under a suffix whose registry verifies eligibility."""
@@ -145,14 +171,6 @@ def likelihood_scale(p: float, w: RiskWeights) -> float:
         return 0.0
     low, high = math.log10(w.likelihood_floor), math.log10(w.likelihood_ceiling)
     return min(1.0, max(0.0, (math.log10(p) - low) / (high - low)))
-
-
-def graph_value(kind: str, others: int, w: RiskWeights) -> float:
-    """G contributed by one infrastructure node shared with ``others`` other typo domains."""
-    if others <= 0:
-        return 0.0
-    node_weight = float(getattr(w, f"node_{kind}", 0.0))
-    return node_weight * min(1.0, math.log1p(others) / math.log1p(max(w.saturation, 1)))
 
 
 def is_recent(obs: Observation, now: dt.date | None, w: RiskWeights) -> int | None:

@@ -15,8 +15,11 @@ Four actions, each a list a person can act on:
   eligibility depends on criteria (``.bank``, a local presence) the name carries "only if you are
   eligible"; names under suffixes it cannot enter (``.mil`` for a company, ``.il`` directly) are
   left out and counted per suffix.
-- **take down**: registered, non-defensive look-alikes at or above the threshold, with the
-  registrar's and the hosting network's abuse contacts and the evidence to paste into a report.
+- **take down**: one entry per operation (look-alikes joined by the infrastructure they share,
+  :mod:`typorisk.rank.operations`) with a member at or above the threshold: its members, the
+  registrars' and the hosting networks' abuse contacts, first and last seen, and the evidence
+  joining each member; then each registered, non-defensive look-alike at or above the
+  threshold outside any operation, with its contacts and the evidence to paste into a report.
   Registration columns that a store does not have yet read as ``None`` (shown as "—").
 - **watch**: look-alikes below the threshold that are registered or whose registration is
   unknown (probable own registrations are left to the "to confirm" list).
@@ -35,6 +38,8 @@ from dataclasses import dataclass
 
 from typorisk.parse.psl import load_psl
 from typorisk.parse.suffix_policy import SuffixPolicy, policy_of
+from typorisk.rank import Operation
+from typorisk.rank.operations import node_text
 from typorisk.report.review import Review
 from typorisk.store import Change
 
@@ -107,6 +112,29 @@ class Takedown:
 
 
 @dataclass(frozen=True, slots=True)
+class OperationTakedown:
+    """One operation to report: one request to each of its registrars and networks."""
+
+    operation: Operation
+    risk: float
+    """Its riskiest member's risk, in [0, 1]."""
+    registrar_contacts: tuple[str, ...]
+    """``Registrar: abuse e-mail, phone`` per registrar of its members (``—`` when unknown)."""
+    network_contacts: tuple[str, ...]
+    """``NETWORK ASn: abuse e-mail`` per hosting network of its members (the abuse e-mail
+    alone when the network has no name)."""
+    first_seen: str
+    """When the store first saw one of its members registered (else first saw it at all;
+    ISO 8601 UTC), or ``""``."""
+    last_seen: str
+    """When the store last saw one of its members, or ``""``."""
+    evidence: tuple[str, ...]
+    """``members: shared node, shared node`` per group of members joined by the same nodes
+    (most identifying node first), then ``member: web: class at URL`` where the web stage
+    ran."""
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeLine:
     """What changed on one candidate since the baseline, named for people."""
 
@@ -138,6 +166,7 @@ class Actions:
     register_skipped: tuple[Skipped, ...]
     """Free names under suffixes the organisation cannot register in, per suffix."""
     takedown: tuple[Takedown, ...]
+    """High-risk look-alikes to report outside any operation of :attr:`operations`."""
     watch: tuple[Row, ...]
     """Registered below the threshold, or registration unknown; riskiest first."""
     mail_capable: int
@@ -157,6 +186,13 @@ class Actions:
     warn: tuple[Row, ...] = ()
     """Established domains of other organisations that look like a target: warn senders
     (confirm the recipient), never block; riskiest first."""
+    operations: tuple[OperationTakedown, ...] = ()
+    """Operations with a member at or above the threshold, largest first."""
+
+    @property
+    def requests(self) -> int:
+        """Takedown requests to send: one per operation, one per look-alike outside them."""
+        return len(self.operations) + len(self.takedown)
 
     @property
     def block_count(self) -> int:
@@ -267,6 +303,51 @@ def _evidence(row: Row) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _contact(parts: Sequence[object]) -> str:
+    shown = [str(p) for p in parts if p not in (None, "")]
+    return ", ".join(shown) if shown else "—"
+
+
+def operation_takedown(
+    op: Operation, rows: Mapping[str, Row], seen: Mapping[str, tuple[str, str]]
+) -> OperationTakedown:
+    """The takedown entry of ``op`` from its members' rows (domain → row) and the store's
+    first/last seen (domain → (first, last))."""
+    registrars: dict[str, str] = {}
+    networks: set[str] = set()
+    for domain in op.members:
+        row = rows.get(domain, {})
+        name = str(row.get("registrar") or "—")
+        registrars.setdefault(name, _contact([row.get("abuse_email"), row.get("abuse_phone")]))
+        asn = row.get("asn")
+        net = " ".join(
+            str(x) for x in (row.get("net_name"), f"AS{asn}" if asn is not None else None) if x
+        )
+        abuse = _contact([row.get("net_abuse")])
+        if net or row.get("net_abuse"):
+            networks.add(f"{net}: {abuse}" if net else abuse)
+    times = [seen[d] for d in op.members if d in seen]
+    joined: dict[str, list[str]] = {}
+    for d in op.members:
+        nodes = ", ".join(node_text(n, full=True) for n in op.evidence.get(d, ()))
+        joined.setdefault(nodes, []).append(d)
+    web = [
+        f"{d}: web: {rows[d]['web']}"
+        + (f" at {rows[d]['web_final_url']}" if rows[d].get("web_final_url") else "")
+        for d in op.members
+        if d in rows and rows[d].get("web")
+    ]
+    return OperationTakedown(
+        operation=op,
+        risk=max((risk(rows[d]) for d in op.members if d in rows), default=0.0),
+        registrar_contacts=tuple(f"{k}: {v}" for k, v in sorted(registrars.items())),
+        network_contacts=tuple(sorted(networks)),
+        first_seen=min((t[0] for t in times if t[0]), default=""),
+        last_seen=max((t[1] for t in times if t[1]), default=""),
+        evidence=(*(f"{', '.join(ds)}: {nodes}" for nodes, ds in joined.items()), *web),
+    )
+
+
 _CHANGE_GROUPS = (
     ("new_registrations", "newly registered"),
     ("new_mail", "mail"),
@@ -289,6 +370,17 @@ def plan(review: Review) -> Actions:
     warn = tuple(r for r in review.rows if established_reason(r) and not is_own(r))
     high = [r for r in high if not established_reason(r)]
 
+    reported = [r for r in high if r.get("registration") == "registered" and not is_own(r)]
+    first_row: dict[str, Row] = {}
+    for r in review.rows:
+        first_row.setdefault(str(r.get("domain")), r)
+    wanted = {str(r["domain"]) for r in reported}
+    operations = tuple(
+        operation_takedown(op, first_row, review.seen)
+        for op in review.findings.operations
+        if wanted & set(op.members)
+    )
+    grouped_away = {d for o in operations for d in o.operation.members}
     takedown = tuple(
         Takedown(
             domain=str(r["domain"]),
@@ -297,8 +389,8 @@ def plan(review: Review) -> Actions:
             contacts={c: r.get(c) for c in TAKEDOWN_COLUMNS},
             evidence=_evidence(r),
         )
-        for r in high
-        if r.get("registration") == "registered" and not is_own(r)
+        for r in reported
+        if str(r["domain"]) not in grouped_away
     )
     watch = tuple(
         r
@@ -340,6 +432,7 @@ def plan(review: Review) -> Actions:
         unknown=states.count("unknown"),
         free=states.count("unregistered"),
         warn=tuple(sorted(warn, key=lambda r: -risk(r))),
+        operations=operations,
     )
 
 

@@ -18,21 +18,22 @@ from functools import cache
 import jinja2
 
 from typorisk import __version__
+from typorisk.rank.operations import node_text
 from typorisk.report.actions import ONLY_IF, Actions, Row, Tail, plan, risk
 from typorisk.report.review import Review
 from typorisk.report.svg import (
     CATEGORY_COLOURS,
     Chart,
     category_bars,
-    cluster_picture,
     colour_of,
     histogram,
+    operation_picture,
     trend_lines,
 )
 
 MISSING = "—"
-CLUSTER_PICTURES = 4
-"""Cluster pictures drawn (the largest clusters); the table lists every cluster."""
+OPERATION_PICTURES = 4
+"""Operation pictures drawn (the largest operations to take down); the table lists all."""
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u0085\u2028\u2029]+")
@@ -92,7 +93,7 @@ class View:
     todo: list[str]
     has_web: bool
     charts: list[tuple[Chart, str]]
-    clusters: list[Chart]
+    operations: list[Chart]
     generator: str
 
 
@@ -137,16 +138,15 @@ def _todo(review: Review, a: Actions) -> list[str]:
             f"{unknown} registration unknown, {a.block_count - len(a.block)} not registered "
             "yet): check that resolvers and mail gateways pulled today's blocklists."
         )
-    if a.takedown:
-        clusters = len(review.findings.clusters)
+    if a.requests:
         grouped = (
-            f"; {_count(clusters, 'shared-infrastructure cluster')}: one request to its "
-            "operator covers many"
-            if clusters
+            f"; {_count(len(a.operations), 'operation')} of several look-alikes: one request "
+            "covers each"
+            if a.operations
             else ""
         )
         steps.append(
-            f"Send {_count(len(a.takedown), 'takedown request')} to the registrars' and hosting "
+            f"Send {_count(a.requests, 'takedown request')} to the registrars' and hosting "
             f"networks' abuse contacts (table 3{grouped})."
         )
     free = sum(min(t.count, len(t.names)) for t in a.register)
@@ -216,15 +216,33 @@ def charts(review: Review) -> list[tuple[Chart, str]]:
     ]
 
 
-def cluster_charts(review: Review) -> list[Chart]:
-    """Pictures of the largest clusters, nodes labelled and coloured by capture category."""
+def short_name(node: tuple[str, str]) -> str:
+    """A node's name as a picture labels it beside its kind's colour (a fingerprint cut to
+    12 hex digits, a name set without its digest)."""
+    kind, name = node
+    if kind == "cert":
+        return name[:12] + "…"
+    if kind == "san":
+        return name.split(" #", 1)[0]
+    return name
+
+
+def operation_charts(a: Actions, review: Review) -> list[Chart]:
+    """Pictures of the largest operations to take down: shared nodes labelled with their kind,
+    look-alikes coloured by capture category, each joined to the nodes it shares."""
     capture = {str(r["domain"]): str(r.get("capture")) for r in review.rows}
-    return [
-        cluster_picture(
-            f"{k.kind.upper()} {k.name}", [(d, capture.get(d, "unknown")) for d in k.members]
-        )
-        for k in review.findings.clusters[:CLUSTER_PICTURES]
-    ]
+    out = []
+    for entry in a.operations[:OPERATION_PICTURES]:
+        op = entry.operation
+        nodes = [n for n, _ in op.shared]
+        index = {n: i for i, n in enumerate(nodes)}
+        shared = [(n[0], short_name(n), f"{node_text(n)}: {c} look-alikes") for n, c in op.shared]
+        members = [
+            (d, capture.get(d, "unknown"), [index[n] for n in op.evidence.get(d, ())])
+            for d in op.members
+        ]
+        out.append(operation_picture(op.label, shared, members))
+    return out
 
 
 def view(review: Review) -> View:
@@ -246,7 +264,7 @@ def view(review: Review) -> View:
         todo=_todo(review, a),
         has_web=any(r.get("web") for r in review.rows),
         charts=charts(review),
-        clusters=cluster_charts(review),
+        operations=operation_charts(a, review),
         generator=f"typorisk {__version__}",
     )
 
@@ -273,6 +291,7 @@ def _globals() -> dict[str, object]:
         "colour": colour_of,
         "own_reason": _own_reason,
         "noted": noted,
+        "day": _day,
     }
 
 

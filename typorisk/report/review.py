@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from typorisk.errors import TyporiskError
 from typorisk.rank import RankResult, RiskWeights
@@ -66,6 +66,9 @@ class Review:
     watch_hits: tuple[WatchHit, ...] | None = None
     """New look-alikes the watch stage recorded since the baseline; ``None`` when the store
     keeps no watch hits (the section is then left out)."""
+    seen: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Members of the findings' operations → (first seen registered, else first seen; last
+    seen) in the store (ISO 8601 UTC, earliest and latest over the domain's targets)."""
 
     @property
     def new_high_risk(self) -> list[Change]:
@@ -165,6 +168,25 @@ def build_review(
         trend.append(Trend(past.id, past.started, len(registered), len(mail), len(seen)))
     later = tuple(r for r in store.runs(run.feed) if r.id > run.id and r.status != "complete")
     hits = watch_hits(store, baseline.started if baseline else None)
+    first_last = operation_seen(store, findings)
     return Review(
-        feed, run, baseline, rows, findings, changes, trend, threshold, new_high, later, hits
-    )
+        feed, run, baseline, rows, findings, changes, trend, threshold,
+        new_high, later, hits, first_last,
+    )  # fmt: skip
+
+
+def operation_seen(store: Store, findings: RankResult) -> dict[str, tuple[str, str]]:
+    """First seen (registered since, when the store knows it) and last seen of every member of
+    an operation, from the store."""
+    out: dict[str, tuple[str, str]] = {}
+    for op in findings.operations:
+        for domain in op.members:
+            found = store.seen(domain)
+            first = [
+                str(s.get("registered_since") or s["first_seen"])
+                for s in found
+                if s.get("registered_since") or s.get("first_seen")
+            ]
+            last = [str(s["last_seen"]) for s in found if s.get("last_seen")]
+            out[domain] = (min(first, default=""), max(last, default=""))
+    return out

@@ -1,7 +1,7 @@
 """Chart geometry for reviews: pure functions from numbers to SVG shapes, drawn by a template.
 
 Hand-drawn rather than from a library, on purpose: the review has three chart kinds (a
-histogram, a horizontal bar chart, a line chart of a few runs) and a radial cluster picture,
+histogram, a horizontal bar chart, a line chart of a few runs) and an operation picture,
 about 200 lines here. pygal's SVG loads its JavaScript from a CDN by default and matplotlib
 (≈ 40 MB installed) turns text into paths unless configured; either would put a network
 reference or unselectable text into a page that must be self-contained, printable and
@@ -36,7 +36,7 @@ SERIES_COLOURS = ("#2166ac", "#b2182b", "#1a9850")
 """Line colours of trend series, by series position (the series are fixed in code)."""
 FONT = "sans-serif"
 LABEL_MAX = 24
-"""Characters of a node label in a cluster picture (longer names end in "…"; the tooltip
+"""Characters of a node label in an operation picture (longer names end in "…"; the tooltip
 holds the whole name): 24 characters of 11 px text fit beside the circle."""
 
 
@@ -273,20 +273,62 @@ def trend_lines(
     return chart
 
 
-def cluster_picture(hub: str, members: Sequence[tuple[str, str]], *, limit: int = 16) -> Chart:
-    """One infrastructure cluster: the hub in the centre, up to ``limit`` typo domains on a
-    circle, each labelled with its name and coloured by its capture category (``members`` are
-    ``(domain, category)`` pairs); a legend names the categories; more members are counted."""
+KIND_COLOURS: Mapping[str, str] = {
+    "cert": "#01665e",
+    "san": "#35978f",
+    "mx": "#2c3e50",
+    "favicon": "#bf812d",
+    "fuzzy": "#8c510a",
+    "registrant": "#762a83",
+    "ip": "#542788",
+    "ns": "#7f3b08",
+    "net": "#8073ac",
+    "owner": "#998ec3",
+}
+"""Infrastructure kind → colour of its node in an operation picture, fixed."""
+SHARED_SHOWN = 5
+"""Shared infrastructure nodes drawn in an operation picture (the most identifying)."""
+
+
+def operation_picture(
+    label: str,
+    shared: Sequence[tuple[str, str, str]],
+    members: Sequence[tuple[str, str, Sequence[int]]],
+    *,
+    limit: int = 16,
+) -> Chart:
+    """One operation: its shared infrastructure nodes (``(kind, text, tooltip)``, most
+    identifying first; up to :data:`SHARED_SHOWN`) as squares near the centre, labelled with
+    their kind and name and coloured by kind; up to ``limit`` look-alikes (``(domain,
+    capture category, indices of the shared nodes it points at)``) on a circle, coloured by
+    capture category, each joined to the nodes it shares; legends name the kinds and the
+    categories; more members are counted."""
+    nodes = list(shared)[:SHARED_SHOWN]
     shown = list(members)[:limit]
-    categories = list(dict.fromkeys(c for _, c in shown))
-    size, radius = 560, 130
-    cx, cy = size / 2, 190
-    chart = Chart(f"cluster {hub}", size, 400 + 18 * len(categories))
-    chart.shapes.append(text(cx, 20, hub, size=14, anchor="middle", **{"font-weight": "bold"}))
-    for i, (domain, category) in enumerate(shown):
+    categories = list(dict.fromkeys(c for _, c, _ in shown))
+    kinds = list(dict.fromkeys(k for k, _, _ in nodes))
+    size, radius, inner = 600, 150, 62
+    cx, cy = size / 2, 215
+    legend = 440
+    chart = Chart(f"operation {label}", size, legend + 18 * max(len(categories), len(kinds)) + 8)
+    chart.shapes.append(text(cx, 20, label, size=14, anchor="middle", **{"font-weight": "bold"}))
+    places: list[tuple[float, float]] = []
+    for j in range(len(nodes)):
+        if len(nodes) == 1:
+            places.append((cx, cy))
+        else:
+            angle = 2 * math.pi * j / len(nodes) - math.pi / 2
+            places.append((cx + inner * math.cos(angle), cy + inner * math.sin(angle)))
+    spots = []
+    for i in range(len(shown)):
         angle = 2 * math.pi * i / max(len(shown), 1) - math.pi / 2
-        x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
-        chart.shapes.append(line(cx, cy, x, y, "#bbb"))
+        spots.append((angle, cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
+    for (_, _, links), (_, x, y) in zip(shown, spots, strict=True):
+        for j in links:
+            if j < len(places):
+                colour = KIND_COLOURS.get(nodes[j][0], OTHER_COLOUR)
+                chart.shapes.append(line(x, y, *places[j], colour, 1.2))
+    for (domain, category, _), (angle, x, y) in zip(shown, spots, strict=True):
         chart.shapes.append(
             Shape(
                 "circle",
@@ -294,21 +336,58 @@ def cluster_picture(hub: str, members: Sequence[tuple[str, str]], *, limit: int 
                 title=f"{domain} ({category})",
             )
         )
-        right = math.cos(angle) >= 0
-        lx = x + (10 if right else -10) if abs(math.cos(angle)) > 0.2 else x
-        ly = y + 4 + (14 * math.copysign(1, math.sin(angle)) if abs(math.cos(angle)) <= 0.2 else 0)
-        anchor = "middle" if abs(math.cos(angle)) <= 0.2 else ("start" if right else "end")
-        label = domain if len(domain) <= LABEL_MAX else domain[: LABEL_MAX - 1] + "…"
-        chart.shapes.append(text(lx, ly, label, size=11, anchor=anchor))
-    chart.shapes.append(Shape("circle", {"cx": _f(cx), "cy": _f(cy), "r": "16", "fill": "#2c3e50"}))
-    note = f"{len(members)} typo domains" + (
+        chart.shapes.append(_member_label(domain, angle, x, y))
+    for (kind, name, tip), (x, y) in zip(nodes, places, strict=True):
+        colour = KIND_COLOURS.get(kind, OTHER_COLOUR)
+        chart.shapes.append(
+            Shape(
+                "rect",
+                {"x": _f(x - 9), "y": _f(y - 9), "width": "18", "height": "18", "fill": colour},
+                title=tip,
+            )
+        )
+        short = name if len(name) <= LABEL_MAX else name[: LABEL_MAX - 1] + "…"
+        halo = {"stroke": "#fff", "stroke-width": "3", "paint-order": "stroke"}
+        chart.shapes.append(text(x, y + 22, short, size=10, anchor="middle", fill=colour, **halo))
+    note = f"{len(members)} look-alikes" + (
         f", {len(shown)} shown" if len(members) > len(shown) else ""
     )
-    chart.shapes.append(text(cx, 360, note, size=11, anchor="middle"))
+    chart.shapes.append(text(cx, legend - 24, note, size=11, anchor="middle"))
     for i, category in enumerate(categories):
-        y = 388 + 18 * i
+        y = legend + 18 * i
         chart.shapes.append(
             Shape("circle", {"cx": "20", "cy": _f(y - 4), "r": "6", "fill": colour_of(category)})
         )
         chart.shapes.append(text(32, y, category, size=11))
+    for i, kind in enumerate(kinds):
+        y = legend + 18 * i
+        fill = KIND_COLOURS.get(kind, OTHER_COLOUR)
+        attrs = {"x": "334", "y": _f(y - 10), "width": "12", "height": "12", "fill": fill}
+        chart.shapes.append(Shape("rect", attrs))
+        chart.shapes.append(text(352, y, f"{kind}: shared {_KIND_WORDS.get(kind, kind)}", size=11))
     return chart
+
+
+_KIND_WORDS = {
+    "cert": "TLS certificate",
+    "san": "certificate names",
+    "mx": "mail host",
+    "favicon": "favicon",
+    "fuzzy": "page (fuzzy hash)",
+    "registrant": "registrant",
+    "ip": "address",
+    "ns": "name server",
+    "net": "/24 network",
+    "owner": "network owner (AS)",
+}
+
+
+def _member_label(domain: str, angle: float, x: float, y: float) -> Shape:
+    """A look-alike's name beside its point on the circle (outside it)."""
+    right = math.cos(angle) >= 0
+    side = abs(math.cos(angle)) > 0.2
+    lx = x + (10 if right else -10) if side else x
+    ly = y + 4 + (0 if side else 14 * math.copysign(1, math.sin(angle)))
+    anchor = ("start" if right else "end") if side else "middle"
+    label = domain if len(domain) <= LABEL_MAX else domain[: LABEL_MAX - 1] + "…"
+    return text(lx, ly, label, size=11, anchor=anchor)

@@ -42,6 +42,10 @@ WEB_COLUMNS = (
     "web_similarity",
     "web_cert_age_days",
     "web_cert_issuer",
+    "web_cert_sha256",
+    "web_cert_names",
+    "web_favicon",
+    "web_fuzzy",
     "web_error",
 )
 """Row columns added by :func:`web_row`."""
@@ -57,5 +61,9 @@ def web_row(result: WebResult) -> dict[str, object]:
         "web_similarity": result.similarity,
         "web_cert_age_days": cert.age_days if cert else None,
         "web_cert_issuer": clean(cert.issuer) if cert else None,
+        "web_cert_sha256": cert.sha256 or None if cert else None,
+        "web_cert_names": list(cert.names) if cert else [],
+        "web_favicon": result.favicon,
+        "web_fuzzy": result.fuzzy,
         "web_error": clean(result.error),
     }

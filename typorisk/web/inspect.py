@@ -52,6 +52,10 @@ class WebResult:
     brand: bool = False
     visual: float | None = None
     """Screenshot similarity to the target's (pHash), in [0, 1], when screenshots ran."""
+    favicon: int | None = None
+    """Shodan favicon hash of its page's favicon, when one was served."""
+    fuzzy: str | None = None
+    """TLSH digest of its page, when TLSH had enough to hash."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +224,8 @@ class Inspector:
             note = f"body cut at {len(page.body):,} bytes" + (f"; {error}" if error else "")
         return WebResult(
             domain, klass, page.final_url, page.chain, ev.similarity, cert, note, reasons,
-            icon_match, ev.password, ev.brand, ev.visual,
+            icon_match, ev.password, ev.brand, ev.visual, view.icon,
+            doc.fuzzy if doc is not None else None,
         )  # fmt: skip
 
     def _by_html(self, page: Page) -> str | None:

@@ -8,6 +8,7 @@ carries a certificate that also names the brand's own domain.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -36,6 +37,9 @@ class CertFacts:
     """A name equals the target's domain, is a subdomain of it, or is a wildcard over it."""
     self_signed: bool
     """Issuer equals subject and the signature verifies with the certificate's own key."""
+    sha256: str = ""
+    """SHA-256 fingerprint of the certificate (DER), lowercase hex: the same certificate on
+    several look-alikes was ordered by one party."""
 
 
 def cert_facts(der: bytes, target: str, now: dt.datetime) -> CertFacts | None:
@@ -54,6 +58,7 @@ def cert_facts(der: bytes, target: str, now: dt.datetime) -> CertFacts | None:
         names=names,
         covers_target=any(_covers(n, target) for n in names),
         self_signed=_self_signed(cert),
+        sha256=hashlib.sha256(der).hexdigest(),
     )
 
 

@@ -70,6 +70,9 @@ class Entry:
     standing: Standing | None = None
     """Set when the name is an established domain (the brand's own or a third party's): blocking
     formats leave it out or give it a non-blocking action; warn formats list it."""
+    operation: str | None = None
+    """Label of the operation it belongs to (look-alikes joined by shared infrastructure),
+    reduced by :func:`comment_safe` to 120 characters, when ranking found one."""
 
     def reason(self) -> str:
         """Why the name is listed, safe for any comment: kind, target, likelihood, risk, facts."""
@@ -150,6 +153,10 @@ def _blocked_name(row: Row, domain: str, target: str) -> str:
     return name
 
 
+def _label(value: object) -> str | None:
+    return comment_safe(value, 120) if isinstance(value, str) and value else None
+
+
 def entry_from_row(row: Row) -> Entry:
     """The :class:`Entry` of one row; raises :class:`UnsafeNameError` on an unsafe name.
     ``domain`` is the name to block (:func:`_blocked_name`); no standing is decided here."""
@@ -170,6 +177,7 @@ def entry_from_row(row: Row) -> Entry:
         risk=_float(row.get("risk")),
         registration=_text(row.get("registration")),
         mail=_text(row.get("mail")),
+        operation=_label(row.get("operation")),
     )
 
 

@@ -3,6 +3,12 @@
 Both are written as a stream (one JSON object per indicator or attribute), with ids derived from
 the feed name and the domain (UUIDv5), so the same name in the same feed keeps its id from run to
 run and a platform updates it rather than duplicating it.
+
+Operations (look-alikes joined by shared infrastructure, a row's ``operation``) are carried as
+STIX ``infrastructure`` objects, each indicated by its members' indicators (``relationship``
+objects, written after the indicators: only the ids of members are kept meanwhile), and in MISP
+as a tag ``typorisk:operation="LABEL"`` on each member's attribute (MISP groups and searches
+attributes by tag).
 """
 
 from __future__ import annotations
@@ -71,15 +77,69 @@ def stix_indicator(entry: Entry, options: WriterOptions, creator: str) -> dict[s
     return indicator
 
 
+def stix_infrastructure(
+    label: str, members: int, options: WriterOptions, creator: str
+) -> dict[str, object]:
+    """The STIX 2.1 Infrastructure of one operation (its id from the feed and the label)."""
+    stamp = _stamp(options.now)
+    return {
+        "type": "infrastructure",
+        "spec_version": "2.1",
+        "id": f"infrastructure--{_uuid('infrastructure', options.feed, label)}",
+        "created_by_ref": creator,
+        "created": stamp,
+        "modified": stamp,
+        "name": f"Typosquatting operation {label}",
+        "description": comment_safe(
+            f"{members} look-alikes of this feed joined by the infrastructure they share "
+            f"(labelled by the most identifying: {label})"
+        ),
+        "infrastructure_types": ["phishing"],
+    }
+
+
+def stix_relationship(
+    indicator: str, infrastructure: str, options: WriterOptions, creator: str
+) -> dict[str, object]:
+    """``indicator`` indicates ``infrastructure`` (a STIX 2.1 Relationship, id from both)."""
+    stamp = _stamp(options.now)
+    return {
+        "type": "relationship",
+        "spec_version": "2.1",
+        "id": f"relationship--{_uuid('relationship', indicator, infrastructure)}",
+        "created_by_ref": creator,
+        "created": stamp,
+        "modified": stamp,
+        "relationship_type": "indicates",
+        "source_ref": indicator,
+        "target_ref": infrastructure,
+    }
+
+
 def write_stix(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
-    """A STIX 2.1 bundle: the creating Identity, then one Indicator per name. Streamed."""
+    """A STIX 2.1 bundle: the creating Identity, one Indicator per name, then one
+    Infrastructure per operation with a Relationship from each member's Indicator. Streamed
+    (memory: the indicator ids of operation members)."""
     identity = stix_identity(options)
+    creator = str(identity["id"])
     bundle = _uuid("bundle", options.feed, _stamp(options.now))
     out.write(f'{{"type":"bundle","id":"bundle--{bundle}","objects":[\n{_json(identity)}')
     count = 0
+    members: dict[str, list[str]] = {}
     for entry in entries(rows, options):
-        out.write(",\n" + _json(stix_indicator(entry, options, str(identity["id"]))))
+        indicator = stix_indicator(entry, options, creator)
+        out.write(",\n" + _json(indicator))
+        if entry.operation:
+            members.setdefault(entry.operation, []).append(str(indicator["id"]))
         count += 1
+    for label, ids in sorted(members.items()):
+        infrastructure = stix_infrastructure(label, len(ids), options, creator)
+        out.write(",\n" + _json(infrastructure))
+        for indicator_id in ids:
+            relationship = stix_relationship(
+                indicator_id, str(infrastructure["id"]), options, creator
+            )
+            out.write(",\n" + _json(relationship))
     out.write("\n]}\n")
     return count
 
@@ -108,7 +168,8 @@ def _event_head(options: WriterOptions) -> dict[str, object]:
 
 def write_misp_event(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
     """The MISP feed event ``<uuid>.json``: ``{"Event": {..., "Attribute": [...]}}`` with one
-    ``domain`` attribute (category Network activity, to_ids) per name. Streamed."""
+    ``domain`` attribute (category Network activity, to_ids) per name, tagged
+    ``typorisk:operation="LABEL"`` when it belongs to an operation. Streamed."""
     head = _json({"Event": _event_head(options)})
     out.write(head[:-2] + ',"Attribute":[\n')  # reopen the event object to stream attributes
     event = misp_event_uuid(options)
@@ -125,6 +186,8 @@ def write_misp_event(rows: Iterable[Row], out: TextIO, options: WriterOptions) -
             "timestamp": stamp,
             "disable_correlation": False,
         }
+        if entry.operation:
+            attribute["Tag"] = [{"name": f'typorisk:operation="{entry.operation}"'}]
         out.write(("," if count else "") + _json(attribute) + "\n")
         count += 1
     out.write("]}}\n")
