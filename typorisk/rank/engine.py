@@ -280,7 +280,7 @@ class Ranker(Generic[P]):
         if age is not None:
             multiplier *= w.recent
             reasons.append(f"registered {age} days ago")
-        floor, web_defensive, web_reasons = web_effect(obs, w)  # issue 19
+        floor, web_defensive, web_reasons = web_effect(obs, w)
         if web_defensive and not shared:
             multiplier *= w.defensive
         reasons.extend(web_reasons)

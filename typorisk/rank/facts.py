@@ -50,7 +50,7 @@ class Observation:
     """Exposure of the target (sensitivity × mail volume), ≥ 0; 1 by default."""
     network_owner: str | None = None
     """Who holds the network of the first address (IP RDAP): ``AS64500 EXAMPLE-HOSTING`` when
-    the origin AS is known, else the network's name (issue 16)."""
+    the origin AS is known, else the network's name."""
     web: str | None = None
     """Web class (``clone``, ``login``, ``parked``, ``redirect-target``...), when fetched."""
     web_similarity: float | None = None

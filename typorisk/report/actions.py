@@ -52,7 +52,7 @@ REGISTER_PER_TARGET = 5
 TAIL_NAMES = 3
 """Names spelled out in a collapsed line; the rest are counted."""
 TAKEDOWN_COLUMNS = ("registrar", "abuse_email", "abuse_phone", "net_name", "net_abuse", "asn")
-"""Registration columns the takedown table shows (issue 16 adds them to rows)."""
+"""Registration columns the takedown table shows."""
 
 Row = Mapping[str, object]
 

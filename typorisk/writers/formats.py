@@ -272,7 +272,7 @@ FORMATS: Mapping[str, Format] = dict(
             "ps1",
             {"transport_rule": Setting("bool", "also add outbound reject transport rules")},
         ),
-        # issue 20: detection rules (ail-typo-squatting offers both)
+        # detection rules (ail-typo-squatting offers both)
         _fmt(
             "yara",
             rules.write_yara,
