@@ -46,16 +46,9 @@ def dns(server: str) -> list[str]:
     return ["--nameserver", server, "--timeout", "1", "--retries", "0", "--max-unknown", "1"]
 
 
-def run_on_a_terminal(argv: list[str], out: Path) -> tuple[int, str]:
-    """Run the console script with stderr on a pseudo-terminal (80 columns) and stdout to
-    ``out``; returns (exit code, everything the terminal received)."""
-    master, slave = pty.openpty()
-    env = {**os.environ, "COLUMNS": "80", "TERM": "xterm"}
-    with out.open("wb") as stdout:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "typorisk", *argv], stdout=stdout, stderr=slave, env=env
-        )
-    os.close(slave)
+def read_terminal(master: int, process: subprocess.Popen[bytes]) -> tuple[int, str]:
+    """Everything ``process`` writes to the pseudo-terminal ``master`` until it closes it (no
+    output for 30 s kills it and fails), and its exit code; ``master`` is closed."""
     seen = bytearray()
     while True:
         ready, _, _ = select.select([master], [], [], 30)
@@ -71,6 +64,19 @@ def run_on_a_terminal(argv: list[str], out: Path) -> tuple[int, str]:
         seen += chunk
     os.close(master)
     return process.wait(timeout=30), seen.decode("utf-8", "replace")
+
+
+def run_on_a_terminal(argv: list[str], out: Path) -> tuple[int, str]:
+    """Run the console script with stderr on a pseudo-terminal (80 columns) and stdout to
+    ``out``; returns (exit code, everything the terminal received)."""
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "80", "TERM": "xterm"}
+    with out.open("wb") as stdout:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "typorisk", *argv], stdout=stdout, stderr=slave, env=env
+        )
+    os.close(slave)
+    return read_terminal(master, process)
 
 
 def test_progress_on_a_terminal_shows_total_rate_and_time_left(server: str, tmp_path: Path) -> None:
@@ -147,21 +153,7 @@ def run_all_on_a_terminal(argv: list[str]) -> tuple[int, str]:
         env=env,
     )
     os.close(slave)
-    seen = bytearray()
-    while True:
-        ready, _, _ = select.select([master], [], [], 30)
-        if not ready:
-            process.kill()
-            raise AssertionError("no output for 30 s")
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
-    return process.wait(timeout=30), seen.decode("utf-8", "replace")
+    return read_terminal(master, process)
 
 
 def screen(received: str) -> list[str]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from typorisk.errors import DataFileError, InvalidTargetError, TyporiskError
+from typorisk.kit.outbound import AddressPolicy
 from typorisk.kit.reading import GZIP_MAGIC, Limits, LineReader, loads_bounded, long_line
 from typorisk.model import Target
 from typorisk.parse.names import label_problem
@@ -243,3 +244,25 @@ def listen_address(text: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or not 0 < int(port) < 65536:
         raise TyporiskError(f"--listen {text!r}: give HOST:PORT, e.g. 127.0.0.1:10040")
     return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def add_network_argument(parser: argparse.ArgumentParser, reaching: str) -> None:
+    """``--allow-private-network CIDR`` (repeatable) for a command whose connections are
+    ``reaching`` (e.g. "the CT connections"); :func:`address_policy` reads it."""
+    parser.add_argument(
+        "--allow-private-network",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help=f"open a non-public network to {reaching}, CIDR (repeatable; off: loopback, "
+        "RFC 1918, link-local, metadata and other non-public addresses are refused)",
+    )
+
+
+def address_policy(networks: Sequence[str]) -> AddressPolicy:
+    """The outbound policy opening ``networks`` (``--allow-private-network`` values); a text
+    that is not a network is a :class:`TyporiskError` naming the flag."""
+    try:
+        return AddressPolicy.of(networks)
+    except ValueError as exc:
+        raise TyporiskError(f"--allow-private-network: {exc}") from None

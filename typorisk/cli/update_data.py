@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
-from typorisk.errors import TyporiskError
+from typorisk.cli.common import add_network_argument, address_policy
 from typorisk.kit.outbound import AddressPolicy
 from typorisk.kit.outbound_http import PolicyConnector
 from typorisk.kit.paths import user_cache_dir
@@ -65,14 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", type=float, default=60.0, metavar="S", help="seconds per download"
     )
-    parser.add_argument(
-        "--allow-private-network",
-        action="append",
-        default=[],
-        metavar="CIDR",
-        help="open a non-public network to the downloads (repeatable; default: public "
-        "addresses only, as every connection typorisk makes)",
-    )
+    add_network_argument(parser, "the downloads")
 
 
 async def _run(
@@ -101,10 +94,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.only:
         sources = {args.only: sources[args.only]}
     dest = Path(args.cache_dir) if args.cache_dir else user_cache_dir()
-    try:
-        policy = AddressPolicy.of(args.allow_private_network)
-    except ValueError as exc:
-        raise TyporiskError(f"--allow-private-network: {exc}") from None
+    policy = address_policy(args.allow_private_network)
     for item in asyncio.run(_run(sources, dest, args.timeout, policy)):
         print(f"typorisk: {item.name}: {item.path} ({item.size:,} bytes, version {item.version})")
     return 0

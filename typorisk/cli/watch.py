@@ -29,6 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 from typorisk.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_REJECTED
+from typorisk.cli.common import add_network_argument, address_policy
 from typorisk.cli.history import DEFAULT_DB
 from typorisk.cli.match import add_target_arguments, load_targets
 from typorisk.errors import TyporiskError
@@ -142,14 +143,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read a log never read before from entry 0 (default: from its head)",
     )
-    ct.add_argument(
-        "--allow-private-network",
-        action="append",
-        default=[],
-        metavar="CIDR",
-        help="open a non-public network to the CT connections, CIDR (repeatable; off: "
-        "loopback, RFC 1918, link-local, metadata and other non-public addresses are refused)",
-    )
+    add_network_argument(ct, "the CT connections")
     _add_common(ct)
     hits = sub.add_parser("hits", help="look-alikes in the store, first seen since a date")
     hits.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help="the store")
@@ -277,7 +271,6 @@ def _finish(report: WatchReport, args: argparse.Namespace) -> int:
 
 
 def _ct(args: argparse.Namespace, matcher: LookalikeMatcher, store: Store) -> WatchReport:
-    from typorisk.kit.outbound import AddressPolicy  # noqa: PLC0415  (the CT source only)
     from typorisk.watch.ct import load_log_list  # noqa: PLC0415
     from typorisk.watch.ct_http import ct_session  # noqa: PLC0415
     from typorisk.watch.engine import CTOptions, watch_ct  # noqa: PLC0415
@@ -297,10 +290,7 @@ def _ct(args: argparse.Namespace, matcher: LookalikeMatcher, store: Store) -> Wa
         from typorisk.feeds.spec import load_feed  # noqa: PLC0415  (only --feed pays for it)
 
         networks += load_feed(Path(args.feed)).options.allow_private_network
-    try:
-        policy = AddressPolicy.of(networks)
-    except ValueError as exc:
-        raise TyporiskError(f"--allow-private-network: {exc}") from None
+    policy = address_policy(networks)
     if policy.allowed:
         print(f"typorisk: CT connections may reach {policy.opened}", file=sys.stderr)
     options = CTOptions(args.max_entries, args.rate, args.timeout, from_start=args.from_start)

@@ -317,24 +317,29 @@ class ScanOptions:
                 raise ScanOptionError(spec.flag, spec.feed, f"must be <= {spec.high:g}")
         if self.executor not in ("local", "dask"):
             raise ScanOptionError("--executor", "scan.executor.kind", "must be local or dask")
-        try:
-            self.address_policy()
-        except ValueError as exc:
-            spec = OPTION_BY_NAME["web_ports"]
-            if "network" in str(exc):
-                spec = OPTION_BY_NAME["allow_private_network"]
-            raise ScanOptionError(spec.flag, spec.feed, str(exc)) from None
+        # the ports first: past them, only a network can make the policy fail
+        checks = (("web_ports", self._ports), ("allow_private_network", self.address_policy))
+        for name, check in checks:
+            try:
+                check()
+            except ValueError as exc:
+                spec = OPTION_BY_NAME[name]
+                raise ScanOptionError(spec.flag, spec.feed, str(exc)) from None
         return self
 
-    def address_policy(self) -> AddressPolicy:
-        """The outbound address policy these options give (raises ``ValueError`` on a
-        network or port that does not parse)."""
+    def _ports(self) -> list[int]:
+        """:attr:`web_ports` as numbers; ``ValueError`` naming one that is not a port."""
         ports = []
         for text in self.web_ports:
             if not text.isdigit() or not 1 <= int(text) <= 65535:
                 raise ValueError(f"{text!r} is not a port: give 1 to 65535")
             ports.append(int(text))
-        return AddressPolicy.of(self.allow_private_network, ports)
+        return ports
+
+    def address_policy(self) -> AddressPolicy:
+        """The outbound address policy these options give (``ValueError`` on a port or
+        network that does not parse; never once :meth:`checked` passed)."""
+        return AddressPolicy.of(self.allow_private_network, self._ports())
 
     def with_values(self, values: Mapping[str, Any]) -> ScanOptions:
         """A copy with ``values`` (field name → value) set, checked."""

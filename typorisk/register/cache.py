@@ -68,7 +68,7 @@ class LookupCache:
         self._clock = clock
         self._db: sqlite3.Connection | None = None
         self.hits = 0
-        """Lookups answered from the cache in this session."""
+        """Lookups answered from the cache since it was opened."""
 
     def __enter__(self) -> LookupCache:
         try:

@@ -44,7 +44,7 @@ from aiohttp.client_reqrep import ClientRequest
 from yarl import URL
 
 from typorisk.kit.about import __version__
-from typorisk.kit.outbound import PUBLIC_ONLY, AddressPolicy, refusal_of
+from typorisk.kit.outbound import PUBLIC_ONLY, AddressPolicy, AddressRefused, refusal_of
 from typorisk.kit.outbound_http import PolicyConnector
 from typorisk.kit.rate import ServerBuckets
 
@@ -278,11 +278,13 @@ class Fetcher:
         refused = self.policy.port_refusal(url.port)
         if refused is None:
             literal = (host.strip("[]"),) if _is_ip(host) else ()
-            for addr in self.resolver.known.get(host, literal):
-                refused = self.policy.refusal(addr)
-                if refused is None:  # the connector uses the first allowed address
+            try:
+                kept = self.policy.permitted(self.resolver.known.get(host, literal))
+            except AddressRefused as exc:
+                refused = str(exc)
+            else:
+                for addr in kept[:1]:  # the connector uses the first allowed address
                     await self.buckets[addr].acquire()
-                    break
         if refused is not None:
             return _Hop(Page(str(url), (str(url),), error=refused, unreachable=True, refused=True))
         self.requests += 1

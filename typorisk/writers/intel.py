@@ -38,16 +38,25 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
+def _sdo(kind: str, parts: tuple[str, ...], stamp: str, creator: str | None) -> dict[str, object]:
+    """The fields every STIX 2.1 object here starts with: its type, a deterministic id from
+    ``parts`` (the same input gives the same id in every run), its creator and timestamps."""
+    head: dict[str, object] = {
+        "type": kind,
+        "spec_version": "2.1",
+        "id": f"{kind}--{_uuid(kind, *parts)}",
+    }
+    if creator is not None:
+        head["created_by_ref"] = creator
+    return {**head, "created": stamp, "modified": stamp}
+
+
 def stix_identity(options: WriterOptions) -> dict[str, object]:
     """The STIX Identity that creates every indicator (setting ``org``, default ``typorisk``)."""
     org = comment_safe(options.get("org", "typorisk"), 100)
     stamp = _stamp(options.now)
     return {
-        "type": "identity",
-        "spec_version": "2.1",
-        "id": f"identity--{_uuid('identity', org)}",
-        "created": stamp,
-        "modified": stamp,
+        **_sdo("identity", (org,), stamp, None),
         "name": org,
         "identity_class": "organization",
     }
@@ -58,12 +67,7 @@ def stix_indicator(entry: Entry, options: WriterOptions, creator: str) -> dict[s
     stamp = _stamp(options.now)
     name = entry.domain
     indicator: dict[str, object] = {
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": f"indicator--{_uuid('indicator', options.feed, name)}",
-        "created_by_ref": creator,
-        "created": stamp,
-        "modified": stamp,
+        **_sdo("indicator", (options.feed, name), stamp, creator),
         "name": f"Typo domain {name}",
         "description": entry.reason(),
         "indicator_types": ["anomalous-activity"],
@@ -83,12 +87,7 @@ def stix_infrastructure(
     """The STIX 2.1 Infrastructure of one operation (its id from the feed and the label)."""
     stamp = _stamp(options.now)
     return {
-        "type": "infrastructure",
-        "spec_version": "2.1",
-        "id": f"infrastructure--{_uuid('infrastructure', options.feed, label)}",
-        "created_by_ref": creator,
-        "created": stamp,
-        "modified": stamp,
+        **_sdo("infrastructure", (options.feed, label), stamp, creator),
         "name": f"Typosquatting operation {label}",
         "description": comment_safe(
             f"{members} look-alikes of this feed joined by the infrastructure they share "
@@ -104,12 +103,7 @@ def stix_relationship(
     """``indicator`` indicates ``infrastructure`` (a STIX 2.1 Relationship, id from both)."""
     stamp = _stamp(options.now)
     return {
-        "type": "relationship",
-        "spec_version": "2.1",
-        "id": f"relationship--{_uuid('relationship', indicator, infrastructure)}",
-        "created_by_ref": creator,
-        "created": stamp,
-        "modified": stamp,
+        **_sdo("relationship", (indicator, infrastructure), stamp, creator),
         "relationship_type": "indicates",
         "source_ref": indicator,
         "target_ref": infrastructure,
