@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from importlib import resources
 
 from typorisk.errors import DataFileError
-from typorisk.permute.keyboards import LDH, key_kernel, layout_map
+from typorisk.permute.keyboards import LDH, key_kernel, layout_map, mix_rows
 
 TABLE = "typing_channel.json"
 
@@ -79,15 +79,4 @@ def pair_rows(
 ) -> dict[str, dict[str, float]]:
     """The fitted key-pair table averaged over a layout mix (weights normalised); a key missing
     from a layout contributes nothing for that layout; a key on none has an empty row."""
-    total = sum(w for _, w in mix)
-    per_layout = [(w / total, _layout_rows(name, sigma, vertical)) for name, w in mix]
-    out: dict[str, dict[str, float]] = {}
-    for a in LDH:
-        have = [(w, rows[a]) for w, rows in per_layout if a in rows]
-        norm = sum(w for w, _ in have)
-        row: dict[str, float] = {}
-        for w, probs in have:
-            for b, p in probs.items():
-                row[b] = row.get(b, 0.0) + w / norm * p
-        out[a] = row
-    return out
+    return mix_rows([(w, _layout_rows(name, sigma, vertical)) for name, w in mix])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 LDH = "abcdefghijklmnopqrstuvwxyz0123456789-"
 """The characters of a host-name label (letters, digits, hyphen), in a fixed order."""
@@ -81,15 +81,19 @@ def mixed_kernel(
     Characters a layout cannot type contribute nothing for that layout; each row still sums to 1
     over the layouts that have the key.
     """
-    total_weight = sum(mix.values())
-    per_layout = {name: key_kernel(name, sigma, vertical) for name in mix}
+    return mix_rows([(w, key_kernel(name, sigma, vertical)) for name, w in mix.items()])
+
+
+def mix_rows(
+    layouts: Sequence[tuple[float, Mapping[str, Mapping[str, float]]]],
+) -> dict[str, dict[str, float]]:
+    """Per-key rows (intended key → typed key → probability) averaged over layouts by weight,
+    for every LDH character: a layout without the key contributes nothing to its row, so each
+    row still sums to 1 over the layouts that have the key (empty when none has it)."""
+    total = sum(w for w, _ in layouts)
     mixed: dict[str, dict[str, float]] = {}
     for a in LDH:
-        have = [
-            (w / total_weight, per_layout[name][a])
-            for name, w in mix.items()
-            if a in per_layout[name]
-        ]
+        have = [(w / total, rows[a]) for w, rows in layouts if a in rows]
         norm = sum(w for w, _ in have)
         row: dict[str, float] = {}
         for weight, probs in have:
