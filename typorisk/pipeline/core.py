@@ -34,11 +34,12 @@ from typorisk.model import Candidate, Target
 from typorisk.parse.targets import parse_target
 from typorisk.permute import permute
 from typorisk.permute.wordlists import read_word_files
+from typorisk.pipeline.clients import Clients, default_clients
 from typorisk.pipeline.enrich import Enricher, check_enrich_options
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import RiskFacet, ScanRecord, risk_facet, to_row
 from typorisk.pipeline.rows import BY_NAME
-from typorisk.pipeline.servers import ClientFactory, Processes, client_factory, preflight
+from typorisk.pipeline.servers import Processes, preflight
 from typorisk.pipeline.summary import (
     ScanSummary,
     judge,
@@ -106,7 +107,9 @@ class AsyncScan:
         targets: domains (text), parsed targets, or :class:`ScanTarget`; invalid texts are
             collected in ``summary.rejected`` and the rest go on.
         options: how to scan.
-        client: builds the DNS client (default: from ``options.nameservers``, or the system's).
+        clients: the clients the scan talks to the world through, one per protocol (DNS,
+            RDAP's HTTP, web, WHOIS, SMTP, the registration cache); slots left ``None`` are
+            filled by :func:`~typorisk.pipeline.clients.default_clients`.
     """
 
     def __init__(
@@ -114,15 +117,18 @@ class AsyncScan:
         targets: Iterable[str | Target | ScanTarget],
         options: ScanOptions | None = None,
         *,
-        client: ClientFactory | None = None,
+        clients: Clients | None = None,
     ) -> None:
         self.options = (options or ScanOptions()).checked()
         self.summary = ScanSummary()
         self.targets = scan_targets(targets, self.summary.rejected)
         check_enrich_options(self.options, {t.target.registrable for t in self.targets})
         shooter_of(self.options)  # screenshots asked without Chromium fail here
-        self._factory = client or (client_factory(self.options) if self.options.resolve else None)
-        self._processes = Processes(self.options, allowed=client is None and self.options.resolve)
+        self.clients = default_clients(self.options, given=clients)
+        self._factory = self.clients.dns if self.options.resolve else None
+        self._processes = Processes(
+            self.options, allowed=self.clients.resolves_from_options and self.options.resolve
+        )
         self.rank_inside = True
         """Rank before yielding (the sync twin ranks in its own thread, to survive Ctrl-C)."""
 
@@ -181,8 +187,8 @@ class AsyncScan:
         self, client: DnsClient, weight: dict[str, float]
     ) -> AsyncIterator[ScanRecord]:
         own = await own_records([t.target for t in self.targets], client, self.options)
-        enricher = Enricher(self.options, client)
-        web = WebStage(self.options, client) if self.options.web else None
+        enricher = Enricher(self.options, self.clients, client)
+        web = WebStage(self.options, self.clients, client) if self.options.web else None
         try:
             async with enricher, web or contextlib.nullcontext():
                 stream = self._enriched(client, weight, own, enricher)
@@ -346,9 +352,9 @@ class Scan:
         targets: Iterable[str | Target | ScanTarget],
         options: ScanOptions | None = None,
         *,
-        client: ClientFactory | None = None,
+        clients: Clients | None = None,
     ) -> None:
-        self._async = AsyncScan(targets, options, client=client)
+        self._async = AsyncScan(targets, options, clients=clients)
         self.summary = self._async.summary
         self.targets = self._async.targets
 
@@ -393,7 +399,7 @@ def scan(
     targets: Iterable[str | Target | ScanTarget],
     options: ScanOptions | None = None,
     *,
-    client: ClientFactory | None = None,
+    clients: Clients | None = None,
 ) -> Scan:
     """Scan ``targets``: iterate the result for :class:`ScanRecord`, then read its ``summary``.
 
@@ -401,14 +407,14 @@ def scan(
     server fails the check made before resolving, and other
     :class:`~typorisk.errors.TyporiskError` subclasses for unusable options.
     """
-    return Scan(targets, options, client=client)
+    return Scan(targets, options, clients=clients)
 
 
 def ascan(
     targets: Iterable[str | Target | ScanTarget],
     options: ScanOptions | None = None,
     *,
-    client: ClientFactory | None = None,
+    clients: Clients | None = None,
 ) -> AsyncScan:
     """The async twin of :func:`scan`: ``async for record in ascan(...)``."""
-    return AsyncScan(targets, options, client=client)
+    return AsyncScan(targets, options, clients=clients)

@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from typorisk.errors import TyporiskError
 from typorisk.kit.bridge import iterate
 from typorisk.parse.names import name_problem
+from typorisk.pipeline.clients import Clients, default_clients
 from typorisk.pipeline.options import ScanOptions
-from typorisk.pipeline.servers import ClientFactory, Processes, client_factory, preflight_name
+from typorisk.pipeline.servers import Processes, preflight_name
 from typorisk.pipeline.summary import ScanSummary, judge, resolve_stage
 from typorisk.resolve import Resolution
 
@@ -22,13 +23,14 @@ class AsyncResolveNames:
     (name, :class:`Resolution`) in completion order."""
 
     def __init__(
-        self, names: Iterable[str], options: ScanOptions, *, client: ClientFactory | None = None
+        self, names: Iterable[str], options: ScanOptions, *, clients: Clients | None = None
     ) -> None:
         self.options = options.checked()
         self.summary = ScanSummary()
         self._names = self._guarded(names)
-        self._factory = client or client_factory(self.options)
-        self._processes = Processes(self.options, allowed=client is None)
+        clients = default_clients(self.options, given=clients)
+        self._factory = clients.need("dns", clients.dns)
+        self._processes = Processes(self.options, allowed=clients.resolves_from_options)
         self._input_error: TyporiskError | None = None
 
     def start_processes(self) -> None:
@@ -80,9 +82,9 @@ class ResolveNames:
     """The synchronous twin of :class:`AsyncResolveNames`."""
 
     def __init__(
-        self, names: Iterable[str], options: ScanOptions, *, client: ClientFactory | None = None
+        self, names: Iterable[str], options: ScanOptions, *, clients: Clients | None = None
     ) -> None:
-        self._async = AsyncResolveNames(names, options, client=client)
+        self._async = AsyncResolveNames(names, options, clients=clients)
         self.summary = self._async.summary
 
     def __iter__(self) -> Iterator[tuple[str, Resolution]]:
