@@ -21,7 +21,9 @@ from typorisk.demo.world import COLLECTOR, build_world, targets
 from typorisk.kit.outbound import AddressPolicy
 from typorisk.pipeline import ScanOptions, ScanRecord, ascan
 from typorisk.pipeline.clients import Clients
+from typorisk.pipeline.record import observation_of, to_row
 from typorisk.probe import Prober
+from typorisk.rank import observation_from_row
 from typorisk.register import LookupCache, LookupStatus
 from typorisk.resolve import DnsClient, NameServer
 from typorisk.web import Fetcher, FetchLimits
@@ -156,4 +158,7 @@ def test_whole_scan_with_in_memory_clients_touches_no_network_and_no_home(
     assert hosts[operation[0]] >= 1 and hosts["127.0.0.1"] >= 1  # pages; RDAP
     # and ranking read it all: the operation's names rank above the rest
     assert records[0].risk is not None and records[0].candidate.domain in operation
+    # ranking read every record as it would read its row (every facet is set somewhere here)
+    for record in records:
+        assert observation_of(record) == observation_from_row(to_row(record))
     assert COLLECTOR in (squat.resolution.records.mx[0].host if squat.resolution else "")

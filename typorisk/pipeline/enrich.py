@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -40,6 +40,8 @@ from typorisk.resolve import wire as dns_wire
 
 RDAP_CONCURRENCY = 16
 """Registration lookups in flight."""
+BATCH = 64
+"""Records needing registration or a probe, enriched together."""
 
 
 def check_enrich_options(options: ScanOptions, protected: Iterable[str]) -> None:
@@ -147,6 +149,25 @@ class Enricher:
     ) -> None:
         self.lines.extend(self._summary())
         await self._stack.aclose()
+
+    async def over(self, records: AsyncIterator[ScanRecord]) -> AsyncIterator[ScanRecord]:
+        """``records`` with their facets: those needing a lookup or a probe in batches of
+        :data:`BATCH` (looked up side by side), the others at once (with the zone files'
+        verdict, if any)."""
+        pending: list[ScanRecord] = []
+        async for record in records:
+            if not self.active:
+                yield record
+            elif self.needs_work(record):
+                pending.append(record)
+                if len(pending) >= BATCH:
+                    for done in await self.enrich(pending):
+                        yield done
+                    pending = []
+            else:
+                yield self.zone_only(record)
+        for done in await self.enrich(pending) if pending else []:
+            yield done
 
     async def read_zone_files(self, domains: Iterable[str]) -> None:
         """Decide ``domains`` from the zone files (once, in a worker thread: it is CPU work)."""
