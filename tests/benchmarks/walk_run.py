@@ -76,9 +76,12 @@ class Walk:
             if name in SENDS and isinstance(owner, socket.socket):
                 if "first send" not in self.points:
                     self._point("first send")
-            elif name in ("replace", "rename") and getattr(arg, "__module__", "") == "posix":
-                if "feed written" not in self.points:
-                    self._point("feed written")
+            elif (
+                name in ("replace", "rename")
+                and getattr(arg, "__module__", "") == "posix"
+                and "feed written" not in self.points
+            ):
+                self._point("feed written")
 
     def _point(self, name: str) -> None:
         with self._lock:
@@ -133,7 +136,7 @@ def main() -> None:
     sys.path.insert(0, str(root))
     os.environ["TYPORISK_LOOP"] = "asyncio"
     env = {**os.environ, "PYTHONPATH": str(root)}
-    server = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
+    server = subprocess.Popen(
         [sys.executable, "-c", SERVER], stdout=subprocess.PIPE, env=env, text=True
     )
     try:
@@ -141,7 +144,7 @@ def main() -> None:
         port = int(server.stdout.readline())
         with tempfile.TemporaryDirectory(prefix="typorisk-walk-") as scratch:
             feed = feed_copy(args.feed, Path(scratch), port)
-            from typorisk.cli import main as cli  # noqa: PLC0415 - the tree chosen above
+            from typorisk.cli import main as cli
 
             walk = Walk(str(root / "typorisk"))
             started = time.perf_counter()
