@@ -116,82 +116,97 @@ def default_clients(
     Nothing is opened here: each factory opens its client when the scan calls it.
     """
     given = given or Clients()
-    policy = options.address_policy()
-    dns = given.dns
-    if dns is None and options.resolve:
-        dns = client_factory(options)
     asks = options.rdap or options.whois
-    http = given.http
-    if http is None and asks:
-
-        def http_session() -> aiohttp.ClientSession:
-            from typorisk.register.http import policy_session  # noqa: PLC0415 - aiohttp
-
-            return policy_session(policy, options.rdap_timeout)
-
-        http = http_session
-    whois = given.whois
-    if whois is None and options.whois:
-
-        def whois_client(lookup: Lookup | None, buckets: ServerBuckets) -> WhoisClient:
-            from typorisk.register.bootstrap import load_whois_servers  # noqa: PLC0415
-            from typorisk.register.whois import WhoisClient  # noqa: PLC0415
-
-            return WhoisClient(
-                load_whois_servers(),
-                buckets,
-                port=options.whois_port,
-                timeout=options.rdap_timeout,
-                resolve=lookup,
-                policy=policy,
-            )
-
-        whois = whois_client
-    smtp = given.smtp
-    if smtp is None and options.probe_smtp:
-
-        def prober(lookup: Lookup | None) -> MailProbe:
-            from typorisk.probe import Prober  # noqa: PLC0415
-
-            return Prober(
-                helo=options.smtp_helo or socket.getfqdn(),
-                mail_from=options.smtp_from,
-                port=options.smtp_port,
-                timeout=options.smtp_timeout,
-                rate=SMTP_RATE,
-                concurrency=SMTP_CONCURRENCY,
-                resolve=lookup,
-                policy=policy,
-            )
-
-        smtp = prober
-    web = given.web
-    if web is None and options.web:
-
-        def fetcher(lookup: Lookup) -> Fetcher:
-            from typorisk.web import Fetcher, FetchLimits  # noqa: PLC0415 - aiohttp
-
-            limits = FetchLimits(
-                user_agent=options.web_user_agent,
-                connect_timeout=options.web_connect_timeout,
-                read_timeout=options.web_read_timeout,
-                max_bytes=options.web_max_bytes,
-                redirects=options.web_redirects,
-                rate=options.web_rate or None,
-                concurrency=options.web_concurrency,
-            )
-            return Fetcher(limits, lookup, policy)
-
-        web = fetcher
-    cache = given.cache
-    if cache is None and options.registration_cache and asks:
-        cache = _cache_opener(cache_dir)
-    return dataclasses.replace(
-        given, dns=dns, http=http, whois=whois, smtp=smtp, web=web, cache=cache
-    )
+    wanted = {
+        "dns": options.resolve,
+        "http": asks,
+        "whois": options.whois,
+        "smtp": options.probe_smtp,
+        "web": options.web,
+        "cache": options.registration_cache and asks,
+    }
+    filled: dict[str, object] = {}
+    for slot, needed in wanted.items():
+        if getattr(given, slot) is None and needed:
+            filled[slot] = _DEFAULTS[slot](options, cache_dir)
+    return dataclasses.replace(given, **filled)  # type: ignore[arg-type]
 
 
-def _cache_opener(cache_dir: Path | None) -> CacheFactory:
+def _dns(options: ScanOptions, cache_dir: Path | None) -> DnsFactory:
+    return client_factory(options)
+
+
+def _http(options: ScanOptions, cache_dir: Path | None) -> HttpFactory:
+    policy = options.address_policy()
+
+    def http_session() -> aiohttp.ClientSession:
+        from typorisk.register.http import policy_session  # noqa: PLC0415 - aiohttp
+
+        return policy_session(policy, options.rdap_timeout)
+
+    return http_session
+
+
+def _whois(options: ScanOptions, cache_dir: Path | None) -> WhoisFactory:
+    policy = options.address_policy()
+
+    def whois_client(lookup: Lookup | None, buckets: ServerBuckets) -> WhoisClient:
+        from typorisk.register.bootstrap import load_whois_servers  # noqa: PLC0415
+        from typorisk.register.whois import WhoisClient  # noqa: PLC0415
+
+        return WhoisClient(
+            load_whois_servers(),
+            buckets,
+            port=options.whois_port,
+            timeout=options.rdap_timeout,
+            resolve=lookup,
+            policy=policy,
+        )
+
+    return whois_client
+
+
+def _smtp(options: ScanOptions, cache_dir: Path | None) -> SmtpFactory:
+    policy = options.address_policy()
+
+    def prober(lookup: Lookup | None) -> MailProbe:
+        from typorisk.probe import Prober  # noqa: PLC0415
+
+        return Prober(
+            helo=options.smtp_helo or socket.getfqdn(),
+            mail_from=options.smtp_from,
+            port=options.smtp_port,
+            timeout=options.smtp_timeout,
+            rate=SMTP_RATE,
+            concurrency=SMTP_CONCURRENCY,
+            resolve=lookup,
+            policy=policy,
+        )
+
+    return prober
+
+
+def _web(options: ScanOptions, cache_dir: Path | None) -> WebFactory:
+    policy = options.address_policy()
+
+    def fetcher(lookup: Lookup) -> Fetcher:
+        from typorisk.web import Fetcher, FetchLimits  # noqa: PLC0415 - aiohttp
+
+        limits = FetchLimits(
+            user_agent=options.web_user_agent,
+            connect_timeout=options.web_connect_timeout,
+            read_timeout=options.web_read_timeout,
+            max_bytes=options.web_max_bytes,
+            redirects=options.web_redirects,
+            rate=options.web_rate or None,
+            concurrency=options.web_concurrency,
+        )
+        return Fetcher(limits, lookup, policy)
+
+    return fetcher
+
+
+def _cache(options: ScanOptions, cache_dir: Path | None) -> CacheFactory:
     """Opens the registration cache in ``cache_dir`` (default: the user's cache directory,
     looked up when the scan opens it)."""
 
@@ -202,3 +217,14 @@ def _cache_opener(cache_dir: Path | None) -> CacheFactory:
         return LookupCache((cache_dir or user_cache_dir()) / CACHE_FILENAME)
 
     return opener
+
+
+_DEFAULTS: dict[str, Callable[[ScanOptions, Path | None], object]] = {
+    "dns": _dns,
+    "http": _http,
+    "whois": _whois,
+    "smtp": _smtp,
+    "web": _web,
+    "cache": _cache,
+}
+"""Slot → the builder of its default client (each takes the options and the cache directory)."""
