@@ -9,8 +9,9 @@ the entry point (``typorisk.cli``, ``typorisk.feeds``).
 
 Each slot is a factory, called inside the scan's event loop (sessions and sockets belong to the
 loop that opens them), with what the scan alone knows at that time (its DNS lookup, its rate
-buckets). A slot left ``None`` is a stage that has no client: the stage must then be off, or
-:meth:`Clients.need` raises :class:`~typorisk.errors.ScanOptionError` naming the slot.
+buckets). A scan fills the slots left ``None`` that its options need with the defaults
+(:func:`default_clients`); a stage that is on and finds no client raises
+:class:`~typorisk.errors.ScanOptionError` naming the slot (:meth:`Clients.need`).
 
 The defaults carry the outbound address policy (``options.address_policy()``): the RDAP session's
 connector, the web fetcher's, the WHOIS client and the SMTP prober are all given it, so every
@@ -88,7 +89,8 @@ class Clients:
     whois: WhoisFactory | None = None
     smtp: SmtpFactory | None = None
     cache: CacheFactory | None = None
-    """``None``: registration lookups are not cached."""
+    """Left ``None``, the scan fills it when ``options.registration_cache`` is on (the user's
+    cache directory); turn that option off for a scan with no cache."""
 
     @property
     def resolves_from_options(self) -> bool:
