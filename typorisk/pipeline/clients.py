@@ -1,8 +1,8 @@
 """The clients a scan talks to the world through: one per protocol, in one bundle.
 
-A scan opens no connection and no file of its own: every DNS query, HTTP request (RDAP, IP
-RDAP, web pages), WHOIS and SMTP conversation and every registration cache read goes through the
-:class:`Clients` it is given, the way httpx sends every request through its one transport. A
+A scan opens no connection and no file of its own: every DNS query, RDAP lookup (over the HTTP
+session), web page, WHOIS and SMTP conversation and every registration cache read goes through
+the :class:`Clients` it is given, the way httpx sends every request through its one transport. A
 library user passes their own (an HTTP session with a proxy, a cache in their own directory, an
 in-memory world for tests); the commands pass :func:`default_clients`, built from the options at
 the entry point (``typorisk.cli``, ``typorisk.feeds``).
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from typorisk.kit.rate import ServerBuckets
     from typorisk.probe import ProbeResult
     from typorisk.register.cache import LookupCache
+    from typorisk.register.rdap import RdapClient
     from typorisk.register.whois import WhoisClient
     from typorisk.web import Fetcher
 
@@ -66,7 +67,9 @@ class MailProbe(Protocol):
 DnsFactory = Callable[[], DnsClient]
 """Builds the scan's DNS client (closed by the scan: ``async with``)."""
 HttpFactory = Callable[[], "aiohttp.ClientSession"]
-"""Builds the RDAP session (domain and IP/ASN RDAP; closed by the scan)."""
+"""Builds the HTTP session RDAP speaks over (domain and IP/ASN RDAP; closed by the scan)."""
+RdapFactory = Callable[["aiohttp.ClientSession", "ServerBuckets"], "RdapClient"]
+"""Builds the RDAP client over the scan's HTTP session and the registration rate buckets."""
 WebFactory = Callable[[Lookup], "Fetcher"]
 """Builds the page fetcher of the web stage, given the scan's host lookup."""
 WhoisFactory = Callable[["Lookup | None", "ServerBuckets"], "WhoisClient"]
@@ -85,6 +88,7 @@ class Clients:
 
     dns: DnsFactory | None = None
     http: HttpFactory | None = None
+    rdap: RdapFactory | None = None
     web: WebFactory | None = None
     whois: WhoisFactory | None = None
     smtp: SmtpFactory | None = None
@@ -122,6 +126,7 @@ def default_clients(
     wanted = {
         "dns": options.resolve,
         "http": asks,
+        "rdap": options.rdap,
         "whois": options.whois,
         "smtp": options.probe_smtp,
         "web": options.web,
@@ -147,6 +152,22 @@ def _http(options: ScanOptions, cache_dir: Path | None) -> HttpFactory:
         return policy_session(policy, options.rdap_timeout)
 
     return http_session
+
+
+def _rdap(options: ScanOptions, cache_dir: Path | None) -> RdapFactory:
+    def rdap_client(session: aiohttp.ClientSession, buckets: ServerBuckets) -> RdapClient:
+        from typorisk.register.bootstrap import load_bootstrap  # noqa: PLC0415
+        from typorisk.register.rdap import RdapClient  # noqa: PLC0415
+
+        return RdapClient(
+            session,
+            load_bootstrap(options.rdap_bootstrap),
+            buckets,
+            timeout=options.rdap_timeout,
+            scheme="http" if options.rdap_insecure_http else "https",
+        )
+
+    return rdap_client
 
 
 def _whois(options: ScanOptions, cache_dir: Path | None) -> WhoisFactory:
@@ -224,6 +245,7 @@ def _cache(options: ScanOptions, cache_dir: Path | None) -> CacheFactory:
 _DEFAULTS: dict[str, Callable[[ScanOptions, Path | None], object]] = {
     "dns": _dns,
     "http": _http,
+    "rdap": _rdap,
     "whois": _whois,
     "smtp": _smtp,
     "web": _web,

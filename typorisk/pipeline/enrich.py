@@ -28,10 +28,8 @@ from typorisk.pipeline.clients import Clients, MailProbe
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import ScanRecord
 from typorisk.probe import ProbeResult, check_sender
-from typorisk.register.bootstrap import load_bootstrap
 from typorisk.register.engine import Registrations
 from typorisk.register.network import NetworkClient, NetworkOwner, load_network_bootstrap
-from typorisk.register.rdap import RdapClient
 from typorisk.register.records import Lookup, LookupStatus
 from typorisk.register.zonefile import scan_zone_files
 from typorisk.resolve import DnsClient, Mail, Registration
@@ -88,9 +86,10 @@ async def host_addresses(client: DnsClient, host: str) -> list[str]:
 class Enricher:
     """Registration and probe facets for records, in batches (an async context manager).
 
-    Every client comes from ``clients`` (the RDAP session, WHOIS, the prober, the cache), opened
-    on entry and closed on exit. ``client`` is the scan's DNS client: MX and WHOIS host names are
-    resolved through it (the servers of the scan); without one, the clients' own lookup is used.
+    Every client comes from ``clients`` (the HTTP session, RDAP, WHOIS, the prober, the
+    cache), opened on entry and closed on exit. ``client`` is the scan's DNS client: MX and
+    WHOIS host names are resolved through it (the servers of the scan); without one, the
+    clients' own lookup is used.
     """
 
     def __init__(
@@ -128,13 +127,7 @@ class Enricher:
             session = clients.need("http", clients.http)()
             await self._stack.enter_async_context(session)
             if options.rdap:
-                rdap = RdapClient(
-                    session,
-                    load_bootstrap(options.rdap_bootstrap),
-                    self.buckets,
-                    timeout=options.rdap_timeout,
-                    scheme="http" if options.rdap_insecure_http else "https",
-                )
+                rdap = clients.need("rdap", clients.rdap)(session, self.buckets)
                 self.registrations.rdap = rdap
                 if options.network_owners:
                     boot = load_network_bootstrap(options.rdap_network_bootstrap)
