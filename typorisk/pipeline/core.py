@@ -98,8 +98,13 @@ class Targets:
     """The source of a scan: the targets' candidates (:func:`candidates`), resolved into
     :class:`ScanRecord` and carried through the register/probe and web stages."""
 
-    def __init__(self, targets: Sequence[ScanTarget], options: ScanOptions, clients: Clients,
-                 summary: ScanSummary) -> None:  # fmt: skip
+    def __init__(
+        self,
+        targets: Sequence[ScanTarget],
+        options: ScanOptions,
+        clients: Clients,
+        summary: ScanSummary,
+    ) -> None:
         self.targets = targets
         self.options = options
         self.clients = clients
@@ -114,13 +119,15 @@ class Targets:
             yield ScanRecord(c, weight=self.weight.get(c.target, 1.0))
 
     def start(self) -> bool:
+        """Always work to do (a scan without candidates still checks its servers)."""
         return True
 
     async def preflight(self, client: DnsClient) -> list[str]:
+        """Check the servers with the first target's registrable domain."""
         return await preflight(client, [t.target for t in self.targets])
 
     def end(self) -> None:
-        return None
+        """Nothing held: invalid targets are in ``summary.rejected`` from the start."""
 
     async def stream(self, client: DnsClient, resolve: Resolve) -> AsyncIterator[ScanRecord]:
         """Resolved records through the register/probe stage and the web stage."""
