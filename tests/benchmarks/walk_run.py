@@ -6,7 +6,7 @@ event-loop thread) records every call into a function of the package under test,
 query: asyncio's loop, ``TYPORISK_LOOP=asyncio``, so the send is a Python-visible call), then
 until the first output is moved into place (``os.replace`` of an atomic write). Reported for
 each point: the distinct typorisk functions that ran (hops), the distinct files they live in,
-and the calls made (module bodies run by imports count as files, not hops); and the path:
+and the calls made (module and class bodies run by imports count as files, not hops); and the path:
 the typorisk frames on the threads' stacks at that moment (``--paths`` prints them).
 
 The feed is a copy of ``--feed`` (default ``feeds/corp-mail.yaml``) whose name servers are a
@@ -21,6 +21,7 @@ Run: PYTHONPATH=. .venv/bin/python tests/benchmarks/walk_run.py [--root DIR] [--
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import socket
@@ -59,6 +60,7 @@ class Walk:
         self.calls = 0
         self.points: dict[str, dict[str, int]] = {}
         self.paths: dict[str, list[str]] = {}
+        self.seen: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     def profile(self, frame: FrameType, event: str, arg: Any) -> None:
@@ -67,7 +69,7 @@ class Walk:
             if path.startswith(self.package):
                 with self._lock:
                     self.files.add(path)
-                    if frame.f_code.co_name != "<module>":  # an import is no hop
+                    if frame.f_code.co_flags & inspect.CO_OPTIMIZED:  # module, class body: no hop
                         self.calls += 1
                         self.functions.add((path, frame.f_code.co_qualname))
         elif event == "c_call":
@@ -93,6 +95,9 @@ class Walk:
                 "path_hops": len(path),
                 "path_files": len({f for f, _ in path}),
             }
+            self.seen[name] = sorted(
+                f"{Path(f).relative_to(self.package).as_posix()}:{q}" for f, q in self.functions
+            )
             self.paths[name] = [f"{Path(f).relative_to(self.package).as_posix()}:{q}"
                                 for f, q in path]  # fmt: skip
 
@@ -106,7 +111,10 @@ class Walk:
             current: FrameType | None = frame
             while current is not None:
                 code = current.f_code
-                if code.co_filename.startswith(self.package) and code.co_name != "<module>":
+                if (
+                    code.co_filename.startswith(self.package)
+                    and code.co_flags & inspect.CO_OPTIMIZED
+                ):
                     chain.append((code.co_filename, code.co_qualname))
                 current = current.f_back
             out.extend(reversed(chain))
@@ -131,6 +139,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=HERE, help="tree holding typorisk/")
     parser.add_argument("--feed", type=Path, default=HERE / "feeds" / "corp-mail.yaml")
     parser.add_argument("--paths", action="store_true", help="print the stacks at each point")
+    parser.add_argument("--functions", type=Path, help="write the functions run at each point")
     args = parser.parse_args()
     root = args.root.resolve()
     sys.path.insert(0, str(root))
@@ -169,6 +178,8 @@ def main() -> None:
                       "outputs": len(written), **walk.points}, indent=1))  # fmt: skip
     if args.paths:
         print(json.dumps(walk.paths, indent=1))
+    if args.functions:
+        args.functions.write_text(json.dumps(walk.seen, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
