@@ -39,11 +39,12 @@ from typorisk.model import Candidate, Target
 if TYPE_CHECKING:
     from typorisk.parse.targets import iter_targets, parse_target
     from typorisk.permute import Model, permute
-    from typorisk.pipeline import ScanOptions, ScanRecord, ascan, scan
+    from typorisk.pipeline import Clients, ScanOptions, ScanRecord, ascan, scan
 
 
 __all__ = [
     "Candidate",
+    "Clients",
     "DataFileError",
     "DuplicateKindError",
     "InvalidTargetError",
@@ -69,6 +70,7 @@ _LAZY = {
     "iter_targets": "typorisk.parse.targets",
     "parse_target": "typorisk.parse.targets",
     "Model": "typorisk.permute",
+    "Clients": "typorisk.pipeline",
     "ScanOptions": "typorisk.pipeline",
     "ScanRecord": "typorisk.pipeline",
     "ascan": "typorisk.pipeline",

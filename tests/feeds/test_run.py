@@ -14,6 +14,7 @@ from typorisk.cli import main
 from typorisk.errors import TyporiskError
 from typorisk.feeds.run import run_feed
 from typorisk.feeds.spec import load_feed
+from typorisk.pipeline.clients import Clients
 from typorisk.resolve import DnsClient, NameServer
 
 from ..resolve.servers import free_port, nsd, require
@@ -120,7 +121,9 @@ def test_resolving_feed_lists_only_registered_names(tmp_path: Path) -> None:
     spec = load_feed(write_feed(tmp_path, text.replace("army.mil", "pentagon.mil")))
     with nsd(tmp_path / "nsd", ZONES, port=free_port()) as (host, port):
         report = run_feed(
-            spec, now=NOW, client_factory=lambda: DnsClient([NameServer(host, port)], timeout=1)
+            spec,
+            now=NOW,
+            clients=Clients(dns=lambda: DnsClient([NameServer(host, port)], timeout=1)),
         )
     rows = [json.loads(x) for x in (tmp_path / "out/t.jsonl").read_text().splitlines()]
     assert {r["domain"] for r in rows} == {"penagon.mil", "pentago.mil"}
@@ -145,7 +148,7 @@ def test_min_risk_compares_risk_itself_not_risk_times_weight(tmp_path: Path) -> 
             run_feed(
                 load_feed(write_feed(tmp_path, text)),
                 now=NOW,
-                client_factory=lambda: DnsClient([NameServer(host, port)], timeout=1),
+                clients=Clients(dns=lambda: DnsClient([NameServer(host, port)], timeout=1)),
             )
             lines = (tmp_path / "out/t.jsonl").read_text().splitlines()
             return {r["domain"]: r for r in map(json.loads, lines)}

@@ -9,8 +9,10 @@ import tracemalloc
 from collections.abc import Callable
 
 from typorisk.pipeline import AsyncScan, ScanOptions, scan, to_row
+from typorisk.pipeline.ranking import Records, Rows
+from typorisk.pipeline.record import observation_of
 from typorisk.pipeline.rows import scan_columns_of
-from typorisk.rank import MemorySpill, Observation, Ranker, Spill, SqliteSpill
+from typorisk.rank import MemorySpill, Observation, Ranker, Spill, SqliteSpill, observation_from_row
 
 from ..rank.test_scan_rank import TARGET, resolver  # noqa: F401 - the shared NSD + Unbound world
 
@@ -31,11 +33,13 @@ def test_ranked_rows_are_the_ranked_records_rows(resolver: str) -> None:  # noqa
     records = list(scan([TARGET], _options(resolver, rank=False)))
     ranking = AsyncScan([TARGET], _options(resolver))
     for columns in (scan_columns_of(ranking.options), None):
-        via_records = [to_row(r, columns) for r in ranking.ranked(records)]
-        ranker = ranking.ranker()
+        by_records = ranking.rank_stage(Records())
+        by_rows = ranking.rank_stage(Rows(columns))
         for record in records:
-            ranking.feed_row(ranker, record)
-        assert list(ranking.emit_rows(ranker, columns)) == via_records
+            by_records.add(record)
+            by_rows.add(record)
+        via_records = [to_row(r, columns) for r in by_records.drain()]
+        assert list(by_rows.drain()) == via_records
         assert len(via_records) == 40 and any(r["contrib_graph"] for r in via_records)
 
 
@@ -87,3 +91,11 @@ def test_ranking_memory_does_not_grow_with_unregistered_candidates() -> None:
     # the measure discriminates: holding every row grows with the work
     held = _peak(large, MemorySpill) / _peak(small, MemorySpill)
     assert held > 3, held
+
+
+def test_ranking_reads_records_as_it_would_read_their_rows(resolver: str) -> None:  # noqa: F811
+    """What ranking reads of a record is what it would read of the record's row."""
+    records = list(scan([TARGET], _options(resolver)))
+    assert any(r.resolution and r.resolution.records.mx for r in records)
+    for record in records:
+        assert observation_of(record) == observation_from_row(to_row(record))

@@ -26,7 +26,9 @@ import typorisk
 from typorisk import permute
 from typorisk.demo.dnsserver import DemoDnsServer
 from typorisk.kit.outbound import AddressPolicy
+from typorisk.pipeline.clients import default_clients
 from typorisk.pipeline.enrich import Enricher
+from typorisk.pipeline.options import ScanOptions
 from typorisk.register import LookupStatus, ServerBuckets, WhoisClient
 
 from ..conftest import Ledger
@@ -35,6 +37,12 @@ from .test_cli import Background
 from .test_network import rir_app
 from .test_owners_scan import NETS, SOA, rir_and_registry
 from .test_referral import registry_doc
+
+
+def enricher_of(options: ScanOptions) -> Enricher:
+    """The scan's enricher with the clients a command builds (the outbound policy inside)."""
+    return Enricher(options, default_clients(options))
+
 
 # -- RDAP: the policy on the registry, its redirects and its registrar link ------------------
 
@@ -103,7 +111,7 @@ def test_rdap_related_link_to_a_private_address_is_refused(
             link = f"http://{where.format(port=witness.port)}/rdap/domain/{{name}}"
             async with (
                 registry(tmp_path, "127.0.0.2", link=link) as (boot, hits),
-                Enricher(rdap_options(boot, "127.0.0.2/32")) as enricher,
+                enricher_of(rdap_options(boot, "127.0.0.2/32")) as enricher,
             ):
                 lookup = await enricher.registrations.lookup("squat.test")
             assert hits["registry"] == 1
@@ -130,7 +138,7 @@ def test_rdap_redirect_to_loopback_and_registry_without_opt_in_are_refused(
                 moved = f"http://127.0.0.1:{witness.port}/rdap/domain/{{name}}"
                 async with (
                     registry(tmp_path, "127.0.0.2", redirect=moved) as (boot, hits),
-                    Enricher(rdap_options(boot, "127.0.0.2/32")) as enricher,
+                    enricher_of(rdap_options(boot, "127.0.0.2/32")) as enricher,
                 ):
                     lookup = await enricher.registrations.lookup("squat.test")
                 assert hits["registry"] == 1
@@ -142,7 +150,7 @@ def test_rdap_redirect_to_loopback_and_registry_without_opt_in_are_refused(
             with row.case():
                 async with (
                     registry(tmp_path, "127.0.0.1") as (boot, hits),
-                    Enricher(rdap_options(boot)) as enricher,
+                    enricher_of(rdap_options(boot)) as enricher,
                 ):
                     lookup = await enricher.registrations.lookup("squat.test")
                 assert hits["registry"] == 0
@@ -175,7 +183,7 @@ def test_ip_rdap_at_a_private_address_is_refused(tmp_path: Path, ledger: Ledger)
                         network_owners=True,
                         rdap_network_bootstrap=numbers,
                     )
-                    async with Enricher(options) as enricher:
+                    async with enricher_of(options) as enricher:
                         assert enricher.networks is not None
                         owners = await enricher.networks.owners(["198.51.100.7", "192.0.2.10"])
                 assert owners["198.51.100.7"].status is LookupStatus.FOUND
@@ -229,7 +237,7 @@ def test_names_waiting_on_one_server_hold_no_place_of_another(
         ]}))  # fmt: skip
         try:
             options = rdap_options(boot, "127.0.0.1/32")
-            async with Enricher(options) as enricher:
+            async with enricher_of(options) as enricher:
                 enricher.registrations.concurrency = 1
                 names = [f"n{i}.slow" for i in range(2)] + [f"n{i}.fast" for i in range(3)]
                 found = await enricher.registrations.lookup_many(names)

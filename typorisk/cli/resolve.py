@@ -17,6 +17,7 @@ import idna
 from typorisk.cli.common import check_readable, read_lines
 from typorisk.cli.options import add_scan_options, options_from_args
 from typorisk.cli.progress import print_summary, write_progressing
+from typorisk.pipeline.clients import default_clients
 from typorisk.pipeline.names import ResolveNames
 from typorisk.pipeline.rows import columns_of
 from typorisk.resolve.records import resolution_row
@@ -67,6 +68,6 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args, OPTIONS)
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     columns = TABLE_COLUMNS if fmt == "table" else COLUMNS
-    resolved = ResolveNames(_names(args.file), options)
+    resolved = ResolveNames(_names(args.file), options, clients=default_clients(options))
     write_progressing((resolution_row(res) for _, res in resolved), fmt, columns)
     return print_summary(resolved.summary)

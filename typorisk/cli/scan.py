@@ -18,6 +18,7 @@ from typorisk.cli.options import add_scan_options, options_from_args
 from typorisk.cli.progress import print_summary, write_progressing
 from typorisk.errors import TyporiskError
 from typorisk.pipeline import ScanOptions, scan
+from typorisk.pipeline.clients import default_clients
 from typorisk.pipeline.core import candidates
 from typorisk.pipeline.rows import scan_columns_of
 from typorisk.writers import ROW_FORMATS
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         )
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     columns = columns_for(fmt, options)
-    result = scan(target_texts_of(args), options)
+    result = scan(target_texts_of(args), options, clients=default_clients(options))
     for rejected in result.summary.rejected:
         print(f"typorisk: skipped: {rejected}", file=sys.stderr)
     rows: Iterable[dict[str, object]] = result.rows(columns)

@@ -101,13 +101,17 @@ class DemoRdapServer:
         (where / "asn.json").write_text(json.dumps(asn), encoding="utf-8")
         return dns, where
 
-    async def __aenter__(self) -> DemoRdapServer:
+    def app(self) -> web.Application:
+        """The server's routes (what :meth:`__aenter__` serves on 127.0.0.1)."""
         app = web.Application()
         app.router.add_get("/registry/domain/{name}", self._registry)
         app.router.add_get("/registrar/domain/{name}", self._registrar)
         app.router.add_get("/rir/ip/{address}", self._ip)
         app.router.add_get("/rir/autnum/{number}", self._autnum)
-        self._runner = web.AppRunner(app, access_log=None)
+        return app
+
+    async def __aenter__(self) -> DemoRdapServer:
+        self._runner = web.AppRunner(self.app(), access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart on a fixed port

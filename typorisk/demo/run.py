@@ -8,11 +8,11 @@ week's ranked scan (JSON lines) and the review (Markdown and HTML).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import io
 import json
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +23,9 @@ from typorisk.demo.world import COLLECTOR, TOP, WEIGHTS, build_world, targets
 from typorisk.kit.atomic import atomic_write_text
 from typorisk.kit.outbound import AddressPolicy
 from typorisk.pipeline import AsyncScan, ScanOptions, ScanRecord, ScanTarget, to_row
+from typorisk.pipeline.clients import Clients, default_clients
 from typorisk.pipeline.rows import scan_columns
-from typorisk.probe.engine import Prober
+from typorisk.probe import Prober, ProbeResult
 from typorisk.rank import RankResult
 from typorisk.report import Review, build_review, render_html, render_markdown
 from typorisk.store import Store
@@ -74,9 +75,9 @@ def write_feeds(rows: list[dict[str, object]], where: Path) -> tuple[Path, ...]:
 
 
 async def scan_week(week: int, smtp_port: int, today: dt.date) -> ScanWeek:
-    """Scan the demo targets (through the one pipeline) against the world of ``week`` served by
-    in-process servers (DNS; RDAP at registry, registrar and RIR levels), probe (SMTP, never
-    DATA) the mail hosts that the world places on 127.0.0.1, then rank."""
+    """Scan the demo targets (through the one pipeline, as every command does) against the
+    world of ``week`` served by in-process servers (DNS; RDAP at registry, registrar and RIR
+    levels; SMTP, probed without DATA where the world puts a mail host on loopback), ranked."""
     world = build_world(week)
     async with DemoDnsServer(world.zones) as server, DemoRdapServer(world, today) as rdap:
         with tempfile.TemporaryDirectory(prefix="typorisk-demo-") as where:
@@ -94,16 +95,16 @@ async def scan_week(week: int, smtp_port: int, today: dt.date) -> ScanWeek:
                 registration_cache=False,  # the world is synthetic: never mix it with real answers
                 rdap_rate=1000.0,
                 rdap_timeout=3.0,
+                probe_smtp=True,
                 allow_private_network=("127.0.0.0/8",),  # the demo's world is on loopback
             )
+            smtp = LoopbackProbe({COLLECTOR: "127.0.0.1"}, smtp_port)
+            clients = default_clients(options, given=Clients(smtp=lambda lookup: smtp))
             targets_ = [ScanTarget(t, weight=WEIGHTS[t.fqdn]) for t in targets()]
-            scan = AsyncScan(targets_, options)
-            scan.rank_inside = False  # the probe's facts join the ranking
+            scan = AsyncScan(targets_, options, clients=clients)
             records = [record async for record in scan]
-    probed = await probe(records, {COLLECTOR: "127.0.0.1"}, smtp_port)
-    ranked = scan.ranked(probed)
     assert scan.summary.findings is not None
-    return ScanWeek(ranked, scan.summary.findings)
+    return ScanWeek(records, scan.summary.findings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,28 +115,31 @@ class ScanWeek:
     findings: RankResult
 
 
-async def probe(
-    records: list[ScanRecord], addresses: dict[str, str], port: int
-) -> list[ScanRecord]:
-    """Records with the probe facet for those whose MX the world puts on loopback (only those:
-    the demo never opens a connection anywhere else)."""
-    loopback = AddressPolicy.of(["127.0.0.0/8"])  # the demo's world, and nothing else
-    prober = Prober(
-        helo="typorisk-demo.invalid", port=port, timeout=3.0, rate=None, policy=loopback
-    )
-    items: list[tuple[str, list[str]]] = []
-    for record in records:
-        mx = record.resolution.records.mx if record.resolution else ()
-        hosts = [addresses[m.host] for m in mx if m.host in addresses]
-        if hosts and all(ip.startswith("127.") for ip in hosts):
-            items.append((record.candidate.domain, hosts))
-    results = await prober.probe_many(items)
-    return [
-        dataclasses.replace(r, probe=results[r.candidate.domain])
-        if r.candidate.domain in results
-        else r
-        for r in records
-    ]
+class LoopbackProbe:
+    """The demo's SMTP client: probes only the names whose mail hosts ``addresses`` (host →
+    address) puts on loopback, at that address; the demo never connects anywhere else."""
+
+    def __init__(self, addresses: dict[str, str], port: int) -> None:
+        self.addresses = addresses
+        self.prober = Prober(
+            helo="typorisk-demo.invalid",
+            port=port,
+            timeout=3.0,
+            rate=None,
+            policy=AddressPolicy.of(["127.0.0.0/8"]),  # the demo's world, and nothing else
+        )
+
+    async def probe_many(
+        self, items: Iterable[tuple[str, Sequence[str]]]
+    ) -> dict[str, ProbeResult]:
+        """Every (domain, mail hosts) whose hosts are all known and on loopback → its result;
+        the others are not probed."""
+        chosen: list[tuple[str, Sequence[str]]] = []
+        for domain, hosts in items:
+            known = [self.addresses[h] for h in hosts if h in self.addresses]
+            if known and all(ip.startswith("127.") for ip in known):
+                chosen.append((domain, known))
+        return await self.prober.probe_many(chosen)
 
 
 def run_demo(out: Path, today: dt.date | None = None) -> DemoResult:

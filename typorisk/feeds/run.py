@@ -28,8 +28,8 @@ from typorisk.feeds.spec import FeedSpec, Output
 from typorisk.kit.atomic import AtomicFiles
 from typorisk.parse.targets import parse_target
 from typorisk.pipeline import ScanOptions, ScanSummary, ScanTarget, Verdict, scan
+from typorisk.pipeline.clients import Clients, default_clients
 from typorisk.pipeline.rows import CANDIDATE_COLUMNS, scan_columns_of
-from typorisk.pipeline.servers import ClientFactory
 from typorisk.resolve import ScanStats
 from typorisk.store import Store
 from typorisk.writers.entries import Row, WriterOptions
@@ -73,14 +73,16 @@ def run_feed(
     spec: FeedSpec,
     *,
     now: dt.datetime | None = None,
-    client_factory: ClientFactory | None = None,
+    clients: Clients | None = None,
     history: Store | None = None,
 ) -> RunReport:
     """Produce every output of ``spec`` through the one scan pipeline; returns what was written.
 
     ``now`` (UTC, default: the clock) dates the files and sets the RPZ serial;
-    ``client_factory`` builds the DNS client for feeds that resolve (default: the definition's
-    name servers, or the system resolver). With ``history``, every row the scan produced
+    ``clients`` are what the scan talks to the world through (slots left ``None``: the
+    defaults of the definition's options, :func:`~typorisk.pipeline.clients.default_clients`:
+    its name servers or the system resolver, the outbound address policy, the user's cache).
+    With ``history``, every row the scan produced
     (before thresholds and the allowlist, as ``typorisk scan | typorisk record`` stores them)
     is recorded there as one run of the feed named ``spec.name``, marked incomplete when the
     scan was (:attr:`RunReport.run_id`; the newest run of the feed when an error is raised).
@@ -92,6 +94,7 @@ def run_feed(
     report = RunReport(spec.name)
     targets = [ScanTarget(parse_target(t.domain), t.weight, t.top) for t in spec.targets]
     columns = feed_columns(spec.options)
+    clients = default_clients(spec.options, given=clients)
     recorder = _Recorder(history, spec) if history is not None else None
     with contextlib.ExitStack() as stack:
         if recorder is not None:
@@ -99,14 +102,16 @@ def run_feed(
         watched = watch_rows(spec, now)
         if spec.resolve is None:
             if recorder is not None:
-                recorder.record(scan(targets, spec.options).rows(columns))
+                recorder.record(scan(targets, spec.options, clients=clients).rows(columns))
 
             def source() -> Iterator[Row]:
-                rows = _with_watch(scan(targets, spec.options).rows(columns), watched)
+                rows = _with_watch(
+                    scan(targets, spec.options, clients=clients).rows(columns), watched
+                )
                 return _filtered(spec, rows, report)
 
         else:
-            result = scan(targets, spec.options, client=client_factory)
+            result = scan(targets, spec.options, clients=clients)
             held = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
             scanned: Iterable[Row] = result.rows(columns)
             if recorder is not None:

@@ -1,6 +1,6 @@
 """The scan spine: one pipeline (:func:`scan`/:func:`ascan`), one options record
-(:class:`ScanOptions`), one record (:class:`ScanRecord`) and one row schema
-(:mod:`typorisk.pipeline.rows`).
+(:class:`ScanOptions`), one bundle of clients it talks to the world through (:class:`Clients`),
+one record (:class:`ScanRecord`) and one row schema (:mod:`typorisk.pipeline.rows`).
 
 Names load on first use, so a writer that needs only the row schema does not import the
 network stages (start-up: ``tests/benchmarks/bench_startup.py``).
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from typorisk.kit.lazy import lazy_names
 
 if TYPE_CHECKING:
+    from typorisk.pipeline.clients import Clients, default_clients
     from typorisk.pipeline.core import (
         AsyncScan,
         Scan,
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from typorisk.pipeline.summary import ScanSummary, Verdict
 
 _WHERE = {
+    "Clients": "typorisk.pipeline.clients",
+    "default_clients": "typorisk.pipeline.clients",
     "AsyncScan": "typorisk.pipeline.core",
     "Scan": "typorisk.pipeline.core",
     "ScanSummary": "typorisk.pipeline.summary",
@@ -46,6 +49,7 @@ __all__ = [
     "COLUMNS",
     "OPTIONS",
     "AsyncScan",
+    "Clients",
     "RiskFacet",
     "Scan",
     "ScanOptions",
@@ -54,6 +58,7 @@ __all__ = [
     "ScanTarget",
     "Verdict",
     "ascan",
+    "default_clients",
     "from_row",
     "scan",
     "to_row",

@@ -1,16 +1,19 @@
-"""The one scan: parse → permute → resolve → register → probe → rank, as records.
+"""The one scan: parse → permute → resolve → register → probe → web → rank.
 
-:class:`AsyncScan` is the logic core (an async iterator of :class:`ScanRecord`); :func:`scan` is
-its synchronous twin, the same core on a background event loop (:mod:`typorisk.kit.bridge`), the
-way dnspython's ``_Resolution`` serves both its resolvers. Every command that scans (``scan``,
-``run``, ``demo``) and the Dask executor go through here.
+A scan is a source of names (the targets' candidates, :class:`Targets`), stages (resolve,
+register and probe, web, rank) and a payload (records, or rows): the life cycle it shares with
+``typorisk resolve`` is :class:`~typorisk.pipeline.lifecycle.AsyncRun`. :class:`AsyncScan` is
+the logic core (an async iterator of :class:`ScanRecord`); :class:`Scan` (:func:`scan`) is its
+synchronous twin, the same core driven by the one sync adaptor
+(:class:`~typorisk.pipeline.lifecycle.Synced`). Every command that scans (``scan``, ``run``,
+``demo``) and the Dask executor go through here; every connection goes through the scan's
+:class:`~typorisk.pipeline.clients.Clients`.
 
 Memory does not grow with the candidates: they are generated, resolved and enriched as a stream,
-and ranking (which needs every result before the first comes out) keeps in memory only what the
-graph signal needs, per infrastructure key, while the records (or, for :meth:`Scan.rows`, their
-rows) wait in a temporary SQLite file that also sorts them by risk
-(:class:`~typorisk.rank.Ranker`, :class:`~typorisk.rank.SqliteSpill`). Measured with
-``tests/benchmarks/bench_million.py``.
+and ranking (:class:`~typorisk.pipeline.ranking.RankStage`, which needs every result before the
+first comes out) keeps in memory only what the graph signal needs, per infrastructure key, while
+the records (or, for :meth:`Scan.rows`, their rows) wait in a temporary SQLite file that also
+sorts them by risk. Measured with ``tests/benchmarks/bench_million.py``.
 
 A scan ends with a :class:`ScanSummary`: what ran, and its :class:`Verdict`. A scan is
 *incomplete* when it did not see the world: a name server failed the check made before resolving
@@ -22,37 +25,29 @@ replace them after an incomplete scan.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import datetime as dt
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from typorisk.errors import InvalidTargetError
-from typorisk.kit.bridge import iterate
 from typorisk.model import Candidate, Target
 from typorisk.parse.targets import parse_target
 from typorisk.permute import permute
 from typorisk.permute.wordlists import read_word_files
+from typorisk.pipeline.clients import Clients, default_clients
 from typorisk.pipeline.enrich import Enricher, check_enrich_options
+from typorisk.pipeline.lifecycle import AsyncRun, Resolve, Synced, resolver
 from typorisk.pipeline.options import ScanOptions
-from typorisk.pipeline.record import RiskFacet, ScanRecord, risk_facet, to_row
-from typorisk.pipeline.rows import BY_NAME
-from typorisk.pipeline.servers import ClientFactory, Processes, client_factory, preflight
-from typorisk.pipeline.summary import (
-    ScanSummary,
-    judge,
-    resolve_stage,
-    resolver,
-)
+from typorisk.pipeline.ranking import Payload, RankStage, Records, Rows
+from typorisk.pipeline.record import ScanRecord
+from typorisk.pipeline.servers import preflight
+from typorisk.pipeline.summary import ScanSummary
 from typorisk.pipeline.web import WebStage, shooter_of
-from typorisk.rank import Ranker, RiskWeights, SqliteSpill
-from typorisk.rank.rows import add_row
-from typorisk.resolve import DnsClient, Resolution
+from typorisk.resolve import DnsClient
 
-R = TypeVar("R")
-BATCH = 64
-"""Records needing registration or a probe, enriched together."""
+P = TypeVar("P")
+Own = dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+"""Target fqdn → its own (MX hosts, NS)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +94,68 @@ def candidates(targets: Sequence[ScanTarget], options: ScanOptions) -> Iterator[
         )
 
 
+class Targets:
+    """The source of a scan: the targets' candidates (:func:`candidates`), resolved into
+    :class:`ScanRecord` and carried through the register/probe and web stages."""
+
+    def __init__(
+        self,
+        targets: Sequence[ScanTarget],
+        options: ScanOptions,
+        clients: Clients,
+        summary: ScanSummary,
+    ) -> None:
+        self.targets = targets
+        self.options = options
+        self.clients = clients
+        self.summary = summary
+        self.weight = {st.target.fqdn: st.weight for st in targets}
+        """Target fqdn → its weight."""
+
+    def offline(self) -> Iterator[ScanRecord]:
+        """The records of a scan that does not resolve (candidates only)."""
+        for c in candidates(self.targets, self.options):
+            self.summary.records += 1
+            yield ScanRecord(c, weight=self.weight.get(c.target, 1.0))
+
+    def start(self) -> bool:
+        """Always work to do (a scan without candidates still checks its servers)."""
+        return True
+
+    async def preflight(self, client: DnsClient) -> list[str]:
+        """Check the servers with the first target's registrable domain."""
+        return await preflight(client, [t.target for t in self.targets])
+
+    def end(self) -> None:
+        """Nothing held: invalid targets are in ``summary.rejected`` from the start."""
+
+    async def stream(self, client: DnsClient, resolve: Resolve) -> AsyncIterator[ScanRecord]:
+        """Resolved records through the register/probe stage and the web stage."""
+        own = await own_records([t.target for t in self.targets], client, self.options)
+        enricher = Enricher(self.options, self.clients, client)
+        web = WebStage(self.options, self.clients, client) if self.options.web else None
+        try:
+            async with enricher, web or contextlib.nullcontext():
+                if self.options.zone_files:
+                    # zone-file mode decides every candidate: the files are read once, for the
+                    # names of one pass over the candidates (permutation is deterministic)
+                    names = candidates(self.targets, self.options)
+                    await enricher.read_zone_files(c.domain for c in names)
+                stream = enricher.over(self._resolved(resolve, own))
+                async for record in web.over(stream) if web else stream:
+                    yield record
+        finally:
+            self.summary.lines.extend(enricher.lines)  # after the stage closed: its totals
+            self.summary.lines.extend(web.lines if web else ())
+
+    async def _resolved(self, resolve: Resolve, own: Own) -> AsyncIterator[ScanRecord]:
+        names = candidates(self.targets, self.options)
+        async for cand, res in resolve(names, _domain_of):
+            mx, ns = own.get(cand.target, ((), ()))
+            self.summary.count(res)
+            yield ScanRecord(cand, self.weight.get(cand.target, 1.0), mx, ns, res)
+
+
 class AsyncScan:
     """One scan, as an async iterator of records (ranked riskiest first when ``options.rank``).
 
@@ -106,7 +163,9 @@ class AsyncScan:
         targets: domains (text), parsed targets, or :class:`ScanTarget`; invalid texts are
             collected in ``summary.rejected`` and the rest go on.
         options: how to scan.
-        client: builds the DNS client (default: from ``options.nameservers``, or the system's).
+        clients: the clients the scan talks to the world through, one per protocol (DNS,
+            RDAP's HTTP, web, WHOIS, SMTP, the registration cache); slots left ``None`` are
+            filled by :func:`~typorisk.pipeline.clients.default_clients`.
     """
 
     def __init__(
@@ -114,201 +173,44 @@ class AsyncScan:
         targets: Iterable[str | Target | ScanTarget],
         options: ScanOptions | None = None,
         *,
-        client: ClientFactory | None = None,
+        clients: Clients | None = None,
     ) -> None:
         self.options = (options or ScanOptions()).checked()
         self.summary = ScanSummary()
         self.targets = scan_targets(targets, self.summary.rejected)
         check_enrich_options(self.options, {t.target.registrable for t in self.targets})
         shooter_of(self.options)  # screenshots asked without Chromium fail here
-        self._factory = client or (client_factory(self.options) if self.options.resolve else None)
-        self._processes = Processes(self.options, allowed=client is None and self.options.resolve)
-        self.rank_inside = True
-        """Rank before yielding (the sync twin ranks in its own thread, to survive Ctrl-C)."""
-
-    def start_processes(self) -> None:
-        """Start the resolver processes now, if the options ask for them (``processes``), as
-        :meth:`AsyncResolveNames.start_processes` does: from the caller's thread before the
-        event loop's starts, so they can be forked cheaply; otherwise :meth:`__aiter__` starts
-        them. Only the candidates' resolution runs there; the targets' own records, the
-        enrichment and ranking stay in this process."""
-        self._processes.start()
+        self.clients = default_clients(self.options, given=clients)
+        source = Targets(self.targets, self.options, self.clients, self.summary)
+        self.run = AsyncRun(source, self.options, self.summary, self.clients)
 
     @property
     def ranks(self) -> bool:
         """Records come out ranked (DNS facts and ``options.rank``)."""
-        return self.options.rank and self._factory is not None
+        return self.options.rank and self.run.resolves
+
+    def start_processes(self) -> None:
+        """Start the resolver processes now (see :meth:`AsyncRun.start_processes`)."""
+        self.run.start_processes()
+
+    def rank_stage(self, payload: Payload[Any, P]) -> RankStage[Any, P]:
+        """An empty rank stage for this scan (its weights and date) giving ``payload``."""
+        return RankStage(self.options, self.summary, payload)
 
     def __aiter__(self) -> AsyncIterator[ScanRecord]:
-        return self._run()
+        return self.payloads(Records())
 
-    @property
-    def weights(self) -> dict[str, float]:
-        """Target fqdn → its weight."""
-        return {st.target.fqdn: st.weight for st in self.targets}
-
-    def offline(self) -> Iterator[ScanRecord]:
-        """The records of a scan that does not resolve (candidates only)."""
-        weight = self.weights
-        for c in candidates(self.targets, self.options):
-            self.summary.records += 1
-            yield ScanRecord(c, weight=weight.get(c.target, 1.0))
-
-    async def _run(self) -> AsyncIterator[ScanRecord]:
-        weight = self.weights
-        if not self.options.resolve or self._factory is None:
-            for record in self.offline():
-                yield record
+    async def payloads(self, payload: Payload[Any, P]) -> AsyncIterator[P]:
+        """The scan's records as ``payload`` gives them (ranked when :attr:`ranks`)."""
+        if not self.ranks:
+            async for record in self.run:
+                yield payload.of(record)
             return
-        self.start_processes()
-        try:
-            async with self._factory() as client:
-                self.summary.lines.extend(await preflight(client, [t.target for t in self.targets]))
-                if self.ranks and self.rank_inside:
-                    ranker = self.ranker()
-                    async for record in self._resolved(client, weight):
-                        self.feed(ranker, record)
-                    for record in self.emit(ranker):
-                        yield record
-                else:
-                    async for record in self._resolved(client, weight):
-                        yield record
-        finally:
-            self._processes.close()
-        self._judge()
-
-    async def _resolved(
-        self, client: DnsClient, weight: dict[str, float]
-    ) -> AsyncIterator[ScanRecord]:
-        own = await own_records([t.target for t in self.targets], client, self.options)
-        enricher = Enricher(self.options, client)
-        web = WebStage(self.options, client) if self.options.web else None
-        try:
-            async with enricher, web or contextlib.nullcontext():
-                stream = self._enriched(client, weight, own, enricher)
-                async for record in web.over(stream) if web else stream:
-                    yield record
-        finally:
-            self.summary.lines.extend(enricher.lines)  # after the stage closed: its totals
-            self.summary.lines.extend(web.lines if web else ())
-
-    async def _enriched(
-        self,
-        client: DnsClient,
-        weight: dict[str, float],
-        own: dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
-        enricher: Enricher,
-    ) -> AsyncIterator[ScanRecord]:
-        if self.options.zone_files:
-            # zone-file mode decides every candidate: read the files once, for the names of one
-            # pass over the candidates (permutation is deterministic: the second pass resolves)
-            await enricher.read_zone_files(c.domain for c in candidates(self.targets, self.options))
-        names = candidates(self.targets, self.options)
-        pending: list[ScanRecord] = []
-        async for cand, res in self._resolve(client, names):
-            mx, ns = own.get(cand.target, ((), ()))
-            record = ScanRecord(cand, weight.get(cand.target, 1.0), mx, ns, res)
-            self.summary.count(res)
-            if not enricher.active:
-                yield record
-            elif enricher.needs_work(record):
-                pending.append(record)
-                if len(pending) >= BATCH:
-                    for done in await enricher.enrich(pending):
-                        yield done
-                    pending = []
-            else:
-                yield enricher.zone_only(record)
-        for done in await enricher.enrich(pending) if pending else []:
-            yield done
-
-    def _resolve(
-        self, client: DnsClient, names: Iterable[Candidate]
-    ) -> AsyncIterator[tuple[Candidate, Resolution]]:
-        return resolve_stage(
-            client, names, self.options, self.summary, _domain_of, pool=self._processes.pool
-        )
-
-    def ranker(self) -> Ranker[Any]:
-        """An empty ranker for this scan: its weights and date, and a temporary SQLite spill
-        (records or rows wait on disk, not in memory; see :mod:`typorisk.rank.engine`)."""
-        weights = RiskWeights().with_overrides(dict(self.options.weights))
-        return Ranker(
-            weights=weights, now=self.options.today or dt.date.today(), spill=SqliteSpill()
-        )
-
-    @staticmethod
-    def feed(ranker: Ranker[ScanRecord], record: ScanRecord) -> None:
-        """Give ``ranker`` one record (its row is what ranking reads)."""
-        add_row(ranker, to_row(record), record)
-
-    def emit(self, ranker: Ranker[ScanRecord]) -> Iterator[ScanRecord]:
-        """The records fed to ``ranker`` with risk facets, riskiest first; the findings go to
-        the summary before the first record comes out."""
-        for i, (r, record) in enumerate(ranker.ranked()):
-            if i == 0:
-                self.summary.findings = ranker.findings
-            yield dataclasses.replace(
-                record,
-                risk=risk_facet(
-                    r.risk, r.capture, r.defensive, r.reasons, dict(r.contributions), r.operation
-                ),
-            )
-        self.summary.findings = ranker.findings
-
-    @staticmethod
-    def feed_row(ranker: Ranker[dict[str, object]], record: ScanRecord) -> None:
-        """Give ``ranker`` one record's row, which is also what comes back (a row pickles in
-        a tenth of the time a record does)."""
-        row = to_row(record)
-        add_row(ranker, row, row)
-
-    def emit_rows(
-        self, ranker: Ranker[dict[str, object]], columns: Sequence[str] | None
-    ) -> Iterator[dict[str, object]]:
-        """The rows fed to ``ranker`` with the rank columns, riskiest first, as
-        :func:`~typorisk.pipeline.record.to_row` gives them (``columns``: exactly those)."""
-        for i, (r, row) in enumerate(ranker.ranked()):
-            if i == 0:
-                self.summary.findings = ranker.findings
-            facet = risk_facet(
-                r.risk, r.capture, r.defensive, r.reasons, dict(r.contributions), r.operation
-            )
-            yield with_risk(row, facet, columns)
-        self.summary.findings = ranker.findings
-
-    def ranked(self, held: Iterable[ScanRecord]) -> list[ScanRecord]:
-        """``held`` with risk facets, riskiest first; the findings go to the summary."""
-        ranker = self.ranker()
-        for record in held:
-            self.feed(ranker, record)
-        return list(self.emit(ranker))
-
-    def _judge(self) -> None:
-        judge(self.summary, self.options)
-
-
-def with_risk(
-    row: dict[str, object], facet: RiskFacet, columns: Sequence[str] | None
-) -> dict[str, object]:
-    """``row`` (:func:`to_row` of a record without risk) with ``facet``'s columns, as
-    :func:`to_row` gives them for the record with that facet (``columns``: exactly those)."""
-    row.update(
-        risk=facet.risk,
-        capture=facet.capture,
-        defensive=facet.defensive,
-        reasons=list(facet.reasons),
-        operation=facet.operation,
-    )
-    row.update({f"contrib_{k}": v for k, v in facet.contributions})
-    if columns is None:
-        return row
-    return {name: row.get(name, [] if _is_list(name) else None) for name in columns}
-
-
-def _is_list(name: str) -> bool:
-    column = BY_NAME.get(name)
-    return column is not None and column.type == "list"
+        stage = self.rank_stage(payload)
+        async for record in self.run:
+            stage.add(record)
+        for ranked in stage.drain():
+            yield ranked
 
 
 def _domain_of(candidate: Candidate) -> str:
@@ -317,15 +219,13 @@ def _domain_of(candidate: Candidate) -> str:
     return candidate.blocked
 
 
-async def own_records(
-    targets: Sequence[Target], client: DnsClient, options: ScanOptions
-) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+async def own_records(targets: Sequence[Target], client: DnsClient, options: ScanOptions) -> Own:
     """Each target's own MX hosts and NS (target fqdn → (MX, NS)), to recognise defensive
     registrations."""
     by_domain: dict[str, list[str]] = {}
     for target in targets:
         by_domain.setdefault(target.registrable, []).append(target.fqdn)
-    own: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    own: Own = {}
     resolve = resolver(client, options)
     async for domain, resolution in resolve.run(list(by_domain)):
         facts = (
@@ -338,62 +238,57 @@ async def own_records(
 
 
 class Scan:
-    """The synchronous twin of :class:`AsyncScan`: iterate it for records; ``summary`` is
-    final once the iteration ends (also after Ctrl-C, for what ran)."""
+    """The synchronous twin of :class:`AsyncScan`: iterate it for records, or :meth:`rows`;
+    ``summary`` is final once the iteration ends (also after Ctrl-C, for what ran). Ranking
+    runs in the caller's thread, so that Ctrl-C still gives the names settled so far."""
 
     def __init__(
         self,
         targets: Iterable[str | Target | ScanTarget],
         options: ScanOptions | None = None,
         *,
-        client: ClientFactory | None = None,
+        clients: Clients | None = None,
     ) -> None:
-        self._async = AsyncScan(targets, options, client=client)
+        self._async = AsyncScan(targets, options, clients=clients)
         self.summary = self._async.summary
         self.targets = self._async.targets
 
     def __iter__(self) -> Iterator[ScanRecord]:
-        if not self._async.options.resolve:
-            return self._async.offline()  # no I/O: no event loop, no thread
-        self._async.start_processes()
-        if not self._async.ranks:
-            return iterate(self._async.__aiter__, name="typorisk-scan")
-        self._async.rank_inside = False
-        ranker = self._async.ranker()
-        return self._then(lambda r: self._async.feed(ranker, r), self._async.emit(ranker))
+        return self.payloads(Records())
 
     def rows(self, columns: Sequence[str] | None = None) -> Iterator[dict[str, object]]:
         """The records as rows (:func:`~typorisk.pipeline.record.to_row`; ``columns``: exactly
         those), in the order iterating gives them. What the CLI and feeds write: when ranking,
         the rows wait in the spill rather than the records (same rows, less work)."""
-        if not self._async.options.resolve or not self._async.ranks:
-            return (to_row(record, columns) for record in self)
-        self._async.start_processes()
-        self._async.rank_inside = False
-        ranker = self._async.ranker()
-        return self._then(
-            lambda r: self._async.feed_row(ranker, r), self._async.emit_rows(ranker, columns)
-        )
+        return self.payloads(Rows(columns))
 
-    def _then(self, feed: Callable[[ScanRecord], None], ranked: Iterator[R]) -> Iterator[R]:
-        """Run the scan giving every record to ``feed`` (the ranker), then yield ``ranked``
-        (riskiest first); on Ctrl-C, the settled ones first, then the interrupt."""
-        interrupted = False
-        try:
-            for record in iterate(self._async.__aiter__, name="typorisk-scan"):
-                feed(record)
-        except KeyboardInterrupt:
-            interrupted = True
-        yield from ranked
-        if interrupted:
-            raise KeyboardInterrupt
+    def payloads(self, payload: Payload[Any, P]) -> Iterator[P]:
+        """The scan's records as ``payload`` gives them (ranked when the scan ranks)."""
+        records = Synced(self._async.run, name="typorisk-scan")
+        if not self._async.ranks:
+            return (payload.of(record) for record in records)
+        return _ranked(records, self._async.rank_stage(payload))
+
+
+def _ranked(records: Iterable[ScanRecord], stage: RankStage[Any, P]) -> Iterator[P]:
+    """Give every record to ``stage``, then yield its drain (riskiest first); on Ctrl-C, the
+    settled ones first, then the interrupt."""
+    interrupted = False
+    try:
+        for record in records:
+            stage.add(record)
+    except KeyboardInterrupt:
+        interrupted = True
+    yield from stage.drain()
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def scan(
     targets: Iterable[str | Target | ScanTarget],
     options: ScanOptions | None = None,
     *,
-    client: ClientFactory | None = None,
+    clients: Clients | None = None,
 ) -> Scan:
     """Scan ``targets``: iterate the result for :class:`ScanRecord`, then read its ``summary``.
 
@@ -401,14 +296,14 @@ def scan(
     server fails the check made before resolving, and other
     :class:`~typorisk.errors.TyporiskError` subclasses for unusable options.
     """
-    return Scan(targets, options, client=client)
+    return Scan(targets, options, clients=clients)
 
 
 def ascan(
     targets: Iterable[str | Target | ScanTarget],
     options: ScanOptions | None = None,
     *,
-    client: ClientFactory | None = None,
+    clients: Clients | None = None,
 ) -> AsyncScan:
     """The async twin of :func:`scan`: ``async for record in ascan(...)``."""
-    return AsyncScan(targets, options, client=client)
+    return AsyncScan(targets, options, clients=clients)

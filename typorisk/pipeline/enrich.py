@@ -5,10 +5,9 @@ of a covered zone is decided by the files, read once before resolving). The SMTP
 for names with mail capability (``mail`` = ``mx`` or ``implicit``), and only when asked. Token
 buckets, the disk cache and the HTTP session live as long as the scan, so politeness holds
 across batches. Lookups, network owners and probes of a batch run side by side. Every connection
-they open obeys the run's outbound address policy (``options.address_policy()``: public
-addresses only unless ``--allow-private-network`` names a network): the HTTP session's
-connector, the WHOIS client and the prober are all given it. Neither stage imports the
-other: this module is where they meet.
+they open goes through the scan's :class:`~typorisk.pipeline.clients.Clients` (the HTTP
+session, the WHOIS client, the prober, the cache), whose defaults obey the run's outbound
+address policy. Neither stage imports the other: this module is where they meet.
 """
 
 from __future__ import annotations
@@ -16,39 +15,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import socket
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from types import TracebackType
 
 import dns.rdatatype
 
 from typorisk.errors import DataFileError
-from typorisk.kit.paths import user_cache_dir
 from typorisk.kit.rate import ServerBuckets
+from typorisk.pipeline.clients import Clients, MailProbe
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import ScanRecord
-from typorisk.probe import Prober, ProbeResult, check_sender
-from typorisk.register.bootstrap import load_bootstrap, load_whois_servers
-from typorisk.register.cache import LookupCache
+from typorisk.probe import ProbeResult, check_sender
 from typorisk.register.engine import Registrations
-from typorisk.register.http import policy_session
 from typorisk.register.network import NetworkClient, NetworkOwner, load_network_bootstrap
-from typorisk.register.rdap import RdapClient
 from typorisk.register.records import Lookup, LookupStatus
-from typorisk.register.whois import WhoisClient
 from typorisk.register.zonefile import scan_zone_files
 from typorisk.resolve import DnsClient, Mail, Registration
 from typorisk.resolve import classify as dns_classify
 from typorisk.resolve import wire as dns_wire
 
-CACHE_FILENAME = "registration.sqlite"
 RDAP_CONCURRENCY = 16
 """Registration lookups in flight."""
-SMTP_RATE = 1.0
-"""Probes/s per MX host."""
-SMTP_CONCURRENCY = 8
+BATCH = 64
+"""Records needing registration or a probe, enriched together."""
 
 
 def check_enrich_options(options: ScanOptions, protected: Iterable[str]) -> None:
@@ -95,12 +86,17 @@ async def host_addresses(client: DnsClient, host: str) -> list[str]:
 class Enricher:
     """Registration and probe facets for records, in batches (an async context manager).
 
-    ``client`` is the scan's DNS client: MX and WHOIS host names are resolved through it (the
-    servers of the scan); without one, the operating system's resolver is used.
+    Every client comes from ``clients`` (the HTTP session, RDAP, WHOIS, the prober, the
+    cache), opened on entry and closed on exit. ``client`` is the scan's DNS client: MX and
+    WHOIS host names are resolved through it (the servers of the scan); without one, the
+    clients' own lookup is used.
     """
 
-    def __init__(self, options: ScanOptions, client: DnsClient | None = None) -> None:
+    def __init__(
+        self, options: ScanOptions, clients: Clients, client: DnsClient | None = None
+    ) -> None:
         self.options = options
+        self.clients = clients
         self.client = client
         resolve = (lambda host: host_addresses(client, host)) if client is not None else None
         self.buckets = ServerBuckets(options.rdap_rate)
@@ -114,21 +110,8 @@ class Enricher:
         self._stack = contextlib.AsyncExitStack()
         self.registrations = Registrations(concurrency=RDAP_CONCURRENCY)
         self.networks: NetworkClient | None = None
-        self.policy = options.address_policy()
-        """The outbound address policy of every RDAP, WHOIS and SMTP connection."""
-        self.prober = (
-            Prober(
-                helo=options.smtp_helo or socket.getfqdn(),
-                mail_from=options.smtp_from,
-                port=options.smtp_port,
-                timeout=options.smtp_timeout,
-                rate=SMTP_RATE,
-                concurrency=SMTP_CONCURRENCY,
-                resolve=resolve,
-                policy=self.policy,
-            )
-            if options.probe_smtp
-            else None
+        self.prober: MailProbe | None = (
+            clients.need("smtp", clients.smtp)(resolve) if options.probe_smtp else None
         )
 
     @property
@@ -137,34 +120,21 @@ class Enricher:
         return self.options.registration or self.prober is not None
 
     async def __aenter__(self) -> Enricher:
-        options = self.options
-        if options.registration_cache and self.asks:
-            cache = LookupCache(user_cache_dir() / CACHE_FILENAME)
-            self.registrations.cache = self._stack.enter_context(cache)
+        options, clients = self.options, self.clients
+        if clients.cache is not None and self.asks:
+            self.registrations.cache = self._stack.enter_context(clients.cache())
         if self.asks:
-            session = policy_session(self.policy, options.rdap_timeout)
+            session = clients.need("http", clients.http)()
             await self._stack.enter_async_context(session)
             if options.rdap:
-                rdap = RdapClient(
-                    session,
-                    load_bootstrap(options.rdap_bootstrap),
-                    self.buckets,
-                    timeout=options.rdap_timeout,
-                    scheme="http" if options.rdap_insecure_http else "https",
-                )
+                rdap = clients.need("rdap", clients.rdap)(session, self.buckets)
                 self.registrations.rdap = rdap
                 if options.network_owners:
                     boot = load_network_bootstrap(options.rdap_network_bootstrap)
                     self.networks = NetworkClient(rdap, boot, self.registrations.cache)
             if options.whois:
-                self.registrations.whois = WhoisClient(
-                    load_whois_servers(),
-                    self.buckets,
-                    port=options.whois_port,
-                    timeout=options.rdap_timeout,
-                    resolve=self.resolve,
-                    policy=self.policy,
-                )
+                whois = clients.need("whois", clients.whois)
+                self.registrations.whois = whois(self.resolve, self.buckets)
         return self
 
     async def __aexit__(
@@ -172,6 +142,25 @@ class Enricher:
     ) -> None:
         self.lines.extend(self._summary())
         await self._stack.aclose()
+
+    async def over(self, records: AsyncIterator[ScanRecord]) -> AsyncIterator[ScanRecord]:
+        """``records`` with their facets: those needing a lookup or a probe in batches of
+        :data:`BATCH` (looked up side by side), the others at once (with the zone files'
+        verdict, if any)."""
+        pending: list[ScanRecord] = []
+        async for record in records:
+            if not self.active:
+                yield record
+            elif self.needs_work(record):
+                pending.append(record)
+                if len(pending) >= BATCH:
+                    for done in await self.enrich(pending):
+                        yield done
+                    pending = []
+            else:
+                yield self.zone_only(record)
+        for done in await self.enrich(pending) if pending else []:
+            yield done
 
     async def read_zone_files(self, domains: Iterable[str]) -> None:
         """Decide ``domains`` from the zone files (once, in a worker thread: it is CPU work)."""

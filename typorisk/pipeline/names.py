@@ -1,5 +1,5 @@
-"""``typorisk resolve``'s library call: plain names through the resolve stage alone, with the
-same client, executors, check before the run and verdict as a scan (:mod:`typorisk.pipeline.core`).
+"""``typorisk resolve``'s library call: a run whose source is the given names and whose only
+stage is the resolve stage (the life cycle of every run: :mod:`typorisk.pipeline.lifecycle`).
 """
 
 from __future__ import annotations
@@ -8,83 +8,86 @@ import itertools
 from collections.abc import AsyncIterator, Iterable, Iterator
 
 from typorisk.errors import TyporiskError
-from typorisk.kit.bridge import iterate
 from typorisk.parse.names import name_problem
+from typorisk.pipeline.clients import Clients, default_clients
+from typorisk.pipeline.lifecycle import AsyncRun, Resolve, Synced
 from typorisk.pipeline.options import ScanOptions
-from typorisk.pipeline.servers import ClientFactory, Processes, client_factory, preflight_name
-from typorisk.pipeline.summary import ScanSummary, judge, resolve_stage
-from typorisk.resolve import Resolution
+from typorisk.pipeline.servers import preflight_name
+from typorisk.pipeline.summary import ScanSummary
+from typorisk.resolve import DnsClient, Resolution
+
+Resolved = tuple[str, Resolution]
 
 
-class AsyncResolveNames:
-    """Resolve plain names (``typorisk resolve``): the resolve stage alone, with the same
-    client, executors, check before the run and verdict as a scan. An async iterator of
-    (name, :class:`Resolution`) in completion order."""
+class Names:
+    """The source of ``typorisk resolve``: plain names, one (name, :class:`Resolution`) each,
+    in completion order. An input error (an unreadable line) stops the names cleanly; it is
+    raised once the names read before it are resolved and yielded."""
 
-    def __init__(
-        self, names: Iterable[str], options: ScanOptions, *, client: ClientFactory | None = None
-    ) -> None:
-        self.options = options.checked()
-        self.summary = ScanSummary()
+    def __init__(self, names: Iterable[str], summary: ScanSummary) -> None:
         self._names = self._guarded(names)
-        self._factory = client or client_factory(self.options)
-        self._processes = Processes(self.options, allowed=client is None)
+        self._first: str | None = None
         self._input_error: TyporiskError | None = None
-
-    def start_processes(self) -> None:
-        """Start the resolver processes now, if the options ask for them (``processes``).
-        Called from the caller's thread before the event loop's starts, so they can be forked
-        cheaply; otherwise :meth:`__aiter__` starts them."""
-        self._processes.start()
+        self._summary = summary
 
     def _guarded(self, names: Iterable[str]) -> Iterator[str]:
-        """``names``, stopping cleanly at an input error (raised again once the names read
-        before it are resolved and yielded)."""
         try:
             yield from names
         except TyporiskError as exc:
             self._input_error = exc
 
-    def __aiter__(self) -> AsyncIterator[tuple[str, Resolution]]:
-        return self._run()
+    def offline(self) -> None:
+        """Names are always resolved."""
+        return None
 
-    async def _run(self) -> AsyncIterator[tuple[str, Resolution]]:
-        first = next(self._names, None)
-        if first is None:
-            if self._input_error is not None:
-                raise self._input_error
-            return
-        names = itertools.chain([first], self._names)
-        self.start_processes()
-        try:
-            async with self._factory() as client:
-                # The first name has a known answer (it exists or not); one that is not a host
-                # name cannot be asked, and the root zone is asked instead.
-                probe = first.strip().rstrip(".").lower()
-                probe = probe if name_problem(probe, min_labels=1) is None else "."
-                self.summary.lines.extend(await preflight_name(client, probe))
-                stage = resolve_stage(
-                    client, names, self.options, self.summary, str, pool=self._processes.pool
-                )
-                async for name, res in stage:
-                    self.summary.count(res)
-                    yield name, res
-        finally:
-            self._processes.close()
+    def start(self) -> bool:
+        """Read the first name (nothing to do without one)."""
+        self._first = next(self._names, None)
+        if self._first is None:
+            self.end()
+            return False
+        return True
+
+    async def preflight(self, client: DnsClient) -> list[str]:
+        """Check the servers with the first name (it has a known answer: it exists or not); one
+        that is not a host name cannot be asked, and the root zone is asked instead."""
+        assert self._first is not None
+        probe = self._first.strip().rstrip(".").lower()
+        probe = probe if name_problem(probe, min_labels=1) is None else "."
+        return await preflight_name(client, probe)
+
+    async def stream(self, client: DnsClient, resolve: Resolve) -> AsyncIterator[Resolved]:
+        assert self._first is not None
+        names = itertools.chain([self._first], self._names)
+        async for name, res in resolve(names, str):
+            self._summary.count(res)
+            yield name, res
+
+    def end(self) -> None:
         if self._input_error is not None:
             raise self._input_error
-        judge(self.summary, self.options)
 
 
-class ResolveNames:
-    """The synchronous twin of :class:`AsyncResolveNames`."""
+class AsyncResolveNames(AsyncRun[Resolved]):
+    """Resolve plain names (``typorisk resolve``): an async iterator of (name,
+    :class:`Resolution`) in completion order; ``summary`` is final once it ends."""
 
     def __init__(
-        self, names: Iterable[str], options: ScanOptions, *, client: ClientFactory | None = None
+        self, names: Iterable[str], options: ScanOptions, *, clients: Clients | None = None
     ) -> None:
-        self._async = AsyncResolveNames(names, options, client=client)
-        self.summary = self._async.summary
+        options = options.checked()
+        summary = ScanSummary()
+        super().__init__(
+            Names(names, summary), options, summary, default_clients(options, given=clients)
+        )
 
-    def __iter__(self) -> Iterator[tuple[str, Resolution]]:
-        self._async.start_processes()
-        return iterate(self._async.__aiter__, name="typorisk-resolve")
+
+class ResolveNames(Synced[Resolved]):
+    """The synchronous twin of :class:`AsyncResolveNames` (the one sync adaptor)."""
+
+    def __init__(
+        self, names: Iterable[str], options: ScanOptions, *, clients: Clients | None = None
+    ) -> None:
+        super().__init__(
+            AsyncResolveNames(names, options, clients=clients), name="typorisk-resolve"
+        )

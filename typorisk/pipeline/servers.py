@@ -4,7 +4,6 @@ what the statistics say about them after it."""
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -40,15 +39,26 @@ def servers_of(options: ScanOptions) -> list[NameServer]:
     return [NameServer.parse(text) for text in options.nameservers] or system_nameservers()
 
 
-def client_factory(options: ScanOptions) -> ClientFactory:
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServersClient:
+    """Builds a DNS client for the name servers of the options (the default ``dns`` client of
+    :class:`~typorisk.pipeline.clients.Clients`); resolver processes and Dask workers build
+    theirs from the same options, so a scan with this client may run on them."""
+
+    servers: tuple[NameServer, ...]
+    timeout: float
+    retries: int
+    rate: float | None
+
+    def __call__(self) -> DnsClient:
+        return DnsClient(self.servers, timeout=self.timeout, retries=self.retries, rate=self.rate)
+
+
+def client_factory(options: ScanOptions) -> ServersClient:
     """Validate the DNS options now (errors before any output); the client is built in the
     scan's event loop."""
-    make = functools.partial(
-        DnsClient,
-        servers_of(options),
-        timeout=options.timeout,
-        retries=options.retries,
-        rate=options.rate or None,
+    make = ServersClient(
+        tuple(servers_of(options)), options.timeout, options.retries, options.rate or None
     )
     make()  # raises ResolverConfigError for an unusable value
     return make

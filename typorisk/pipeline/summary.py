@@ -1,27 +1,24 @@
-"""How a scan ends (:class:`ScanSummary`, :class:`Verdict`, :func:`judge`) and its resolve
-stage (:func:`resolve_stage`).
+"""How a run ends: :class:`ScanSummary`, :class:`Verdict` and :func:`judge`.
 
-Split from :mod:`typorisk.pipeline.core` so that ``typorisk resolve``, which needs only these,
-does not import the ranking graph (networkx), aiohttp and the enrich stages: about 0.3 s of
-every run's start-up (``python -X importtime -m typorisk resolve --help``).
+Apart from :mod:`typorisk.pipeline.core` so that ``typorisk resolve``, which needs only these
+and :mod:`typorisk.pipeline.lifecycle`, does not import the ranking graph (networkx), aiohttp
+and the enrich stages: about 0.3 s of every run's start-up
+(``python -X importtime -m typorisk resolve --help``).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from typorisk.errors import InvalidTargetError
 from typorisk.pipeline.options import ScanOptions
-from typorisk.pipeline.servers import resolve_spec, server_problems
-from typorisk.resolve import DnsClient, Outcome, Registration, Resolution, ResolveScan, ScanStats
-from typorisk.resolve.engine import T
+from typorisk.pipeline.servers import server_problems
+from typorisk.resolve import Outcome, Registration, Resolution, ScanStats
 
 if TYPE_CHECKING:
     from typorisk.rank import RankResult
-    from typorisk.resolve.shards import ShardPool
 
 FAULTS = frozenset(o for o in Outcome if o.registration is Registration.UNKNOWN) - {
     Outcome.WILDCARD
@@ -83,43 +80,3 @@ def judge(summary: ScanSummary, options: ScanOptions) -> None:
             f"{summary.unknown} of {summary.records} names ({share:.1%}) stayed unknown, "
             f"more than max_unknown {options.max_unknown:.1%}"
         )
-
-
-async def resolve_stage(
-    client: DnsClient,
-    names: Iterable[T],
-    options: ScanOptions,
-    summary: ScanSummary,
-    domain_of: Callable[[T], str],
-    *,
-    pool: ShardPool | None = None,
-) -> AsyncIterator[tuple[T, Resolution]]:
-    """The resolve stage on the executor ``options`` name: in this loop over ``client`` (its
-    statistics go to ``summary.dns``), on the processes of ``pool`` (their statistics merged;
-    a process that stopped makes the run incomplete), or on Dask workers (a statistics line)."""
-    if pool is not None:
-        try:
-            async for pair in pool.resolve(names, domain_of):
-                yield pair
-        finally:
-            summary.dns = pool.stats
-            for reason in pool.errors:
-                summary.incomplete(reason)
-        return
-    if options.executor == "dask":
-        from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415
-
-        async for pair in resolve_on_dask(names, options, domain_of, summary.lines):
-            yield pair
-        return
-    resolve = resolver(client, options)
-    try:
-        async for pair in resolve.run(names):
-            yield pair
-    finally:
-        summary.dns = resolve.stats()
-
-
-def resolver(client: DnsClient, options: ScanOptions) -> ResolveScan:
-    """The resolve stage over ``client``, as ``options`` say."""
-    return resolve_spec(options, servers=False).scan(client)

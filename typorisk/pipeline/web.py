@@ -2,8 +2,9 @@
 
 Records whose name resolved to addresses (A/AAAA, wildcard answers excluded) are inspected in
 batches; every other record passes through unchanged, and every record keeps its place in the
-stream. Redirect hosts and the targets themselves are looked up with the scan's own
-:class:`~typorisk.resolve.DnsClient` (never the system resolver).
+stream. Pages are fetched by the scan's web client (``Clients.web``, whose default obeys the
+outbound address policy); redirect hosts and the targets themselves are looked up with the
+scan's own :class:`~typorisk.resolve.DnsClient` (never the system resolver).
 """
 
 from __future__ import annotations
@@ -18,28 +19,16 @@ import dns.rdatatype
 
 from typorisk.errors import ScanOptionError
 from typorisk.parse.names import is_ldh_name
+from typorisk.pipeline.clients import Clients
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import ScanRecord
 from typorisk.resolve import DnsClient
 from typorisk.resolve.classify import addresses as answer_addresses
-from typorisk.web import AddressLookup, Fetcher, FetchLimits, Inspector, WebResult, load_parking
+from typorisk.web import AddressLookup, Inspector, WebResult, load_parking
 from typorisk.web.shot import Shooter, find_chromium
 
 BATCH = 64
 """Records inspected together (at most ``web_concurrency`` pages in flight among them)."""
-
-
-def limits_of(options: ScanOptions) -> FetchLimits:
-    """The fetch limits ``options`` set."""
-    return FetchLimits(
-        user_agent=options.web_user_agent,
-        connect_timeout=options.web_connect_timeout,
-        read_timeout=options.web_read_timeout,
-        max_bytes=options.web_max_bytes,
-        redirects=options.web_redirects,
-        rate=options.web_rate or None,
-        concurrency=options.web_concurrency,
-    )
 
 
 def dns_lookup(client: DnsClient) -> AddressLookup:
@@ -84,10 +73,9 @@ def web_addresses(record: ScanRecord) -> tuple[str, ...]:
 class WebStage:
     """Adds web facets to a stream of records (an async context manager)."""
 
-    def __init__(self, options: ScanOptions, client: DnsClient) -> None:
+    def __init__(self, options: ScanOptions, clients: Clients, client: DnsClient) -> None:
         self.options = options
-        self.policy = options.address_policy()
-        self.fetcher = Fetcher(limits_of(options), dns_lookup(client), self.policy)
+        self.fetcher = clients.need("web", clients.web)(dns_lookup(client))
         self.shooter = shooter_of(options)
         self.classes: Counter[str] = Counter()
         self.lines: list[str] = []

@@ -35,6 +35,15 @@ from typorisk.probe.smtp import Conversation, converse
 from typorisk.probe.tls import CertFacts, certificate_facts, client_context
 
 Resolve = Callable[[str], Awaitable[Sequence[str]]]
+Connect = Callable[[str, int], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
+"""Opens a stream to (numeric address, port): the prober's transport."""
+
+
+async def open_stream(address: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A TCP stream to ``address``:``port`` (the default :data:`Connect`)."""
+    return await asyncio.open_connection(address, port, limit=4096)
+
+
 """Host name → its addresses (IPv4 and IPv6 text); empty when it has none."""
 
 RETRY_NEXT_HOST = (Verdict.REFUSES, Verdict.TIMEOUT, Verdict.TEMPFAIL, Verdict.UNKNOWN)
@@ -87,7 +96,8 @@ def check_sender(mail_from: str, protected: Iterable[str]) -> None:
 class Prober:
     """Probes mail servers politely. ``timeout`` is seconds per reply (and for connecting);
     ``rate`` is probes/s per MX host; ``concurrency`` caps conversations in flight; ``policy``
-    is the outbound address policy every connection obeys."""
+    is the outbound address policy every connection obeys (checked before ``connect``, the
+    transport, is asked: a TCP stream by default; tests and embedders give their own)."""
 
     def __init__(
         self,
@@ -103,6 +113,7 @@ class Prober:
         resolve: Resolve | None = None,
         policy: AddressPolicy = PUBLIC_ONLY,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        connect: Connect = open_stream,
     ) -> None:
         if not helo or any(c in helo for c in " <>\r\n"):
             raise ProbeConfigError(f"--smtp-helo {helo!r}: give this host's DNS name")
@@ -117,6 +128,7 @@ class Prober:
         self.resolve = resolve
         self.policy = policy
         self.clock = clock
+        self.connect = connect
 
     async def probe(self, domain: str, hosts: Sequence[str]) -> ProbeResult:
         """Probe ``domain`` via its mail hosts (MX order; the domain itself for implicit MX)."""
@@ -171,7 +183,7 @@ class Prober:
         :class:`ProbeResult` when it did not connect."""
         try:
             async with asyncio.timeout(self.timeout):
-                reader, writer = await asyncio.open_connection(address, self.port, limit=4096)
+                reader, writer = await self.connect(address, self.port)
         except TimeoutError:
             return ProbeResult("", Verdict.TIMEOUT, reply="timeout at connect")
         except OSError as exc:

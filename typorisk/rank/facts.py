@@ -97,60 +97,127 @@ def _date(value: object, domain: str) -> dt.date | None:
 
 def observation_from_row(row: Mapping[str, object]) -> Observation:
     """Read one scan/permute row. Raises :class:`RankInputError` naming the problem."""
-    domain = row.get("domain")
-    target = row.get("target")
+    return observation(
+        target=row.get("target"),
+        domain=row.get("domain"),
+        suffix=row.get("suffix"),
+        likelihood=row.get("likelihood"),
+        weight=row.get("weight"),
+        kinds=row.get("kinds"),
+        registration=row.get("registration"),
+        lookup=row.get("registration_lookup"),
+        mail=row.get("mail"),
+        mx=row.get("mx"),
+        ns=row.get("ns"),
+        a=row.get("a"),
+        aaaa=row.get("aaaa"),
+        wildcard=row.get("wildcard"),
+        zone_wildcard=row.get("zone_wildcard"),
+        registrar=row.get("registrar"),
+        created=row.get("created"),
+        smtp=row.get("smtp"),
+        network_owner=network_owner(row),
+        web=row.get("web"),
+        web_similarity=row.get("web_similarity"),
+        web_cert_age_days=row.get("web_cert_age_days"),
+        block=row.get("block"),
+        registrant=row.get("registrant_org"),
+        cert=row.get("web_cert_sha256"),
+        cert_names=row.get("web_cert_names"),
+        favicon=row.get("web_favicon"),
+        fuzzy=row.get("web_fuzzy"),
+    )
+
+
+def observation(
+    *,
+    target: object,
+    domain: object,
+    suffix: object = None,
+    likelihood: object = None,
+    weight: object = None,
+    kinds: object = None,
+    registration: object = None,
+    lookup: object = None,
+    mail: object = None,
+    mx: object = None,
+    ns: object = None,
+    a: object = None,
+    aaaa: object = None,
+    wildcard: object = None,
+    zone_wildcard: object = None,
+    registrar: object = None,
+    created: object = None,
+    smtp: object = None,
+    network_owner: str | None = None,
+    web: object = None,
+    web_similarity: object = None,
+    web_cert_age_days: object = None,
+    block: object = None,
+    registrant: object = None,
+    cert: object = None,
+    cert_names: object = None,
+    favicon: object = None,
+    fuzzy: object = None,
+) -> Observation:
+    """An observation from its cells as a row holds them (``lookup``: the
+    ``registration_lookup`` cell), each checked and cleaned: what a row and a scan record are
+    both read through. Raises :class:`RankInputError` naming the problem."""
     if not isinstance(domain, str) or not domain:
         raise RankInputError("a row has no 'domain'; rank reads the JSON lines of typorisk scan")
     if not isinstance(target, str) or not target:
         raise RankInputError(f"{domain}: no 'target'; rank needs the protected target of each row")
     try:
-        likelihood = float(row.get("likelihood") or 0.0)  # type: ignore[arg-type]
-        weight = float(row.get("weight") or 1.0)  # type: ignore[arg-type]
+        chance = float(likelihood or 0.0)  # type: ignore[arg-type]
+        exposure = float(weight or 1.0)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
         raise RankInputError(f"{domain}: 'likelihood' and 'weight' must be numbers") from exc
-    if not 0.0 <= likelihood <= 1.0 or weight < 0:
+    if not 0.0 <= chance <= 1.0 or exposure < 0:
         raise RankInputError(f"{domain}: likelihood must be in [0, 1] and weight ≥ 0")
-    suffix = row.get("suffix")
-    registration = str(row.get("registration") or "unknown")
-    if registration != "registered" and row.get("registration_lookup") == "found":
+    held = str(registration or "unknown")
+    if held != "registered" and lookup == "found":
         # RDAP, WHOIS or a zone file says the registry holds the name (on hold, or DNS could
         # not tell): registered, whatever DNS said
-        registration = "registered"
+        held = "registered"
     return Observation(
         target=target.lower(),
         domain=domain.lower(),
         suffix=suffix if isinstance(suffix, str) and suffix else domain.partition(".")[2],
-        likelihood=likelihood,
-        kinds=_strings(row.get("kinds"), "kinds", domain),
-        registration=registration,
-        mail=str(row.get("mail") or "unknown"),
-        mx=_strings(row.get("mx"), "mx", domain),
-        ns=_strings(row.get("ns"), "ns", domain),
-        a=_strings(row.get("a"), "a", domain),
-        aaaa=_strings(row.get("aaaa"), "aaaa", domain),
-        wildcard=_bool(row.get("wildcard")),
-        zone_wildcard=_bool(row.get("zone_wildcard")),
-        registrar=str(row["registrar"]) if row.get("registrar") else None,
-        created=_date(row.get("created"), domain),
-        smtp=str(row["smtp"]) if row.get("smtp") else None,
-        weight=weight,
-        network_owner=network_owner(row),
-        web=str(row["web"]) if row.get("web") else None,
-        web_similarity=_number(row.get("web_similarity")),
-        web_cert_age_days=_integer(row.get("web_cert_age_days")),
-        block=str(row.get("block") or "").lower(),
-        registrant=_short(row.get("registrant_org")),
-        cert=_short(row.get("web_cert_sha256")),
-        cert_names=_strings(row.get("web_cert_names"), "web_cert_names", domain)[:MAX_CERT_NAMES],
-        favicon=_short(row.get("web_favicon")),
-        fuzzy=_short(row.get("web_fuzzy")),
+        likelihood=chance,
+        kinds=_strings(kinds, "kinds", domain),
+        registration=held,
+        mail=str(mail or "unknown"),
+        mx=_strings(mx, "mx", domain),
+        ns=_strings(ns, "ns", domain),
+        a=_strings(a, "a", domain),
+        aaaa=_strings(aaaa, "aaaa", domain),
+        wildcard=_bool(wildcard),
+        zone_wildcard=_bool(zone_wildcard),
+        registrar=str(registrar) if registrar else None,
+        created=_date(created, domain),
+        smtp=str(smtp) if smtp else None,
+        weight=exposure,
+        network_owner=network_owner,
+        web=str(web) if web else None,
+        web_similarity=_number(web_similarity),
+        web_cert_age_days=_integer(web_cert_age_days),
+        block=str(block or "").lower(),
+        registrant=_short(registrant),
+        cert=_short(cert),
+        cert_names=_strings(cert_names, "web_cert_names", domain)[:MAX_CERT_NAMES],
+        favicon=_short(favicon),
+        fuzzy=_short(fuzzy),
     )
 
 
 def network_owner(row: Mapping[str, object]) -> str | None:
-    """The owner key of a row: ``AS<asn> <asn_name>`` (or ``AS<asn>``) when the origin AS is
-    known, else ``net_name``; None when IP RDAP named nobody."""
-    asn, name, net = row.get("asn"), row.get("asn_name"), row.get("net_name")
+    """The owner key of a row (:func:`owner_key` of its ``asn``, ``asn_name``, ``net_name``)."""
+    return owner_key(row.get("asn"), row.get("asn_name"), row.get("net_name"))
+
+
+def owner_key(asn: object, name: object, net: object) -> str | None:
+    """The owner key of a network: ``AS<asn> <name>`` (or ``AS<asn>``) when the origin AS is
+    known, else ``net``; None when IP RDAP named nobody."""
     if isinstance(asn, int) or (isinstance(asn, str) and asn.isdigit()):
         return f"AS{asn} {name}" if name else f"AS{asn}"
     return str(net) if net else None

@@ -177,32 +177,52 @@ class _CertConnector(PolicyConnector):
         return proto
 
 
+Transport = Callable[[AbstractResolver], aiohttp.BaseConnector]
+"""Builds the connector pages are fetched through, given the resolver that knows the hosts'
+addresses (the default: a connector obeying the outbound address policy that keeps each TLS
+certificate)."""
+
+
 class Fetcher:
-    """Fetches pages (an async context manager holding the session)."""
+    """Fetches pages (an async context manager holding the session).
+
+    ``transport`` builds the session's connector (default: through the network, under
+    ``policy``; tests and embedders give their own, e.g. in memory). ``policy`` is checked on
+    every hop's resolved address and port before the connector is asked, whatever it is."""
 
     def __init__(
-        self, limits: FetchLimits, lookup: AddressLookup, policy: AddressPolicy = PUBLIC_ONLY
+        self,
+        limits: FetchLimits,
+        lookup: AddressLookup,
+        policy: AddressPolicy = PUBLIC_ONLY,
+        *,
+        transport: Transport | None = None,
     ) -> None:
         self.limits = limits
         self.lookup = lookup
         self.policy = policy
         """Where connections may go (checked on every hop's resolved address and port)."""
+        self.transport = transport
         self.resolver = ScanResolver()
         self.buckets = ServerBuckets(limits.rate)
         self.gate = asyncio.Semaphore(max(1, limits.concurrency))
         self.requests = 0
         """Requests sent (every hop, favicons included)."""
         self._session: aiohttp.ClientSession | None = None
-        self._connector: _CertConnector | None = None
+        self._connector: aiohttp.BaseConnector | None = None
 
     async def __aenter__(self) -> Fetcher:
-        connector = self._connector = _CertConnector(
-            self.policy,
-            resolver=self.resolver,
-            use_dns_cache=False,
-            ssl=False,
-            force_close=True,
-            limit=0,
+        connector = self._connector = (
+            self.transport(self.resolver)
+            if self.transport is not None
+            else _CertConnector(
+                self.policy,
+                resolver=self.resolver,
+                use_dns_cache=False,
+                ssl=False,
+                force_close=True,
+                limit=0,
+            )
         )
         timeout = aiohttp.ClientTimeout(
             total=None,
@@ -305,8 +325,8 @@ class Fetcher:
     async def _exchange(self, url: URL) -> _Hop:
         assert self._session is not None
         async with self._session.get(url, allow_redirects=False) as resp:
-            assert self._connector is not None
-            cert = self._connector.certs.pop(str(resp.request_info.url), None)
+            certs = self._connector.certs if isinstance(self._connector, _CertConnector) else {}
+            cert = certs.pop(str(resp.request_info.url), None)
             location = resp.headers.get("Location") if resp.status in REDIRECT_CODES else None
             body, truncated = await _read_capped(resp, self.limits.max_bytes)
             page = Page(
