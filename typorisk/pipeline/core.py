@@ -36,8 +36,8 @@ from typorisk.permute import permute
 from typorisk.permute.wordlists import read_word_files
 from typorisk.pipeline.enrich import Enricher, check_enrich_options
 from typorisk.pipeline.options import ScanOptions
-from typorisk.pipeline.record import RiskFacet, ScanRecord, risk_facet, to_row
-from typorisk.pipeline.rows import BY_NAME
+from typorisk.pipeline.record import RiskFacet, ScanRecord, risk_facet
+from typorisk.pipeline.rows import BY_NAME, to_row
 from typorisk.pipeline.servers import ClientFactory, Processes, client_factory, preflight
 from typorisk.pipeline.summary import (
     ScanSummary,
@@ -267,7 +267,7 @@ class AsyncScan:
         self, ranker: Ranker[dict[str, object]], columns: Sequence[str] | None
     ) -> Iterator[dict[str, object]]:
         """The rows fed to ``ranker`` with the rank columns, riskiest first, as
-        :func:`~typorisk.pipeline.record.to_row` gives them (``columns``: exactly those)."""
+        :func:`~typorisk.pipeline.rows.to_row` gives them (``columns``: exactly those)."""
         for i, (r, row) in enumerate(ranker.ranked()):
             if i == 0:
                 self.summary.findings = ranker.findings
@@ -363,7 +363,7 @@ class Scan:
         return self._then(lambda r: self._async.feed(ranker, r), self._async.emit(ranker))
 
     def rows(self, columns: Sequence[str] | None = None) -> Iterator[dict[str, object]]:
-        """The records as rows (:func:`~typorisk.pipeline.record.to_row`; ``columns``: exactly
+        """The records as rows (:func:`~typorisk.pipeline.rows.to_row`; ``columns``: exactly
         those), in the order iterating gives them. What the CLI and feeds write: when ranking,
         the rows wait in the spill rather than the records (same rows, less work)."""
         if not self._async.options.resolve or not self._async.ranks:
