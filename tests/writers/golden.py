@@ -252,9 +252,9 @@ def files() -> Iterator[tuple[str, str]]:
         yield f"{name}.jsonl", text
     # every row format, every column
     for fmt in ROW_FORMAT_NAMES:
-        for name, columns in (("every", every), ("candidate", schema.CANDIDATE_COLUMNS)):
-            if fmt == "table" and name == "every":
-                columns = ("domain", "risk", "capture", "reasons", "mx", "web_similarity")
+        table = ("domain", "risk", "capture", "reasons", "mx", "web_similarity")
+        for name, chosen in (("every", every), ("candidate", schema.CANDIDATE_COLUMNS)):
+            columns = table if fmt == "table" and name == "every" else chosen
             out = io.StringIO()
             rows = [to_row(r, columns) for r in held]
             count = write_rows(rows, fmt, out, columns)
@@ -273,7 +273,9 @@ def files() -> Iterator[tuple[str, str]]:
                 now=NOW,
                 feed="golden",
                 settings=settings,
-                on_invalid=lambda row, exc: refused.append(f"{row.get('domain')}: {exc}"),
+                on_invalid=lambda row, exc, held=refused: held.append(
+                    f"{row.get('domain')}: {exc}"
+                ),
             )
             rows = [to_row(r) for r in held]
             count = write_candidates(rows, fmt, out, options)

@@ -20,7 +20,7 @@ from typorisk.kit.lazy import lazy_names
 if TYPE_CHECKING:
     from typorisk.errors import UnsafeNameError
     from typorisk.pipeline.rows import candidate_row
-    from typorisk.writers.entries import Entry, WriterOptions, check_name, entries
+    from typorisk.writers.entries import Entry, check_name, entries
     from typorisk.writers.formats import (
         CANDIDATE_FORMATS,
         DEFAULT_COLUMNS,
@@ -31,13 +31,14 @@ if TYPE_CHECKING:
         write_candidates,
         write_rows,
     )
+    from typorisk.writers.options import WriterOptions
     from typorisk.writers.rows import Row
 
 _WHERE = {
     "UnsafeNameError": "typorisk.errors",
     "candidate_row": "typorisk.pipeline.rows",
     "Entry": "typorisk.writers.entries",
-    "WriterOptions": "typorisk.writers.entries",
+    "WriterOptions": "typorisk.writers.options",
     "check_name": "typorisk.writers.entries",
     "entries": "typorisk.writers.entries",
     "CANDIDATE_FORMATS": "typorisk.writers.formats",

@@ -18,6 +18,7 @@ Data formats write ``columns`` in order (else the ``columns`` setting, else
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,8 +26,15 @@ from typing import TextIO
 
 from typorisk.errors import TyporiskError, UnsafeNameError
 from typorisk.pipeline.rows import CANDIDATE_COLUMNS
-from typorisk.writers import dns, intel, m365, mta, proxy, rules
-from typorisk.writers.entries import Row, WriterOptions, check_name
+from typorisk.writers.options import (
+    HELD_ACTIONS,
+    POSTFIX_ACTIONS,
+    RPZ_POLICIES,
+    SURICATA_ACTIONS,
+    UNBOUND_POLICIES,
+    Row,
+    WriterOptions,
+)
 from typorisk.writers.rows import write_csv, write_jsonl, write_list, write_table, write_yaml
 
 Writer = Callable[[Iterable[Row], TextIO, WriterOptions, Sequence[str]], int]
@@ -87,6 +95,8 @@ class Format:
 
 def _valid_rows(rows: Iterable[Row], options: WriterOptions) -> Iterator[Row]:
     """Rows whose ``domain`` (and ``target``) are safe names; others go to ``on_invalid``."""
+    from typorisk.writers.entries import check_name  # noqa: PLC0415 - the PSL loads with it
+
     for row in rows:
         try:
             check_name(row.get("domain"))
@@ -145,15 +155,18 @@ def _plain(write: DataWriter) -> Writer:
     return writer
 
 
-def _names(write: NameWriter) -> Writer:
-    """The checked writer of a name format (its entries check every name)."""
+def _names(module: str, name: str) -> Writer:
+    """The checked writer of a name format: ``name`` in ``typorisk.writers.<module>`` (its
+    entries check every name), imported on first use, so that the plain row formats
+    (``typorisk resolve``) load neither the consumer formats nor the PSL."""
 
     def writer(
         rows: Iterable[Row], out: TextIO, options: WriterOptions, columns: Sequence[str]
     ) -> int:
+        write: NameWriter = getattr(importlib.import_module(f"typorisk.writers.{module}"), name)
         return write(rows, out, options)
 
-    writer.__doc__ = write.__doc__
+    writer.__qualname__ = writer.__name__ = name
     return writer
 
 
@@ -220,7 +233,7 @@ FORMATS: Mapping[str, Format] = dict(
         ),
         _fmt(
             "list",
-            _names(dns.write_plain),
+            _names("dns", "write_plain"),
             "one name a line",
             "Palo Alto EDL, OPNsense, Pi-hole",
             "txt",
@@ -228,12 +241,12 @@ FORMATS: Mapping[str, Format] = dict(
         ),
         _fmt(
             "rpz",
-            _names(dns.write_rpz),
+            _names("dns", "write_rpz"),
             "RPZ zone: name and *.name, NXDOMAIN or sinkhole",
             "BIND response-policy, Unbound rpz: (named-checkzone, live Unbound)",
             "rpz",
             {
-                "policy": Setting("str", "what a listed name returns", dns.RPZ_POLICIES),
+                "policy": Setting("str", "what a listed name returns", RPZ_POLICIES),
                 "sinkhole_ipv4": Setting("str", "A answer for policy sinkhole"),
                 "sinkhole_ipv6": Setting("str", "AAAA answer for policy sinkhole"),
                 "ttl": Setting("int", "TTL of every record, seconds"),
@@ -243,22 +256,22 @@ FORMATS: Mapping[str, Format] = dict(
                 "established": Setting(
                     "str",
                     "established domains: omit, or passthru (answered, logged)",
-                    dns.HELD_ACTIONS,
+                    HELD_ACTIONS,
                 ),
                 **_COMMENTS,
             },
         ),
         _fmt(
             "unbound",
-            _names(dns.write_unbound),
+            _names("dns", "write_unbound"),
             "Unbound local-zone lines",
             "unbound-checkconf",
             "conf",
-            {"policy": Setting("str", "local-zone type", dns.UNBOUND_POLICIES), **_COMMENTS},
+            {"policy": Setting("str", "local-zone type", UNBOUND_POLICIES), **_COMMENTS},
         ),
         _fmt(
             "dnsmasq",
-            _names(dns.write_dnsmasq),
+            _names("dns", "write_dnsmasq"),
             "dnsmasq address=/name/ lines",
             "dnsmasq --test",
             "conf",
@@ -266,7 +279,7 @@ FORMATS: Mapping[str, Format] = dict(
         ),
         _fmt(
             "hosts",
-            _names(dns.write_hosts),
+            _names("dns", "write_hosts"),
             "hosts file lines (exact names)",
             "/etc/hosts, Pi-hole",
             "hosts",
@@ -274,7 +287,7 @@ FORMATS: Mapping[str, Format] = dict(
         ),
         _fmt(
             "abp",
-            _names(dns.write_abp),
+            _names("dns", "write_abp"),
             "AdGuard/ABP ||name^ rules",
             "AdGuard Home",
             "txt",
@@ -282,12 +295,12 @@ FORMATS: Mapping[str, Format] = dict(
         ),
         _fmt(
             "postfix-access",
-            _names(mta.write_postfix_access),
+            _names("mta", "write_postfix_access"),
             "Postfix access(5) recipient map",
             "postmap, postmap -q",
             "access",
             {
-                "action": Setting("str", "access action", mta.POSTFIX_ACTIONS),
+                "action": Setting("str", "access action", POSTFIX_ACTIONS),
                 "warn_text": Setting("str", "WARN text for established domains"),
                 **_TEXT,
                 **_COMMENTS,
@@ -295,7 +308,7 @@ FORMATS: Mapping[str, Format] = dict(
         ),
         _fmt(
             "postfix-warn",
-            _names(mta.write_postfix_warn),
+            _names("mta", "write_postfix_warn"),
             "Postfix access(5) WARN map: established look-alike domains (confirm the recipient)",
             "postmap, postmap -q",
             "access",
@@ -303,7 +316,7 @@ FORMATS: Mapping[str, Format] = dict(
         ),
         _fmt(
             "postfix-transport",
-            _names(mta.write_postfix_transport),
+            _names("mta", "write_postfix_transport"),
             "Postfix transport(5) error: map",
             "postmap, postmap -q",
             "transport",
@@ -311,7 +324,7 @@ FORMATS: Mapping[str, Format] = dict(
         ),
         _fmt(
             "exim",
-            _names(mta.write_exim),
+            _names("mta", "write_exim"),
             "Exim domainlist file",
             "exim -bV, exim -bh",
             "list",
@@ -319,7 +332,7 @@ FORMATS: Mapping[str, Format] = dict(
         ),
         _fmt(
             "squid",
-            _names(proxy.write_squid),
+            _names("proxy", "write_squid"),
             "Squid dstdomain list",
             "squid -k parse",
             "txt",
@@ -327,26 +340,26 @@ FORMATS: Mapping[str, Format] = dict(
         ),
         _fmt(
             "suricata",
-            _names(proxy.write_suricata),
+            _names("proxy", "write_suricata"),
             "Suricata DNS rules",
             "suricata -T",
             "rules",
             {
-                "action": Setting("str", "rule action", proxy.SURICATA_ACTIONS),
+                "action": Setting("str", "rule action", SURICATA_ACTIONS),
                 "sid_base": Setting("int", "first signature id (9000000)"),
                 **_COMMENTS,
             },
         ),
         _fmt(
             "suricata-dataset",
-            _names(proxy.write_suricata_dataset),
+            _names("proxy", "write_suricata_dataset"),
             "Suricata string dataset (exact names)",
             "suricata -T",
             "lst",
         ),
         _fmt(
             "stix",
-            _names(intel.write_stix),
+            _names("intel", "write_stix"),
             "STIX 2.1 bundle of Indicators",
             "stix2.parse",
             "json",
@@ -354,7 +367,7 @@ FORMATS: Mapping[str, Format] = dict(
         ),
         _fmt(
             "misp",
-            _names(intel.write_misp_event),
+            _names("intel", "write_misp_event"),
             "MISP feed directory: manifest.json, <uuid>.json, hashes.csv",
             "PyMISP MISPEvent.load",
             "",
@@ -365,17 +378,19 @@ FORMATS: Mapping[str, Format] = dict(
             },
             directory=True,
         ),
-        _fmt("m365-csv", _names(m365.write_m365_csv), "M365 block list CSV", "Import-Csv", "csv"),
+        _fmt(
+            "m365-csv", _names("m365", "write_m365_csv"), "M365 block list CSV", "Import-Csv", "csv"
+        ),
         _fmt(
             "m365-warn",
-            _names(m365.write_m365_warn),
+            _names("m365", "write_m365_warn"),
             "M365 mail flow rule list: established look-alike domains (confirm the recipient)",
             "Import-Csv",
             "csv",
         ),
         _fmt(
             "m365-ps",
-            _names(m365.write_m365_ps),
+            _names("m365", "write_m365_ps"),
             "Exchange Online PowerShell script",
             "Exchange Online PowerShell",
             "ps1",
@@ -384,14 +399,14 @@ FORMATS: Mapping[str, Format] = dict(
         # detection rules (ail-typo-squatting offers both)
         _fmt(
             "yara",
-            _names(rules.write_yara),
+            _names("rules", "write_yara"),
             "YARA rules, one per protected target (nocase fullword strings)",
             "YARA, yara-python (compiled and matched in the tests)",
             "yar",
         ),
         _fmt(
             "regex",
-            _names(rules.write_regex),
+            _names("rules", "write_regex"),
             "one regular expression matching every listed name",
             "Python re, PCRE, RE2 (Python re in the tests)",
             "txt",
