@@ -42,8 +42,6 @@ if TYPE_CHECKING:
     from typorisk.resolve import Resolution
     from typorisk.web import WebResult
 
-__all__ = ["CONTRIBUTIONS"]  # re-exported: the factors of the contrib_<factor> columns
-
 ColumnType = Literal["str", "int", "float", "bool", "list"]
 LIST_SEPARATOR = "|"
 """Joins list cells in CSV, table and list outputs."""
@@ -134,7 +132,13 @@ def _c(  # noqa: PLR0917 - a table row
 
 
 def _contribution(factor: str) -> Callable[[RiskFacet], object]:
-    return lambda risk: dict(risk.contributions).get(factor)
+    def read(risk: RiskFacet) -> object:
+        for name, value in risk.contributions:
+            if name == factor:
+                return value
+        return None
+
+    return read
 
 
 def _listed(path: str) -> Callable[[Any], object]:
@@ -407,6 +411,10 @@ CANDIDATE_COLUMNS = (
 list them: a view of the candidate facet's columns (an import-time check keeps the two equal)."""
 if set(CANDIDATE_COLUMNS) != {c.name for c in COLUMNS if c.facet is CANDIDATE}:
     raise AssertionError("CANDIDATE_COLUMNS must name exactly the candidate facet's columns")
+if [c.name for c in COLUMNS if c.name.startswith("contrib_")] != [
+    f"contrib_{factor}" for factor in CONTRIBUTIONS
+]:
+    raise AssertionError("the contrib_ columns must follow CONTRIBUTIONS, the rank's factors")
 
 
 def _cells_of(facet: Facet[Any]) -> tuple[tuple[str, Callable[[Any], object]], ...]:
