@@ -80,12 +80,12 @@ def main() -> None:
     if args.child:
         child(args.child[0], args.names, Path(args.child[1]))
         return
-    from typorisk.writers import FORMATS
+    from typorisk.writers import FEED_FORMATS
 
     formats = (
         args.formats.split(",")
         if args.formats
-        else [name for name, f in FORMATS.items() if not f.directory]
+        else [name for name, f in FEED_FORMATS.items() if not f.directory]
     )
     print(f"{args.names} candidate rows from {TARGETS_PER_RUN} targets, one process per format")
     print(

@@ -18,7 +18,7 @@ from typorisk.feeds.spec import (
     TOP_KEYS,
     load_feed,
 )
-from typorisk.writers.formats import FORMATS
+from typorisk.writers.formats import FEED_FORMATS
 
 from ..conftest import Ledger
 
@@ -44,7 +44,7 @@ def problems(tmp_path: Path, text: str | bytes) -> list[str]:
 @pytest.mark.parametrize("name", ["defence-mil.yaml", "corp-mail.yaml"])
 def test_shipped_feeds_are_valid(name: str) -> None:
     spec = load_feed(ROOT / "feeds" / name)
-    assert spec.targets and spec.outputs and all(o.format in FORMATS for o in spec.outputs)
+    assert spec.targets and spec.outputs and all(o.format in FEED_FORMATS for o in spec.outputs)
 
 
 def test_a_valid_definition_loads(tmp_path: Path) -> None:
@@ -152,14 +152,14 @@ def test_json_schema_agrees_with_the_validator() -> None:
         RESOLVE_KEYS
     )
     assert set(props["thresholds"]["properties"]) == set(THRESHOLD_KEYS)
-    assert props["outputs"]["items"]["properties"]["format"]["enum"] == list(FORMATS)
+    assert props["outputs"]["items"]["properties"]["format"]["enum"] == list(FEED_FORMATS)
     per_format = {
         rule["if"]["properties"]["format"]["const"]: set(
             rule["then"]["properties"]["options"]["properties"]
         )
         for rule in props["outputs"]["items"]["allOf"]
     }
-    assert per_format == {name: set(f.settings) for name, f in FORMATS.items()}
+    assert per_format == {name: set(f.settings) for name, f in FEED_FORMATS.items()}
 
 
 def test_shipped_feeds_pass_the_json_schema() -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from typorisk.errors import ProbeConfigError
 from typorisk.kit.outbound import AddressPolicy
+from typorisk.pipeline.rows import probe_row
 from typorisk.probe import (
     Prober,
     Reply,
@@ -22,7 +23,6 @@ from typorisk.probe import (
     classify_rcpt,
     classify_setup,
     parse_reply,
-    probe_row,
 )
 
 from ..conftest import Ledger

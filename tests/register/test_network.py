@@ -18,12 +18,12 @@ from aiohttp.test_utils import TestServer
 
 from typorisk.cli import main
 from typorisk.errors import DataFileError
+from typorisk.pipeline.rows import network_row
 from typorisk.register import LookupCache, LookupStatus, RdapClient, ServerBuckets
 from typorisk.register.bootstrap import parse_bootstrap
 from typorisk.register.network import (
     NetworkClient,
     load_network_bootstrap,
-    network_row,
     parse_autnum,
     parse_ip_network,
 )

@@ -149,7 +149,7 @@ def test_hostile_names_in_answers_never_reach_a_terminal(
     writer, which prints to terminals, never emits a control character."""
     import io
 
-    from typorisk.resolve.records import resolution_row
+    from typorisk.pipeline.rows import resolution_row
     from typorisk.writers import write_rows
 
     async def run() -> list[dict[str, object]]:

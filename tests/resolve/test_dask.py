@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from typorisk.pipeline.rows import resolution_row
+from typorisk.resolve import Resolution
 from typorisk.resolve.dask import resolve_dask, resolve_local
 from typorisk.resolve.spec import ResolveSpec
 
@@ -40,6 +42,12 @@ def items() -> list[dict[str, object]]:
     return [{"domain": f"name{i}.test", "target": "name.test"} for i in range(NAMES)]
 
 
+def flat(pairs: Iterator[tuple[dict[str, object], Resolution]]) -> Iterator[dict[str, object]]:
+    """Each input row with its resolution's cells, as the executors gave them before."""
+    for item, resolution in pairs:
+        yield {**item, **resolution_row(resolution)}
+
+
 def facts(rows: list[dict[str, object]]) -> dict[str, tuple[object, ...]]:
     keys = ("registration", "mail", "mx", "a", "outcome", "target")
     return {str(r["domain"]): tuple(str(r[k]) for k in keys) for r in rows}
@@ -47,8 +55,8 @@ def facts(rows: list[dict[str, object]]) -> dict[str, tuple[object, ...]]:
 
 def test_dask_results_equal_local(server: tuple[str, int]) -> None:
     spec = ResolveSpec(servers=(server,), timeout=1.0)
-    local = list(resolve_local(items(), spec, batch_size=500))
-    distributed = list(resolve_dask(items(), spec, workers=2, batch_size=500))
+    local = list(flat(resolve_local(items(), spec, batch_size=500)))
+    distributed = list(flat(resolve_dask(items(), spec, workers=2, batch_size=500)))
     assert len(distributed) == NAMES
     assert facts(distributed) == facts(local)
     registered = [r for r in local if r["registration"] == "registered"]
@@ -67,7 +75,8 @@ def test_a_killed_worker_loses_and_doubles_nothing(server: tuple[str, int]) -> N
     ):
         rows = []
         killed = False
-        for row in resolve_dask(items(), spec, scheduler=cluster.scheduler_address, batch_size=100):
+        pairs = resolve_dask(items(), spec, scheduler=cluster.scheduler_address, batch_size=100)
+        for row in flat(pairs):
             rows.append(row)
             if len(rows) == 300 and not killed:
                 pids = client.run(os.getpid)

@@ -26,9 +26,10 @@ from cryptography.x509.oid import NameOID
 
 from typorisk.cli import main
 from typorisk.kit.outbound import BLOCKED, PUBLIC_ONLY, AddressPolicy
+from typorisk.pipeline.rows import web_row
 from typorisk.rank.facts import Observation
 from typorisk.rank.score import RiskWeights, web_effect
-from typorisk.web import Fetcher, FetchLimits, Inspector, WebClass, load_parking, web_row
+from typorisk.web import Fetcher, FetchLimits, Inspector, WebClass, load_parking
 from typorisk.web.inspect import WebResult
 from typorisk.web.shot import Shooter, find_chromium
 from typorisk.web.tls import cert_facts

@@ -15,7 +15,7 @@ import pytest
 from tests.web.world import BAKERY_PAGE, KIT_PAGE, LOGIN_PAGE, MODIFIED_PAGE, PARKED_PAGE, LabCA
 from typorisk.pipeline.rows import BY_NAME, row_problem
 from typorisk.rank import Observation, rank
-from typorisk.web import WEB_COLUMNS, Evidence, ScanResolver, WebClass, classify, load_parking
+from typorisk.web import Evidence, ScanResolver, WebClass, classify, load_parking
 from typorisk.web.compare import (
     decode,
     favicon_hash,
@@ -149,8 +149,9 @@ def test_screenshot_helpers() -> None:
 
 def test_web_rows_fit_the_schema() -> None:
     result = WebResult("b.com", WebClass.CLONE, "https://b.com/", similarity=0.93, error=None)
-    from typorisk.web import web_row
+    from typorisk.pipeline.rows import columns_of, web_row
 
+    WEB_COLUMNS = columns_of("web")
     row = web_row(result)
     assert tuple(row) == WEB_COLUMNS and all(c in BY_NAME for c in WEB_COLUMNS)
     assert row_problem(row) is None and row["web"] == "clone"

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from typorisk.errors import TyporiskError, UnsafeNameError
-from typorisk.writers import FORMATS, WriterOptions, check_name, write_candidates
+from typorisk.writers import FEED_FORMATS, FORMATS, WriterOptions, check_name, write_candidates
 from typorisk.writers.entries import comment_safe, entry_from_row
 
 from .conftest import NOW, render
@@ -54,7 +54,7 @@ def test_hostile_names_are_refused(name: object) -> None:
 
 
 DATA = ("csv", "jsonl", "json", "yaml")
-WRITABLE = [name for name, f in FORMATS.items() if not f.directory] + ["misp"]
+WRITABLE = [name for name, f in FEED_FORMATS.items() if not f.directory] + ["misp"]
 
 
 @pytest.mark.parametrize("fmt", WRITABLE)

@@ -18,7 +18,7 @@ import pytest
 
 from typorisk.parse.established import TopSites, load_top_sites
 from typorisk.permute import permute
-from typorisk.writers import FORMATS, WriterOptions, candidate_row
+from typorisk.writers import FEED_FORMATS, FORMATS, WriterOptions, candidate_row
 
 from .conftest import NOW, render, require_tool, run_tool
 
@@ -34,7 +34,7 @@ WELL_KNOWN = (
 )
 DATA = ("csv", "jsonl", "json", "yaml")
 WARN_ONLY = ("postfix-warn", "m365-warn")
-BLOCKING = [n for n, f in FORMATS.items() if n not in DATA + WARN_ONLY and not f.directory]
+BLOCKING = [n for n, f in FEED_FORMATS.items() if n not in DATA + WARN_ONLY and not f.directory]
 Row = dict[str, object]
 
 

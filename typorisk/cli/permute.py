@@ -18,6 +18,7 @@ from typorisk.permute import DEFAULT_MODEL, OPERATORS, groups, permute
 from typorisk.pipeline.rows import candidate_row
 from typorisk.writers import (
     CANDIDATE_FORMATS,
+    DEFAULT_COLUMNS,
     ROW_FORMATS,
     WriterOptions,
     write_candidates,
@@ -27,7 +28,7 @@ from typorisk.writers import (
 NAME = "permute"
 HELP = "list the likely typo domains of protected domains, most likely first (offline)"
 
-COLUMNS = ("target", "domain", "unicode", "kinds", "likelihood", "fqdn", "suffix")
+COLUMNS = DEFAULT_COLUMNS
 TABLE_COLUMNS = ("target", "domain", "likelihood", "kinds", "unicode")
 
 

@@ -11,7 +11,8 @@ from typorisk.cli import EXIT_INCOMPLETE, EXIT_REJECTED
 from typorisk.kit.bridge import WAITING
 from typorisk.pipeline import ScanSummary, Verdict
 from typorisk.resolve import ScanStats
-from typorisk.writers.rows import Row, write_rows
+from typorisk.writers.formats import write_rows
+from typorisk.writers.rows import Row
 
 
 class Progress:

@@ -19,9 +19,8 @@ from typorisk.cli.options import add_scan_options, options_from_args
 from typorisk.cli.progress import print_summary, write_progressing
 from typorisk.pipeline.clients import default_clients
 from typorisk.pipeline.names import ResolveNames
-from typorisk.pipeline.rows import columns_of
-from typorisk.resolve.records import resolution_row
-from typorisk.writers.rows import ROW_FORMATS
+from typorisk.pipeline.rows import columns_of, resolution_row
+from typorisk.writers.formats import ROW_FORMATS
 
 NAME = "resolve"
 HELP = "resolve names (one a line): registered?, mail capability (MX, null MX), wildcards"

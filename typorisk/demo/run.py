@@ -30,7 +30,7 @@ from typorisk.rank import RankResult
 from typorisk.report import Review, build_review, render_html, render_markdown
 from typorisk.store import Store
 from typorisk.writers.entries import WriterOptions
-from typorisk.writers.formats import FORMATS, write_candidates
+from typorisk.writers.formats import FEED_FORMATS, write_candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,7 @@ def write_feeds(rows: list[dict[str, object]], where: Path) -> tuple[Path, ...]:
     """Write the rows at or above :data:`FEED_MIN_RISK` in every single-file feed format."""
     listed = [r for r in rows if float(str(r.get("risk") or 0)) >= FEED_MIN_RISK]
     written = []
-    for name, spec in FORMATS.items():
+    for name, spec in FEED_FORMATS.items():
         if spec.directory:
             continue
         buffer = io.StringIO()

@@ -31,7 +31,7 @@ from typorisk.parse.targets import parse_target
 from typorisk.pipeline.options import ScanOptions
 from typorisk.rank import RiskWeights
 from typorisk.writers.entries import check_name
-from typorisk.writers.formats import FORMATS
+from typorisk.writers.formats import FEED_FORMATS
 
 MAX_BYTES = 1 << 20
 """Largest feed definition read, in bytes (1 MiB): a definition is a page, not a data set."""
@@ -60,7 +60,7 @@ class Output:
     """One file (or directory, for MISP) the feed writes."""
 
     format: str
-    """A key of :data:`typorisk.writers.formats.FORMATS`."""
+    """A key of :data:`typorisk.writers.formats.FEED_FORMATS`."""
     path: Path
     """Resolved against the definition's directory."""
     settings: dict[str, object] = field(default_factory=dict)
@@ -310,7 +310,7 @@ def _thresholds(check: Checker, node: yaml.Node | None, *, resolve: bool) -> dic
 
 def _output(base: Path) -> Callable[[Checker, yaml.Node, str], Output | None]:
     keys = {
-        "format": "one of " + ", ".join(FORMATS),
+        "format": "one of " + ", ".join(FEED_FORMATS),
         "path": "file (directory for misp)",
         "options": "mapping of format settings",
     }
@@ -319,7 +319,7 @@ def _output(base: Path) -> Callable[[Checker, yaml.Node, str], Output | None]:
         item = check.mapping(node, where, keys, required=("format", "path"))
         if item is None:
             return None
-        fmt = check.choice(item.get("format"), f"{where}.format", tuple(FORMATS))
+        fmt = check.choice(item.get("format"), f"{where}.format", tuple(FEED_FORMATS))
         path = check.string(item.get("path"), f"{where}.path", pattern=r"[^\x00]+")
         settings = _settings(check, item.get("options"), fmt, where) if fmt else {}
         if fmt is None or path is None or settings is None:
@@ -332,7 +332,7 @@ def _output(base: Path) -> Callable[[Checker, yaml.Node, str], Output | None]:
 def _settings(
     check: Checker, node: yaml.Node | None, fmt: str, where: str
 ) -> dict[str, object] | None:
-    known = FORMATS[fmt].settings
+    known = FEED_FORMATS[fmt].settings
     if node is None:
         return {}
     items = check.mapping(node, f"{where}.options", {k: s.help for k, s in known.items()})

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
         scan,
     )
     from typorisk.pipeline.options import OPTIONS, ScanOptions
-    from typorisk.pipeline.record import RiskFacet, ScanRecord, to_row
-    from typorisk.pipeline.rows import COLUMNS, from_row
+    from typorisk.pipeline.record import RiskFacet, ScanRecord
+    from typorisk.pipeline.rows import COLUMNS, from_row, to_row
     from typorisk.pipeline.summary import ScanSummary, Verdict
 
 _WHERE = {
@@ -40,7 +40,7 @@ _WHERE = {
     "ScanOptions": "typorisk.pipeline.options",
     "RiskFacet": "typorisk.pipeline.record",
     "ScanRecord": "typorisk.pipeline.record",
-    "to_row": "typorisk.pipeline.record",
+    "to_row": "typorisk.pipeline.rows",
     "COLUMNS": "typorisk.pipeline.rows",
     "from_row": "typorisk.pipeline.rows",
 }

@@ -257,7 +257,7 @@ class Scan:
         return self.payloads(Records())
 
     def rows(self, columns: Sequence[str] | None = None) -> Iterator[dict[str, object]]:
-        """The records as rows (:func:`~typorisk.pipeline.record.to_row`; ``columns``: exactly
+        """The records as rows (:func:`~typorisk.pipeline.rows.to_row`; ``columns``: exactly
         those), in the order iterating gives them. What the CLI and feeds write: when ranking,
         the rows wait in the spill rather than the records (same rows, less work)."""
         return self.payloads(Rows(columns))

@@ -48,7 +48,6 @@ async def resolve_on_dask(
             scheduler=options.scheduler,
             workers=options.workers,
             batch_size=options.batch_size,
-            resolutions=True,
         )
 
     async for row, res in aiterate(pairs):

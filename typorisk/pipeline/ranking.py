@@ -22,9 +22,8 @@ from typorisk.pipeline.record import (
     observation_of,
     own_observation,
     risk_facet,
-    to_row,
 )
-from typorisk.pipeline.rows import BY_NAME
+from typorisk.pipeline.rows import BY_NAME, to_row
 from typorisk.pipeline.summary import ScanSummary
 from typorisk.rank import Ranker, RiskWeights, SqliteSpill
 
@@ -66,7 +65,7 @@ class Records:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Rows:
-    """The scan yields rows (:func:`~typorisk.pipeline.record.to_row`; ``columns``: exactly
+    """The scan yields rows (:func:`~typorisk.pipeline.rows.to_row`; ``columns``: exactly
     those); the row waits in the spill instead of the record (same rows, less work)."""
 
     columns: Sequence[str] | None = None

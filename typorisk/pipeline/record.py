@@ -3,23 +3,27 @@
 A record is frozen: a later stage returns a new record with its facet set
 (:func:`dataclasses.replace`), never mutating what an earlier stage wrote. A facet is ``None``
 when its stage did not run for the name (offline, not registered, no mail, probe off).
-:func:`to_row` flattens a record into the row schema of :mod:`typorisk.pipeline.rows`.
+:func:`typorisk.pipeline.rows.to_row` flattens a record into the row schema.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from typorisk.model import Candidate
-from typorisk.pipeline.rows import BY_NAME, CONTRIBUTIONS, candidate_row
-from typorisk.probe import ProbeResult, probe_row
 from typorisk.rank.facts import Observation, observation, owner_key
-from typorisk.register.network import NetworkOwner, network_row
-from typorisk.register.records import Lookup, registration_row
-from typorisk.resolve import Resolution
-from typorisk.resolve.records import resolution_row
-from typorisk.web import WebResult, web_row
+
+if TYPE_CHECKING:  # annotations only: the record module stays light (the row schema imports it)
+    from typorisk.model import Candidate
+    from typorisk.probe import ProbeResult
+    from typorisk.register.network import NetworkOwner
+    from typorisk.register.records import Lookup
+    from typorisk.resolve import Resolution
+    from typorisk.web import WebResult
+
+CONTRIBUTIONS = ("likelihood", "capture", "graph", "registration", "exposure")
+"""The factors of a risk score, in order (the rows flatten them to ``contrib_<factor>``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +36,7 @@ class RiskFacet:
     defensive: bool
     reasons: tuple[str, ...]
     contributions: tuple[tuple[str, float], ...]
-    """(factor, value) for each of :data:`~typorisk.pipeline.rows.CONTRIBUTIONS`."""
+    """(factor, value) for each of :data:`CONTRIBUTIONS`."""
     operation: str | None = None
     """Label of the operation (look-alikes joined by shared infrastructure) it belongs to."""
 
@@ -59,41 +63,6 @@ class ScanRecord:
     def key(self) -> tuple[str, str]:
         """(target, domain): unique within a scan."""
         return self.candidate.target, self.candidate.domain
-
-
-def to_row(record: ScanRecord, columns: Sequence[str] | None = None) -> dict[str, object]:
-    """The flat row of ``record``. With ``columns``, exactly those keys in that order (a cell of
-    a stage that gave nothing is ``None``, or ``[]`` for a list column)."""
-    row = candidate_row(record.candidate)
-    row["weight"] = record.weight
-    if record.resolution is not None:
-        row.update(resolution_row(record.resolution))
-        # the DNS facts are about ``block`` (the typed name below someone else's domain, or the
-        # domain itself); ``domain`` stays the registrable domain
-        row["domain"] = record.candidate.domain
-        row["target_mx"] = list(record.target_mx)
-        row["target_ns"] = list(record.target_ns)
-    if record.registration is not None:
-        row.update(registration_row(record.registration))
-    if record.network is not None:
-        row.update(network_row(record.network))
-    if record.probe is not None:
-        row.update(probe_row(record.probe))
-    if record.web is not None:
-        row.update(web_row(record.web))
-    if record.risk is not None:
-        r = record.risk
-        row.update(risk=r.risk, capture=r.capture, defensive=r.defensive, reasons=list(r.reasons))
-        row["operation"] = r.operation
-        row.update({f"contrib_{k}": v for k, v in r.contributions})
-    if columns is None:
-        return row
-    return {name: row.get(name, _empty(name)) for name in columns}
-
-
-def _empty(name: str) -> object:
-    column = BY_NAME.get(name)
-    return [] if column is not None and column.type == "list" else None
 
 
 def risk_facet(  # noqa: PLR0917 - the rank stage's values, in its order

@@ -13,11 +13,10 @@ Layers: ``engine`` (MX order, rate limits) → ``smtp`` (one conversation: the o
 from __future__ import annotations
 
 from typorisk.errors import ProbeConfigError
-from typorisk.probe.engine import SMTP_COLUMNS, Prober, ProbeResult, check_sender, probe_row
+from typorisk.probe.engine import Prober, ProbeResult, check_sender
 from typorisk.probe.replies import Reply, Verdict, classify_rcpt, classify_setup, parse_reply
 
 __all__ = [
-    "SMTP_COLUMNS",
     "ProbeConfigError",
     "ProbeResult",
     "Prober",
@@ -27,5 +26,4 @@ __all__ = [
     "classify_rcpt",
     "classify_setup",
     "parse_reply",
-    "probe_row",
 ]

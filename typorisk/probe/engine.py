@@ -240,30 +240,3 @@ def _is_address(host: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-SMTP_COLUMNS = (
-    "smtp",
-    "smtp_server",
-    "smtp_code",
-    "smtp_reply",
-    "smtp_tls",
-    "smtp_cert_issuer",
-    "smtp_cert_names",
-    "smtp_cert_age_days",
-)
-"""Row columns added by :func:`probe_row`."""
-
-
-def probe_row(result: ProbeResult) -> dict[str, object]:
-    """The row cells of a probe result."""
-    return {
-        "smtp": result.verdict.value,
-        "smtp_server": result.server,
-        "smtp_code": result.code,
-        "smtp_reply": result.reply,
-        "smtp_tls": result.tls,
-        "smtp_cert_issuer": result.cert.issuer if result.cert else None,
-        "smtp_cert_names": list(result.cert.names) if result.cert else [],
-        "smtp_cert_age_days": result.cert.age_days if result.cert else None,
-    }

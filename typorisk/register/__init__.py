@@ -35,18 +35,15 @@ from typorisk.register.http import policy_session
 from typorisk.register.politeness import parse_retry_after
 from typorisk.register.rdap import RdapClient, parse_rdap
 from typorisk.register.records import (
-    REGISTRATION_COLUMNS,
     Lookup,
     LookupStatus,
     RegistrationFacts,
     Source,
-    registration_row,
 )
 from typorisk.register.whois import WhoisClient, parse_whois
 from typorisk.register.zonefile import ZoneScan, parse_zone_line, scan_zone_files
 
 __all__ = [
-    "REGISTRATION_COLUMNS",
     "Bootstrap",
     "Lookup",
     "LookupCache",
@@ -68,7 +65,6 @@ __all__ = [
     "parse_whois",
     "parse_zone_line",
     "policy_session",
-    "registration_row",
     "scan_zone_files",
     "user_cache_dir",
 ]

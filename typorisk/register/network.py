@@ -379,19 +379,3 @@ class NetworkClient:
             return parse_autnum(json.loads(reply.body)), None
         except (ValueError, RecursionError):
             return None, "asn-rdap-malformed-response"
-
-
-NETWORK_COLUMNS = ("net_name", "net_handle", "net_country", "net_abuse", "asn", "asn_name")
-"""Row columns added by :func:`network_row`."""
-
-
-def network_row(owner: NetworkOwner) -> dict[str, object]:
-    """The row cells of a network owner."""
-    return {
-        "net_name": owner.net_name,
-        "net_handle": owner.net_handle,
-        "net_country": owner.net_country,
-        "net_abuse": owner.net_abuse,
-        "asn": owner.asn,
-        "asn_name": owner.asn_name,
-    }

@@ -111,23 +111,6 @@ def unknown(
     return Lookup(domain, LookupStatus.UNKNOWN, source, server, reason=reason)
 
 
-REGISTRATION_COLUMNS = (
-    "created",
-    "expires",
-    "registrar",
-    "registrar_iana",
-    "status",
-    "abuse_email",
-    "abuse_phone",
-    "registrant_org",
-    "registration_source",
-    "registration_server",
-    "registration_lookup",
-    "registration_error",
-)
-"""Row columns added by :func:`registration_row`, in output order."""
-
-
 def merge_facts(registry: RegistrationFacts, registrar: RegistrationFacts) -> RegistrationFacts:
     """One set of facts from the registry's and the registrar's answers. Pure.
 
@@ -147,22 +130,3 @@ def merge_facts(registry: RegistrationFacts, registrar: RegistrationFacts) -> Re
         abuse_email=registrar.abuse_email or registry.abuse_email,
         abuse_phone=registrar.abuse_phone or registry.abuse_phone,
     )
-
-
-def registration_row(lookup: Lookup) -> dict[str, object]:
-    """The row cells of a lookup (``registration_lookup``: found / not-found / unknown)."""
-    facts = lookup.facts
-    return {
-        "created": facts.created,
-        "expires": facts.expires,
-        "registrar": facts.registrar,
-        "registrar_iana": facts.registrar_iana,
-        "status": list(facts.status),
-        "abuse_email": facts.abuse_email,
-        "abuse_phone": facts.abuse_phone,
-        "registrant_org": facts.registrant_org,
-        "registration_source": lookup.source.value if lookup.source else None,
-        "registration_server": lookup.server,
-        "registration_lookup": lookup.status.value,
-        "registration_error": lookup.reason,
-    }

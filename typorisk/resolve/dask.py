@@ -1,8 +1,9 @@
 """Scale the resolve stage past one process: batches on Dask distributed, same code path.
 
 Work is cut into batches of rows (each with at least ``domain``); a batch runs
-:func:`resolve_batch` — its own asyncio loop, its own :class:`~typorisk.resolve.DnsClient` with
-bounded concurrency — in a worker process, and its rows come back in order of completion.
+:func:`resolve_pairs` — its own asyncio loop, its own :class:`~typorisk.resolve.DnsClient` with
+bounded concurrency — in a worker process, and its (row, resolution) pairs come back in order of
+completion (the caller flattens them: :func:`typorisk.pipeline.rows.resolution_row`).
 
 - **Rate limits stay global per upstream server**: each worker's client gets an equal share,
   ``rate / workers`` queries/s per server, so the cluster as a whole never exceeds ``rate``.
@@ -25,16 +26,10 @@ from typing import Any
 
 from typorisk.errors import TyporiskError
 from typorisk.resolve import Resolution
-from typorisk.resolve.records import resolution_row
 from typorisk.resolve.spec import ResolveSpec
 
 Row = dict[str, object]
 """An input row: at least ``domain``; ``key`` (any hashable) when domains repeat."""
-
-
-def resolve_batch(items: list[Row], spec: ResolveSpec) -> list[Row]:
-    """Resolve one batch in a fresh event loop; each row is the input row plus the resolution."""
-    return [{**item, **resolution_row(res)} for item, res in resolve_pairs(items, spec)]
 
 
 def resolve_pairs(items: list[Row], spec: ResolveSpec) -> list[tuple[Row, Resolution]]:
@@ -62,10 +57,10 @@ def batches(items: Iterable[Row], size: int) -> Iterator[list[Row]]:
 
 def resolve_local(
     items: Iterable[Row], spec: ResolveSpec, *, batch_size: int = 2000
-) -> Iterator[Row]:
+) -> Iterator[tuple[Row, Resolution]]:
     """The local executor: the same batches, one after another, in this process."""
     for chunk in batches(items, batch_size):
-        yield from resolve_batch(chunk, spec)
+        yield from resolve_pairs(chunk, spec)
 
 
 def resolve_dask(
@@ -78,12 +73,11 @@ def resolve_dask(
     retries: int = 3,
     connect_timeout: float = 10.0,
     cluster_options: Mapping[str, Any] | None = None,
-    resolutions: bool = False,
-) -> Iterator[Any]:
+) -> Iterator[tuple[Row, Resolution]]:
     """Resolve on Dask: an embedded LocalCluster of ``workers`` processes, or the cluster at
-    ``scheduler``. At most two batches per worker are in flight (bounded memory); rows stream
-    back as batches complete, each input exactly once (by its ``key`` cell, else its domain).
-    With ``resolutions``, yields (input row, :class:`Resolution`) pairs instead of rows."""
+    ``scheduler``. At most two batches per worker are in flight (bounded memory); (input row,
+    :class:`Resolution`) pairs stream back as batches complete, each input exactly once (by its
+    ``key`` cell, else its domain)."""
     try:
         from dask.distributed import Client, LocalCluster, as_completed  # noqa: PLC0415
     except ImportError as exc:
@@ -118,7 +112,6 @@ def resolve_dask(
                 share,
                 window=2 * count,
                 retries=retries,
-                task=resolve_pairs if resolutions else resolve_batch,
             )
     finally:
         if cluster is not None:
@@ -133,20 +126,18 @@ def _stream(
     *,
     window: int,
     retries: int,
-    task: Any = resolve_batch,
-) -> Iterator[Any]:
+) -> Iterator[tuple[Row, Resolution]]:
     seen: set[object] = set()
     pending = as_completed()
     for chunk in islice(chunks, window):
-        pending.add(client.submit(task, chunk, spec, pure=False, retries=retries))
+        pending.add(client.submit(resolve_pairs, chunk, spec, pure=False, retries=retries))
     for future in pending:
-        for result in future.result():
-            row = result[0] if isinstance(result, tuple) else result
-            key = row.get("key", row["domain"])
+        for pair in future.result():
+            key = pair[0].get("key", pair[0]["domain"])
             if key not in seen:
                 seen.add(key)
-                yield result
+                yield pair
         future.release()
         following = next(chunks, None)
         if following is not None:
-            pending.add(client.submit(task, following, spec, pure=False, retries=retries))
+            pending.add(client.submit(resolve_pairs, following, spec, pure=False, retries=retries))

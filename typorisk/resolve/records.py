@@ -211,28 +211,6 @@ class ScanStats:
         return self.names / self.elapsed if self.elapsed > 0 else 0.0
 
 
-def resolution_row(r: Resolution) -> dict[str, object]:
-    """The flat row of a resolution (lists for multi-valued cells), as ``resolve`` prints it."""
-    return {
-        "domain": r.domain,
-        "registration": r.registration.value,
-        "mail": r.mail.value,
-        "mx": [m.host or "." for m in r.records.mx],
-        "ns": list(r.records.ns),
-        "a": list(r.records.a),
-        "aaaa": list(r.records.aaaa),
-        "cname": r.records.cname,
-        "spf": r.records.spf,
-        "dmarc": r.records.dmarc,
-        "wildcard": r.wildcard,
-        "zone_wildcard": r.zone_wildcard,
-        "lame": r.lame,
-        "outcome": r.outcome.value,
-        "queries": r.queries,
-        "error": r.error,
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class ServerCheck:
     """Whether one configured server answers: the result of a liveness check before a run."""

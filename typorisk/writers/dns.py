@@ -14,13 +14,9 @@ from typorisk.errors import TyporiskError, UnsafeNameError
 from typorisk.parse.names import MAX_NAME
 from typorisk.writers.blocklist import write_blocklist
 from typorisk.writers.entries import Entry, Row, WriterOptions, check_name
+from typorisk.writers.options import HELD_ACTIONS, RPZ_POLICIES, UNBOUND_POLICIES
 
 SERIAL_MAX = 2**32 - 1
-RPZ_POLICIES = ("nxdomain", "nodata", "sinkhole", "drop")
-HELD_ACTIONS = ("omit", "passthru")
-"""What the RPZ does with an established domain: leave it out (a comment says why), or list
-it as ``CNAME rpz-passthru.`` (answered normally; logged where the server logs RPZ hits)."""
-UNBOUND_POLICIES = ("always_nxdomain", "always_refuse", "always_null", "refuse", "deny")
 
 
 def rpz_serial(options: WriterOptions) -> int:

@@ -12,13 +12,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 
-from typorisk import __version__
 from typorisk.errors import UnsafeNameError
 from typorisk.parse.established import Standing, TopSites, block_name, load_top_sites, standing_of
 from typorisk.parse.names import name_problem
+from typorisk.writers.options import OnInvalid, WriterOptions
+
+__all__ = [  # WriterOptions and OnInvalid live in the light options module, used from here
+    "Entry",
+    "OnInvalid",
+    "Row",
+    "WriterOptions",
+    "check_name",
+    "comment_safe",
+    "entries",
+]
 
 Row = Mapping[str, object]
 
@@ -91,41 +101,6 @@ class Entry:
         if self.standing is not None:
             parts.append(self.standing.reason())
         return comment_safe(", ".join(parts))
-
-
-OnInvalid = Callable[[Row, UnsafeNameError], None]
-
-
-@dataclass(frozen=True, slots=True)
-class WriterOptions:
-    """Everything a writer may need besides rows and a stream. Writers never read the clock:
-    ``now`` is given by the entry point (the CLI or the feed runner)."""
-
-    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    """Timestamp of the run (timezone-aware, UTC); dates in STIX/MISP and the RPZ serial."""
-    feed: str = "typorisk"
-    """Feed name: in headers, rule messages, STIX/MISP titles and ids."""
-    generator: str = f"typorisk {__version__}"
-    """What produced the file, written in every header that allows comments."""
-    on_invalid: OnInvalid | None = None
-    """Called for a row whose name is refused; ``None`` (default): raise
-    :class:`UnsafeNameError`."""
-    settings: Mapping[str, object] = field(default_factory=dict)
-    """Per-format settings (``policy``, ``serial``, ``reject_text``...); each format documents
-    and validates its own keys (see :data:`typorisk.writers.formats.FORMATS`)."""
-    top_sites: TopSites | None = None
-    """Established domains (ranked); ``None``: the list in force
-    (:func:`~typorisk.parse.established.load_top_sites`)."""
-    allow: frozenset[str] = frozenset()
-    """Registrable domains that are the brand's own (never blocked, never warned about)."""
-    block_anyway: frozenset[str] = frozenset()
-    """Names blocked even when they are established domains (the explicit override)."""
-    this_year: int | None = None
-    """The run's year, for "registered years before"; ``None``: the year of :attr:`now`."""
-
-    def get(self, key: str, default: object = None) -> object:
-        """A per-format setting, or ``default``."""
-        return self.settings.get(key, default)
 
 
 def _float(value: object) -> float | None:

@@ -21,8 +21,8 @@ from typorisk.writers.entries import (
     entries,
     header_lines,
 )
+from typorisk.writers.options import POSTFIX_ACTIONS
 
-POSTFIX_ACTIONS = ("REJECT", "DEFER", "HOLD", "WARN", "DISCARD")
 DEFAULT_TEXT = "{domain} looks like a typo of {target}, check the recipient address"
 _DSN = re.compile(r"[45]\.\d{1,3}\.\d{1,3}")
 

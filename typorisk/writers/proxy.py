@@ -9,8 +9,8 @@ from typing import TextIO
 from typorisk.errors import TyporiskError
 from typorisk.writers.blocklist import write_blocklist
 from typorisk.writers.entries import Entry, Row, WriterOptions, comment_safe
+from typorisk.writers.options import SURICATA_ACTIONS
 
-SURICATA_ACTIONS = ("alert", "drop", "reject")
 SID_MAX = 2**31 - 1
 
 

@@ -1,4 +1,5 @@
-"""Generic row writers: table, csv, jsonl, list and yaml.
+"""The writers of rows as columns: table, csv, jsonl, list and yaml (registered, with their
+consumer formats, in :data:`typorisk.writers.formats.FORMATS`).
 
 Rows are written as they arrive (``table`` and ``yaml`` included), so memory does not grow with
 the number of rows. Cells follow the row schema's conventions (:mod:`typorisk.pipeline.rows`:
@@ -13,7 +14,7 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, TextIO
 
@@ -192,21 +193,3 @@ def _measured(console: Console, table: Table) -> list[int]:
     rich's widths include the right padding of every column but the last."""
     widths = list(table._calculate_column_widths(console, console.options))
     return [w - (TABLE_GAP if i < len(widths) - 1 else 0) for i, w in enumerate(widths)]
-
-
-ROW_FORMATS: dict[str, Callable[[Iterable[Row], TextIO, Sequence[str]], int]] = {
-    "table": write_table,
-    "csv": write_csv,
-    "jsonl": write_jsonl,
-    "list": write_list,
-    "yaml": write_yaml,
-}
-
-
-def write_rows(rows: Iterable[Row], fmt: str, out: TextIO, columns: Sequence[str]) -> int:
-    """Write ``rows`` to ``out`` in format ``fmt`` (a key of :data:`ROW_FORMATS`).
-
-    ``columns`` orders the output; ``list`` writes only the first column. Returns the number of
-    rows written. Raises ``KeyError`` for an unknown format (the CLI restricts choices).
-    """
-    return ROW_FORMATS[fmt](rows, out, columns)
