@@ -31,7 +31,8 @@ def idn(text: str) -> str:
 @pytest.mark.parametrize(
     ("name", "rule", "target", "other"),
     [
-        ("paypa1.com", "candidate", "paypal.com", False),
+        ("paypak.com", "candidate", "paypal.com", False),
+        ("paypa1.com", "skeleton", "paypal.com", False),
         ("pentagon.ml", "candidate", "pentagon.mil", True),
         ("exampel.co.uk", "candidate", "example.co.uk", False),
         (idn("pаypal") + ".com", "skeleton", "paypal.com", False),  # Cyrillic а

@@ -59,7 +59,7 @@ from typorisk.permute.keyboards import LDH, crosses_hands
 from typorisk.permute.likelihood import DEFAULT_MODEL, Model, tables_for
 from typorisk.permute.registry import select_kinds
 
-PRIOR = DEFAULT_MODEL
+PRIOR = DEFAULT_MODEL.with_overrides({"channel": "hand"})
 """The model every fit starts from and is regularised towards (u = 0): the literature priors."""
 SLIPS = ("omission", "repetition", "insertion", "replacement", "transposition")
 """The label kinds split into parts; every other kind is one part named after itself."""

@@ -1,8 +1,9 @@
-"""The default ranking is the hand-set channel; the fitted channel is an explicit choice.
+"""The default ranking is the fitted channel; the hand-set channel is an explicit choice.
 
-The pinned names and likelihoods are what ``typorisk permute TARGET --format csv`` gives with
-the hand-set priors (ties ordered by name). The fitted channel ranks the repository's held-out
-typo registrations worse (README, "the likelihood model"), so it must not leak into the default.
+The pinned names and likelihoods are what ``typorisk permute TARGET --format csv --param
+channel=hand`` gives with the hand-set priors (ties ordered by name): that channel stays exactly
+as it was. The default's numbers are the shipped fit's, and its key-pair table is read on the
+first permutation, never at import (docs/guide/permute.md, "The likelihood model").
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import pytest
 from typorisk import permute
 from typorisk.errors import TyporiskError
 from typorisk.permute import DEFAULT_MODEL
-from typorisk.permute.likelihood import fitted_values, layouts_for
+from typorisk.permute.likelihood import HAND_VALUES, fitted_values, layouts_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FITTED = DEFAULT_MODEL.with_overrides({"channel": "fitted"})
+HAND = DEFAULT_MODEL.with_overrides({"channel": "hand"})
 
 PENTAGON_TOP10 = [
     ("penagon.mil", 3.000e-03),
@@ -53,40 +55,43 @@ RANKS = {  # target → {1-based rank: (domain, likelihood)}
 }
 
 
-def test_the_default_top_10_of_pentagon_mil_is_the_hand_set_ranking() -> None:
-    got = [(c.domain, c.likelihood) for c in permute(["pentagon.mil"], top=10)]
+def test_the_hand_top_10_of_pentagon_mil_is_the_hand_set_ranking() -> None:
+    got = [(c.domain, c.likelihood) for c in permute(["pentagon.mil"], top=10, model=HAND)]
     assert [d for d, _ in got] == [d for d, _ in PENTAGON_TOP10]
     for (_, p), (name, want) in zip(got, PENTAGON_TOP10, strict=True):
         assert p == pytest.approx(want, rel=1e-3), name
 
 
 @pytest.mark.parametrize("target", sorted(RANKS))
-def test_default_ranks_deep_in_the_list_are_the_hand_set_ones(target: str) -> None:
-    ranked = list(permute([target], top=300))
+def test_hand_ranks_deep_in_the_list_are_the_hand_set_ones(target: str) -> None:
+    ranked = list(permute([target], top=300, model=HAND))
     for rank, (name, want) in RANKS[target].items():
         assert ranked[rank - 1].domain == name, rank
         assert ranked[rank - 1].likelihood == pytest.approx(want, rel=1e-3), name
 
 
-def test_the_default_model_is_the_hand_channel_on_its_own_layout_mix() -> None:
-    assert DEFAULT_MODEL.channel == "hand"
+def test_the_hand_model_is_the_hand_channel_on_its_own_layout_mix() -> None:
+    assert HAND.channel == "hand"
     for suffix in ("de", "fr", "com"):
-        assert layouts_for(DEFAULT_MODEL, suffix) == DEFAULT_MODEL.layout_mix
-    hits = sum(getattr(DEFAULT_MODEL, k) == v for k, v in fitted_values().items())
-    assert hits < len(fitted_values()) // 2  # the defaults are not the fit's values
+        assert layouts_for(HAND, suffix) == HAND.layout_mix
+    for name, value in HAND_VALUES.items():
+        assert getattr(HAND, name) == value, name
+    hits = sum(getattr(HAND, k) == v for k, v in fitted_values().items())
+    assert hits < len(fitted_values()) // 2  # the hand values are not the fit's values
 
 
-def test_the_fitted_channel_is_opt_in_and_ranks_differently() -> None:
-    hand = [c.domain for c in permute(["pentagon.mil"], top=10)]
-    fitted = [c.domain for c in permute(["pentagon.mil"], top=10, model=FITTED)]
-    assert hand != fitted
+def test_the_default_model_is_the_shipped_fit() -> None:
+    assert DEFAULT_MODEL == FITTED
+    assert DEFAULT_MODEL.channel == "fitted"
     for name, value in fitted_values().items():
-        assert getattr(FITTED, name) == value, name
+        assert getattr(DEFAULT_MODEL, name) == value, name
+    hand = [c.domain for c in permute(["pentagon.mil"], top=10, model=HAND)]
+    assert [c.domain for c in permute(["pentagon.mil"], top=10)] != hand
 
 
 def test_layout_by_suffix_applies_under_the_fitted_channel_only() -> None:
-    hand = {c.domain: c.likelihood for c in permute(["zeit.de"])}
-    fitted = {c.domain: c.likelihood for c in permute(["zeit.de"], model=FITTED)}
+    hand = {c.domain: c.likelihood for c in permute(["zeit.de"], model=HAND)}
+    fitted = {c.domain: c.likelihood for c in permute(["zeit.de"])}
     assert hand["teit.de"] < hand["aeit.de"]  # QWERTY-mostly mix: a is next to z
     assert fitted["teit.de"] > fitted["aeit.de"]  # QWERTZ for .de: t is next to z
 
@@ -95,7 +100,8 @@ def test_the_channel_applies_first_whatever_the_order_of_the_overrides() -> None
     one = DEFAULT_MODEL.with_overrides({"sigma": "0.8", "channel": "fitted"})
     two = DEFAULT_MODEL.with_overrides({"channel": "fitted", "sigma": "0.8"})
     assert one == two and one.sigma == 0.8 and one.channel == "fitted"
-    assert one.with_overrides({"channel": "hand"}) == DEFAULT_MODEL.with_overrides({"sigma": "0.8"})
+    assert one == DEFAULT_MODEL.with_overrides({"sigma": "0.8"})
+    assert one.with_overrides({"channel": "hand"}) == HAND.with_overrides({"sigma": "0.8"})
 
 
 def test_an_unknown_channel_says_which_are_known() -> None:
@@ -103,17 +109,33 @@ def test_an_unknown_channel_says_which_are_known() -> None:
         DEFAULT_MODEL.with_overrides({"channel": "learned"})
 
 
-def test_the_default_channel_never_reads_the_fitted_table() -> None:
-    code = (
-        "from typorisk import permute; from typorisk.permute import channel;"
-        "list(permute(['bücher.de', 'pentagon.mil', 'zeit.de'], top=50, two_edit_top=5));"
-        "print(channel.fitted.cache_info().currsize)"
-    )
+def _table_reads(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (the fitted table's cache size)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
-    assert out.stdout.strip() == "0"
+    return out.stdout.strip()
+
+
+def test_the_fitted_table_is_read_on_the_first_permutation_not_at_import() -> None:
+    head = "import typorisk.cli; from typorisk import permute;from typorisk.permute import channel;"
+    assert _table_reads(head + "print(channel.fitted.cache_info().currsize)") == "0"
+    run = "list(permute(['pentagon.mil'], top=5));"
+    assert _table_reads(head + run + "print(channel.fitted.cache_info().currsize)") == "1"
+
+
+def test_the_hand_channel_never_reads_the_fitted_table() -> None:
+    code = (
+        "from typorisk import permute; from typorisk.permute import channel, DEFAULT_MODEL;"
+        "from typorisk.permute.likelihood import HAND_VALUES;"
+        "import dataclasses;"
+        "hand = dataclasses.replace(DEFAULT_MODEL, channel='hand', **HAND_VALUES);"
+        "list(permute(['bücher.de', 'pentagon.mil', 'zeit.de'], top=50, two_edit_top=5,"
+        " model=hand));"
+        "print(channel.fitted.cache_info().currsize)"
+    )
+    assert _table_reads(code) == "0"
 
 
 def test_the_cli_takes_the_channel_as_a_param() -> None:
@@ -128,8 +150,7 @@ def test_the_cli_takes_the_channel_as_a_param() -> None:
         )
         return out.stdout.split()
 
-    assert top() == [d for d, _ in PENTAGON_TOP10[:3]]
-    assert top("--param", "channel=fitted") == [
-        c.domain for c in permute(["pentagon.mil"], top=3, model=FITTED)
-    ]
-    assert top("--param", "channel=fitted") != top()
+    assert top("--param", "channel=hand") == [d for d, _ in PENTAGON_TOP10[:3]]
+    assert top() == [c.domain for c in permute(["pentagon.mil"], top=3)]
+    assert top("--param", "channel=fitted") == top()
+    assert top("--param", "channel=hand") != top()

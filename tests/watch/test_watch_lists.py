@@ -22,7 +22,8 @@ from typorisk.watch.lists import ListStats, read_names, zone_delegations
 
 TARGETS = ("paypal.com", "pentagon.mil")
 PLANTED = {
-    "paypa1.com": "candidate",
+    "paypa1.com": "skeleton",  # a digit look-alike, 306th of paypal.com: found by its skeleton
+    "paypak.com": "candidate",
     "xn--pypal-4ve.com": "skeleton",
     "paypal-login.net": "combo",
     "pentagon-mil.com": "folded",

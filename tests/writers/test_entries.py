@@ -158,3 +158,13 @@ def test_write_candidates_rejects_directory_and_unknown_formats() -> None:
 def test_bad_settings_fail_before_writing(fmt: str, settings: dict[str, object]) -> None:
     with pytest.raises(TyporiskError):
         render(fmt, [{"domain": "a.com"}], **settings)
+
+
+def test_a_passthru_name_that_is_also_a_candidate_is_not_blocked_too() -> None:
+    zone = render(
+        "rpz", [{"domain": "pentagon.com"}, {"domain": "pentagn.mil"}], passthru=["pentagon.com"]
+    )
+    owners = [line.split()[0] for line in zone.splitlines() if line and not line.startswith(";")]
+    assert owners.count("pentagon.com") == 1 and owners.count("*.pentagon.com") == 1
+    assert "pentagon.com CNAME rpz-passthru." in zone
+    assert "pentagn.mil CNAME ." in zone

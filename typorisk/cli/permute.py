@@ -91,7 +91,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="override a typing-model prior (docs: guide/permute.md), e.g. error_rate=0.02; "
-        "channel=fitted uses the typing channel fitted on observed slips (opt-in)",
+        "channel=hand uses the hand-set priors instead of the channel fitted on observed slips",
     )
     parser.add_argument(
         "--block-anyway",

@@ -65,10 +65,13 @@ class Report:
     """What the fit prints beside the table."""
 
     lines: list[str] = field(default_factory=list)
+    quiet: bool = False
+    """Keep the lines without printing them (cross-validation refits)."""
 
     def say(self, text: str) -> None:
         self.lines.append(text)
-        print(text)
+        if not self.quiet:
+            print(text)
 
 
 def _cv(
@@ -180,10 +183,12 @@ def fit_pairs(
     kernel: dict[str, dict[str, float]],
     word_subs: list[tuple[str, str]],
     report: Report,
+    held_contexts: frozenset[str] = frozenset(),
 ) -> tuple[float, dict[str, dict[str, float]]]:
     """(α, the key-pair table): α by cross-validation on the first wrong keystrokes, the table
-    then checked on the substitutions of the words left wrong, against KCG 1990's matrix."""
-    pairs = pair_events(data / "aalto_first_errors.tsv")
+    then checked on the substitutions of the words left wrong, against KCG 1990's matrix.
+    Keystrokes whose (previous, intended, next) context is in ``held_contexts`` are left out."""
+    pairs = [p for p in pair_events(data / "aalto_first_errors.tsv") if p[2] not in held_contexts]
     contexts = [c for _, _, c in pairs]
     plain = [(a, b) for a, b, _ in pairs]
     best_alpha, best_ll = ALPHAS[0], -math.inf
@@ -224,10 +229,21 @@ def fit_pairs(
     return best_alpha, table
 
 
-def fit_all(data: Path, report: Report) -> dict[str, object]:
-    """Every fitted factor, its cross-validation and the data-vs-model shares."""
+def fit_all(
+    data: Path, report: Report, held_out: frozenset[str] = frozenset()
+) -> dict[str, object]:
+    """Every fitted factor, its cross-validation and the data-vs-model shares.
+
+    ``held_out``: intended words left out of the fit (an outer cross-validation): their errors,
+    and the first wrong keystrokes in any (previous, intended, next) letter context of theirs."""
     kernel = key_kernel("qwerty", SIGMA)
-    events = word_events(data / "aalto_word_errors.tsv")
+    events = [e for e in word_events(data / "aalto_word_errors.tsv") if e.word not in held_out]
+    contexts = frozenset(
+        f"{w[i - 1] if i else ' '}{w[i]}{w[i + 1] if i + 1 < len(w) else end}"
+        for w in held_out
+        for i in range(len(w))
+        for end in " .,"
+    )
     weight = sum(e.weight for e in events)
     kind_w: dict[str, float] = defaultdict(float)
     for e in events:
@@ -239,7 +255,7 @@ def fit_all(data: Path, report: Report) -> dict[str, object]:
     mix = fit_insertions(events, kernel, report)
     rep_share = kind_w["repetition"] / (kind_w["repetition"] + kind_w["insertion"])
     word_subs = [(e.word[e.pos], e.char) for e in events if e.kind == "substitution"]
-    alpha, table = fit_pairs(data, kernel, word_subs, report)
+    alpha, table = fit_pairs(data, kernel, word_subs, report, contexts)
     sub_rows: list[tuple[list[float | None], float]] = []
     for e in events:
         if e.kind == "substitution":

@@ -7,7 +7,7 @@ candidate**, summed over every edit path that reaches it (Kernighan, Church & Ga
 
 Two channels share this form; ``channel`` chooses one.
 
-``hand`` (the default): priors from the literature, not fitted values.
+``hand`` (``--param channel=hand``): priors from the literature, not fitted values.
 
 - ε (``error_rate``): uncorrected errors per typed character in the registrable label; ≈0.01 on
   a desktop keyboard, ≈0.02 on a phone (Jurafsky & Martin; Palin et al. 2019). In the public
@@ -20,10 +20,9 @@ Two channels share this form; ``channel`` chooses one.
   doubled pair are ``1 + doubled_boost`` times as likely (``gogle``); transpositions across hands
   ``1 + cross_hand_boost`` times (Salthouse 1986). φ scales edits at the first character.
 
-``fitted`` (opt-in, ``--param channel=fitted``): the keyed kinds' parameters fitted by
+``fitted`` (the default): the keyed kinds' parameters fitted by
 :mod:`typorisk.permute.fit` on keyboard slips people left in copy-typed text (the 136M
-Keystrokes study), read lazily from ``data/typing_channel.json`` (:data:`FITTED_EXTRA` adds the
-terms the fit sets by construction): the kind shares; per kind a position prior (the first and
+Keystrokes study): the kind shares; per kind a position prior (the first and
 last position weighed against a middle one, ``first_<kind>``/``last_<kind>``, so a kind's total
 over a label is unchanged and only where it lands moves); the doubled-pair and cross-hand
 factors; insertions as a mixture of keys near the previous key, near the following key, a
@@ -31,8 +30,11 @@ nearby letter of the word, or any key; substitutions from a table of (intended, 
 smoothed towards the key kernel and carried to the target's layout by key position; the suffix
 rate calibrated apart. Under this channel the layout mix also follows the target's suffix
 (:data:`LAYOUT_BY_SUFFIX`: QWERTZ for ``.de``, ``.at``, ``.ch``; AZERTY for ``.fr``, ``.be``).
-It is not the default: on the held-out half of the repository's real typo registrations it
-ranks them worse than the hand-set priors (docs/guide/permute.md, "The likelihood model").
+The fitted numbers are the :class:`Model` defaults (a test holds them equal to the ``model``
+table of ``data/typing_channel.json`` and :data:`FITTED_EXTRA`); the key-pair table is read
+lazily from that file on the first permutation, never at import. Why it is the default: it
+ranks observed keyboard slips higher (cross-validated by word) and the repository's real typo
+rows higher on both folds of their tuning half (docs/guide/permute.md, "The likelihood model").
 
 ``layout`` (``qwerty``, ``qwertz``, ``azerty``) puts every target on one layout under either
 channel; ``auto`` keeps the channel's choice (the hand channel: ``layout_mix`` for every suffix).
@@ -69,26 +71,27 @@ class Model:
 
     error_rate: float = 0.01
     """ε: uncorrected errors per character typed in the registrable label (desktop ≈0.01)."""
-    channel: str = "hand"
-    """``hand``: the literature priors below; ``fitted``: the keyed kinds' parameters fitted on
-    observed keyboard slips (set by ``with_overrides({"channel": "fitted"})``, which also loads
-    the fitted values; see the module docstring)."""
-    suffix_factor: float = 0.5
-    """Error rate in the public suffix relative to ε (typed by rote: about half; fitted
-    channel: 1.0, calibrated apart on the tuning half of the repository's real typo rows)."""
-    theta_substitution: float = 0.35
+    channel: str = "fitted"
+    """``fitted``: the keyed kinds' parameters fitted on observed keyboard slips (the defaults
+    below); ``hand``: the literature priors (set by ``with_overrides({"channel": "hand"})``,
+    which also resets the fitted parameters to :data:`HAND_VALUES`; see the module
+    docstring)."""
+    suffix_factor: float = 1.0
+    """Error rate in the public suffix relative to ε (fitted channel: 1.0, calibrated apart on
+    the tuning half of the repository's real typo rows; hand channel: 0.5, typed by rote)."""
+    theta_substitution: float = 0.3067
     """Share of slips that replace a character."""
-    theta_omission: float = 0.30
+    theta_omission: float = 0.3007
     """Share of slips that drop a character."""
-    theta_insertion: float = 0.20
+    theta_insertion: float = 0.2199
     """Share of slips that add a character (repetition included)."""
-    theta_transposition: float = 0.10
+    theta_transposition: float = 0.1224
     """Share of slips that swap two adjacent characters (including across a dot)."""
     theta_missing_dot: float = 0.03
     """Share of slips that drop a dot between typed labels (``us.corp.com``→``uscorp.com``)."""
     theta_hyphen: float = 0.02
     """Share of slips that add or drop a hyphen."""
-    repetition_share: float = 0.5
+    repetition_share: float = 0.1924
     """Part of insertions that double the character just typed (``gooogle``)."""
     extra_dot_share: float = 0.05
     """Part of insertions that type a dot inside a label (``g.mail.com``)."""
@@ -107,33 +110,33 @@ class Model:
     """``auto``: the channel's layout choice (hand: ``layout_mix``; fitted: by the target's
     suffix, :data:`LAYOUT_BY_SUFFIX`); ``qwerty``, ``qwertz`` or ``azerty``: that layout alone
     for every target."""
-    sub_key: float = 0.75
+    sub_key: float = 1.0
     """Substitution mix: weight of the key-distance kernel (fitted channel: of the fitted
     (intended, typed) key-pair table, smoothed towards the kernel; :mod:`.channel`)."""
-    sub_phonetic: float = 0.10
+    sub_phonetic: float = 0.0
     """Substitution mix: weight of sound-alike letters (vowel swaps, c/k, s/z)."""
-    sub_visual: float = 0.05
+    sub_visual: float = 0.0
     """Substitution mix: weight of single-character look-alikes (0/o, 1/l)."""
-    sub_uniform: float = 0.10
+    sub_uniform: float = 0.0
     """Substitution mix: weight spread evenly over every LDH character."""
-    insert_uniform: float = 0.10
+    insert_uniform: float = 0.4703
     """Insertion mix: weight spread evenly over LDH characters (hand channel: the rest, keys
     near a neighbour, is ``1 − insert_uniform − insert_intrusion``)."""
-    insert_intrusion: float = 0.4
+    insert_intrusion: float = 0.1769
     """Insertion mix: weight of a letter from elsewhere in the word (``microsorft``)."""
     insert_prev: float = 0.2447
     """Insertion mix, fitted channel only: a key near the *previous* character."""
     insert_next: float = 0.108
     """Insertion mix, fitted channel only: a key near the *following* character."""
-    sub_intrusion: float = 0.15
+    sub_intrusion: float = 0.0445
     """Substitution mix: weight of a letter from elsewhere in the word (``goggle``, ``twiiter``)."""
     intrusion_window: int = 3
     """How far (characters) from the slip an intruding letter may come from."""
     www_share: float = 0.3
     """Share of typings of a bare domain that start with ``www.`` (for ``wwwexample.com``)."""
-    doubled_boost: float = 1.0
+    doubled_boost: float = 0.492
     """β: omission of one of a doubled pair is (1+β) times as likely."""
-    cross_hand_boost: float = 0.5
+    cross_hand_boost: float = 2.935
     """γ: transposition of letters typed by different hands is (1+γ) times as likely."""
     first_char_factor: float = 0.5
     """φ: edits at the first character of the label are this many times as likely (weak prior;
@@ -275,9 +278,45 @@ def fitted_values() -> Mapping[str, float]:
     return {**values, **FITTED_EXTRA}
 
 
+HAND_VALUES: Mapping[str, float] = {
+    "theta_substitution": 0.35,
+    "theta_omission": 0.30,
+    "theta_insertion": 0.20,
+    "theta_transposition": 0.10,
+    "repetition_share": 0.5,
+    "doubled_boost": 1.0,
+    "cross_hand_boost": 0.5,
+    "sub_intrusion": 0.15,
+    "insert_prev": 0.2447,
+    "insert_next": 0.108,
+    "insert_intrusion": 0.4,
+    "insert_uniform": 0.10,
+    "suffix_factor": 0.5,
+    "sub_key": 0.75,
+    "sub_phonetic": 0.10,
+    "sub_visual": 0.05,
+    "sub_uniform": 0.10,
+    "first_substitution": 0.719,
+    "last_substitution": 1.954,
+    "first_omission": 0.383,
+    "last_omission": 2.34,
+    "first_insertion": 0.458,
+    "last_insertion": 1.699,
+    "first_repetition": 0.468,
+    "last_repetition": 0.631,
+    "first_transposition": 0.225,
+    "last_transposition": 0.607,
+}
+"""The hand channel's values of every parameter the fitted channel sets: literature priors
+(Damerau 1964 for the kind shares; the key kernel, phonetic, visual and uniform substitution
+mix; half the error rate in the suffix). The position weights and ``insert_prev``/``insert_next``
+are not read under the hand channel (it scales the first character by ``first_char_factor``
+and mixes the two neighbours' kernels evenly); they keep the fitted numbers."""
+
+
 def _hand_values() -> dict[str, float]:
-    """The hand-set defaults of every parameter the fitted channel sets."""
-    return {name: getattr(DEFAULT_MODEL, name) for name in fitted_values()}
+    """The hand-set values of every parameter the fitted channel sets."""
+    return {name: HAND_VALUES[name] for name in fitted_values()}
 
 
 _LIMITS = {

@@ -67,9 +67,10 @@ def write_rpz(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
     Settings: ``policy`` (nxdomain | nodata | sinkhole | drop), ``sinkhole_ipv4``/``_ipv6``,
     ``ttl`` (seconds, 300), ``previous_serial`` (the serial is strictly greater), ``origin``
     (zone name the consumer loads it as, ``rpz.typorisk``: names too long under it are
-    refused), ``passthru`` (names to allow: ``CNAME rpz-passthru.``), ``established``
-    (``omit``: an established domain is left out with a ``not blocked`` comment; ``passthru``:
-    it is listed with ``CNAME rpz-passthru.``, so the server answers and logs it), ``comments``.
+    refused), ``passthru`` (names to allow: ``CNAME rpz-passthru.``, never blocked too),
+    ``established`` (``omit``: an established domain is left out with a ``not blocked``
+    comment; ``passthru``: it is listed with ``CNAME rpz-passthru.``, so the server answers and
+    logs it), ``comments``.
     A typed name below someone else's domain (``cha.se.com``) is listed itself, never that
     domain. Owner names are relative, so the file loads under any origin.
     """
@@ -84,11 +85,14 @@ def write_rpz(rows: Iterable[Row], out: TextIO, options: WriterOptions) -> int:
         f"@ SOA localhost. hostmaster.localhost. {rpz_serial(options)} 3600 600 604800 {ttl}",
         "@ NS localhost.",
     ]
-    for name in _passthru(options):
+    allowed = _passthru(options)
+    for name in allowed:
         preamble += [f"{name} CNAME rpz-passthru.", f"*.{name} CNAME rpz-passthru."]
 
     def fitting(stream: Iterable[Entry]) -> Iterable[Entry]:
         for entry in stream:
+            if entry.domain in allowed:
+                continue  # allowed by passthru: one owner takes one CNAME, the passthru
             if len(entry.domain) + 2 <= room:
                 yield entry
                 continue
