@@ -21,7 +21,7 @@ from typorisk.demo.world import COLLECTOR, build_world, targets
 from typorisk.kit.outbound import AddressPolicy
 from typorisk.pipeline import ScanOptions, ScanRecord, ascan
 from typorisk.pipeline.clients import Clients
-from typorisk.pipeline.record import observation_of
+from typorisk.pipeline.ranking import observation_of
 from typorisk.pipeline.rows import to_row
 from typorisk.probe import Prober
 from typorisk.rank import observation_from_row

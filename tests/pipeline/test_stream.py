@@ -9,8 +9,7 @@ import tracemalloc
 from collections.abc import Callable
 
 from typorisk.pipeline import AsyncScan, ScanOptions, scan, to_row
-from typorisk.pipeline.ranking import Records, Rows
-from typorisk.pipeline.record import observation_of
+from typorisk.pipeline.ranking import Records, Rows, observation_of
 from typorisk.pipeline.rows import scan_columns_of
 from typorisk.rank import MemorySpill, Observation, Ranker, Spill, SqliteSpill, observation_from_row
 

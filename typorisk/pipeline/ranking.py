@@ -1,7 +1,7 @@
 """Ranking as the scan's last stage, and the two payloads a scan yields (records or rows).
 
 :class:`RankStage` reads records: :meth:`~RankStage.add` each (its observation is taken from
-the record's facets, :func:`~typorisk.pipeline.record.observation_of`), then
+the record's facets, :func:`observation_of`), then
 :meth:`~RankStage.drain` gives them back riskiest first, as the scan's payload with the risk
 facet set. What waits for the drain is the payload's held form (a record, or its row: a row
 pickles in a tenth of the time a record does) in a temporary SQLite spill, so memory holds only
@@ -19,13 +19,12 @@ from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import (
     RiskFacet,
     ScanRecord,
-    observation_of,
-    own_observation,
     risk_facet,
 )
 from typorisk.pipeline.rows import BY_NAME, to_row
 from typorisk.pipeline.summary import ScanSummary
 from typorisk.rank import Ranker, RiskWeights, SqliteSpill
+from typorisk.rank.facts import Observation, observation, owner_key
 
 P = TypeVar("P")
 H = TypeVar("H")
@@ -134,3 +133,52 @@ def with_risk(row: Row, facet: RiskFacet, columns: Sequence[str] | None) -> Row:
 def _is_list(name: str) -> bool:
     column = BY_NAME.get(name)
     return column is not None and column.type == "list"
+
+
+def observation_of(record: ScanRecord) -> Observation:
+    """What ranking reads of ``record``: its facets' facts, cleaned as the same facts read from
+    the record's row would be (``observation_from_row(to_row(record))``, without the row)."""
+    c = record.candidate
+    res, lookup, probe, web = record.resolution, record.registration, record.probe, record.web
+    facts = lookup.facts if lookup is not None else None
+    cert = web.cert if web is not None else None
+    net = record.network
+    return observation(
+        target=c.target,
+        domain=c.domain,
+        suffix=c.suffix,
+        likelihood=c.likelihood,
+        weight=record.weight,
+        kinds=c.kinds,
+        registration=res.registration.value if res else None,
+        lookup=lookup.status.value if lookup else None,
+        mail=res.mail.value if res else None,
+        mx=[m.host or "." for m in res.records.mx] if res else None,
+        ns=res.records.ns if res else None,
+        a=res.records.a if res else None,
+        aaaa=res.records.aaaa if res else None,
+        wildcard=res.wildcard if res else None,
+        zone_wildcard=res.zone_wildcard if res else None,
+        registrar=facts.registrar if facts else None,
+        created=facts.created if facts else None,
+        registrant=facts.registrant_org if facts else None,
+        smtp=probe.verdict.value if probe else None,
+        network_owner=owner_key(net.asn, net.asn_name, net.net_name) if net else None,
+        web=web.web_class.value if web else None,
+        web_similarity=web.similarity if web else None,
+        web_cert_age_days=cert.age_days if cert else None,
+        cert=cert.sha256 or None if cert else None,
+        cert_names=cert.names if cert else None,
+        favicon=web.favicon if web else None,
+        fuzzy=web.fuzzy if web else None,
+        block=c.blocked,
+    )
+
+
+def own_observation(record: ScanRecord) -> Observation | None:
+    """The observation of the target's own domain (its MX and NS) that ``record`` carries, or
+    ``None`` when it carries none (not resolved, or the target has neither)."""
+    if record.resolution is None or not (record.target_mx or record.target_ns):
+        return None
+    target = record.candidate.target
+    return observation(target=target, domain=target, mx=record.target_mx, ns=record.target_ns)
