@@ -162,14 +162,14 @@ def test_commands_tuple_is_still_available() -> None:
 
 
 def test_public_api_resolves_every_name_in_all() -> None:
-    import typorisk.permute.engine  # binds the subpackage on typorisk, which must not win
+    import typorisk.permute.generate  # binds the subpackage on typorisk, which must not win
     import typorisk.pipeline
 
     for name in typorisk.__all__:
         assert getattr(typorisk, name) is not None, name
     assert typorisk.scan is typorisk.pipeline.scan and typorisk.ascan is typorisk.pipeline.ascan
     assert isinstance(typorisk.permute, types.FunctionType)
-    assert typorisk.permute.__module__ == "typorisk.permute.engine"
+    assert typorisk.permute.__module__ == "typorisk.permute.generate"
     assert [c.domain for c in typorisk.permute(["pentagon.mil"], top=2)]
     for error in ("RunIncompleteError", "ResolverUnreachableError", "ScanOptionError"):
         assert issubclass(getattr(typorisk, error), typorisk.TyporiskError)
@@ -181,9 +181,9 @@ def test_import_typorisk_is_cheap_and_permute_stays_the_function() -> None:
     code = """
 import typorisk
 cheap = not any(m in sys.modules for m in ("tldextract", "aiohttp", "yaml"))
-import typorisk.permute.engine
+import typorisk.permute.generate
 from typorisk import permute
-assert cheap and callable(permute) and permute.__module__ == "typorisk.permute.engine"
+assert cheap and callable(permute) and permute.__module__ == "typorisk.permute.generate"
 """
     loaded_after(code)  # check=True: fails if an assertion in the child fails
 

@@ -53,7 +53,7 @@ from scipy.optimize import minimize
 from tests.permute.split import half_rows
 from typorisk.parse.targets import parse_target
 from typorisk.permute.edits import _intruders
-from typorisk.permute.engine import gather, make_context
+from typorisk.permute.generate import gather, make_context
 from typorisk.permute.glyphs import PHONETIC
 from typorisk.permute.keyboards import LDH, crosses_hands
 from typorisk.permute.likelihood import DEFAULT_MODEL, Model, tables_for

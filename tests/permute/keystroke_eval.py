@@ -39,9 +39,9 @@ from pathlib import Path
 from unittest import mock
 
 from typorisk.permute import channel, likelihood
-from typorisk.permute.engine import permute_domains
 from typorisk.permute.fit import Report, fit_all
 from typorisk.permute.fitparts import FOLDS, align, fold_of
+from typorisk.permute.generate import permute_domains
 from typorisk.permute.likelihood import DEFAULT_MODEL, Model
 
 DATA = Path(os.environ.get("TYPING_DATA", "/work/shared/data/typing"))

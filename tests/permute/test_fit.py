@@ -8,7 +8,7 @@ from tests.permute import fit
 from tests.permute.split import half_rows
 from typorisk import permute
 from typorisk.parse.targets import parse_target
-from typorisk.permute.engine import gather, make_context
+from typorisk.permute.generate import gather, make_context
 from typorisk.permute.registry import select_kinds
 
 

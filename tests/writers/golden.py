@@ -20,7 +20,7 @@ from typorisk import writers
 from typorisk.model import Candidate
 from typorisk.pipeline import COLUMNS, RiskFacet, ScanRecord, to_row
 from typorisk.pipeline import rows as schema
-from typorisk.probe.engine import ProbeResult
+from typorisk.probe.prober import ProbeResult
 from typorisk.probe.replies import Verdict
 from typorisk.probe.tls import CertFacts as SmtpCert
 from typorisk.register.network import NetworkOwner

@@ -1,6 +1,6 @@
 """The permutation engine: likely typos of protected domains, ranked by a typing model."""
 
-from typorisk.permute.engine import generate, make_context, permute, permute_domains
+from typorisk.permute.generate import generate, make_context, permute, permute_domains
 from typorisk.permute.likelihood import DEFAULT_MODEL, Model
 from typorisk.permute.registry import OPERATORS, groups, select_kinds
 

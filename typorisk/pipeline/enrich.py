@@ -28,7 +28,7 @@ from typorisk.pipeline.clients import Clients, MailProbe
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.record import ScanRecord
 from typorisk.probe import ProbeResult, check_sender
-from typorisk.register.engine import Registrations
+from typorisk.register.lookups import Registrations
 from typorisk.register.network import NetworkClient, NetworkOwner, load_network_bootstrap
 from typorisk.register.records import Lookup, LookupStatus
 from typorisk.register.zonefile import scan_zone_files

@@ -6,14 +6,14 @@ Public API::
     result = await prober.probe("exampel.com", ["mx1.exampel.com", "mx2.exampel.com"])
     result.verdict   # Verdict.ACCEPTS_ANY, REJECTS_UNKNOWN, REFUSES, TEMPFAIL, TIMEOUT, ...
 
-Layers: ``engine`` (MX order, rate limits) → ``smtp`` (one conversation: the only I/O) →
+Layers: ``prober`` (MX order, rate limits) → ``smtp`` (one conversation: the only I/O) →
 ``replies`` (pure parsing and classification). DATA is never sent.
 """
 
 from __future__ import annotations
 
 from typorisk.errors import ProbeConfigError
-from typorisk.probe.engine import Prober, ProbeResult, check_sender
+from typorisk.probe.prober import Prober, ProbeResult, check_sender
 from typorisk.probe.replies import Reply, Verdict, classify_rcpt, classify_setup, parse_reply
 
 __all__ = [

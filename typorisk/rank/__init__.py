@@ -10,11 +10,11 @@ disk for a scan of any size).
 """
 
 from typorisk.errors import RankInputError
-from typorisk.rank.engine import Cluster, Ranked, Ranker, RankResult, rank
 from typorisk.rank.facts import Observation, observation_from_row
 from typorisk.rank.graph import build_graph
 from typorisk.rank.operations import Hub, Operation, find_operations
 from typorisk.rank.providers import KNOWN_PROVIDERS, NO_PROVIDERS, Providers
+from typorisk.rank.ranker import Cluster, Ranked, Ranker, RankResult, rank
 from typorisk.rank.score import RiskWeights
 from typorisk.rank.spill import MemorySpill, Spill, SqliteSpill
 

@@ -8,8 +8,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from typorisk.rank.engine import Ranker, RankResult, rank
 from typorisk.rank.facts import Observation, observation_from_row
+from typorisk.rank.ranker import Ranker, RankResult, rank
 from typorisk.rank.score import RiskWeights
 
 Row = Mapping[str, object]

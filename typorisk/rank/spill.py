@@ -1,4 +1,4 @@
-"""Where a :class:`~typorisk.rank.engine.Ranker` keeps the observations and their payloads until
+"""Where a :class:`~typorisk.rank.ranker.Ranker` keeps the observations and their payloads until
 it has seen them all: a list (:class:`MemorySpill`) or a private temporary SQLite database
 (:class:`SqliteSpill`, for a scan of any size, which also sorts the output by risk)."""
 

@@ -12,7 +12,7 @@ Public API::
     parse_whois(text) -> (status, facts, reason) # pure
     scan_zone_files(paths, candidates) -> ZoneScan
 
-Layers: ``engine`` (cache → RDAP → WHOIS) → ``rdap``/``whois`` clients → ``http`` (the only HTTP
+Layers: ``lookups`` (cache → RDAP → WHOIS) → ``rdap``/``whois`` clients → ``http`` (the only HTTP
 I/O; redirect and size policy; :func:`policy_session` binds a session to the outbound address
 policy, :class:`~typorisk.kit.outbound.AddressPolicy`) and ``politeness`` (``Retry-After``
 within a query's budget); parsers, ``records`` and ``text`` are pure. Nothing here fetches at
@@ -30,8 +30,8 @@ from typorisk.register.bootstrap import (
     parse_bootstrap,
 )
 from typorisk.register.cache import LookupCache
-from typorisk.register.engine import RegisterStats, Registrations
 from typorisk.register.http import policy_session
+from typorisk.register.lookups import RegisterStats, Registrations
 from typorisk.register.politeness import parse_retry_after
 from typorisk.register.rdap import RdapClient, parse_rdap
 from typorisk.register.records import (
