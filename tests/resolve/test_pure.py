@@ -226,9 +226,9 @@ def test_a_resolver_on_this_host_starts_faster_and_a_share_divides_the_start() -
 
     servers = [NameServer("127.0.0.1", 53), NameServer("::1", 53), NameServer("192.0.2.1", 53)]
     client = DnsClient(servers)
-    rates = [client._tally(s).pace.rate for s in servers]
+    rates = [client._pace(s).rate for s in servers]
     assert rates == [LOCAL_START_RATE, LOCAL_START_RATE, START_RATE]
     shared = DnsClient(servers, share=0.25)
-    assert [shared._tally(s).pace.rate for s in servers] == [r / 4 for r in rates]
+    assert [shared._pace(s).rate for s in servers] == [r / 4 for r in rates]
     fixed = DnsClient(servers, start_rate=500.0, rate=300.0)
-    assert {fixed._tally(s).pace.rate for s in servers} == {300.0}  # capped by the ceiling
+    assert {fixed._pace(s).rate for s in servers} == {300.0}  # capped by the ceiling

@@ -27,7 +27,7 @@ from typorisk.resolve.records import (
     Records,
     Registration,
     Resolution,
-    ScanStats,
+    ResolveStats,
     ServerCheck,
     ServerStats,
 )
@@ -43,7 +43,7 @@ __all__ = [
     "Registration",
     "Resolution",
     "ResolveScan",
-    "ScanStats",
+    "ResolveStats",
     "ServerCheck",
     "ServerStats",
     "check_servers",

@@ -31,17 +31,18 @@ import dns.rdatatype
 from typorisk.model import Candidate
 from typorisk.resolve import authoritative, classify, wire
 from typorisk.resolve.authoritative import ZoneServers
-from typorisk.resolve.client import DnsClient, Tries
+from typorisk.resolve.client import DnsClient
 from typorisk.resolve.lean import Record
 from typorisk.resolve.names import normalise, zones_of
 from typorisk.resolve.pump import Pump
+from typorisk.resolve.question import Question
 from typorisk.resolve.records import (
     Mail,
     Outcome,
     Records,
     Registration,
     Resolution,
-    ScanStats,
+    ResolveStats,
 )
 from typorisk.resolve.transport import NameServer, Reply
 from typorisk.resolve.wildcard import SAMPLES, OnceCache, ZoneWildcard, random_label
@@ -161,7 +162,7 @@ class ResolveScan:
         finally:
             out.put_nowait(_DONE)
 
-    def stats(self) -> ScanStats:
+    def stats(self) -> ResolveStats:
         """Totals so far (final once :meth:`run` has finished)."""
         elapsed = self._elapsed
         if elapsed is None:
@@ -171,19 +172,20 @@ class ResolveScan:
                 p.zone for p in (self._probes.done_values() if self._probes else []) if p.wildcarded
             )
         )
-        return ScanStats(
+        counts = self.client.stats()
+        return ResolveStats(
             names=self._names,
-            queries=self.client.sent,
-            rcodes=dict(self.client.rcodes),
-            timeouts=self.client.timeouts,
-            retries=self.client.retried,
-            tcp=self.client.tcp,
+            queries=counts.sent,
+            rcodes=counts.rcodes,
+            timeouts=counts.timeouts,
+            retries=counts.retried,
+            tcp=counts.tcp,
             mismatched=self.client.mismatched,
             registrations=dict(self._registrations),
             wildcard_zones=tuple(dict.fromkeys(zones)),
             elapsed=elapsed,
             servers=self.client.server_stats(),
-            malformed=self.client.malformed,
+            malformed=counts.malformed,
         )
 
     # -- workers --------------------------------------------------------------------------------
@@ -259,17 +261,13 @@ class ResolveScan:
         self,
         item: str | Candidate,
         name: str,
-        tries: Tries | None = None,
-        truncated: int | None = None,
+        question: Question | None = None,
     ) -> Resolution:
-        """Settle ``name`` by its NS question; ``tries``: that question, already tried by the
-        pump (``truncated``: its last try was truncated after sending that many queries)."""
-        if tries is None:
-            tries = self.client.tries(name, NS)
-        if truncated is None:
-            reply, sent = await self.client.resume(tries)
-        else:
-            reply, sent = await self.client.after_truncated(tries, truncated)
+        """Settle ``name`` by its NS question; ``question``: that question, already tried by the
+        pump."""
+        if question is None:
+            question = self.client.question(name, NS)
+        reply, sent = await self.client.run(question)
         decided = self.decide(name, reply, sent)
         if isinstance(decided, Resolution):
             return decided
@@ -355,11 +353,11 @@ class ResolveScan:
         """
         client = self.client
         name_wire = wire.encode_name(name)
-        questions = [client.tries(name, qtype, name_wire=name_wire) for qtype in _RECORD_TYPES]
-        questions.append(client.tries(f"_dmarc.{name}", dns.rdatatype.TXT))
+        questions = [client.question(name, qtype, name_wire=name_wire) for qtype in _RECORD_TYPES]
+        questions.append(client.question(f"_dmarc.{name}", dns.rdatatype.TXT))
         ask_ns = first is None and not ns
         if ask_ns:
-            questions.append(client.tries(name, NS, name_wire=name_wire))
+            questions.append(client.question(name, NS, name_wire=name_wire))
         replies = await client.ask(questions)
         queries = sum(sent for _, sent in replies)
         outcomes = [classify.outcome_of_reply(reply, name) for reply, _ in replies[:3]]

@@ -8,10 +8,10 @@ also runs the resolver that CPU is the scan's speed; the pump settles it from ca
 ``tests/benchmarks/README.md``).
 
 The pump keeps ``concurrency`` names in flight without a task for them: it sends a name's first
-try from a callback (:meth:`DnsClient.send_now`), and the reply's callback settles the name
+try from a callback (:meth:`DnsClient.start`), and the reply's callback settles the name
 (NXDOMAIN, or unknown after the last try) and starts the next one. Everything else goes on as a
 task on the engine's coroutine path, with the same policy and counts
-(:meth:`ResolveScan.recursive` continues the same :class:`~typorisk.resolve.client.Tries`):
+(:meth:`ResolveScan.recursive` continues the same :class:`~typorisk.resolve.question.Question`):
 a name that exists (its records and wildcard probes), a retry (after a timeout, SERVFAIL,
 REFUSED or a malformed reply: with backoff), a truncated reply (TCP), a server whose socket
 could not be opened. When the server's rate has no slot, the pump holds the next name and sets
@@ -27,7 +27,6 @@ ends :attr:`Pump.done` with that error (no callback swallows it).
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Coroutine, Iterator
 from functools import partial
 from typing import Any, Protocol, cast
@@ -35,8 +34,9 @@ from typing import Any, Protocol, cast
 import dns.rdatatype
 
 from typorisk.model import Candidate
-from typorisk.resolve.client import DnsClient, Tries, Truncated
+from typorisk.resolve.client import DnsClient, Flight, NoSlot
 from typorisk.resolve.names import normalised
+from typorisk.resolve.question import Question
 from typorisk.resolve.records import Mail, Outcome, Registration, Resolution
 from typorisk.resolve.transport import Reply
 
@@ -56,9 +56,8 @@ class Scan(Protocol):
     def decide(self, name: str, reply: Reply | None, sent: int) -> Resolution | Outcome: ...
 
     def recursive(
-        self, item: str | Candidate, name: str, tries: Tries | None = None,
-        truncated: int | None = None,
-    ) -> Coroutine[Any, Any, Resolution]: ...  # fmt: skip
+        self, item: str | Candidate, name: str, question: Question | None = None
+    ) -> Coroutine[Any, Any, Resolution]: ...
 
     def existing(
         self, item: str | Candidate, name: str, outcome: Outcome, *, first: Reply | None,
@@ -93,9 +92,9 @@ class Pump:
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._busy = 0
         """Names in flight (sent, or on a task)."""
-        self._flying: set[Tries] = set()
+        self._flying: dict[Question, Flight] = {}
         """First tries in flight that the pump sent (abandoned at :meth:`close`)."""
-        self._held: tuple[Any, str, Tries] | None = None
+        self._held: tuple[Any, str, Question] | None = None
         """The next name, made but not sent: its server had no rate slot."""
         self._timer: asyncio.TimerHandle | None = None
         """Calls :meth:`fill` when the held name's server has a slot."""
@@ -121,21 +120,21 @@ class Pump:
                     break
                 if not isinstance(nxt, tuple):
                     continue  # _SETTLED: a name that cannot be asked, counted against room
-                item, name, tries = cast(tuple[Any, str, Tries], nxt)
-                first = partial(self._first, item, name, tries)
-                wait = self.client.send_now(tries, first, self._fail)
-                if not wait:
+                item, name, question = cast(tuple[Any, str, Question], nxt)
+                first = partial(self._first, item, name)
+                started = self.client.start(question, first, self._fail)
+                if isinstance(started, Flight):
                     self._busy += 1
-                    self._flying.add(tries)
-                elif wait == math.inf:
-                    self._busy += 1
-                    self._task(item, self.scan.recursive(item, name, tries))
-                else:  # no slot yet: this name goes first when there is one
-                    self._held = (item, name, tries)
+                    self._flying[question] = started
+                elif isinstance(started, NoSlot):  # this name goes first when there is a slot
+                    self._held = (item, name, question)
                     if self._timer is None:
                         loop = asyncio.get_running_loop()
-                        self._timer = loop.call_later(max(wait, MIN_WAIT), self._wake)
+                        self._timer = loop.call_later(max(started.wait, MIN_WAIT), self._wake)
                     break
+                else:
+                    self._busy += 1
+                    self._task(item, self.scan.recursive(item, name, question))
         except BaseException as exc:
             self._fail(exc)
         finally:
@@ -143,7 +142,7 @@ class Pump:
         if self._exhausted and not self._busy and not self.done.done():
             self.done.set_result(None)
 
-    def _take(self) -> tuple[Any, str, Tries] | object | None:
+    def _take(self) -> tuple[Any, str, Question] | object | None:
         """The next item of the input: a name that can be asked, with its question; or
         :data:`_SETTLED` when it cannot be asked (settled now: ``error``); ``None`` when the
         input is exhausted."""
@@ -156,7 +155,7 @@ class Pump:
                 self._out(item, bad)
                 return _SETTLED
             name, name_wire = found
-            return item, name, self.client.tries(name, NS, name_wire=name_wire)
+            return item, name, self.client.question(name, NS, name_wire=name_wire)
         self._exhausted = True
         return None
 
@@ -170,35 +169,29 @@ class Pump:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        for tries in self._flying:
-            tries.abandon()
+        for flight in self._flying.values():
+            flight.abandon()
         self._flying.clear()
         if self.done.done() and not self.done.cancelled():
             self.done.exception()  # retrieved: the task group reports a task's error itself
 
-    def _first(
-        self, item: str | Candidate, name: str, tries: Tries, reply: Reply | Truncated | None,
-        sent: int,
-    ) -> None:  # fmt: skip
-        """The first try's end (a channel's callback): settle the name, or hand it to a task."""
+    def _first(self, item: str | Candidate, name: str, question: Question) -> None:
+        """The first try's end (a channel's callback): settle the name, or hand it to a task
+        (a retry, TCP after a truncated reply, or the records of a name that exists)."""
         if self._closed:
             return
         try:
-            self._flying.discard(tries)
-            if isinstance(reply, Truncated):
-                self._task(item, self.scan.recursive(item, name, tries, truncated=sent))
+            del self._flying[question]
+            done = question.done
+            if done is None:
+                self._task(item, self.scan.recursive(item, name, question))
                 return
-            tries.record(reply, sent)
-            if not tries.over:
-                self._task(item, self.scan.recursive(item, name, tries))
-                return
-            decided = self.scan.decide(name, tries.last, tries.sent)
+            reply, sent = done
+            decided = self.scan.decide(name, reply, sent)
             if isinstance(decided, Resolution):
                 self._out(item, decided)
             else:
-                existing = self.scan.existing(item, name, decided, first=tries.last,
-                                              sent=tries.sent)  # fmt: skip
-                self._task(item, existing)
+                self._task(item, self.scan.existing(item, name, decided, first=reply, sent=sent))
         except BaseException as exc:
             self._fail(exc)
 

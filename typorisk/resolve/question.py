@@ -131,6 +131,11 @@ class Question:
         """The server of the current (or next) try."""
         return self.pool[(self.start + self.made) % len(self.pool)]
 
+    @property
+    def done(self) -> Done | None:
+        """The result once the question is over, else ``None`` (no action is consumed)."""
+        return Done(self.last, self.sent) if self.over else None
+
     def next_attempt(self) -> Action:
         """What to do now: :class:`Send`, :class:`Wait` (once before a retry that backs off),
         or :class:`Done`. Between two sends the driver reports the first one's end."""

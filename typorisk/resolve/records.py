@@ -170,8 +170,8 @@ class ServerStats:
 
 
 @dataclass(frozen=True, slots=True)
-class ScanStats:
-    """Totals of one resolve run."""
+class ResolveStats:
+    """What one resolve run counted: names settled, queries sent and how they ended, per server."""
 
     names: int
     """Names settled (every outcome, budget included)."""
@@ -238,7 +238,7 @@ class ServerCheck:
     """Whether one configured server answers: the result of a liveness check before a run."""
 
     server: str
-    """``host:port`` (``[v6]:port`` for IPv6): the key of :attr:`ScanStats.servers` too."""
+    """``host:port`` (``[v6]:port`` for IPv6): the key of :attr:`ResolveStats.servers` too."""
     ok: bool
     """A well-formed reply came with rcode NOERROR or NXDOMAIN."""
     problem: str | None
