@@ -236,3 +236,18 @@ def test_read_reply_checks_before_the_header_is_believed() -> None:
     # A truncated UDP reply is kept unchecked (TCP decides); over TCP it is checked.
     assert not reply(truncated=True, junk=b"x").malformed
     assert reply(truncated=True, junk=b"x", tcp=True).malformed
+
+
+def test_udp_now_says_what_next_attempt_would_send_without_making_it() -> None:
+    q = question(S1, S2)
+    assert q.udp_now() == S1
+    sends(q)
+    q.on_timeout()
+    assert q.udp_now() is None  # a backoff is due first
+    assert isinstance(q.next_attempt(), Wait)
+    assert q.udp_now() == S2
+    q.on_reply(reply(truncated=True))
+    assert q.udp_now() is None  # TCP is next
+    sends(q)
+    q.on_reply(reply(tcp=True))
+    assert q.udp_now() is None and isinstance(q.next_attempt(), Done)

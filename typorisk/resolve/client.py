@@ -58,6 +58,8 @@ INCREASE_PER_TIMEOUT = 0.2
 (at most half of it per second): losses are seen one timeout late, so the rate may overshoot
 the server's limit by this share before the next cut. The mean of the saw-tooth (about 3/4 of
 the limit) does not depend on it; only the period does."""
+_RCODE_KEYS = {code: name for code, name in RCODE_NAMES.items()}
+"""rcode → the name it is counted under (others: the number as text)."""
 _CONGESTION = frozenset({2, 5})
 """SERVFAIL and REFUSED: the rcodes an overloaded or rate-limiting resolver answers with."""
 
@@ -218,15 +220,9 @@ class DnsClient:
         cannot be asked."""
         pool = self.servers if servers is None else tuple(servers)
         start = random.randrange(len(pool)) if len(pool) > 1 else 0
-        return Question(
-            wire.question(name, qtype, name_wire),
-            rd,
-            pool,
-            start=start,
-            limit=self.retries + 1 if tries is None else tries,
-            timeout=self.timeout,
-            backoff=self.backoff,
-        )
+        limit = self.retries + 1 if tries is None else tries
+        question = wire.question(name, qtype, name_wire)
+        return Question(question, rd, pool, start, limit, self.timeout, self.backoff)
 
     async def query(
         self,
@@ -246,7 +242,7 @@ class DnsClient:
             action = question.next_attempt()
             if isinstance(action, Send):
                 if action.retry:
-                    self._tally.note(action.server, Event.RETRY)
+                    self._tally.note(self._tally.row(action.server), Event.RETRY)
                 if action.tcp:
                     await self._over_tcp(question, action)
                 else:
@@ -298,10 +294,9 @@ class DnsClient:
         The callback form of :meth:`run`'s step, for the engine's first question of each name
         (:mod:`typorisk.resolve.pump`) and :meth:`ask`: no task and no future for a query whose
         reply settles its question."""
-        action = question.next_attempt()
-        if not isinstance(action, Send) or action.tcp:
+        server = question.udp_now()
+        if server is None:
             return NEEDS_TASK
-        server = action.server
         channel = self._open.get(server)
         if channel is None:
             return NEEDS_TASK
@@ -310,26 +305,27 @@ class DnsClient:
         if ticket is None:
             return NoSlot(pace.wait_time() or 1e-4)
         flight = Flight(channel)
+        tally = self._tally
+        row = tally.row(server)
 
         def settle(data: bytes | None, resent: bool) -> None:
             flight.qid = None
             try:
-                self._udp_ended(question, server, pace, ticket, data, resent=resent)
+                self._udp_ended(question, row, pace, ticket, data, resent=resent)
             except BaseException as exc:
                 failed(exc)
                 return
             ended(question)
 
-        qid = channel.send(question.wire, rd=question.rd, timeout=action.timeout, settle=settle,
-                           ticket=ticket)  # fmt: skip
+        qid = channel.send(question.wire, rd=question.rd, timeout=question.timeout,
+                           settle=settle, ticket=ticket)  # fmt: skip
         if qid is None:
             return NEEDS_TASK  # not sent (a closed socket): run counts it
         flight.qid = qid
         flight.settle = settle
-        tally = self._tally
-        if action.retry:
-            tally.note(server, Event.RETRY)
-        tally.note(server, Event.SENT)
+        if question.made:
+            tally.note(row, Event.RETRY)
+        tally.note(row, Event.SENT)
         return flight
 
     # -- one try --------------------------------------------------------------------------------
@@ -340,20 +336,21 @@ class DnsClient:
         pace = self._pace(server)
         ticket = pace.take_now() or await pace.acquire()
         channel = self._open.get(server) or await self._channel(server)
-        self._tally.note(server, Event.SENT)
+        row = self._tally.row(server)
+        self._tally.note(row, Event.SENT)
         if channel is None:
-            self._tally.note(server, Event.TIMEOUT)
+            self._tally.note(row, Event.TIMEOUT)
             question.on_timeout()
             return
         data, resent = await channel.exchange(
             question.wire, rd=question.rd, timeout=action.timeout, ticket=ticket
         )
-        self._udp_ended(question, server, pace, ticket, data, resent=resent)
+        self._udp_ended(question, row, pace, ticket, data, resent=resent)
 
     def _udp_ended(
         self,
         question: Question,
-        server: NameServer,
+        row: list[int],
         pace: AdaptiveRate,
         ticket: Ticket,
         data: bytes | None,
@@ -361,13 +358,14 @@ class DnsClient:
         resent: bool,
     ) -> None:
         """A UDP query's end (``data``; sent twice if ``resent``): counted, told to the rate
-        controller (unless resent: the loss was reported at the resend), fed to ``question``."""
+        controller (unless resent: the loss was reported at the resend), fed to ``question``;
+        ``row``: the server's counters."""
         tally = self._tally
         if resent:
-            tally.note(server, Event.RESENT)
+            tally.note(row, Event.RESENT)
         reply = None if data is None else read_reply(data, question.wire, tcp=False)
         if reply is None:
-            tally.note(server, Event.TIMEOUT)
+            tally.note(row, Event.TIMEOUT)
             if not resent:
                 pace.failed(ticket, timeout=True)
             question.on_timeout(resent=resent)
@@ -378,21 +376,27 @@ class DnsClient:
                 pace.failed(ticket, timeout=False)
             else:
                 pace.answered(ticket)
-        tally.note(server, Event.REPLY, None if reply.header.truncated else _rcode_name(reply))
+        if reply.header.flags & wire.FLAG_TC:
+            tally.note(row, Event.REPLY)  # unchecked: its TCP retry is counted
+        elif reply.malformed:
+            tally.note(row, Event.REPLY, MALFORMED_RCODE)
+        else:
+            tally.note(row, Event.REPLY, _RCODE_KEYS.get(rcode) or str(rcode))
         question.on_reply(reply, resent=resent)
 
     async def _over_tcp(self, question: Question, action: Send) -> None:
         """Send one TCP query as ``action`` says and feed its end to ``question``."""
         server = action.server
         self._pace(server)
-        self._tally.note(server, Event.SENT_TCP)
+        row = self._tally.row(server)
+        self._tally.note(row, Event.SENT_TCP)
         data = await tcp_exchange(server, question.wire, rd=question.rd, timeout=action.timeout)
         reply = None if data is None else read_reply(data, question.wire, tcp=True)
         if reply is None:
-            self._tally.note(server, Event.TIMEOUT)
+            self._tally.note(row, Event.TIMEOUT)
             question.on_timeout()
             return
-        self._tally.note(server, Event.REPLY, _rcode_name(reply))
+        self._tally.note(row, Event.REPLY, _rcode_name(reply))
         question.on_reply(reply)
 
 

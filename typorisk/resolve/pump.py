@@ -182,11 +182,10 @@ class Pump:
             return
         try:
             del self._flying[question]
-            done = question.done
-            if done is None:
+            if not question.over:
                 self._task(item, self.scan.recursive(item, name, question))
                 return
-            reply, sent = done
+            reply, sent = question.last, question.sent
             decided = self.scan.decide(name, reply, sent)
             if isinstance(decided, Resolution):
                 self._out(item, decided)

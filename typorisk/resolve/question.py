@@ -93,12 +93,11 @@ class Question:
     __slots__ = ("_tcp", "_waited", "backoff", "jitter", "last", "limit", "made", "malformed",
                  "over", "pool", "rd", "sent", "start", "timeout", "wire")  # fmt: skip
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - positional: one is made per query (the hot path)
         self,
         wire: bytes,
         rd: bool,
         pool: tuple[NameServer, ...],
-        *,
         start: int = 0,
         limit: int = 3,
         timeout: float = 2.0,
@@ -136,6 +135,14 @@ class Question:
         """The result once the question is over, else ``None`` (no action is consumed)."""
         return Done(self.last, self.sent) if self.over else None
 
+    def udp_now(self) -> NameServer | None:
+        """The server of the next action when it is a UDP :class:`Send` to make at once (no
+        backoff due, no TCP follow-up, not over), else ``None``: the allocation-free check of
+        the driver's callback path (:meth:`next_attempt` says the same)."""
+        if self.over or self._tcp or (self.made and not self._waited):
+            return None
+        return self.pool[(self.start + self.made) % len(self.pool)]
+
     def next_attempt(self) -> Action:
         """What to do now: :class:`Send`, :class:`Wait` (once before a retry that backs off),
         or :class:`Done`. Between two sends the driver reports the first one's end."""
@@ -157,7 +164,8 @@ class Question:
         A truncated reply over UDP leaves the try open for its TCP follow-up; a truncated reply
         over TCP is a reply like any other."""
         self.sent += 2 if resent else 1
-        if not self._tcp and reply.header.truncated:
+        flags = reply.header.flags
+        if not self._tcp and flags & wire.FLAG_TC:
             self._tcp = True
             return
         self._tcp = False
@@ -166,20 +174,20 @@ class Question:
             self.malformed += 1
             self.over = self.malformed > 1
         else:
-            rcode = reply.header.rcode
+            rcode = flags & 0x000F
             if rcode != wire.RCODE_SERVFAIL and (
                 rcode != wire.RCODE_REFUSED or len(self.pool) == 1
             ):
                 self.over = True
-        self._tried()
+        self.made += 1
+        self._waited = False
+        if self.made >= self.limit:
+            self.over = True
 
     def on_timeout(self, *, resent: bool = False) -> None:
         """The current send got no usable reply within its timeout (or could not be sent)."""
         self.sent += 2 if resent else 1
         self._tcp = False
-        self._tried()
-
-    def _tried(self) -> None:
         self.made += 1
         self._waited = False
         if self.made >= self.limit:
@@ -194,7 +202,7 @@ def read_reply(data: bytes, question_wire: bytes, *, tcp: bool) -> Reply | None:
     header = wire.read_header(data)
     if header is None:
         return None
-    if not tcp and header.truncated:
+    if not tcp and header.flags & wire.FLAG_TC:
         return Reply(header, data)
     end = wire.HEADER.size + len(question_wire)
     answers = None

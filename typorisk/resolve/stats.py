@@ -1,9 +1,10 @@
 """The DNS client's statistics: events, counted in one place, read as frozen records.
 
-The client reports what happens to each query as an :class:`Event` (with the server, and the
-rcode of a checked reply) to its :class:`Tally`; :meth:`Tally.note` is the only code that
-increments a counter, by the table :data:`FOLD` (which counters an event adds one to). Readers
-get frozen snapshots: :class:`QueryCounts` for the totals, :class:`~typorisk.resolve.records.
+The client reports what happens to each query as an :class:`Event` (with the server's row, and
+the rcode of a checked reply) to its :class:`Tally`; :meth:`Tally.note` is the only code that
+increments a counter: one per event and server (the hot path pays one increment), folded into
+the totals when they are read (``sent`` is UDP, TCP and resent queries together). Readers get
+frozen snapshots: :class:`QueryCounts` for the totals, :class:`~typorisk.resolve.records.
 ServerStats` per server.
 """
 
@@ -35,17 +36,9 @@ class Event(enum.IntEnum):
     """A question made another try after an earlier one ended."""
 
 
-SENT, RESENT, TIMEOUTS, ANSWERED, MALFORMED, TCP, RETRIED = range(7)
-"""Indexes of the counters in a :class:`Tally` row."""
-FOLD: tuple[tuple[int, ...], ...] = (
-    (SENT,),
-    (SENT, TCP),
-    (SENT, RESENT),
-    (TIMEOUTS,),
-    (ANSWERED,),
-    (RETRIED,),
-)
-"""Per :class:`Event` (by value): the counters it adds one to."""
+MALFORMED = len(Event)
+"""Index, in a :class:`Tally` row, of the malformed replies (those noted with
+:data:`MALFORMED_RCODE`); the other indexes are the :class:`Event` values."""
 MALFORMED_RCODE = "MALFORMED"
 """The rcode name under which malformed replies are counted (also in ``malformed``)."""
 
@@ -72,6 +65,9 @@ class QueryCounts:
     """Checked replies by rcode name (``NOERROR``, ``NXDOMAIN``..., ``MALFORMED``)."""
 
 
+_EMPTY = [0] * (MALFORMED + 1)
+
+
 class Tally:
     """Counters per server, incremented only by :meth:`note` (the client's hot path calls it)."""
 
@@ -81,13 +77,18 @@ class Tally:
         self._rows: dict[NameServer, list[int]] = {}
         self._rcodes: Counter[str] = Counter()
 
-    def note(self, server: NameServer, event: Event, rcode: str | None = None) -> None:
-        """Count ``event`` of a query to ``server``; ``rcode``: the checked reply's rcode name."""
+    def row(self, server: NameServer) -> list[int]:
+        """``server``'s counters, to pass to :meth:`note` (made on first use). The client looks
+        a row up once per query, not once per event."""
         row = self._rows.get(server)
         if row is None:
-            row = self._rows[server] = [0] * 7
-        for index in FOLD[event]:
-            row[index] += 1
+            row = self._rows[server] = [0] * (MALFORMED + 1)
+        return row
+
+    def note(self, row: list[int], event: Event, rcode: str | None = None) -> None:
+        """Count ``event`` of a query to the server of ``row`` (:meth:`row`); ``rcode``: the
+        checked reply's rcode name."""
+        row[event] += 1
         if rcode is not None:
             self._rcodes[rcode] += 1
             if rcode == MALFORMED_RCODE:
@@ -95,15 +96,15 @@ class Tally:
 
     def totals(self) -> QueryCounts:
         """The totals now, over every server."""
-        sums = [sum(column) for column in zip(*self._rows.values(), strict=True)] or [0] * 7
+        sums = [sum(column) for column in zip(*self._rows.values(), strict=True)] or _EMPTY
         return QueryCounts(
-            sent=sums[SENT],
-            resent=sums[RESENT],
-            timeouts=sums[TIMEOUTS],
-            answered=sums[ANSWERED],
+            sent=sums[Event.SENT] + sums[Event.SENT_TCP] + sums[Event.RESENT],
+            resent=sums[Event.RESENT],
+            timeouts=sums[Event.TIMEOUT],
+            answered=sums[Event.REPLY],
             malformed=sums[MALFORMED],
-            tcp=sums[TCP],
-            retried=sums[RETRIED],
+            tcp=sums[Event.SENT_TCP],
+            retried=sums[Event.RETRY],
             rcodes=dict(self._rcodes),
         )
 
@@ -111,16 +112,15 @@ class Tally:
         """Counters per server asked or paced so far (``paces``: their rates), keyed by
         ``str(server)``."""
         out = {}
-        empty = [0] * 7
         for server in dict.fromkeys([*paces, *self._rows]):
-            row = self._rows.get(server, empty)
+            row = self._rows.get(server, _EMPTY)
             pace = paces.get(server)
             out[str(server)] = ServerStats(
-                row[SENT],
-                row[ANSWERED],
-                row[TIMEOUTS],
+                row[Event.SENT] + row[Event.SENT_TCP] + row[Event.RESENT],
+                row[Event.REPLY],
+                row[Event.TIMEOUT],
                 row[MALFORMED],
-                resent=row[RESENT],
+                resent=row[Event.RESENT],
                 rate=None if pace is None else pace.rate,
                 peak_rate=None if pace is None else pace.peak,
                 cuts=0 if pace is None else pace.cuts,
