@@ -21,19 +21,17 @@ from collections.abc import (
     AsyncIterator,
     Callable,
     Iterable,
-    Iterator,
 )
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 import dns.rdatatype
 
 from typorisk.model import Candidate
 from typorisk.resolve import authoritative, classify, wire
-from typorisk.resolve.authoritative import ZoneServers
 from typorisk.resolve.client import DnsClient
 from typorisk.resolve.lean import Record
-from typorisk.resolve.names import normalise, zones_of
+from typorisk.resolve.names import Item, zones_of
 from typorisk.resolve.pump import Pump
 from typorisk.resolve.question import Question
 from typorisk.resolve.records import (
@@ -43,6 +41,7 @@ from typorisk.resolve.records import (
     Registration,
     Resolution,
     ResolveStats,
+    ZoneServers,
 )
 from typorisk.resolve.transport import NameServer, Reply
 from typorisk.resolve.wildcard import SAMPLES, OnceCache, ZoneWildcard, random_label
@@ -119,9 +118,7 @@ class ResolveScan:
         out: asyncio.Queue[object] = asyncio.Queue()
         self._room = asyncio.Event()  # this run's loop's
         self._room.set()
-        source: Iterator[T] | _Feed[T]
-        source = _Feed(items) if isinstance(items, AsyncIterable) else iter(items)
-        runner = asyncio.ensure_future(self._run_workers(source, out))
+        runner = asyncio.ensure_future(self._drive(items, out))
         try:
             while (entry := await out.get()) is not _DONE:
                 if not self._room.is_set() and out.qsize() <= OUT_HIGH // 2:
@@ -136,27 +133,33 @@ class ResolveScan:
                 await asyncio.wait([runner])
             self._elapsed = loop.time() - self._started
 
-    async def _run_workers(self, items: Iterator[T] | _Feed[T], out: asyncio.Queue[object]) -> None:
-        """Run the workers and the shared probes in one task group; always ends with ``_DONE``.
+    async def _drive(
+        self, items: Iterable[T] | AsyncIterable[T], out: asyncio.Queue[object]
+    ) -> None:
+        """Run the driver (:class:`~typorisk.resolve.pump.Pump`) and the shared probes in one
+        task group; always ends with ``_DONE``.
 
         The task group lives in this task, not in the generator: a consumer closing the generator
-        early cancels this task, which ends every worker and probe before ``run`` returns.
+        early cancels this task, which ends every task and probe before ``run`` returns.
         """
         try:
             async with asyncio.TaskGroup() as group:
                 self._probes = OnceCache(group, self._probe)
                 self._zone_servers = OnceCache(group, self._discover)
-                if isinstance(items, _Feed):
-                    group.create_task(items.fill(self.concurrency))
-                    work = [self._fed_worker(items, out) for _ in range(self.concurrency)]
-                elif self._deadline is None and not self.authoritative:
-                    await self._pumped(items, out, group)
-                    work = []
-                else:
-                    work = [self._worker(items, out) for _ in range(self.concurrency)]
-                workers = [group.create_task(w) for w in work]
-                if workers:
-                    await asyncio.wait(workers)
+                if self.fast:
+                    await self.client.connect()
+                pump = Pump(self, out, group)
+                self._on_room = pump.fill
+                try:
+                    if isinstance(items, AsyncIterable):
+                        group.create_task(pump.feed(items))
+                    else:
+                        pump.read(iter(items))
+                    pump.fill()
+                    await pump.done
+                finally:
+                    self._on_room = None
+                    pump.close()
                 self._probes.cancel_pending()
                 self._zone_servers.cancel_pending()
         finally:
@@ -188,45 +191,20 @@ class ResolveScan:
             malformed=counts.malformed,
         )
 
-    # -- workers --------------------------------------------------------------------------------
+    # -- the driver's calls (typorisk.resolve.protocol.Engine) ----------------------------------
 
-    async def _pumped(
-        self, items: Iterator[T], out: asyncio.Queue[object], group: asyncio.TaskGroup
-    ) -> None:
-        """Resolve ``items`` with the pump (recursive mode, no budget: the common case)."""
-        await self.client.connect()
-        pump = Pump(self, items, out, group)
-        self._on_room = pump.fill
-        try:
-            pump.fill()
-            await pump.done
-        finally:
-            self._on_room = None
-            pump.close()
+    @property
+    def fast(self) -> bool:
+        """Names start by callback: recursive mode without a budget."""
+        return self._deadline is None and not self.authoritative
 
-    async def _worker(self, items: Iterator[T], out: asyncio.Queue[object]) -> None:
-        loop = asyncio.get_running_loop()
-        for item in items:
-            await self._settled(item, await self._settle(item, loop), out)
-
-    async def _fed_worker(self, items: _Feed[T], out: asyncio.Queue[object]) -> None:
-        loop = asyncio.get_running_loop()
-        while (item := await items.queue.get()) is not _DONE:
-            await self._settled(item, await self._settle(item, loop), out)  # type: ignore[arg-type]
-
-    async def _settled(self, item: object, result: Resolution, out: asyncio.Queue[object]) -> None:
-        """Count ``result`` and hand it out; from OUT_HIGH results waiting, wait until the
-        consumer has taken half of them (``out`` itself is unbounded, see :meth:`run`)."""
-        self.hand_out(item, result, out)
-        if not self._room.is_set():
-            await self._room.wait()
-
-    def hand_out(self, item: object, result: Resolution, out: asyncio.Queue[object]) -> None:
-        """Count ``result`` and queue it for the consumer; at OUT_HIGH results waiting, clear
-        :attr:`room` (no new name is started until the consumer has taken half of them)."""
+    def hand_out(self, source: object, result: Resolution, out: asyncio.Queue[object]) -> None:
+        """Count ``result`` and queue it with its input ``source`` for the consumer; at OUT_HIGH
+        results waiting, clear :attr:`room` (no new name is started until the consumer has
+        taken half of them)."""
         self._names += 1
         self._registrations[result.registration.value] += 1
-        out.put_nowait((item, result))
+        out.put_nowait((source, result))
         if out.qsize() >= OUT_HIGH:
             self._room.clear()
 
@@ -235,13 +213,22 @@ class ResolveScan:
         """Set while fewer than :data:`OUT_HIGH` results wait for the consumer."""
         return self._room
 
-    async def _settle(self, item: str | Candidate, loop: asyncio.AbstractEventLoop) -> Resolution:
-        raw = item.blocked if isinstance(item, Candidate) else item
-        name = normalise(raw)
+    def at_once(self, item: Item[object]) -> Resolution | None:
+        """The result of ``item`` when no query is to be made: a name that cannot be asked
+        (``error``) or the budget spent (``budget``); else ``None``."""
+        name = item.name
         if name is None:
-            return Resolution(raw, Registration.UNKNOWN, Outcome.ERROR, Mail.UNKNOWN)
-        if self._deadline is not None and loop.time() >= self._deadline:
+            return Resolution(item.text, Registration.UNKNOWN, Outcome.ERROR, Mail.UNKNOWN)
+        deadline = self._deadline
+        if deadline is not None and asyncio.get_running_loop().time() >= deadline:
             return _budget(name)
+        return None
+
+    async def settle(self, item: Item[object]) -> Resolution:
+        """Settle ``item`` (a name that can be asked) on the coroutine path, within the
+        budget: the suffix's servers in authoritative mode, else the resolver."""
+        name = item.name
+        assert name is not None  # at_once settled the others
         if self._deadline is None:
             return await self._dispatch(item, name)
         try:
@@ -250,7 +237,7 @@ class ResolveScan:
         except TimeoutError:
             return _budget(name)
 
-    async def _dispatch(self, item: str | Candidate, name: str) -> Resolution:
+    async def _dispatch(self, item: Item[object], name: str) -> Resolution:
         if self.authoritative:
             return await authoritative.resolve_authoritative(self, item, name)
         return await self.recursive(item, name)
@@ -259,7 +246,7 @@ class ResolveScan:
 
     async def recursive(
         self,
-        item: str | Candidate,
+        item: Item[object],
         name: str,
         question: Question | None = None,
     ) -> Resolution:
@@ -288,7 +275,7 @@ class ResolveScan:
 
     async def existing(
         self,
-        item: str | Candidate,
+        item: Item[object],
         name: str,
         outcome: Outcome,
         *,
@@ -440,23 +427,6 @@ class ResolveScan:
 
     async def _discover(self, suffix: str) -> ZoneServers:
         return await authoritative.discover(self.client, suffix, port=self.authoritative_port)
-
-
-class _Feed(Generic[T]):
-    """An asynchronous source of names, read by one task into a queue the workers share (an
-    async generator cannot be read by several tasks at once)."""
-
-    def __init__(self, items: AsyncIterable[T]) -> None:
-        self.items: AsyncIterable[T] = items
-        self.queue: asyncio.Queue[object] = asyncio.Queue(1)
-
-    async def fill(self, workers: int) -> None:
-        """Read every item into the queue, then one end mark per worker. An error of the source
-        propagates (the task group then cancels the workers)."""
-        async for item in self.items:
-            await self.queue.put(item)
-        for _ in range(workers):
-            await self.queue.put(_DONE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typorisk.resolve.transport import NameServer
 
 
 class Registration(enum.Enum):
@@ -231,6 +235,17 @@ def resolution_row(r: Resolution) -> dict[str, object]:
         "queries": r.queries,
         "error": r.error,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneServers:
+    """The authoritative servers of the zone holding a suffix."""
+
+    zone: str
+    """The zone apex (the suffix itself or an ancestor, e.g. ``bd`` for ``com.bd``)."""
+    servers: tuple[NameServer, ...]
+    failure: Outcome | None = None
+    """Why no server was found (timeout, SERVFAIL...), or ``None``."""
 
 
 @dataclass(frozen=True, slots=True)
