@@ -108,7 +108,7 @@ class ResolveScan:
         """Resolve every item, yielding ``(item, resolution)`` in completion order.
 
         ``items`` may be asynchronous (names arriving over a pipe, :mod:`~typorisk.resolve.shards`):
-        the workers then wait for the next one instead of ending when none is ready."""
+        the driver then waits for the next one instead of ending when none is ready."""
         loop = asyncio.get_running_loop()
         self._started = loop.time()
         self._elapsed = None

@@ -278,6 +278,8 @@ class ShardPool:
         self.stats: ResolveStats | None = None
         """The shards' statistics merged, once :meth:`resolve` has ended."""
         self.errors: list[str] = []
+        self.notes: list[str] = []
+        """Statistics lines for the user (none: :attr:`stats` says it all)."""
         """Why each shard that failed or died stopped, one reason each."""
 
     @property
