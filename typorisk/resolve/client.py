@@ -36,6 +36,7 @@ import ipaddress
 import random
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from functools import partial
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -43,7 +44,7 @@ from typing import Any, NamedTuple
 from typorisk.errors import ResolverConfigError
 from typorisk.kit.rate import LOCAL_START_RATE, START_RATE, AdaptiveRate, Ticket
 from typorisk.resolve import wire
-from typorisk.resolve.question import Done, Question, Send, read_reply
+from typorisk.resolve.question import Done, Policy, Question, Send, read_reply
 from typorisk.resolve.records import ServerStats
 from typorisk.resolve.stats import MALFORMED_RCODE, Event, QueryCounts, Tally
 from typorisk.resolve.transport import NameServer, Reply, Settle, UdpChannel, tcp_exchange
@@ -111,6 +112,7 @@ class DnsClient:
         self.start_rate = start_rate
         self.share = share
         self.backoff = backoff
+        self._policy = Policy(retries + 1, timeout, backoff)
         self._channels: dict[NameServer, asyncio.Task[UdpChannel]] = {}
         self._open: dict[NameServer, UdpChannel] = {}
         """The sockets opened so far, each once its query awaited it (the hot path takes them
@@ -220,9 +222,8 @@ class DnsClient:
         cannot be asked."""
         pool = self.servers if servers is None else tuple(servers)
         start = random.randrange(len(pool)) if len(pool) > 1 else 0
-        limit = self.retries + 1 if tries is None else tries
-        question = wire.question(name, qtype, name_wire)
-        return Question(question, rd, pool, start, limit, self.timeout, self.backoff)
+        policy = self._policy if tries is None else replace(self._policy, tries=tries)
+        return Question(wire.question(name, qtype, name_wire), rd, pool, start, policy)
 
     async def query(
         self,
@@ -304,12 +305,10 @@ class DnsClient:
         ticket = pace.take_now()
         if ticket is None:
             return NoSlot(pace.wait_time() or 1e-4)
-        flight = Flight(channel)
         tally = self._tally
         row = tally.row(server)
 
         def settle(data: bytes | None, resent: bool) -> None:
-            flight.qid = None
             try:
                 self._udp_ended(question, row, pace, ticket, data, resent=resent)
             except BaseException as exc:
@@ -317,16 +316,14 @@ class DnsClient:
                 return
             ended(question)
 
-        qid = channel.send(question.wire, rd=question.rd, timeout=question.timeout,
+        qid = channel.send(question.wire, rd=question.rd, timeout=question.policy.timeout,
                            settle=settle, ticket=ticket)  # fmt: skip
         if qid is None:
             return NEEDS_TASK  # not sent (a closed socket): run counts it
-        flight.qid = qid
-        flight.settle = settle
         if question.made:
             tally.note(row, Event.RETRY)
         tally.note(row, Event.SENT)
-        return flight
+        return Flight(channel, qid, settle)
 
     # -- one try --------------------------------------------------------------------------------
 
@@ -401,20 +398,19 @@ class DnsClient:
 
 
 class Flight:
-    """A try :meth:`DnsClient.start` sent, while in flight (``qid`` is ``None`` once it ended)."""
+    """A try :meth:`DnsClient.start` sent: query ``qid`` on ``channel``, ended by ``settle``."""
 
     __slots__ = ("channel", "qid", "settle")
 
-    def __init__(self, channel: UdpChannel) -> None:
+    def __init__(self, channel: UdpChannel, qid: int, settle: Settle) -> None:
         self.channel = channel
-        self.qid: int | None = None
-        self.settle: Settle | None = None
+        self.qid = qid
+        self.settle = settle
 
     def abandon(self) -> None:
-        """Forget the try if still in flight: its reply will be ignored and nothing counted."""
-        if self.qid is not None and self.settle is not None:
-            self.channel.forget(self.qid, self.settle)
-            self.qid = None
+        """Forget the try if still in flight: its reply will be ignored and nothing counted
+        (nothing happens once it has ended)."""
+        self.channel.forget(self.qid, self.settle)
 
 
 class NoSlot(NamedTuple):

@@ -50,17 +50,18 @@ class LocalExecutor:
 
     def __init__(self, scan: ResolveScan) -> None:
         self.scan = scan
-        self.stats: ResolveStats | None = None
         self.errors: list[str] = []
         self.notes: list[str] = []
 
-    async def resolve(
+    @property
+    def stats(self) -> ResolveStats:
+        """The scan's statistics (final once :meth:`resolve` has ended)."""
+        return self.scan.stats()
+
+    def resolve(
         self, items: Iterable[T], domain_of: Callable[[T], str]
     ) -> AsyncIterator[tuple[T, Resolution]]:
-        """As :meth:`Executor.resolve`; the engine reads each item itself (a name, or a
-        candidate with its suffix), so ``domain_of`` is not needed here."""
-        try:
-            async for pair in self.scan.run(items):
-                yield pair
-        finally:
-            self.stats = self.scan.stats()
+        """As :meth:`Executor.resolve`: the engine's own stream (no layer between). The engine
+        reads each item itself (a name, or a candidate with its suffix), so ``domain_of`` is
+        not needed here."""
+        return self.scan.run(items)

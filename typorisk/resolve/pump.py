@@ -71,6 +71,8 @@ class Pump:
         self.out = out
         self.group = group
         """Holds the names on tasks (and :meth:`feed`): none outlives the run."""
+        self._fast = scan.fast
+        """Names start by callback (fixed for the run)."""
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._iterator: Iterator[object] | None = None
         """A synchronous input, read as names start."""
@@ -160,14 +162,15 @@ class Pump:
         if source is _NONE:
             return None
         item = item_of(source)
-        settled = self.scan.at_once(item)
-        if settled is not None:
-            self._busy += 1
-            self._out(item, settled)
-            return _SETTLED
-        if not self.scan.fast or item.name is None:
+        name = item.name
+        if name is None or not self._fast:  # the fast engine has no budget to check
+            settled = self.scan.at_once(item)
+            if settled is not None:
+                self._busy += 1
+                self._out(item, settled)
+                return _SETTLED
             return item, None
-        return item, self.client.question(item.name, NS, name_wire=item.name_wire)
+        return item, self.client.question(name, NS, name_wire=item.name_wire)
 
     def _next_source(self) -> object:
         """The next input item, or :data:`_NONE` (none ready, or none left: ``_exhausted``)."""

@@ -13,7 +13,8 @@ does with one question, and the client only sends, receives and waits. The drive
         else:                          # Send: one query to action.server (UDP, or TCP)
             ... question.on_reply(reply) or question.on_timeout() ...
 
-The policy (``limit`` tries, each at the next server of ``pool`` in rotation from ``start``):
+The policy (:class:`Policy`: up to ``tries`` tries, each at the next server of ``pool`` in
+rotation from ``start``):
 
 - a reply other than SERVFAIL ends the question; REFUSED moves on to the next server without
   waiting (it ends the question only when the pool has one server);
@@ -23,9 +24,9 @@ The policy (``limit`` tries, each at the next server of ``pool`` in rotation fro
 - a timeout is retried after a backoff; when every try timed out, :class:`Done` carries
   ``reply=None``, which callers read as *unknown*, never as "not registered".
 
-The backoff before a retry after a timeout or SERVFAIL is ``backoff × 2^(tries - 1)`` seconds
-times a jitter in [0.5, 1.5) (``jitter``, injectable for tests). "After a SERVFAIL" means the
-latest reply so far was a well-formed SERVFAIL.
+The backoff before a retry after a timeout or SERVFAIL is ``backoff × 2^(tries made - 1)``
+seconds times a jitter in [0.5, 1.5) (``Policy.jitter``, injectable for tests). "After a
+SERVFAIL" means the latest reply so far was a well-formed SERVFAIL.
 
 :func:`read_reply` is the check every reply passes before its header is believed.
 """
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from typorisk.resolve import wire
@@ -73,6 +75,34 @@ Action = Send | Wait | Done
 """What :meth:`Question.next_attempt` asks its driver to do."""
 
 
+def _jitter() -> float:
+    return random.uniform(0.5, 1.5)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The retry policy that questions share (one per client).
+
+    Raises ``ValueError`` for fewer than one try.
+    """
+
+    tries: int = 3
+    """Tries at most (≥ 1; a try is UDP plus its TCP follow-up when truncated)."""
+    timeout: float = 2.0
+    """Seconds to wait for each reply."""
+    backoff: float = 0.05
+    """Seconds before the first retry after a timeout or SERVFAIL (doubled each try)."""
+    jitter: Callable[[], float] = field(default=_jitter)
+    """The backoff's random factor, a number in [0.5, 1.5)."""
+
+    def __post_init__(self) -> None:
+        if self.tries < 1:
+            raise ValueError("a question needs at least one try")
+
+
+DEFAULT_POLICY = Policy()
+
+
 class Question:
     """One question (``wire``, RD flag ``rd``) and its tries so far; see the module docstring.
 
@@ -81,39 +111,30 @@ class Question:
         rd: recursion desired (False for authoritative servers).
         pool: servers, tried in rotation (at least one).
         start: index in ``pool`` of the first try's server.
-        limit: tries at most (≥ 1; a try is UDP plus its TCP follow-up when truncated).
-        timeout: seconds to wait for each reply.
-        backoff: seconds before the first retry after a timeout or SERVFAIL (doubled each try).
-        jitter: the backoff's random factor, a number in [0.5, 1.5).
+        policy: tries, timeout and backoff.
 
-    Invariants: ``over`` once a reply ended the question or ``limit`` tries were made; ``last``
+    Invariants: ``over`` once a reply ended the question or ``policy.tries`` were made; ``last``
     is the latest reply (``None`` while every try timed out); ``sent`` counts every query sent.
     """
 
-    __slots__ = ("_tcp", "_waited", "backoff", "jitter", "last", "limit", "made", "malformed",
-                 "over", "pool", "rd", "sent", "start", "timeout", "wire")  # fmt: skip
+    __slots__ = ("_tcp", "_waited", "last", "made", "malformed", "over", "policy", "pool", "rd",
+                 "sent", "start", "wire")  # fmt: skip
 
-    def __init__(  # noqa: PLR0917 - positional: one is made per query (the hot path)
+    def __init__(
         self,
         wire: bytes,
         rd: bool,
         pool: tuple[NameServer, ...],
         start: int = 0,
-        limit: int = 3,
-        timeout: float = 2.0,
-        backoff: float = 0.05,
-        jitter: Callable[[], float] = lambda: random.uniform(0.5, 1.5),
+        policy: Policy = DEFAULT_POLICY,
     ) -> None:
-        if not pool or limit < 1:
-            raise ValueError("a question needs at least one server and one try")
+        if not pool:
+            raise ValueError("a question needs at least one server")
         self.wire = wire
         self.rd = rd
         self.pool = pool
         self.start = start
-        self.limit = limit
-        self.timeout = timeout
-        self.backoff = backoff
-        self.jitter = jitter
+        self.policy = policy
         self.made = 0
         """Tries ended so far."""
         self.sent = 0
@@ -149,14 +170,15 @@ class Question:
         if self.over:
             return Done(self.last, self.sent)
         if self._tcp:
-            return Send(self.server(), True, self.timeout, False)
+            return Send(self.server(), True, self.policy.timeout, False)
         made = self.made
         if made and not self._waited:
             self._waited = True
             last = self.last
             if last is None or (last.header.rcode == wire.RCODE_SERVFAIL and not last.malformed):
-                return Wait(self.backoff * 2 ** (made - 1) * self.jitter())
-        return Send(self.server(), False, self.timeout, made > 0)
+                policy = self.policy
+                return Wait(policy.backoff * 2 ** (made - 1) * policy.jitter())
+        return Send(self.server(), False, self.policy.timeout, made > 0)
 
     def on_reply(self, reply: Reply, *, resent: bool = False) -> None:
         """The current send got ``reply`` (``resent``: the query went out twice, UDP).
@@ -181,7 +203,7 @@ class Question:
                 self.over = True
         self.made += 1
         self._waited = False
-        if self.made >= self.limit:
+        if self.made >= self.policy.tries:
             self.over = True
 
     def on_timeout(self, *, resent: bool = False) -> None:
@@ -190,7 +212,7 @@ class Question:
         self._tcp = False
         self.made += 1
         self._waited = False
-        if self.made >= self.limit:
+        if self.made >= self.policy.tries:
             self.over = True
 
 
