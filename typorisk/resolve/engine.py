@@ -6,7 +6,8 @@ TXT (SPF) and ``_dmarc`` TXT are fetched concurrently, and the name's parent zon
 probed once each for a wildcard. Authoritative mode (:mod:`typorisk.resolve.authoritative`) asks
 the suffix's own servers with RD=0 instead.
 
-Structured concurrency: one :class:`asyncio.TaskGroup` holds the workers and the shared probes;
+Structured concurrency: one :class:`asyncio.TaskGroup` holds the driver's tasks
+(:mod:`typorisk.resolve.pump`) and the shared probes;
 leaving :meth:`ResolveScan.run` (exhausted, closed, cancelled) ends every task it started.
 """
 
@@ -52,8 +53,8 @@ NS = dns.rdatatype.NS
 _RECORD_TYPES = (dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.MX, dns.rdatatype.TXT)
 _DONE = object()
 OUT_HIGH = 4096
-"""Results waiting for the consumer at which the workers stop taking new names (they go on
-once it has taken half of them): memory stays bounded when the consumer is the slower side."""
+"""Results waiting for the consumer at which the driver stops taking new names (it goes on
+once the consumer has taken half of them): memory stays bounded when the consumer is slower."""
 
 
 class ResolveScan:
@@ -113,8 +114,8 @@ class ResolveScan:
         self._started = loop.time()
         self._elapsed = None
         self._deadline = None if self.budget is None else self._started + self.budget
-        # Unbounded, so the sentinel always fits; the workers pause at OUT_HIGH results waiting
-        # (_settled), so what waits is bounded by OUT_HIGH + concurrency, whatever the input's size.
+        # Unbounded, so the sentinel always fits; the driver pauses at OUT_HIGH results waiting
+        # (hand_out), so what waits is bounded by OUT_HIGH + concurrency, whatever the input's size.
         out: asyncio.Queue[object] = asyncio.Queue()
         self._room = asyncio.Event()  # this run's loop's
         self._room.set()
@@ -126,7 +127,7 @@ class ResolveScan:
                     if self._on_room is not None:
                         self._on_room()
                 yield entry  # type: ignore[misc]
-            await runner  # re-raises a bug from a worker
+            await runner  # re-raises a bug from the driver or a task
         finally:
             if not runner.done():
                 runner.cancel()
