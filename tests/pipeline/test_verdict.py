@@ -6,11 +6,11 @@ import pytest
 
 from typorisk.pipeline import ScanOptions, ScanSummary, Verdict
 from typorisk.pipeline.summary import FAULTS, judge
-from typorisk.resolve import Outcome, ScanStats, ServerStats
+from typorisk.resolve import Outcome, ResolveStats, ServerStats
 
 
-def stats(servers: dict[str, ServerStats]) -> ScanStats:
-    return ScanStats(
+def stats(servers: dict[str, ServerStats]) -> ResolveStats:
+    return ResolveStats(
         names=100, queries=100, rcodes={}, timeouts=0, retries=0, tcp=0, mismatched=0,
         registrations={}, wildcard_zones=(), elapsed=1.0, servers=servers,
     )  # fmt: skip

@@ -21,7 +21,7 @@ from typorisk.resolve import (
     Registration,
     Resolution,
     ResolveScan,
-    ScanStats,
+    ResolveStats,
     ServerCheck,
     check_servers,
 )
@@ -35,7 +35,7 @@ TIMEOUT = 0.2
 
 async def _scan(
     names: list[str], *, extra_servers: tuple[NameServer, ...] = (), **options: object
-) -> tuple[dict[str, Resolution], ScanStats, NanoServer]:
+) -> tuple[dict[str, Resolution], ResolveStats, NanoServer]:
     async with NanoServer() as server:
         client = DnsClient(
             [NameServer("127.0.0.1", server.port), *extra_servers],

@@ -12,7 +12,7 @@ from typorisk.resolve import (
     Registration,
     Resolution,
     ResolveScan,
-    ScanStats,
+    ResolveStats,
 )
 
 from ..conftest import Ledger
@@ -35,7 +35,7 @@ EXPECTED = {
 
 async def _scan(
     names: list[str], **options: object
-) -> tuple[dict[str, Resolution], ScanStats, NanoServer]:
+) -> tuple[dict[str, Resolution], ResolveStats, NanoServer]:
     async with NanoServer() as server:
         client = DnsClient(
             [NameServer("127.0.0.1", server.port)], timeout=0.2, retries=2, backoff=0.01

@@ -41,7 +41,7 @@ def test_nonexistent_names_settle_without_a_task_each(lab: Lab) -> None:
             async for _, result in scan.run(names):
                 found[result.registration] += 1
                 most = max(most, len(asyncio.all_tasks()))
-            return found, most, client.sent
+            return found, most, client.stats().sent
 
     found, most, sent = asyncio.run(run())
     assert found == {Registration.UNREGISTERED: len(names)}
@@ -62,7 +62,7 @@ def test_every_item_comes_out_once_in_a_mixed_run(lab: Lab) -> None:
     async def run() -> tuple[list[tuple[object, Resolution]], int]:
         async with DnsClient([NameServer(*lab.resolver)]) as client:
             scan = ResolveScan(client, concurrency=8)
-            return [pair async for pair in scan.run(iter(items))], client.tcp
+            return [pair async for pair in scan.run(iter(items))], client.stats().tcp
 
     out, tcp = asyncio.run(run())
     assert len(out) == len(items)
@@ -133,7 +133,7 @@ def test_a_bug_reading_a_reply_reaches_the_caller(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("broken check")
 
-    monkeypatch.setattr(DnsClient, "_checked", broken)
+    monkeypatch.setattr("typorisk.resolve.client.read_reply", broken)
 
     async def run() -> None:
         async with DnsClient([NameServer(*lab.resolver)]) as client:

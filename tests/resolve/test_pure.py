@@ -226,9 +226,37 @@ def test_a_resolver_on_this_host_starts_faster_and_a_share_divides_the_start() -
 
     servers = [NameServer("127.0.0.1", 53), NameServer("::1", 53), NameServer("192.0.2.1", 53)]
     client = DnsClient(servers)
-    rates = [client._tally(s).pace.rate for s in servers]
+    rates = [client._pace(s).rate for s in servers]
     assert rates == [LOCAL_START_RATE, LOCAL_START_RATE, START_RATE]
     shared = DnsClient(servers, share=0.25)
-    assert [shared._tally(s).pace.rate for s in servers] == [r / 4 for r in rates]
+    assert [shared._pace(s).rate for s in servers] == [r / 4 for r in rates]
     fixed = DnsClient(servers, start_rate=500.0, rate=300.0)
-    assert {fixed._tally(s).pace.rate for s in servers} == {300.0}  # capped by the ceiling
+    assert {fixed._pace(s).rate for s in servers} == {300.0}  # capped by the ceiling
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "suffix"),
+    [
+        ("ExAmple.COM.", "example.com", None),
+        ("com", None, None),
+        ("bad..name", None, None),
+        ("é.com", None, None),
+    ],
+)
+def test_an_input_becomes_an_item_once(source: str, name: str | None, suffix: str | None) -> None:
+    from typorisk.resolve.names import item_of
+
+    item = item_of(source)
+    assert (item.source, item.text, item.name, item.suffix) == (source, source, name, suffix)
+    assert item.name_wire == (wire.encode_name(name) if name else b"")
+
+
+def test_a_candidate_item_keeps_its_suffix_and_blocked_name() -> None:
+    from typorisk.model import Candidate
+    from typorisk.resolve.names import item_of, zones_of
+
+    candidate = Candidate("corp.co.uk", "cprp.co.uk", "us.cprp.co.uk", "cprp.co.uk",
+                          ("omission",), 0.1, "co.uk")  # fmt: skip
+    item = item_of(candidate)
+    assert item.source is candidate and item.name == "cprp.co.uk" and item.suffix == "co.uk"
+    assert zones_of(item, "cprp.co.uk") == ("co.uk",)

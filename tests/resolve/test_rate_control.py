@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from typorisk.kit.rate import START_RATE
-from typorisk.resolve import DnsClient, NameServer, Registration, Resolution, ResolveScan, ScanStats
+from typorisk.resolve import (
+    DnsClient,
+    NameServer,
+    Registration,
+    Resolution,
+    ResolveScan,
+    ResolveStats,
+)
 
 from ..reliability.faultproxy import FaultProxy
 from .servers import free_port, nsd
@@ -57,7 +64,9 @@ SAMPLE = 0.05
 
 async def _run(
     upstream: tuple[str, int], batch: list[str], **client_options: float
-) -> tuple[dict[str, Resolution], ScanStats, FaultProxy, float, float, list[tuple[float, float]]]:
+) -> tuple[
+    dict[str, Resolution], ResolveStats, FaultProxy, float, float, list[tuple[float, float]]
+]:
     """Resolve ``batch`` through a fault proxy: results, statistics, the proxy, start and end
     (loop time), and the controller's allowed rate sampled every ``SAMPLE`` s (time, q/s)."""
     async with FaultProxy(upstream, rate=LIMIT, burst=BURST) as proxy:

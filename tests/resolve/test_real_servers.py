@@ -15,7 +15,7 @@ from typorisk.resolve import (
     Registration,
     Resolution,
     ResolveScan,
-    ScanStats,
+    ResolveStats,
 )
 
 from .conftest import Lab
@@ -53,8 +53,8 @@ COMMON = {
 }
 
 
-def _run(lab: Lab, *, authoritative: bool) -> tuple[dict[str, Resolution], ScanStats]:
-    async def main() -> tuple[dict[str, Resolution], ScanStats]:
+def _run(lab: Lab, *, authoritative: bool) -> tuple[dict[str, Resolution], ResolveStats]:
+    async def main() -> tuple[dict[str, Resolution], ResolveStats]:
         async with DnsClient([NameServer(*lab.resolver)], timeout=1.0, retries=1) as client:
             scan = ResolveScan(
                 client, concurrency=8, authoritative=authoritative, authoritative_port=lab.port
@@ -66,12 +66,12 @@ def _run(lab: Lab, *, authoritative: bool) -> tuple[dict[str, Resolution], ScanS
 
 
 @pytest.fixture(scope="module")
-def recursive(lab: Lab) -> tuple[dict[str, Resolution], ScanStats]:
+def recursive(lab: Lab) -> tuple[dict[str, Resolution], ResolveStats]:
     return _run(lab, authoritative=False)
 
 
 @pytest.fixture(scope="module")
-def authoritative(lab: Lab) -> tuple[dict[str, Resolution], ScanStats]:
+def authoritative(lab: Lab) -> tuple[dict[str, Resolution], ResolveStats]:
     return _run(lab, authoritative=True)
 
 
@@ -86,7 +86,7 @@ def test_classification(name: str, mode: str, request: pytest.FixtureRequest) ->
         assert r.outcome is Outcome.WILDCARD and r.error == "wildcard"
 
 
-def test_records_of_a_mail_domain(recursive: tuple[dict[str, Resolution], ScanStats]) -> None:
+def test_records_of_a_mail_domain(recursive: tuple[dict[str, Resolution], ResolveStats]) -> None:
     r = recursive[0]["withmx.test"]
     assert r.outcome is Outcome.ANSWER
     assert r.records.ns == ("ns2.test",)
@@ -100,15 +100,15 @@ def test_records_of_a_mail_domain(recursive: tuple[dict[str, Resolution], ScanSt
 
 
 def test_nonexistent_names_cost_one_query(
-    recursive: tuple[dict[str, Resolution], ScanStats],
+    recursive: tuple[dict[str, Resolution], ResolveStats],
 ) -> None:
     assert recursive[0]["nope.test"].queries == 1
     assert recursive[0]["nope.test"].outcome is Outcome.NXDOMAIN
 
 
 def test_lame_delegation(
-    recursive: tuple[dict[str, Resolution], ScanStats],
-    authoritative: tuple[dict[str, Resolution], ScanStats],
+    recursive: tuple[dict[str, Resolution], ResolveStats],
+    authoritative: tuple[dict[str, Resolution], ResolveStats],
 ) -> None:
     # Through a resolver a lame delegation is a SERVFAIL: unknown, never registered nor free.
     through_resolver = recursive[0]["lame.test"]
@@ -121,7 +121,7 @@ def test_lame_delegation(
 
 
 def test_authoritative_mode_sees_referrals(
-    authoritative: tuple[dict[str, Resolution], ScanStats],
+    authoritative: tuple[dict[str, Resolution], ResolveStats],
 ) -> None:
     results = authoritative[0]
     for name in ("withmx.test", "onlya.test", "real.wtld.test"):
@@ -130,7 +130,7 @@ def test_authoritative_mode_sees_referrals(
     assert results["nope.test"].queries == 1
 
 
-def test_statistics(recursive: tuple[dict[str, Resolution], ScanStats]) -> None:
+def test_statistics(recursive: tuple[dict[str, Resolution], ResolveStats]) -> None:
     stats = recursive[1]
     assert stats.names == len(NAMES)
     assert set(stats.wildcard_zones) == {"wild.test", "wtld.test"}

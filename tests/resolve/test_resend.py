@@ -40,8 +40,9 @@ def test_a_lost_datagram_costs_the_rto_not_the_timeout(lab: Lab) -> None:
     found, client, proxy, elapsed = asyncio.run(run())
     assert Registration.UNKNOWN not in found.values()
     assert found["gone1.test"] is Registration.UNREGISTERED
-    assert client.timeouts == 0 and client.resent == client.sent // 2 > 0
-    assert proxy.received == client.sent  # every copy reached the proxy, and was counted
+    counts = client.stats()
+    assert counts.timeouts == 0 and counts.resent == counts.sent // 2 > 0
+    assert proxy.received == counts.sent  # every copy reached the proxy, and was counted
     server = next(iter(client.server_stats().values()))
     assert server.sent == server.answered + server.timeouts + server.resent
     # no query waited out its 5 s (none timed out, and retries are off): each waited ~1 s,
@@ -78,8 +79,8 @@ def test_a_resend_takes_a_slot_of_the_rate_controller_and_reports_a_loss(lab: La
                 return client, proxy
 
     client, proxy = asyncio.run(run())
-    pace: AdaptiveRate = next(iter(client._tallies.values())).pace
-    assert client.resent == 60 and pace.rate <= ceiling
+    pace: AdaptiveRate = next(iter(client._paces.values()))
+    assert client.stats().resent == 60 and pace.rate <= ceiling
     arrivals = sorted(proxy.arrivals)
     for i, start in enumerate(arrivals):
         within = sum(1 for t in arrivals[i:] if t < start + 1.0)

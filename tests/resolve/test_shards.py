@@ -144,11 +144,11 @@ def test_the_shards_share_the_rate_ceiling(lab: Lab) -> None:
 
 
 def test_merged_statistics_add_up() -> None:
-    from typorisk.resolve.records import ScanStats, ServerStats
+    from typorisk.resolve.records import ResolveStats, ServerStats
 
-    a = ScanStats(3, 4, {"NXDOMAIN": 3}, 1, 1, 0, 0, {"unregistered": 3}, ("x",), 1.0,
+    a = ResolveStats(3, 4, {"NXDOMAIN": 3}, 1, 1, 0, 0, {"unregistered": 3}, ("x",), 1.0,
                   {"s:53": ServerStats(4, 3, 1, rate=100.0, peak_rate=200.0, cuts=1)})  # fmt: skip
-    b = ScanStats(2, 2, {"NOERROR": 2}, 0, 0, 0, 1, {"registered": 2}, ("x", "y"), 0.5,
+    b = ResolveStats(2, 2, {"NOERROR": 2}, 0, 0, 0, 1, {"registered": 2}, ("x", "y"), 0.5,
                   {"s:53": ServerStats(2, 2, 0, rate=50.0, peak_rate=60.0)})  # fmt: skip
     merged = merge_stats([a, b], 1.2)
     assert (merged.names, merged.queries, merged.timeouts, merged.mismatched) == (5, 6, 1, 1)

@@ -10,7 +10,7 @@ from typing import Any, TextIO, cast
 from typorisk.cli import EXIT_INCOMPLETE, EXIT_REJECTED
 from typorisk.kit.bridge import WAITING
 from typorisk.pipeline import ScanSummary, Verdict
-from typorisk.resolve import ScanStats
+from typorisk.resolve import ResolveStats
 from typorisk.writers.formats import write_rows
 from typorisk.writers.rows import Row
 
@@ -245,7 +245,7 @@ CHUNK = 256 * 1024
 """Characters a :class:`Chunked` sink holds before it writes them."""
 
 
-def print_stats(stats: ScanStats, err: TextIO | None = None) -> None:
+def print_stats(stats: ResolveStats, err: TextIO | None = None) -> None:
     """The end-of-run DNS statistics, on stderr."""
     err = err or sys.stderr
     rcodes = ", ".join(f"{k} {v}" for k, v in sorted(stats.rcodes.items()))

@@ -30,7 +30,7 @@ from typorisk.parse.targets import parse_target
 from typorisk.pipeline import ScanOptions, ScanSummary, ScanTarget, Verdict, scan
 from typorisk.pipeline.clients import Clients, default_clients
 from typorisk.pipeline.rows import CANDIDATE_COLUMNS, scan_columns_of
-from typorisk.resolve import ScanStats
+from typorisk.resolve import ResolveStats
 from typorisk.store import Store
 from typorisk.writers.entries import Row, WriterOptions
 from typorisk.writers.formats import FORMATS
@@ -64,7 +64,7 @@ class RunReport:
     """The run recorded in the feed's history store (None: not recorded)."""
 
     @property
-    def stats(self) -> ScanStats | None:
+    def stats(self) -> ResolveStats | None:
         """DNS statistics when the feed resolves."""
         return self.summary.dns if self.summary is not None else None
 

@@ -28,6 +28,7 @@ from typorisk.pipeline.servers import Processes, resolve_spec
 from typorisk.pipeline.summary import ScanSummary, judge
 from typorisk.resolve import DnsClient, Resolution, ResolveScan
 from typorisk.resolve.engine import T as I  # an item resolved: a candidate, or a name
+from typorisk.resolve.executor import Executor, LocalExecutor
 
 if TYPE_CHECKING:
     from typorisk.resolve.shards import ShardPool
@@ -160,27 +161,23 @@ async def resolve_stage(
     """The resolve stage on the executor ``options`` name: in this loop over ``client`` (its
     statistics go to ``summary.dns``), on the processes of ``pool`` (their statistics merged;
     a process that stopped makes the run incomplete), or on Dask workers (a statistics line)."""
+    executor: Executor
     if pool is not None:
-        try:
-            async for pair in pool.resolve(names, domain_of):
-                yield pair
-        finally:
-            summary.dns = pool.stats
-            for reason in pool.errors:
-                summary.incomplete(reason)
-        return
-    if options.executor == "dask":
-        from typorisk.pipeline.distributed import resolve_on_dask  # noqa: PLC0415
+        executor = pool
+    elif options.executor == "dask":
+        from typorisk.pipeline.distributed import dask_executor  # noqa: PLC0415
 
-        async for pair in resolve_on_dask(names, options, domain_of, summary.lines):
-            yield pair
-        return
-    resolve = resolver(client, options)
+        executor = dask_executor(options)
+    else:
+        executor = LocalExecutor(resolver(client, options))
     try:
-        async for pair in resolve.run(names):
+        async for pair in executor.resolve(names, domain_of):
             yield pair
     finally:
-        summary.dns = resolve.stats()
+        summary.dns = executor.stats
+        for reason in executor.errors:
+            summary.incomplete(reason)
+        summary.lines.extend(executor.notes)
 
 
 def resolver(client: DnsClient, options: ScanOptions) -> ResolveScan:

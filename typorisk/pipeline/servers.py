@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from typorisk.errors import ResolverConfigError, ResolverUnreachableError
 from typorisk.model import Target
 from typorisk.pipeline.options import ScanOptions
-from typorisk.resolve import DnsClient, NameServer, ScanStats, check_servers
+from typorisk.resolve import DnsClient, NameServer, ResolveStats, check_servers
 
 if TYPE_CHECKING:
     from typorisk.resolve.shards import ShardPool
@@ -160,7 +160,7 @@ async def preflight_name(client: DnsClient, name: str) -> list[str]:
     return warnings
 
 
-def server_problems(stats: ScanStats | None) -> list[str]:
+def server_problems(stats: ResolveStats | None) -> list[str]:
     """Servers that stopped answering during the run, one line each."""
     if stats is None:
         return []

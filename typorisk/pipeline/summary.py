@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from typorisk.errors import InvalidTargetError
 from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.servers import server_problems
-from typorisk.resolve import Outcome, Registration, Resolution, ScanStats
+from typorisk.resolve import Outcome, Registration, Resolution, ResolveStats
 
 if TYPE_CHECKING:
     from typorisk.rank import RankResult
@@ -47,7 +47,7 @@ class ScanSummary:
     """Records whose DNS registration stayed unknown by a fault (timeout, SERVFAIL, REFUSED,
     an unusable reply, the budget): not wildcard answers."""
     rejected: list[InvalidTargetError] = field(default_factory=list)
-    dns: ScanStats | None = None
+    dns: ResolveStats | None = None
     lines: list[str] = field(default_factory=list)
     """Statistics lines of the register and probe stages."""
     findings: RankResult | None = None

@@ -9,10 +9,13 @@ Public API::
         print(scan.stats())          # .servers: per-server sent/answered/timeouts
         checks = await check_servers(client, "example.com")   # before a run: who answers?
 
-Layers (each imports only those below it): ``engine``/``authoritative`` → ``client`` (rate limit,
-retries, TCP fallback, malformed-reply check) → ``transport`` (the only network I/O) → ``wire``
-(hand-built messages); ``liveness`` (per-server check) uses ``client``; ``classify``, ``wildcard``
-rules and ``records`` are pure.
+Layers (each imports only those below it): ``executor`` (this loop, ``shards`` for processes,
+``dask``) → ``engine`` with its one driver ``pump`` and ``authoritative`` (both see the engine as
+``protocol.Engine``) → ``client`` (rate limit, the I/O of a question, counted in ``stats``) →
+``question`` (one question's retry policy, TCP fallback and reply check, no I/O) → ``transport``
+(the only network I/O) → ``wire`` (hand-built messages); ``liveness`` (per-server check) uses
+``client``; ``names`` (inputs made items once), ``classify``, ``wildcard`` rules and ``records``
+are pure.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typorisk.resolve.records import (
     Records,
     Registration,
     Resolution,
-    ScanStats,
+    ResolveStats,
     ServerCheck,
     ServerStats,
 )
@@ -43,7 +46,7 @@ __all__ = [
     "Registration",
     "Resolution",
     "ResolveScan",
-    "ScanStats",
+    "ResolveStats",
     "ServerCheck",
     "ServerStats",
     "check_servers",

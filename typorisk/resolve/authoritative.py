@@ -20,59 +20,17 @@ Decision on the suffix server's reply to ``NS <name>`` (RD=0):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
 import dns.rdatatype
 
-from typorisk.model import Candidate
 from typorisk.resolve import classify, wire
 from typorisk.resolve.client import DnsClient
-from typorisk.resolve.names import suffix_of
-from typorisk.resolve.records import Mail, Outcome, Registration, Resolution
-from typorisk.resolve.transport import NameServer, Reply
-
-
-class Scan(Protocol):
-    """What the authoritative path needs of the resolve run that calls it (the engine's
-    ``ResolveScan``; a protocol, so this module does not import the engine: no cycle)."""
-
-    client: DnsClient
-    authoritative_port: int
-
-    async def zone_servers(self, suffix: str) -> ZoneServers:
-        """The suffix's zone and servers."""
-        ...
-
-    async def existing(
-        self,
-        item: str | Candidate,
-        name: str,
-        outcome: Outcome,
-        *,
-        first: Reply | None,
-        sent: int,
-        ns: tuple[str, ...] = (),
-        probe_servers: tuple[NameServer, ...] | None = None,
-        lame: bool = False,
-    ) -> Resolution:
-        """The resolution of a name known to exist."""
-        ...
-
+from typorisk.resolve.names import Item, suffix_of
+from typorisk.resolve.protocol import Engine
+from typorisk.resolve.records import Mail, Outcome, Registration, Resolution, ZoneServers
+from typorisk.resolve.transport import NameServer
 
 MAX_SERVERS = 6
 """Suffix servers kept per zone (addresses of the first NS hosts)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ZoneServers:
-    """The authoritative servers of the zone holding a suffix."""
-
-    zone: str
-    """The zone apex (the suffix itself or an ancestor, e.g. ``bd`` for ``com.bd``)."""
-    servers: tuple[NameServer, ...]
-    failure: Outcome | None = None
-    """Why no server was found (timeout, SERVFAIL...), or ``None``."""
 
 
 async def discover(client: DnsClient, suffix: str, *, port: int = 53) -> ZoneServers:
@@ -145,7 +103,7 @@ async def is_lame(
     return True, sent
 
 
-async def resolve_authoritative(scan: Scan, item: str | Candidate, name: str) -> Resolution:
+async def resolve_authoritative(scan: Engine, item: Item[object], name: str) -> Resolution:
     """Settle ``name`` by asking its suffix's servers (see the module docstring)."""
     info = await scan.zone_servers(suffix_of(item, name))
     if info.failure is not None:

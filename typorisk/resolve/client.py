@@ -8,7 +8,13 @@ same either way: a query whose tries all time out ends with no reply (``unknown`
 NXDOMAIN.
 
 The client is the object injected into the engine (tests inject one pointed at local servers). It
-owns the sockets: use it as ``async with DnsClient(servers) as client``.
+owns the sockets: use it as ``async with DnsClient(servers) as client``. It is the I/O half of a
+question: the policy (which server next, when to back off, truncation to TCP, when to give up)
+is :class:`~typorisk.resolve.question.Question`'s, and the client sends what it asks, feeds back
+what came and counts it (:mod:`typorisk.resolve.stats`). Its surface: :meth:`~DnsClient.question`
+makes a question, :meth:`~DnsClient.run` drives one to its :class:`~typorisk.resolve.question.Done`,
+:meth:`~DnsClient.query` does both, :meth:`~DnsClient.ask` runs several at once, and
+:meth:`~DnsClient.start` sends a first try from a callback (the engine's fast path).
 
 Every reply is checked before its header is believed (:func:`wire.well_formed`; replies with
 answers are also parsed in full). A malformed reply (trailing junk, a truncated record, garbage
@@ -27,48 +33,23 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import math
 import random
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from functools import partial
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from typorisk.errors import ResolverConfigError
 from typorisk.kit.rate import LOCAL_START_RATE, START_RATE, AdaptiveRate, Ticket
 from typorisk.resolve import wire
-from typorisk.resolve.lean import read_answers
+from typorisk.resolve.question import Done, Policy, Question, Send, read_reply
 from typorisk.resolve.records import ServerStats
+from typorisk.resolve.stats import MALFORMED_RCODE, Event, QueryCounts, Tally
 from typorisk.resolve.transport import NameServer, Reply, Settle, UdpChannel, tcp_exchange
 
 RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
-
-
-class _Tally:
-    """Mutable per-server counters behind :class:`ServerStats` (the hot path increments them)."""
-
-    __slots__ = ("answered", "malformed", "pace", "resent", "sent", "timeouts")
-
-    def __init__(self, pace: AdaptiveRate) -> None:
-        self.sent = 0
-        self.answered = 0
-        self.timeouts = 0
-        self.malformed = 0
-        self.resent = 0
-        self.pace = pace
-
-    def frozen(self) -> ServerStats:
-        return ServerStats(
-            self.sent,
-            self.answered,
-            self.timeouts,
-            self.malformed,
-            resent=self.resent,
-            rate=self.pace.rate,
-            peak_rate=self.pace.peak,
-            cuts=self.pace.cuts,
-        )
 
 
 RATE_BURST = 10
@@ -78,6 +59,8 @@ INCREASE_PER_TIMEOUT = 0.2
 (at most half of it per second): losses are seen one timeout late, so the rate may overshoot
 the server's limit by this share before the next cut. The mean of the saw-tooth (about 3/4 of
 the limit) does not depend on it; only the period does."""
+_RCODE_KEYS = {code: name for code, name in RCODE_NAMES.items()}
+"""rcode → the name it is counted under (others: the number as text)."""
 _CONGESTION = frozenset({2, 5})
 """SERVFAIL and REFUSED: the rcodes an overloaded or rate-limiting resolver answers with."""
 
@@ -129,19 +112,14 @@ class DnsClient:
         self.start_rate = start_rate
         self.share = share
         self.backoff = backoff
+        self._policy = Policy(retries + 1, timeout, backoff)
         self._channels: dict[NameServer, asyncio.Task[UdpChannel]] = {}
         self._open: dict[NameServer, UdpChannel] = {}
         """The sockets opened so far, each once its query awaited it (the hot path takes them
         from here without awaiting their task; no query was sent on a socket not here)."""
-        self._tallies: dict[NameServer, _Tally] = {}
-        self.sent = 0
-        self.resent = 0
-        """Queries sent a second time early (``UdpChannel``'s resend), part of ``sent``."""
-        self.timeouts = 0
-        self.retried = 0
-        self.tcp = 0
-        self.malformed = 0
-        self.rcodes: Counter[str] = Counter()
+        self._paces: dict[NameServer, AdaptiveRate] = {}
+        self._tally = Tally()
+        """Every counter of this client (:meth:`stats`, :meth:`server_stats`)."""
         self.send_errors: dict[NameServer, str] = {}
         """Servers whose socket could not be opened (e.g. no route to an IPv6 address): why."""
         self._closed_mismatched = 0
@@ -182,11 +160,15 @@ class DnsClient:
 
     def server_stats(self) -> dict[str, ServerStats]:
         """Counters per server asked so far, keyed by ``str(server)`` (``host:port``)."""
-        return {str(server): tally.frozen() for server, tally in self._tallies.items()}
+        return self._tally.servers(self._paces)
+
+    def stats(self) -> QueryCounts:
+        """The totals so far over every server (a frozen snapshot)."""
+        return self._tally.totals()
 
     async def connect(self) -> None:
         """Open the default servers' sockets now (each is otherwise opened by its first query),
-        so that :meth:`send_now` can send the first queries too. A socket that cannot be opened
+        so that :meth:`start` can send the first queries too. A socket that cannot be opened
         is recorded in :attr:`send_errors`, as at a first query."""
         for server in self.servers:
             await self._channel(server)
@@ -203,155 +185,28 @@ class DnsClient:
             # No route (an IPv6 server on an IPv4-only host...): every query to it fails alike.
             self.send_errors[server] = str(exc)
             return None
-        channel.pace = self._tally(server).pace
+        channel.pace = self._pace(server)
         self._open[server] = channel
         return channel
 
-    def _tally(self, server: NameServer) -> _Tally:
-        tally = self._tallies.get(server)
-        if tally is None:
+    def _pace(self, server: NameServer) -> AdaptiveRate:
+        """``server``'s rate controller, made on first use."""
+        pace = self._paces.get(server)
+        if pace is None:
             start = self.start_rate or (
                 LOCAL_START_RATE if _on_this_host(server.host) else START_RATE
             )
-            pace = AdaptiveRate(
+            pace = self._paces[server] = AdaptiveRate(
                 start=start * self.share,
                 ceiling=self.rate,
                 burst=RATE_BURST,
                 increase=min(0.5, INCREASE_PER_TIMEOUT / self.timeout),
             )
-            tally = self._tallies[server] = _Tally(pace)
-        return tally
+        return pace
 
-    async def attempt(
-        self, server: NameServer, question_wire: bytes, rd: bool
-    ) -> tuple[Reply | None, int]:
-        """One try at ``server`` (UDP, then TCP if truncated): the reply or ``None``, and queries
-        sent (1 or 2, one more if resent). No retry; the rate controller and every counter apply."""
-        tally = self._tally(server)
-        ticket = tally.pace.take_now() or await tally.pace.acquire()
-        channel = self._open.get(server) or await self._channel(server)
-        self.sent += 1
-        tally.sent += 1
-        if channel is None:
-            self.timeouts += 1
-            tally.timeouts += 1
-            return None, 1
-        data, resent = await channel.exchange(
-            question_wire, rd=rd, timeout=self.timeout, ticket=ticket
-        )
-        reply, sent = self._over_udp(tally, ticket, question_wire, data, resent)
-        if isinstance(reply, Truncated):
-            return await self.over_tcp(server, question_wire, rd, sent)
-        return reply, sent
+    # -- questions ------------------------------------------------------------------------------
 
-    def send_now(
-        self,
-        tries: Tries,
-        arrived: Callable[[Reply | Truncated | None, int], None],
-        failed: Callable[[BaseException], None],
-    ) -> float:
-        """Send ``tries``' next try at once if its server's rate has a slot now: then
-        ``arrived(reply, sent)`` is called when it ends, as :meth:`attempt` would return
-        (``TRUNCATED`` instead of the TCP retry: :meth:`over_tcp` is the caller's), and this
-        returns 0.0. Otherwise nothing was sent or counted, and it returns the seconds until the
-        server has a slot (> 0), or ``inf`` when the try can only be made by :meth:`resume`
-        (the socket is not open).
-
-        The callback form of :meth:`attempt`, for the engine's first question of each name
-        (:mod:`typorisk.resolve.pump`): no task and no future for a query whose reply settles
-        its name. ``failed(error)`` is called instead of ``arrived`` if reading the reply
-        raises (a bug): the error is the caller's to raise, not the loop's to log."""
-        server = tries.server()
-        channel = self._open.get(server)
-        if channel is None:
-            return math.inf
-        tally = self._tallies[server]
-        ticket = tally.pace.take_now()
-        if ticket is None:
-            return tally.pace.wait_time() or 1e-4
-        question_wire = tries.wire
-
-        def settle(data: bytes | None, resent: bool) -> None:
-            tries.flying = None
-            try:
-                reply, sent = self._over_udp(tally, ticket, question_wire, data, resent)
-            except BaseException as exc:
-                failed(exc)
-                return
-            arrived(reply, sent)
-
-        qid = channel.send(question_wire, rd=tries.rd, timeout=self.timeout, settle=settle,
-                           ticket=ticket)  # fmt: skip
-        if qid is None:
-            return math.inf  # not sent (a closed socket): the coroutine path will count it
-        tries.flying = (channel, qid, settle)
-        self.sent += 1
-        tally.sent += 1
-        return 0.0
-
-    def _over_udp(
-        self, tally: _Tally, ticket: Ticket, question_wire: bytes, data: bytes | None, resent: bool
-    ) -> tuple[Reply | Truncated | None, int]:
-        """What a UDP try returned (``data``, sent twice if ``resent``): counted and checked."""
-        if resent:  # sent twice (see UdpChannel): the loss is already the controller's
-            self.sent += 1
-            self.resent += 1
-            tally.sent += 1
-            tally.resent += 1
-        header = None if data is None else wire.read_header(data)
-        if data is None or header is None:
-            self.timeouts += 1
-            tally.timeouts += 1
-            if not resent:
-                tally.pace.failed(ticket, timeout=True)
-            return None, 1 + resent
-        tally.answered += 1
-        if not resent:
-            _judge(tally.pace, ticket, header.rcode)
-        if header.truncated:
-            return TRUNCATED, 1 + resent
-        return self._checked(header, data, question_wire, tally, tcp=False), 1 + resent
-
-    async def over_tcp(
-        self, server: NameServer, question_wire: bytes, rd: bool, sent: int
-    ) -> tuple[Reply | None, int]:
-        """The TCP retry of a truncated UDP try (which sent ``sent`` queries), as in
-        :meth:`attempt`."""
-        tally = self._tally(server)
-        self.tcp += 1
-        self.sent += 1
-        tally.sent += 1
-        data = await tcp_exchange(server, question_wire, rd=rd, timeout=self.timeout)
-        header = None if data is None else wire.read_header(data)
-        if data is None or header is None:
-            self.timeouts += 1
-            tally.timeouts += 1
-            return None, sent + 1
-        tally.answered += 1
-        return self._checked(header, data, question_wire, tally, tcp=True), sent + 1
-
-    def _checked(
-        self, header: wire.Header, data: bytes, question_wire: bytes, tally: _Tally, *, tcp: bool
-    ) -> Reply:
-        """The reply, checked: malformed, or well-formed (its answers read when it has any)."""
-        answers = None
-        end = wire.HEADER.size + len(question_wire)
-        if header.ancount and header.rcode in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
-            # These replies are always read; reading here lets a bad record count as malformed
-            # (and be retried) instead of surfacing in the middle of a classification.
-            answers = read_answers(data, end)
-            ok = answers is not None
-        else:
-            ok = wire.well_formed(data, end)
-        if not ok:
-            self.malformed += 1
-            tally.malformed += 1
-            self.rcodes["MALFORMED"] += 1
-            return Reply(header, data, tcp=tcp, malformed=True)
-        self.rcodes[RCODE_NAMES.get(header.rcode, str(header.rcode))] += 1
-        return Reply(header, data, tcp=tcp, answers=answers)
-
-    def tries(
+    def question(
         self,
         name: str,
         qtype: int,
@@ -359,12 +214,16 @@ class DnsClient:
         rd: bool = True,
         servers: Sequence[NameServer] | None = None,
         name_wire: bytes | None = None,
-    ) -> Tries:
-        """A new question, no try made yet: :meth:`resume` (or :meth:`send_now`) makes them.
-        ``name_wire``: ``name`` already encoded (:func:`wire.encode_name`)."""
+        tries: int | None = None,
+    ) -> Question:
+        """A new question with this client's policy (``retries + 1`` tries unless ``tries``),
+        its servers (``servers``, else the client's) from a random one. ``name_wire``: ``name``
+        already encoded (:func:`wire.encode_name`). Raises ``ValueError`` for a name that
+        cannot be asked."""
         pool = self.servers if servers is None else tuple(servers)
         start = random.randrange(len(pool)) if len(pool) > 1 else 0
-        return Tries(wire.question(name, qtype, name_wire), rd, pool, start, self.retries + 1)
+        policy = self._policy if tries is None else replace(self._policy, tries=tries)
+        return Question(wire.question(name, qtype, name_wire), rd, pool, start, policy)
 
     async def query(
         self,
@@ -373,52 +232,204 @@ class DnsClient:
         *,
         rd: bool = True,
         servers: Sequence[NameServer] | None = None,
-    ) -> tuple[Reply | None, int]:
-        """Ask ``name``/``qtype``; returns (reply, queries sent).
+    ) -> Done:
+        """Ask ``name``/``qtype`` until the policy ends (:mod:`typorisk.resolve.question`):
+        the final reply (``None`` when every try timed out) and the queries sent."""
+        return await self.run(self.question(name, qtype, rd=rd, servers=servers))
 
-        The reply is ``None`` when every attempt timed out. A SERVFAIL is retried (another server
-        first) and returned if it persists; REFUSED moves to the next server without waiting; a
-        malformed reply is retried once, then returned (``reply.malformed``).
-        """
-        return await self.resume(self.tries(name, qtype, rd=rd, servers=servers))
+    async def run(self, question: Question) -> Done:
+        """Make ``question``'s remaining tries, as its state machine says."""
+        while True:
+            action = question.next_attempt()
+            if isinstance(action, Send):
+                if action.retry:
+                    self._tally.note(self._tally.row(action.server), Event.RETRY)
+                if action.tcp:
+                    await self._over_tcp(question, action)
+                else:
+                    await self._over_udp(question, action)
+            elif isinstance(action, Done):
+                return action
+            else:
+                await asyncio.sleep(action.seconds)
 
-    async def ask(self, questions: Sequence[Tries]) -> list[tuple[Reply | None, int]]:
-        """Make every question's tries concurrently: each one's (reply, queries sent), in order.
+    async def ask(self, questions: Sequence[Question]) -> list[Done]:
+        """Make every question's tries concurrently: each one's result, in order.
 
-        As :meth:`resume` for each, with one future for all instead of a task each: every first
-        try that has a rate slot is sent at once (:meth:`send_now`) and settled by its callback;
-        a question that needs more (a retry, TCP, a slot) goes on as a task of its own. No task
-        outlives the call (cancelled ones are awaited, as a task group would).
+        One future for all instead of a task each: every first try that has a rate slot is sent
+        at once (:meth:`start`) and settled by its callback; a question that needs more (a
+        retry, TCP, a slot) goes on as a task of its own (:meth:`run`). No task outlives the
+        call (cancelled ones are awaited, as a task group would).
         """
         gathering = _Gathering(self, len(questions))
-        for index, tries in enumerate(questions):
-            if self.send_now(tries, partial(gathering.arrived, index, tries), gathering.failed):
-                gathering.later(index, self.resume(tries))
+        for index, question in enumerate(questions):
+            started = self.start(question, partial(gathering.arrived, index), gathering.failed)
+            if isinstance(started, Flight):
+                gathering.flights.append(started)
+            else:
+                gathering.later(index, self.run(question))
         try:
             await gathering.done
         finally:
-            for tries in questions:
-                tries.abandon()
+            for flight in gathering.flights:
+                flight.abandon()
             await gathering.cancel()
         return gathering.results  # type: ignore[return-value]  # all set once done is
 
-    async def after_truncated(self, tries: Tries, sent: int) -> tuple[Reply | None, int]:
-        """Go on with ``tries`` after its try was truncated (``sent`` queries): TCP, then on."""
-        tries.record(*await self.over_tcp(tries.server(), tries.wire, tries.rd, sent))
-        return await self.resume(tries)
+    def start(
+        self,
+        question: Question,
+        ended: Callable[[Question], None],
+        failed: Callable[[BaseException], None],
+    ) -> Started:
+        """Send ``question``'s next try at once, from a callback, when it is a UDP try and its
+        server's socket is open and has a rate slot now.
 
-    async def resume(self, tries: Tries) -> tuple[Reply | None, int]:
-        """Make ``tries``' remaining tries (see :meth:`query`): (reply, queries sent in all)."""
-        while not tries.over:
-            if tries.made:
-                self.retried += 1
-                last = tries.last
-                if last is None or (last.rcode == wire.RCODE_SERVFAIL and not last.malformed):
-                    await asyncio.sleep(
-                        self.backoff * 2 ** (tries.made - 1) * random.uniform(0.5, 1.5)
-                    )
-            tries.record(*await self.attempt(tries.server(), tries.wire, tries.rd))
-        return tries.last, tries.sent
+        Returns a :class:`Flight` when sent: ``ended(question)`` is called once the try has
+        ended and been fed to ``question`` (then ``question.done``, or :meth:`run` goes on);
+        ``failed(error)`` instead if that raised (a bug: the error is the caller's to raise).
+        Otherwise nothing was sent or counted: :class:`NoSlot` (seconds until the server has a
+        slot, > 0) or :data:`NEEDS_TASK` (only :meth:`run` can go on: a wait, TCP, a socket
+        not open yet).
+
+        The callback form of :meth:`run`'s step, for the engine's first question of each name
+        (:mod:`typorisk.resolve.pump`) and :meth:`ask`: no task and no future for a query whose
+        reply settles its question."""
+        server = question.udp_now()
+        if server is None:
+            return NEEDS_TASK
+        channel = self._open.get(server)
+        if channel is None:
+            return NEEDS_TASK
+        pace = self._paces[server]
+        ticket = pace.take_now()
+        if ticket is None:
+            return NoSlot(pace.wait_time() or 1e-4)
+        tally = self._tally
+        row = tally.row(server)
+
+        def settle(data: bytes | None, resent: bool) -> None:
+            try:
+                self._udp_ended(question, row, pace, ticket, data, resent=resent)
+            except BaseException as exc:
+                failed(exc)
+                return
+            ended(question)
+
+        qid = channel.send(question.wire, rd=question.rd, timeout=question.policy.timeout,
+                           settle=settle, ticket=ticket)  # fmt: skip
+        if qid is None:
+            return NEEDS_TASK  # not sent (a closed socket): run counts it
+        if question.made:
+            tally.note(row, Event.RETRY)
+        tally.note(row, Event.SENT)
+        return Flight(channel, qid, settle)
+
+    # -- one try --------------------------------------------------------------------------------
+
+    async def _over_udp(self, question: Question, action: Send) -> None:
+        """Send one UDP query as ``action`` says and feed its end to ``question``."""
+        server = action.server
+        pace = self._pace(server)
+        ticket = pace.take_now() or await pace.acquire()
+        channel = self._open.get(server) or await self._channel(server)
+        row = self._tally.row(server)
+        self._tally.note(row, Event.SENT)
+        if channel is None:
+            self._tally.note(row, Event.TIMEOUT)
+            question.on_timeout()
+            return
+        data, resent = await channel.exchange(
+            question.wire, rd=question.rd, timeout=action.timeout, ticket=ticket
+        )
+        self._udp_ended(question, row, pace, ticket, data, resent=resent)
+
+    def _udp_ended(
+        self,
+        question: Question,
+        row: list[int],
+        pace: AdaptiveRate,
+        ticket: Ticket,
+        data: bytes | None,
+        *,
+        resent: bool,
+    ) -> None:
+        """A UDP query's end (``data``; sent twice if ``resent``): counted, told to the rate
+        controller (unless resent: the loss was reported at the resend), fed to ``question``;
+        ``row``: the server's counters."""
+        tally = self._tally
+        if resent:
+            tally.note(row, Event.RESENT)
+        reply = None if data is None else read_reply(data, question.wire, tcp=False)
+        if reply is None:
+            tally.note(row, Event.TIMEOUT)
+            if not resent:
+                pace.failed(ticket, timeout=True)
+            question.on_timeout(resent=resent)
+            return
+        rcode = reply.header.rcode
+        if not resent:
+            if rcode in _CONGESTION:
+                pace.failed(ticket, timeout=False)
+            else:
+                pace.answered(ticket)
+        if reply.header.flags & wire.FLAG_TC:
+            tally.note(row, Event.REPLY)  # unchecked: its TCP retry is counted
+        elif reply.malformed:
+            tally.note(row, Event.REPLY, MALFORMED_RCODE)
+        else:
+            tally.note(row, Event.REPLY, _RCODE_KEYS.get(rcode) or str(rcode))
+        question.on_reply(reply, resent=resent)
+
+    async def _over_tcp(self, question: Question, action: Send) -> None:
+        """Send one TCP query as ``action`` says and feed its end to ``question``."""
+        server = action.server
+        self._pace(server)
+        row = self._tally.row(server)
+        self._tally.note(row, Event.SENT_TCP)
+        data = await tcp_exchange(server, question.wire, rd=question.rd, timeout=action.timeout)
+        reply = None if data is None else read_reply(data, question.wire, tcp=True)
+        if reply is None:
+            self._tally.note(row, Event.TIMEOUT)
+            question.on_timeout()
+            return
+        self._tally.note(row, Event.REPLY, _rcode_name(reply))
+        question.on_reply(reply)
+
+
+class Flight:
+    """A try :meth:`DnsClient.start` sent: query ``qid`` on ``channel``, ended by ``settle``."""
+
+    __slots__ = ("channel", "qid", "settle")
+
+    def __init__(self, channel: UdpChannel, qid: int, settle: Settle) -> None:
+        self.channel = channel
+        self.qid = qid
+        self.settle = settle
+
+    def abandon(self) -> None:
+        """Forget the try if still in flight: its reply will be ignored and nothing counted
+        (nothing happens once it has ended)."""
+        self.channel.forget(self.qid, self.settle)
+
+
+class NoSlot(NamedTuple):
+    """:meth:`DnsClient.start` sent nothing: the server has a rate slot in ``wait`` seconds."""
+
+    wait: float
+
+
+class NeedsTask:
+    """The type of :data:`NEEDS_TASK`."""
+
+    __slots__ = ()
+
+
+NEEDS_TASK = NeedsTask()
+""":meth:`DnsClient.start` sent nothing: only :meth:`DnsClient.run` can go on."""
+
+Started = Flight | NoSlot | NeedsTask
+"""What :meth:`DnsClient.start` did."""
 
 
 class _Gathering:
@@ -426,12 +437,13 @@ class _Gathering:
 
     def __init__(self, client: DnsClient, size: int) -> None:
         self.client = client
-        self.results: list[tuple[Reply | None, int] | None] = [None] * size
+        self.results: list[Done | None] = [None] * size
         self.left = size
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.tasks: list[asyncio.Task[tuple[Reply | None, int]]] = []
+        self.tasks: list[asyncio.Task[Done]] = []
+        self.flights: list[Flight] = []
 
-    def settled(self, index: int, result: tuple[Reply | None, int]) -> None:
+    def settled(self, index: int, result: Done) -> None:
         self.results[index] = result
         self.left -= 1
         if not self.left and not self.done.done():
@@ -441,29 +453,26 @@ class _Gathering:
         if not self.done.done():
             self.done.set_exception(error)
 
-    def arrived(self, index: int, tries: Tries, reply: Reply | Truncated | None, sent: int) -> None:
+    def arrived(self, index: int, question: Question) -> None:
         """The first try of question ``index`` ended (a channel's callback)."""
         if self.done.done():
             return
         try:
-            if isinstance(reply, Truncated):
-                self.later(index, self.client.after_truncated(tries, sent))
-                return
-            tries.record(reply, sent)
-            if tries.over:
-                self.settled(index, (tries.last, tries.sent))
+            done = question.done
+            if done is None:
+                self.later(index, self.client.run(question))
             else:
-                self.later(index, self.client.resume(tries))
+                self.settled(index, done)
         except BaseException as exc:
             self.failed(exc)
 
-    def later(self, index: int, work: Coroutine[Any, Any, tuple[Reply | None, int]]) -> None:
+    def later(self, index: int, work: Coroutine[Any, Any, Done]) -> None:
         """Go on with question ``index`` as a task."""
         task = asyncio.get_running_loop().create_task(work)
         task.add_done_callback(partial(self._joined, index))
         self.tasks.append(task)
 
-    def _joined(self, index: int, task: asyncio.Task[tuple[Reply | None, int]]) -> None:
+    def _joined(self, index: int, task: asyncio.Task[Done]) -> None:
         if task.cancelled():
             return
         error = task.exception()
@@ -483,71 +492,11 @@ class _Gathering:
             await asyncio.wait(unfinished)
 
 
-class Truncated:
-    """The type of :data:`TRUNCATED`."""
-
-    __slots__ = ()
-
-
-TRUNCATED = Truncated()
-"""What :meth:`DnsClient.send_now` reports for a truncated UDP reply: the TCP retry is next."""
-
-
-class Tries:
-    """One question's tries so far: :meth:`DnsClient.query`'s state, kept in an object so that a
-    try sent by a callback (:meth:`DnsClient.send_now`) can be continued by a coroutine
-    (:meth:`DnsClient.resume`) with the same policy and counts.
-
-    Invariant: ``over`` once a reply ends the question (see :meth:`record`) or ``limit`` tries
-    were made; ``last`` is the latest reply (``None`` while every try timed out)."""
-
-    __slots__ = ("flying", "last", "limit", "made", "malformed", "over", "pool", "rd", "sent",
-                 "start", "wire")  # fmt: skip
-
-    def __init__(
-        self, wire: bytes, rd: bool, pool: tuple[NameServer, ...], start: int, limit: int
-    ) -> None:
-        self.wire = wire
-        self.rd = rd
-        self.pool = pool
-        self.start = start
-        self.limit = limit
-        self.made = 0
-        self.sent = 0
-        self.malformed = 0
-        self.last: Reply | None = None
-        self.over = False
-        self.flying: tuple[UdpChannel, int, Settle] | None = None
-        """The try :meth:`DnsClient.send_now` sent, while in flight: :meth:`abandon` drops it."""
-
-    def abandon(self) -> None:
-        """Forget the try in flight, if any: its reply will be ignored and nothing counted."""
-        if self.flying is not None:
-            channel, qid, settle = self.flying
-            channel.forget(qid, settle)
-            self.flying = None
-
-    def server(self) -> NameServer:
-        """The server of the next try (the pool in rotation from a random start)."""
-        return self.pool[(self.start + self.made) % len(self.pool)]
-
-    def record(self, reply: Reply | None, sent: int) -> None:
-        """Count one try (``sent`` queries) and decide whether the question is over: a reply
-        other than SERVFAIL ends it (REFUSED only with one server left to ask), a second
-        malformed reply ends it, a timeout does not."""
-        self.made += 1
-        self.sent += sent
-        if reply is not None:
-            self.last = reply
-            if reply.malformed:
-                self.malformed += 1
-                self.over = self.malformed > 1
-            elif reply.rcode != wire.RCODE_SERVFAIL and (
-                reply.rcode != wire.RCODE_REFUSED or len(self.pool) == 1
-            ):
-                self.over = True
-        if self.made >= self.limit:
-            self.over = True
+def _rcode_name(reply: Reply) -> str:
+    """The name under which a checked reply is counted (``MALFORMED`` when it is)."""
+    if reply.malformed:
+        return MALFORMED_RCODE
+    return RCODE_NAMES.get(reply.header.rcode, str(reply.header.rcode))
 
 
 def _on_this_host(host: str) -> bool:
@@ -556,11 +505,3 @@ def _on_this_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _judge(pace: AdaptiveRate, ticket: Ticket, rcode: int) -> None:
-    """Tell ``pace`` how the query went: SERVFAIL and REFUSED count as congestion."""
-    if rcode in _CONGESTION:
-        pace.failed(ticket, timeout=False)
-    else:
-        pace.answered(ticket)

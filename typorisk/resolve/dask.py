@@ -19,14 +19,18 @@ With no scheduler address, an embedded ``LocalCluster`` of worker processes is s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from typorisk.errors import TyporiskError
-from typorisk.resolve import Resolution
+from typorisk.kit.bridge import aiterate
+from typorisk.resolve.records import Resolution, ResolveStats
 from typorisk.resolve.spec import ResolveSpec
+
+T = TypeVar("T")
 
 Row = dict[str, object]
 """An input row: at least ``domain``; ``key`` (any hashable) when domains repeat."""
@@ -141,3 +145,63 @@ def _stream(
         following = next(chunks, None)
         if following is not None:
             pending.add(client.submit(resolve_pairs, following, spec, pure=False, retries=retries))
+
+
+class DaskExecutor:
+    """The resolve stage on Dask workers (an :class:`~typorisk.resolve.executor.Executor`).
+
+    Items stay in this process; only their domains travel, keyed by position, so two items
+    that share a domain each get their result and a retried batch doubles nothing. The Dask
+    client is synchronous: it runs in a worker thread, and results come back to the caller's
+    event loop through :func:`typorisk.kit.bridge.aiterate`. ``scheduler``, ``workers`` and
+    ``batch_size`` as in :func:`resolve_dask`.
+    """
+
+    def __init__(
+        self,
+        spec: ResolveSpec,
+        *,
+        scheduler: str | None = None,
+        workers: int = 2,
+        batch_size: int = 2000,
+    ) -> None:
+        self.spec = spec
+        self.scheduler = scheduler
+        self.workers = workers
+        self.batch_size = batch_size
+        self.stats: ResolveStats | None = None
+        """Not kept: each batch's client counts for itself, in its worker."""
+        self.errors: list[str] = []
+        self.notes: list[str] = []
+        """A statistics line (names, seconds, names/s), once the run has ended."""
+
+    async def resolve(
+        self, items: Iterable[T], domain_of: Callable[[T], str]
+    ) -> AsyncIterator[tuple[T, Resolution]]:
+        """(item, resolution) pairs in completion order; ``domain_of(item)`` is the name."""
+        started = time.monotonic()
+        count = 0
+        held: dict[int, T] = {}
+
+        def rows() -> Iterator[Row]:
+            for key, item in enumerate(items):
+                held[key] = item
+                yield {"domain": domain_of(item), "key": key}
+
+        def pairs() -> Iterator[tuple[Row, Resolution]]:
+            return resolve_dask(
+                rows(),
+                self.spec,
+                scheduler=self.scheduler,
+                workers=self.workers,
+                batch_size=self.batch_size,
+            )
+
+        async for row, res in aiterate(pairs):
+            count += 1
+            yield held.pop(int(str(row["key"]))), res
+        elapsed = time.monotonic() - started
+        self.notes.append(
+            f"typorisk: {count} names on Dask in {elapsed:.1f} s "
+            f"({count / max(elapsed, 1e-9):,.0f} names/s)"
+        )

@@ -6,7 +6,8 @@ TXT (SPF) and ``_dmarc`` TXT are fetched concurrently, and the name's parent zon
 probed once each for a wildcard. Authoritative mode (:mod:`typorisk.resolve.authoritative`) asks
 the suffix's own servers with RD=0 instead.
 
-Structured concurrency: one :class:`asyncio.TaskGroup` holds the workers and the shared probes;
+Structured concurrency: one :class:`asyncio.TaskGroup` holds the driver's tasks
+(:mod:`typorisk.resolve.pump`) and the shared probes;
 leaving :meth:`ResolveScan.run` (exhausted, closed, cancelled) ends every task it started.
 """
 
@@ -21,27 +22,27 @@ from collections.abc import (
     AsyncIterator,
     Callable,
     Iterable,
-    Iterator,
 )
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 import dns.rdatatype
 
 from typorisk.model import Candidate
 from typorisk.resolve import authoritative, classify, wire
-from typorisk.resolve.authoritative import ZoneServers
-from typorisk.resolve.client import DnsClient, Tries
+from typorisk.resolve.client import DnsClient
 from typorisk.resolve.lean import Record
-from typorisk.resolve.names import normalise, zones_of
+from typorisk.resolve.names import Item, zones_of
 from typorisk.resolve.pump import Pump
+from typorisk.resolve.question import Question
 from typorisk.resolve.records import (
     Mail,
     Outcome,
     Records,
     Registration,
     Resolution,
-    ScanStats,
+    ResolveStats,
+    ZoneServers,
 )
 from typorisk.resolve.transport import NameServer, Reply
 from typorisk.resolve.wildcard import SAMPLES, OnceCache, ZoneWildcard, random_label
@@ -52,8 +53,8 @@ NS = dns.rdatatype.NS
 _RECORD_TYPES = (dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.MX, dns.rdatatype.TXT)
 _DONE = object()
 OUT_HIGH = 4096
-"""Results waiting for the consumer at which the workers stop taking new names (they go on
-once it has taken half of them): memory stays bounded when the consumer is the slower side."""
+"""Results waiting for the consumer at which the driver stops taking new names (it goes on
+once the consumer has taken half of them): memory stays bounded when the consumer is slower."""
 
 
 class ResolveScan:
@@ -108,19 +109,17 @@ class ResolveScan:
         """Resolve every item, yielding ``(item, resolution)`` in completion order.
 
         ``items`` may be asynchronous (names arriving over a pipe, :mod:`~typorisk.resolve.shards`):
-        the workers then wait for the next one instead of ending when none is ready."""
+        the driver then waits for the next one instead of ending when none is ready."""
         loop = asyncio.get_running_loop()
         self._started = loop.time()
         self._elapsed = None
         self._deadline = None if self.budget is None else self._started + self.budget
-        # Unbounded, so the sentinel always fits; the workers pause at OUT_HIGH results waiting
-        # (_settled), so what waits is bounded by OUT_HIGH + concurrency, whatever the input's size.
+        # Unbounded, so the sentinel always fits; the driver pauses at OUT_HIGH results waiting
+        # (hand_out), so what waits is bounded by OUT_HIGH + concurrency, whatever the input's size.
         out: asyncio.Queue[object] = asyncio.Queue()
         self._room = asyncio.Event()  # this run's loop's
         self._room.set()
-        source: Iterator[T] | _Feed[T]
-        source = _Feed(items) if isinstance(items, AsyncIterable) else iter(items)
-        runner = asyncio.ensure_future(self._run_workers(source, out))
+        runner = asyncio.ensure_future(self._drive(items, out))
         try:
             while (entry := await out.get()) is not _DONE:
                 if not self._room.is_set() and out.qsize() <= OUT_HIGH // 2:
@@ -128,40 +127,46 @@ class ResolveScan:
                     if self._on_room is not None:
                         self._on_room()
                 yield entry  # type: ignore[misc]
-            await runner  # re-raises a bug from a worker
+            await runner  # re-raises a bug from the driver or a task
         finally:
             if not runner.done():
                 runner.cancel()
                 await asyncio.wait([runner])
             self._elapsed = loop.time() - self._started
 
-    async def _run_workers(self, items: Iterator[T] | _Feed[T], out: asyncio.Queue[object]) -> None:
-        """Run the workers and the shared probes in one task group; always ends with ``_DONE``.
+    async def _drive(
+        self, items: Iterable[T] | AsyncIterable[T], out: asyncio.Queue[object]
+    ) -> None:
+        """Run the driver (:class:`~typorisk.resolve.pump.Pump`) and the shared probes in one
+        task group; always ends with ``_DONE``.
 
         The task group lives in this task, not in the generator: a consumer closing the generator
-        early cancels this task, which ends every worker and probe before ``run`` returns.
+        early cancels this task, which ends every task and probe before ``run`` returns.
         """
         try:
             async with asyncio.TaskGroup() as group:
                 self._probes = OnceCache(group, self._probe)
                 self._zone_servers = OnceCache(group, self._discover)
-                if isinstance(items, _Feed):
-                    group.create_task(items.fill(self.concurrency))
-                    work = [self._fed_worker(items, out) for _ in range(self.concurrency)]
-                elif self._deadline is None and not self.authoritative:
-                    await self._pumped(items, out, group)
-                    work = []
-                else:
-                    work = [self._worker(items, out) for _ in range(self.concurrency)]
-                workers = [group.create_task(w) for w in work]
-                if workers:
-                    await asyncio.wait(workers)
+                if self.fast:
+                    await self.client.connect()
+                pump = Pump(self, out, group)
+                self._on_room = pump.fill
+                try:
+                    if isinstance(items, AsyncIterable):
+                        group.create_task(pump.feed(items))
+                    else:
+                        pump.read(iter(items))
+                    pump.fill()
+                    await pump.done
+                finally:
+                    self._on_room = None
+                    pump.close()
                 self._probes.cancel_pending()
                 self._zone_servers.cancel_pending()
         finally:
             out.put_nowait(_DONE)
 
-    def stats(self) -> ScanStats:
+    def stats(self) -> ResolveStats:
         """Totals so far (final once :meth:`run` has finished)."""
         elapsed = self._elapsed
         if elapsed is None:
@@ -171,60 +176,36 @@ class ResolveScan:
                 p.zone for p in (self._probes.done_values() if self._probes else []) if p.wildcarded
             )
         )
-        return ScanStats(
+        counts = self.client.stats()
+        return ResolveStats(
             names=self._names,
-            queries=self.client.sent,
-            rcodes=dict(self.client.rcodes),
-            timeouts=self.client.timeouts,
-            retries=self.client.retried,
-            tcp=self.client.tcp,
+            queries=counts.sent,
+            rcodes=counts.rcodes,
+            timeouts=counts.timeouts,
+            retries=counts.retried,
+            tcp=counts.tcp,
             mismatched=self.client.mismatched,
             registrations=dict(self._registrations),
             wildcard_zones=tuple(dict.fromkeys(zones)),
             elapsed=elapsed,
             servers=self.client.server_stats(),
-            malformed=self.client.malformed,
+            malformed=counts.malformed,
         )
 
-    # -- workers --------------------------------------------------------------------------------
+    # -- the driver's calls (typorisk.resolve.protocol.Engine) ----------------------------------
 
-    async def _pumped(
-        self, items: Iterator[T], out: asyncio.Queue[object], group: asyncio.TaskGroup
-    ) -> None:
-        """Resolve ``items`` with the pump (recursive mode, no budget: the common case)."""
-        await self.client.connect()
-        pump = Pump(self, items, out, group)
-        self._on_room = pump.fill
-        try:
-            pump.fill()
-            await pump.done
-        finally:
-            self._on_room = None
-            pump.close()
+    @property
+    def fast(self) -> bool:
+        """Names start by callback: recursive mode without a budget."""
+        return self._deadline is None and not self.authoritative
 
-    async def _worker(self, items: Iterator[T], out: asyncio.Queue[object]) -> None:
-        loop = asyncio.get_running_loop()
-        for item in items:
-            await self._settled(item, await self._settle(item, loop), out)
-
-    async def _fed_worker(self, items: _Feed[T], out: asyncio.Queue[object]) -> None:
-        loop = asyncio.get_running_loop()
-        while (item := await items.queue.get()) is not _DONE:
-            await self._settled(item, await self._settle(item, loop), out)  # type: ignore[arg-type]
-
-    async def _settled(self, item: object, result: Resolution, out: asyncio.Queue[object]) -> None:
-        """Count ``result`` and hand it out; from OUT_HIGH results waiting, wait until the
-        consumer has taken half of them (``out`` itself is unbounded, see :meth:`run`)."""
-        self.hand_out(item, result, out)
-        if not self._room.is_set():
-            await self._room.wait()
-
-    def hand_out(self, item: object, result: Resolution, out: asyncio.Queue[object]) -> None:
-        """Count ``result`` and queue it for the consumer; at OUT_HIGH results waiting, clear
-        :attr:`room` (no new name is started until the consumer has taken half of them)."""
+    def hand_out(self, source: object, result: Resolution, out: asyncio.Queue[object]) -> None:
+        """Count ``result`` and queue it with its input ``source`` for the consumer; at OUT_HIGH
+        results waiting, clear :attr:`room` (no new name is started until the consumer has
+        taken half of them)."""
         self._names += 1
         self._registrations[result.registration.value] += 1
-        out.put_nowait((item, result))
+        out.put_nowait((source, result))
         if out.qsize() >= OUT_HIGH:
             self._room.clear()
 
@@ -233,13 +214,22 @@ class ResolveScan:
         """Set while fewer than :data:`OUT_HIGH` results wait for the consumer."""
         return self._room
 
-    async def _settle(self, item: str | Candidate, loop: asyncio.AbstractEventLoop) -> Resolution:
-        raw = item.blocked if isinstance(item, Candidate) else item
-        name = normalise(raw)
+    def at_once(self, item: Item[object]) -> Resolution | None:
+        """The result of ``item`` when no query is to be made: a name that cannot be asked
+        (``error``) or the budget spent (``budget``); else ``None``."""
+        name = item.name
         if name is None:
-            return Resolution(raw, Registration.UNKNOWN, Outcome.ERROR, Mail.UNKNOWN)
-        if self._deadline is not None and loop.time() >= self._deadline:
+            return Resolution(item.text, Registration.UNKNOWN, Outcome.ERROR, Mail.UNKNOWN)
+        deadline = self._deadline
+        if deadline is not None and asyncio.get_running_loop().time() >= deadline:
             return _budget(name)
+        return None
+
+    async def settle(self, item: Item[object]) -> Resolution:
+        """Settle ``item`` (a name that can be asked) on the coroutine path, within the
+        budget: the suffix's servers in authoritative mode, else the resolver."""
+        name = item.name
+        assert name is not None  # at_once settled the others
         if self._deadline is None:
             return await self._dispatch(item, name)
         try:
@@ -248,7 +238,7 @@ class ResolveScan:
         except TimeoutError:
             return _budget(name)
 
-    async def _dispatch(self, item: str | Candidate, name: str) -> Resolution:
+    async def _dispatch(self, item: Item[object], name: str) -> Resolution:
         if self.authoritative:
             return await authoritative.resolve_authoritative(self, item, name)
         return await self.recursive(item, name)
@@ -257,19 +247,15 @@ class ResolveScan:
 
     async def recursive(
         self,
-        item: str | Candidate,
+        item: Item[object],
         name: str,
-        tries: Tries | None = None,
-        truncated: int | None = None,
+        question: Question | None = None,
     ) -> Resolution:
-        """Settle ``name`` by its NS question; ``tries``: that question, already tried by the
-        pump (``truncated``: its last try was truncated after sending that many queries)."""
-        if tries is None:
-            tries = self.client.tries(name, NS)
-        if truncated is None:
-            reply, sent = await self.client.resume(tries)
-        else:
-            reply, sent = await self.client.after_truncated(tries, truncated)
+        """Settle ``name`` by its NS question; ``question``: that question, already tried by the
+        pump."""
+        if question is None:
+            question = self.client.question(name, NS)
+        reply, sent = await self.client.run(question)
         decided = self.decide(name, reply, sent)
         if isinstance(decided, Resolution):
             return decided
@@ -290,7 +276,7 @@ class ResolveScan:
 
     async def existing(
         self,
-        item: str | Candidate,
+        item: Item[object],
         name: str,
         outcome: Outcome,
         *,
@@ -355,11 +341,11 @@ class ResolveScan:
         """
         client = self.client
         name_wire = wire.encode_name(name)
-        questions = [client.tries(name, qtype, name_wire=name_wire) for qtype in _RECORD_TYPES]
-        questions.append(client.tries(f"_dmarc.{name}", dns.rdatatype.TXT))
+        questions = [client.question(name, qtype, name_wire=name_wire) for qtype in _RECORD_TYPES]
+        questions.append(client.question(f"_dmarc.{name}", dns.rdatatype.TXT))
         ask_ns = first is None and not ns
         if ask_ns:
-            questions.append(client.tries(name, NS, name_wire=name_wire))
+            questions.append(client.question(name, NS, name_wire=name_wire))
         replies = await client.ask(questions)
         queries = sum(sent for _, sent in replies)
         outcomes = [classify.outcome_of_reply(reply, name) for reply, _ in replies[:3]]
@@ -442,23 +428,6 @@ class ResolveScan:
 
     async def _discover(self, suffix: str) -> ZoneServers:
         return await authoritative.discover(self.client, suffix, port=self.authoritative_port)
-
-
-class _Feed(Generic[T]):
-    """An asynchronous source of names, read by one task into a queue the workers share (an
-    async generator cannot be read by several tasks at once)."""
-
-    def __init__(self, items: AsyncIterable[T]) -> None:
-        self.items: AsyncIterable[T] = items
-        self.queue: asyncio.Queue[object] = asyncio.Queue(1)
-
-    async def fill(self, workers: int) -> None:
-        """Read every item into the queue, then one end mark per worker. An error of the source
-        propagates (the task group then cancels the workers)."""
-        async for item in self.items:
-            await self.queue.put(item)
-        for _ in range(workers):
-            await self.queue.put(_DONE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,14 +30,15 @@ async def check_servers(
 
     Raises ``ValueError`` when ``probe_name`` cannot be asked (an empty or over-long label).
     """
-    question_wire = wire.question(probe_name.strip().lower().rstrip("."), dns.rdatatype.NS)
+    name = probe_name.strip().lower().rstrip(".")
+    name_wire = wire.encode_name(name)
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(_check(client, s, question_wire, rd)) for s in client.servers]
+        tasks = [group.create_task(_check(client, s, name, name_wire, rd)) for s in client.servers]
     return [task.result() for task in tasks]
 
 
 async def _check(
-    client: DnsClient, server: NameServer, question_wire: bytes, rd: bool
+    client: DnsClient, server: NameServer, name: str, name_wire: bytes, rd: bool
 ) -> ServerCheck:
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -46,7 +47,10 @@ async def _check(
     for attempt in range(client.retries + 1):
         if attempt:
             await asyncio.sleep(client.backoff * 2 ** (attempt - 1))
-        reply, sent = await client.attempt(server, question_wire, rd)
+        one_try = client.question(
+            name, dns.rdatatype.NS, rd=rd, servers=(server,), name_wire=name_wire, tries=1
+        )
+        reply, sent = await client.run(one_try)
         tries += sent
         if reply is None:
             if server in client.send_errors:

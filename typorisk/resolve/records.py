@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typorisk.resolve.transport import NameServer
 
 
 class Registration(enum.Enum):
@@ -170,8 +174,8 @@ class ServerStats:
 
 
 @dataclass(frozen=True, slots=True)
-class ScanStats:
-    """Totals of one resolve run."""
+class ResolveStats:
+    """What one resolve run counted: names settled, queries sent and how they ended, per server."""
 
     names: int
     """Names settled (every outcome, budget included)."""
@@ -212,11 +216,22 @@ class ScanStats:
 
 
 @dataclass(frozen=True, slots=True)
+class ZoneServers:
+    """The authoritative servers of the zone holding a suffix."""
+
+    zone: str
+    """The zone apex (the suffix itself or an ancestor, e.g. ``bd`` for ``com.bd``)."""
+    servers: tuple[NameServer, ...]
+    failure: Outcome | None = None
+    """Why no server was found (timeout, SERVFAIL...), or ``None``."""
+
+
+@dataclass(frozen=True, slots=True)
 class ServerCheck:
     """Whether one configured server answers: the result of a liveness check before a run."""
 
     server: str
-    """``host:port`` (``[v6]:port`` for IPv6): the key of :attr:`ScanStats.servers` too."""
+    """``host:port`` (``[v6]:port`` for IPv6): the key of :attr:`ResolveStats.servers` too."""
     ok: bool
     """A well-formed reply came with rcode NOERROR or NXDOMAIN."""
     problem: str | None

@@ -15,7 +15,7 @@ How:
   of the start rate and of the concurrency: the shards together never exceed ``--rate``. Each
   probes the wildcard zones it meets, so a zone may be probed once per shard (counted).
 - **Results are merged as they come**: a shard hands back (name, resolution) pairs in batches
-  (at most :data:`FLUSH_ITEMS` or :data:`FLUSH_SECONDS`), and its :class:`ScanStats` at the end;
+  (at most :data:`FLUSH_ITEMS` or :data:`FLUSH_SECONDS`), and its :class:`ResolveStats` at the end;
   the parent maps each name back to the item it came from and sums the statistics
   (:func:`merge_stats`). Every item comes out exactly once: a shard that dies leaves its
   unanswered names ``unknown`` (outcome ``error``, saying so), never dropped nor doubled.
@@ -44,7 +44,14 @@ from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from typorisk.kit import loops
-from typorisk.resolve.records import Mail, Outcome, Registration, Resolution, ScanStats, ServerStats
+from typorisk.resolve.records import (
+    Mail,
+    Outcome,
+    Registration,
+    Resolution,
+    ResolveStats,
+    ServerStats,
+)
 from typorisk.resolve.spec import ResolveSpec
 
 T = TypeVar("T")
@@ -138,7 +145,7 @@ def _shard_main(
     shards: int,
 ) -> None:
     """A shard's process: resolve what arrives on ``names`` until its end mark, answering on
-    ``results``; the last message is ``("stats", ScanStats)`` (or ``("error", text)``)."""
+    ``results``; the last message is ``("stats", ResolveStats)`` (or ``("error", text)``)."""
     with contextlib.suppress(AttributeError):  # a forked child keeps the parent's running loop
         asyncio.events._set_running_loop(None)
     try:
@@ -229,7 +236,7 @@ class _Shard:
         self.results = results
         self.unanswered: Counter[str] = Counter()
         self.outstanding = 0
-        self.stats: ScanStats | None = None
+        self.stats: ResolveStats | None = None
         self.error: str | None = None
         self.done = False
 
@@ -268,9 +275,11 @@ class ShardPool:
             names_read.close()
             results_write.close()
             self.shards.append(_Shard(process, names_write, results_read))
-        self.stats: ScanStats | None = None
+        self.stats: ResolveStats | None = None
         """The shards' statistics merged, once :meth:`resolve` has ended."""
         self.errors: list[str] = []
+        self.notes: list[str] = []
+        """Statistics lines for the user (none: :attr:`stats` says it all)."""
         """Why each shard that failed or died stopped, one reason each."""
 
     @property
@@ -451,7 +460,7 @@ def _lost(name: str) -> Resolution:
     )
 
 
-def merge_stats(parts: Iterable[ScanStats], elapsed: float) -> ScanStats:
+def merge_stats(parts: Iterable[ResolveStats], elapsed: float) -> ResolveStats:
     """The statistics of shards that ran side by side: counts summed, per-server rates summed
     (the shards share each server), wildcard zones united; ``elapsed`` is the run's wall time."""
     parts = list(parts)
@@ -465,7 +474,7 @@ def merge_stats(parts: Iterable[ScanStats], elapsed: float) -> ScanStats:
     for part in parts:
         rcodes.update(part.rcodes)
         registrations.update(part.registrations)
-    return ScanStats(
+    return ResolveStats(
         names=sum(p.names for p in parts),
         queries=sum(p.queries for p in parts),
         rcodes=dict(rcodes),
