@@ -27,8 +27,8 @@ from typorisk.pipeline.options import ScanOptions
 from typorisk.pipeline.servers import Processes, resolve_spec
 from typorisk.pipeline.summary import ScanSummary, judge
 from typorisk.resolve import DnsClient, Resolution, ResolveScan
-from typorisk.resolve.engine import T as I  # an item resolved: a candidate, or a name
 from typorisk.resolve.executor import Executor, LocalExecutor
+from typorisk.resolve.scanner import T as I  # an item resolved: a candidate, or a name
 
 if TYPE_CHECKING:
     from typorisk.resolve.shards import ShardPool

@@ -10,7 +10,7 @@ Public API::
         checks = await check_servers(client, "example.com")   # before a run: who answers?
 
 Layers (each imports only those below it): ``executor`` (this loop, ``shards`` for processes,
-``dask``) → ``engine`` with its one driver ``pump`` and ``authoritative`` (both see the engine as
+``dask``) → ``scanner`` with its one driver ``pump`` and ``authoritative`` (both see the engine as
 ``protocol.Engine``) → ``client`` (rate limit, the I/O of a question, counted in ``stats``) →
 ``question`` (one question's retry policy, TCP fallback and reply check, no I/O) → ``transport``
 (the only network I/O) → ``wire`` (hand-built messages); ``liveness`` (per-server check) uses
@@ -21,7 +21,6 @@ are pure.
 from __future__ import annotations
 
 from typorisk.resolve.client import DnsClient
-from typorisk.resolve.engine import ResolveScan, resolve
 from typorisk.resolve.liveness import check_servers
 from typorisk.resolve.records import (
     Mail,
@@ -34,6 +33,7 @@ from typorisk.resolve.records import (
     ServerCheck,
     ServerStats,
 )
+from typorisk.resolve.scanner import ResolveScan, resolve
 from typorisk.resolve.transport import NameServer
 
 __all__ = [

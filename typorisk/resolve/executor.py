@@ -4,7 +4,7 @@
 exactly once, in completion order, then the run's statistics and whatever left it incomplete.
 The three executors:
 
-- :class:`LocalExecutor`: one :class:`~typorisk.resolve.engine.ResolveScan` in this loop;
+- :class:`LocalExecutor`: one :class:`~typorisk.resolve.scanner.ResolveScan` in this loop;
 - :class:`~typorisk.resolve.shards.ShardPool`: one engine per process of this host;
 - :class:`~typorisk.resolve.dask.DaskExecutor`: batches on Dask workers.
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Protocol
 
-from typorisk.resolve.engine import ResolveScan, T
 from typorisk.resolve.records import Resolution, ResolveStats
+from typorisk.resolve.scanner import ResolveScan, T
 
 
 class Executor(Protocol):

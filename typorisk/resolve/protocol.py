@@ -2,7 +2,7 @@
 
 The driver (:mod:`typorisk.resolve.pump`) and the authoritative path
 (:mod:`typorisk.resolve.authoritative`) are called by
-:class:`~typorisk.resolve.engine.ResolveScan` and call back into it; :class:`Engine` is that
+:class:`~typorisk.resolve.scanner.ResolveScan` and call back into it; :class:`Engine` is that
 surface, a protocol so that neither imports the engine that imports them.
 """
 

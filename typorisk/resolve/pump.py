@@ -1,7 +1,7 @@
 """The engine's one driver: names from the input to the consumer, most settled by callbacks.
 
 Most names of a typo scan do not exist, and one NXDOMAIN settles them: ``NS`` of the name,
-decided from the header (:mod:`typorisk.resolve.engine`). A worker task per name would put each
+decided from the header (:mod:`typorisk.resolve.scanner`). A worker task per name would put each
 such query through several coroutine frames, a task wake-up and a future, and on a host that
 also runs the resolver that CPU is the scan's speed; the pump settles it from callbacks instead
 (``tests/benchmarks/bench_resolve.py`` measures the engine; figures in
@@ -28,7 +28,7 @@ of at most ``concurrency`` items.
 
 Invariants: every item comes out exactly once (:meth:`ResolveScan.hand_out`); at most
 ``concurrency`` names are in flight; no name is started while the consumer is
-:data:`~typorisk.resolve.engine.OUT_HIGH` results behind; an error of the engine ends
+:data:`~typorisk.resolve.scanner.OUT_HIGH` results behind; an error of the engine ends
 :attr:`Pump.done` with that error (no callback swallows it); an error of an asynchronous input
 ends :meth:`Pump.feed`'s task with it (its task group then ends the run).
 """

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from typorisk.resolve.client import DnsClient
-from typorisk.resolve.engine import ResolveScan
+from typorisk.resolve.scanner import ResolveScan
 from typorisk.resolve.transport import NameServer
 
 

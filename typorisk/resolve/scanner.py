@@ -1,4 +1,4 @@
-"""The resolve engine: many names concurrently, cheapest question first, results as they arrive.
+"""The resolve scanner: many names concurrently, cheapest question first, results as they arrive.
 
 Per name (recursive mode) the first and usually only query is ``NS`` of the name: NXDOMAIN settles
 it from the header alone (one query, no parse). A NOERROR means the name exists: then A, AAAA, MX,
