@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from typorisk.resolve import DnsClient, NameServer, ResolveScan, engine
+from typorisk.resolve import DnsClient, NameServer, ResolveScan, scanner
 
 from .conftest import Lab
 
@@ -16,7 +16,7 @@ CONCURRENCY = 16
 
 
 def test_a_slow_consumer_holds_the_workers_back(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "OUT_HIGH", 40, raising=False)
+    monkeypatch.setattr(scanner, "OUT_HIGH", 40)
     names = [f"slowc{i}.test" for i in range(1200)]
 
     async def run() -> tuple[int, int]:

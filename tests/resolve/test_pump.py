@@ -19,7 +19,7 @@ from typorisk.resolve import (
     Registration,
     Resolution,
     ResolveScan,
-    engine,
+    scanner,
 )
 from typorisk.resolve import client as client_module
 
@@ -154,7 +154,7 @@ def test_names_that_cannot_be_asked_respect_the_consumer(
 ) -> None:
     """20,000 invalid names settle without a query, but no faster than a slow consumer takes
     them: at most the high-water mark and the names in flight wait."""
-    monkeypatch.setattr(engine, "OUT_HIGH", 40, raising=False)
+    monkeypatch.setattr(scanner, "OUT_HIGH", 40)
     names = [f"bad{i}..test" for i in range(20_000)]
 
     async def run() -> tuple[int, int]:
