@@ -50,12 +50,12 @@ from pathlib import Path
 from english_words import get_english_words_set
 
 from typorisk import permute
-from typorisk.match.lookalike import (
+from typorisk.match import (
     FAST_RULES,
-    Lookalike,
-    LookalikeMatcher,
-    LookalikeSettings,
-    build_lookalike_matcher,
+    Hit,
+    Matcher,
+    MatchSettings,
+    build_matcher,
 )
 
 OTHER = ["xyz", "online", "shop", "info", "top", "site", "store", "de", "co.uk", "fr", "nl", "io"]
@@ -227,7 +227,7 @@ def run_opensquat(keywords: list[str], names: list[str]) -> set[str]:
 def examples() -> None:
     """openSquat's own examples through both tools (keywords as ``.com`` targets)."""
     keywords = sorted({k for _, k, _ in OPENSQUAT_EXAMPLES})
-    matcher = build_lookalike_matcher([f"{k}.com" for k in keywords])
+    matcher = build_matcher([f"{k}.com" for k in keywords])
     found = {h.name for h in matcher.match_names([n for n, _, _ in OPENSQUAT_EXAMPLES])}
     os_found = run_opensquat(keywords, [n for n, _, _ in OPENSQUAT_EXAMPLES])
     print("\nopenSquat's own examples (name, keyword, expected | typorisk | openSquat 2.3.1):")
@@ -294,12 +294,12 @@ def main() -> None:
     print(f"world: {len(targets)} targets, {len(names):,} names ({len(plant)} planted), "
           f"built in {time.perf_counter() - started:.0f} s")  # fmt: skip
     started = time.perf_counter()
-    fast = build_lookalike_matcher(targets, LookalikeSettings(rules=FAST_RULES))
-    full = build_lookalike_matcher(targets)
+    fast = build_matcher(targets, MatchSettings(rules=FAST_RULES))
+    full = build_matcher(targets)
     print(f"matchers built in {time.perf_counter() - started:.0f} s "
           f"({full.candidate_count:,} candidates)")  # fmt: skip
 
-    def batched(matcher: LookalikeMatcher, registrable: bool) -> list[Lookalike]:
+    def batched(matcher: Matcher, registrable: bool) -> list[Hit]:
         # in batches of BATCH names, as typorisk watch reads a list
         return [hit for start in range(0, len(names), BATCH)
                 for hit in matcher.match_names(names[start : start + BATCH],

@@ -1,35 +1,31 @@
-"""Match log lines against typo domains: the loop, its statistics, and the file driver.
+"""Match log lines against look-alike domains: the loop, its statistics, and the file driver.
 
 :func:`scan_lines` is the pure core (lines in, counts out, hits into an :class:`Aggregator`);
 :func:`scan_logs` opens files in rotation order and turns a damaged file into an error line in
-the statistics instead of an exception. Speed comes from not parsing most lines at all: a line
-without ``@`` cannot name an address and is skipped with one substring test.
+the statistics instead of an exception. Speed comes from not parsing most lines at all (a line
+without ``@`` cannot name an address and is skipped with one substring test) and from handing
+the matcher the domains of :data:`CHUNK` lines at once (:meth:`Matcher.lookup_many`: one batch
+through its rules, the same as ``watch`` matches a list).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from typorisk.errors import DataFileError
 from typorisk.match.aggregate import Aggregator
-from typorisk.match.logline import is_garbage, parse_line
-from typorisk.match.matcher import Hit
+from typorisk.match.logline import LogEvent, is_garbage, parse_line
+from typorisk.match.matcher import Matcher
 from typorisk.match.readers import READ_ERRORS, open_log
 
 ROLES = ("recipient", "sender", "address", "domain")
-
-
-class DomainLookup(Protocol):
-    """What the scan asks of a matcher (:class:`~typorisk.match.matcher.Matcher`, or
-    :class:`~typorisk.match.lookalike.LookalikeLookup` for the look-alike rules)."""
-
-    def lookup(self, domain: str) -> Hit | None: ...
+CHUNK = 8192
+"""Lines whose domains are matched in one batch."""
 
 
 @dataclass(slots=True)
-class ScanStats:
+class MatchStats:
     """Counters of one scan (mutable while scanning; read them after)."""
 
     files: int = 0
@@ -48,55 +44,68 @@ class ScanStats:
 
 def scan_lines(
     lines: Iterable[str],
-    matcher: DomainLookup,
+    matcher: Matcher,
     aggregator: Aggregator,
-    stats: ScanStats,
+    stats: MatchStats,
     *,
     roles: Collection[str] = ROLES,
     bare_domains: bool = False,
 ) -> None:
-    """Feed every line to the parser and every address to ``matcher``; hits go to
-    ``aggregator``. Lines may keep their line ending. Never raises on line content."""
-    lookup = matcher.lookup
-    add = aggregator.add
+    """Feed every line to the parser and the domains of every :data:`CHUNK` lines to
+    ``matcher`` in one batch; hits go to ``aggregator`` in line order. Lines may keep their
+    line ending. Never raises on line content."""
     want = frozenset(roles)
-    count = events = hits = skipped = 0
+
+    def flush(chunk: list[str]) -> None:
+        events = list(_events(chunk, stats, want, bare_domains))
+        stats.events += len(events)
+        for event, hit in zip(events, matcher.lookup_many([e.domain for e in events]), strict=True):
+            if hit is not None:
+                stats.hits += 1
+                aggregator.add(event, hit)
+
+    chunk: list[str] = []
+    try:
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) >= CHUNK:
+                flush(chunk)
+                chunk = []
+    finally:  # a file that breaks off: the lines read before the break still count
+        flush(chunk)
+
+
+def _events(
+    lines: list[str], stats: MatchStats, want: frozenset[str], bare_domains: bool
+) -> Iterator[LogEvent]:
+    """The events of ``lines`` in the wanted roles (lines and garbage counted in ``stats``)."""
+    stats.lines += len(lines)
     for line in lines:
-        count += 1
         if "@" not in line and not bare_domains:
             continue
         if is_garbage(line):
-            skipped += 1
+            stats.skipped += 1
             continue
         for event in parse_line(line, bare_domains=bare_domains):
-            if event.role not in want:
-                continue
-            events += 1
-            hit = lookup(event.domain)
-            if hit is not None:
-                hits += 1
-                add(event, hit)
-    stats.lines += count
-    stats.events += events
-    stats.hits += hits
-    stats.skipped += skipped
+            if event.role in want:
+                yield event
 
 
 def scan_logs(
     paths: Sequence[str],
-    matcher: DomainLookup,
+    matcher: Matcher,
     aggregator: Aggregator,
     *,
     roles: Collection[str] = ROLES,
     bare_domains: bool = False,
     on_file: Callable[[str], None] | None = None,
-) -> ScanStats:
+) -> MatchStats:
     """Scan ``paths`` in the order given (use :func:`~typorisk.match.readers.rotation_order`).
 
     A file that cannot be opened, or breaks off (truncated gzip), adds one line to
     ``stats.errors``; what was read before the break still counts.
     """
-    stats = ScanStats()
+    stats = MatchStats()
     for path in paths:
         if on_file is not None:
             on_file(path)

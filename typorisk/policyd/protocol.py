@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from typorisk.errors import PolicyConfigError
-from typorisk.match.matcher import Hit, Matcher
+from typorisk.match import Hit, Matcher
 from typorisk.parse.established import TopSites, load_top_sites, standing_of
 
 LEVELS = ("high", "medium", "low")
