@@ -43,7 +43,7 @@ from pathlib import Path
 
 import ahocorasick
 
-from typorisk.match.cache import Entries, cache_key, dump_cache, load_cache, save_cache
+from typorisk.match.candidates import candidate_set
 from typorisk.match.confusables import ascii_preimages, latin_fold, skeleton
 from typorisk.match.model import (
     FAST_RULES,
@@ -64,7 +64,6 @@ from typorisk.match.words import WordSplitter, english_costs
 from typorisk.model import Candidate, Target
 from typorisk.parse.psl import PublicSuffixList, load_psl
 from typorisk.parse.targets import parse_target
-from typorisk.permute import permute
 
 CACHE_LIMIT = 200_000
 """Logged domains remembered by :meth:`Matcher.lookup` before its memo is cleared (bounds
@@ -101,13 +100,9 @@ class Matcher(RuleBase):
         self._memo: dict[str, Hit | None] = {}
         for i, target in enumerate(unique):
             self._t.by_label.setdefault(target.label, []).append(i)
-        if candidates is not None and "candidate" in settings.rules:
-            self.cached = False
-            self._candidates: Entries = {}
-            self._candidate_labels: Entries = {}
-            self._add_candidates(candidates)
-        else:
-            self._build_candidates(cache_dir)
+        self._candidates, self._candidate_labels, self.cached = candidate_set(
+            unique, settings, self._own, cache_dir, candidates
+        )
         self._build_skeletons()
         # frozensets, not the dicts, for the per-batch intersections: probing a 500,000-key
         # dict once per name cost 4x probing a set (21 vs 5 ms per 50,000 names)
@@ -118,92 +113,6 @@ class Matcher(RuleBase):
         self._english = english_costs() if settings.words and "distance" in settings.rules else {}
 
     # building ----------------------------------------------------------------------------
-
-    def _build_candidates(self, cache_dir: Path | None) -> None:
-        self._candidates = {}
-        self._candidate_labels = {}
-        self.cached = False
-        if "candidate" not in self.settings.rules:
-            return
-        if cache_dir is None:
-            self._generate_candidates()
-            return
-        names = [t.fqdn for t in self._t.targets]
-        shape: dict[str, object] = {"top": self.settings.top,
-                 "allow": sorted(self.settings.allow),
-                 "no_walk": [self._distance_covers(t) for t in self._t.targets]}  # fmt: skip
-        if self.settings.min_likelihood:  # absent at 0, so a file kept at the default stays valid
-            shape["min_likelihood"] = self.settings.min_likelihood
-        key = cache_key(names, shape)
-        found = load_cache(cache_dir, key, names)
-        if found is not None:
-            self._candidates, self._candidate_labels = found
-            self.cached = True
-            return
-        self._generate_candidates()
-        text = dump_cache(key, names, self._candidates, self._candidate_labels)
-        save_cache(cache_dir, key, text)
-
-    def _generate_candidates(self) -> None:
-        self._add_candidates(self._generated())
-
-    def _add_candidates(self, candidates: Iterable[Candidate]) -> None:
-        """Keep the most likely candidate per domain (ties: the first target), and the labels
-        of those under their target's suffix (rule f of rule a)."""
-        index = {t.fqdn: i for i, t in enumerate(self._t.targets)}
-        floor = self.settings.min_likelihood
-        best: dict[str, float] = {}
-        for cand in candidates:
-            if cand.domain in self._own or cand.likelihood <= best.get(cand.domain, -1.0):
-                continue
-            where = index.get(cand.target)
-            if where is None or cand.likelihood < floor:
-                continue
-            if 2 * cand.domain.find(".") < len(self._t.targets[where].label):
-                continue  # less than half the brand left (bra.nd.com -> nd.com): see _generated
-            best[cand.domain] = cand.likelihood
-            detail = "kinds " + ",".join(cand.kinds)
-            self._candidates[cand.domain] = (where, detail, cand.likelihood)
-            if cand.suffix == self._t.targets[where].suffix:
-                label = cand.domain.partition(".")[0]
-                if label not in self._t.by_label:
-                    self._candidate_labels.setdefault(label, (where, detail, 0.0))
-
-    # A dot typed inside the label (``curvi.linear.com``) makes a candidate of what follows
-    # the dot (``linear.com``). Registered alone, a name that keeps less than half the brand's
-    # label is no look-alike of it: on the benchmark's NRD list such remnants were 143 of the
-    # 1,332 false positives of rule (a), and none of its planted names.
-
-    def _generated(self) -> list[Candidate]:
-        """The candidates of every target, in target order (most likely first per target).
-
-        The two-edit walk (:mod:`typorisk.permute.twoedit`) took 85% of the build (1,000
-        targets: ~40 of 45 s) and is skipped for targets whose label rule (e) reaches at
-        distance 2: every two-edit typo of such a label is within OSA distance 2 of it, under
-        any suffix, so it is reported anyway (by ``distance``, score ~0.7, instead of
-        ``candidate``, 0.95); lost are only a ``www`` glued to a slip (``wwwpaypl.com``) unless
-        the label stays whole in it (``wwwpaypall.com``: rule c), and typos that are English
-        words, which rule (e) leaves out on purpose (:attr:`MatchSettings.words`)."""
-        walked: list[Target] = []
-        reached: list[Target] = []
-        for target in self._t.targets:
-            (reached if self._distance_covers(target) else walked).append(target)
-        top = self.settings.top
-        found = [*permute(walked, top=top), *permute(reached, top=top, two_edit_top=0)]
-        order = {t.fqdn: i for i, t in enumerate(self._t.targets)}
-        found.sort(key=lambda c: order[c.target])  # stable: per-target order kept
-        return found
-
-    def _distance_covers(self, target: Target) -> bool:
-        """True when rule (e) reports every two-edit typo of ``target``'s label."""
-        s = self.settings
-        return (
-            "distance" in s.rules
-            and s.max_distance >= 2
-            and len(target.label) > s.short_label
-            and len(target.label) >= s.min_distance_label
-            and not target.label.startswith("xn--")
-        )
 
     def _build_skeletons(self) -> None:
         self._skeletons: dict[str, list[int]] = {}
