@@ -60,7 +60,7 @@ from typorisk.match.model import (
     xn_positions,
 )
 from typorisk.match.rules import DIGITS, RuleBase
-from typorisk.match.words import WordSplitter, english_costs
+from typorisk.match.words import WordSplitter
 from typorisk.model import Candidate, Target
 from typorisk.parse.psl import PublicSuffixList, load_psl
 from typorisk.parse.targets import parse_target
@@ -110,7 +110,7 @@ class Matcher(RuleBase):
         self._label_keys = frozenset(self._preimages) | frozenset(self._candidate_labels)
         self._build_automaton()
         self._build_lengths()
-        self._english = english_costs() if settings.words and "distance" in settings.rules else {}
+        self._skip_words = settings.words and "distance" in settings.rules
 
     # building ----------------------------------------------------------------------------
 
