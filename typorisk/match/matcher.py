@@ -36,7 +36,6 @@ one-name, cached form for ``policyd``. Names are lowercase A-labels without a tr
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from itertools import compress
 from operator import itemgetter
 from pathlib import Path
@@ -280,7 +279,8 @@ class Matcher(RuleBase):
             if entry is not None:
                 kinds = tuple(entry[1].removeprefix("kinds ").split(","))
                 likelihood = entry[2] if hit.domain in self._candidates else 0.0
-        return replace(hit, kinds=kinds, distance=distance, part=part, likelihood=likelihood)
+        return Hit(hit.name, hit.domain, hit.target, hit.rule, hit.score, hit.other_suffix,
+                   hit.detail, kinds, distance, part, likelihood)  # fmt: skip
 
     def lookup(self, domain: str) -> Hit | None:
         """The hit for one domain as logged (any case, Unicode or A-label, subdomains
