@@ -59,7 +59,7 @@ from typorisk.match.model import (
     xn_positions,
 )
 from typorisk.match.rules import DIGITS, RuleBase
-from typorisk.match.words import WordSplitter
+from typorisk.match.words import WordSplitter, english_costs
 from typorisk.model import Candidate, Target
 from typorisk.parse.psl import PublicSuffixList, load_psl
 from typorisk.parse.targets import parse_target
@@ -109,7 +109,7 @@ class Matcher(RuleBase):
         self._label_keys = frozenset(self._preimages) | frozenset(self._candidate_labels)
         self._build_automaton()
         self._build_lengths()
-        self._skip_words = settings.words and "distance" in settings.rules
+        self._english = english_costs() if settings.words and "distance" in settings.rules else {}
 
     # building ----------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from typorisk.match.model import (
     Targets,
     rule_score,
 )
-from typorisk.match.words import WordSplitter, english_costs
+from typorisk.match.words import WordSplitter
 
 ROWS_PER_CDIST = 8192
 """Labels per rapidfuzz ``cdist`` call (bounds its uint8 matrix to 8 MiB per 1,000 targets)."""
@@ -40,7 +40,7 @@ class RuleBase:
     _automaton: ahocorasick.Automaton | None
     _folded: dict[int, frozenset[str]]
     _words: WordSplitter | None
-    _skip_words: bool
+    _english: dict[str, float]
 
     def _hit(
         self, batch: Batch, i: int, where: int, rule: str, *, score: float, detail: str
@@ -190,7 +190,7 @@ class RuleBase:
                     self._distance_hit(batch, rows[row], choices[col], distance)
 
     def _distance_hit(self, batch: Batch, i: int, t: int, distance: int) -> None:
-        if self._skip_words and batch.labels[i] in english_costs():
+        if batch.labels[i] in self._english:
             return  # an English word in its own right (correction, not collection)
         target = self._t.targets[t]
         limit = 1 if len(target.label) <= self.settings.short_label else self.settings.max_distance

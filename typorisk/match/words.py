@@ -57,20 +57,12 @@ class WordSplitter:
     """Segmentation of labels into English words and the given brands."""
 
     def __init__(self, brands: Iterable[str]) -> None:
-        self._brands = list(brands)
-        self._costs: dict[str, float] | None = None
+        english = english_costs()
+        top = min(english.values())
+        self._cost = dict(english)
+        for brand in brands:
+            self._cost[brand] = english.get(brand, top)
         self._seen: dict[str, frozenset[int]] = {}
-
-    def _cost(self) -> dict[str, float]:
-        """The word costs, brands included, built on the first split (a matcher that never
-        meets a brand glued to letters never reads the word list)."""
-        if self._costs is None:
-            english = english_costs()
-            top = min(english.values())
-            self._costs = dict(english)
-            for brand in self._brands:
-                self._costs[brand] = english.get(brand, top)
-        return self._costs
 
     def boundaries(self, text: str) -> set[int]:
         """Positions in ``text`` (lowercase LDH) where one word ends and another starts: the
@@ -86,7 +78,7 @@ class WordSplitter:
 
     def _splits(self, word: str) -> list[int]:
         """Start positions of the words of the cheapest segmentation of ``word`` (letters)."""
-        get = self._cost().get
+        get = self._cost.get
         best = [0.0]
         back = [0]
         for end in range(1, len(word) + 1):
