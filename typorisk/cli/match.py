@@ -47,8 +47,12 @@ COLUMNS = (
 TABLE_COLUMNS = ("domain", "target", "match", "count", "status", "first_seen", "last_seen")
 
 
-def add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--feed``/``--target``/``--file`` and the matcher settings (shared with ``policyd``)."""
+def add_target_arguments(
+    parser: argparse.ArgumentParser, default_rules: Collection[str] = RULES
+) -> None:
+    """``--feed``/``--target``/``--file`` and the matcher settings (shared with ``watch`` and
+    ``policyd``); ``default_rules``: the rules applied without ``--rule``."""
+    order = RULES.index
     parser.add_argument(
         "--feed",
         metavar="FEED.yaml",
@@ -87,7 +91,7 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         choices=RULES,
         metavar="RULE",
-        help=f"rules to apply, repeatable (default: all of {', '.join(RULES)})",
+        help=f"rules to apply, repeatable (default: {', '.join(sorted(default_rules, key=order))})",
     )
     parser.add_argument(
         "--min-score",

@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--listen", default="127.0.0.1:10040", metavar="HOST:PORT", help="address to listen on"
     )
-    add_target_arguments(parser)
+    add_target_arguments(parser, TYPO_RULES)
     parser.add_argument(
         "--action",
         action="append",
