@@ -285,12 +285,13 @@ def zone_speed(delegations: int, repeat: int) -> None:
               f"{lines / theirs:12,.0f}   ratio spill/reader {theirs / spilled:.2f}")  # fmt: skip
 
 
-def _child(argv: list[str]) -> tuple[float, float, str]:
-    """(CPU seconds, wall seconds, stdout) of ``python -m typorisk ARGV`` (exit 0, 1 or 3)."""
+def _child(argv: list[str], cwd: str) -> tuple[float, float, str]:
+    """(CPU seconds, wall seconds, stdout) of ``python -m typorisk ARGV`` run in ``cwd`` (not
+    a source tree: ``-m`` puts the working directory first on the path), exit 0, 1 or 3."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "typorisk", *argv], capture_output=True,
-                          text=True, check=False, env=dict(os.environ))  # fmt: skip
+                          text=True, check=False, env=dict(os.environ), cwd=cwd)  # fmt: skip
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1, 3):
@@ -315,7 +316,7 @@ def commands(n_names: int, n_targets: int, planted: int, repeat: int) -> None:
             runs = []
             for n in range(repeat):
                 db = ["--db", str(Path(tmp) / f"w{n}.db")] if argv[0] == "watch" else []
-                runs.append(_child([*argv, *db, *flags]))
+                runs.append(_child([*argv, *db, *flags], tmp))
             rows = [json.loads(line) for line in runs[-1][2].splitlines()]
             found[label] = {r["domain"]: (r["target"], r[rule]) for r in rows}
             cpu = statistics.median(r[0] for r in runs)
