@@ -308,6 +308,9 @@ def commands(n_names: int, n_targets: int, planted: int, repeat: int) -> None:
         listed.write_text("\n".join(names) + "\n", encoding="utf-8")
         brands.write_text("\n".join(targets) + "\n", encoding="utf-8")
         flags = ["--file", str(brands), "--format", "jsonl"]
+        where = subprocess.run([sys.executable, "-c", "import typorisk; print(typorisk.__file__)"],
+                               capture_output=True, text=True, check=True, cwd=tmp)  # fmt: skip
+        print(f"typorisk of the children: {where.stdout.strip()}")
         found: dict[str, dict[str, tuple[str, str]]] = {}
         for label, argv, rule in (
             ("watch nrd", ["watch", "nrd", str(listed), "--reread"], "rule"),
