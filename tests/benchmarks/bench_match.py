@@ -5,8 +5,9 @@
 Generates a Postfix-style log into a temporary directory (7 lines per message: connect, client,
 message-id, from, to+status, removed, disconnect; 0.5% of recipients at typo domains), then runs
 the real CLI in a child process on the plain and the gzip file, and prints lines per wall and per
-CPU second (the child's own, less sensitive to a shared machine) and the child's peak RSS. The peer is what an administrator would run without typorisk: GNU ``grep -F -f`` with
-the generated candidate list (exact names only: it finds no distance-only typos, and gives no
+CPU second (the child's own, less sensitive to a shared machine) and the child's peak RSS. The
+peer is what an administrator would run without typorisk: GNU ``grep -F -f`` with the generated
+candidate list (exact names only: it finds no distance-only typos, and gives no
 status, queue IDs or counts). Not a timed assertion.
 """
 
