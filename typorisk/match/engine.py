@@ -4,13 +4,13 @@
 :func:`scan_logs` opens files in rotation order and turns a damaged file into an error line in
 the statistics instead of an exception. Speed comes from not parsing most lines at all (a line
 without ``@`` cannot name an address and is skipped with one substring test) and from handing
-the matcher the domains of :data:`CHUNK` lines at once (:meth:`Matcher.lookup_many`: one batch
+the matcher the domains of :data:`CHUNK` events at once (:meth:`Matcher.lookup_many`: one batch
 through its rules, the same as ``watch`` matches a list).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from typorisk.errors import DataFileError
@@ -21,7 +21,7 @@ from typorisk.match.readers import READ_ERRORS, open_log
 
 ROLES = ("recipient", "sender", "address", "domain")
 CHUNK = 8192
-"""Lines whose domains are matched in one batch."""
+"""Events (addresses or domains) matched in one batch."""
 
 
 @dataclass(slots=True)
@@ -51,44 +51,40 @@ def scan_lines(
     roles: Collection[str] = ROLES,
     bare_domains: bool = False,
 ) -> None:
-    """Feed every line to the parser and the domains of every :data:`CHUNK` lines to
+    """Feed every line to the parser and the domains of every :data:`CHUNK` events to
     ``matcher`` in one batch; hits go to ``aggregator`` in line order. Lines may keep their
-    line ending. Never raises on line content."""
+    line ending. Never raises on line content; when reading ``lines`` raises, the events of
+    the lines read before are matched first."""
     want = frozenset(roles)
-
-    def flush(chunk: list[str]) -> None:
-        events = list(_events(chunk, stats, want, bare_domains))
-        stats.events += len(events)
-        for event, hit in zip(events, matcher.lookup_many([e.domain for e in events]), strict=True):
-            if hit is not None:
-                stats.hits += 1
-                aggregator.add(event, hit)
-
-    chunk: list[str] = []
+    events: list[LogEvent] = []
+    count = skipped = 0
     try:
         for line in lines:
-            chunk.append(line)
-            if len(chunk) >= CHUNK:
-                flush(chunk)
-                chunk = []
-    finally:  # a file that breaks off: the lines read before the break still count
-        flush(chunk)
+            count += 1
+            if "@" not in line and not bare_domains:
+                continue
+            if is_garbage(line):
+                skipped += 1
+                continue
+            events.extend(e for e in parse_line(line, bare_domains=bare_domains) if e.role in want)
+            if len(events) >= CHUNK:
+                _match(events, matcher, aggregator, stats)
+                events = []
+    finally:
+        stats.lines += count
+        stats.skipped += skipped
+        _match(events, matcher, aggregator, stats)
 
 
-def _events(
-    lines: list[str], stats: MatchStats, want: frozenset[str], bare_domains: bool
-) -> Iterator[LogEvent]:
-    """The events of ``lines`` in the wanted roles (lines and garbage counted in ``stats``)."""
-    stats.lines += len(lines)
-    for line in lines:
-        if "@" not in line and not bare_domains:
-            continue
-        if is_garbage(line):
-            stats.skipped += 1
-            continue
-        for event in parse_line(line, bare_domains=bare_domains):
-            if event.role in want:
-                yield event
+def _match(
+    events: list[LogEvent], matcher: Matcher, aggregator: Aggregator, stats: MatchStats
+) -> None:
+    """Match the domains of ``events`` in one batch; count them and the hits in ``stats``."""
+    stats.events += len(events)
+    for event, hit in zip(events, matcher.lookup_many([e.domain for e in events]), strict=True):
+        if hit is not None:
+            stats.hits += 1
+            aggregator.add(event, hit)
 
 
 def scan_logs(
