@@ -2,6 +2,8 @@
 
     .venv/bin/python tests/benchmarks/bench_watch.py [--names 1000000] [--targets 1000]
         [--sample 2000] [--repeat 3]
+    .venv/bin/python tests/benchmarks/bench_watch.py --commands --names 300000 --targets 100 \
+        --planted 4 [--repeat 3]
 
 (needs the ``bench`` extra: openSquat 2.3.1 and the english-words lists.)
 
@@ -30,6 +32,12 @@ whole list, so it runs on every planted name plus ``--sample`` benign names, in 
 right after typorisk; its false positives are counted on the sample (and scaled to the list),
 and typorisk's are counted on the same sample too. openSquat gets the same names (punycode, as
 NRD feeds publish them) and the target labels as keywords.
+
+``--commands`` writes the list and the targets to files and runs the two commands that read
+such a list, ``typorisk watch nrd LIST`` and ``typorisk match --bare-domains LIST``, as child
+processes of the interpreter running this script (``PYTHONPATH`` picks the tree), and prints
+the planted names each finds, whether their hits are identical, and names per CPU second of
+each child (median of ``--repeat``; start-up and candidate generation included).
 """
 
 from __future__ import annotations
@@ -37,26 +45,27 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
+import os
 import random
+import resource
 import statistics
 import string
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from english_words import get_english_words_set
 
 from typorisk import permute
-from typorisk.match.lookalike import (
-    FAST_RULES,
-    Lookalike,
-    LookalikeMatcher,
-    LookalikeSettings,
-    build_lookalike_matcher,
-)
+
+if TYPE_CHECKING:
+    from typorisk.match import Hit, Matcher
 
 OTHER = ["xyz", "online", "shop", "info", "top", "site", "store", "de", "co.uk", "fr", "nl", "io"]
 SUFFIXES = ["com"] * 50 + ["net"] * 6 + ["org"] * 5 + OTHER * 2
@@ -227,7 +236,10 @@ def run_opensquat(keywords: list[str], names: list[str]) -> set[str]:
 def examples() -> None:
     """openSquat's own examples through both tools (keywords as ``.com`` targets)."""
     keywords = sorted({k for _, k, _ in OPENSQUAT_EXAMPLES})
-    matcher = build_lookalike_matcher([f"{k}.com" for k in keywords])
+    # imported here: --commands runs on a tree of any version (only the CLI is asked there)
+    from typorisk.match import build_matcher
+
+    matcher = build_matcher([f"{k}.com" for k in keywords])
     found = {h.name for h in matcher.match_names([n for n, _, _ in OPENSQUAT_EXAMPLES])}
     os_found = run_opensquat(keywords, [n for n, _, _ in OPENSQUAT_EXAMPLES])
     print("\nopenSquat's own examples (name, keyword, expected | typorisk | openSquat 2.3.1):")
@@ -273,6 +285,56 @@ def zone_speed(delegations: int, repeat: int) -> None:
               f"{lines / theirs:12,.0f}   ratio spill/reader {theirs / spilled:.2f}")  # fmt: skip
 
 
+def _child(argv: list[str], cwd: str) -> tuple[float, float, str]:
+    """(CPU seconds, wall seconds, stdout) of ``python -m typorisk ARGV`` run in ``cwd`` (not
+    a source tree: ``-m`` puts the working directory first on the path), exit 0, 1 or 3."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "typorisk", *argv], capture_output=True,
+                          text=True, check=False, env=dict(os.environ), cwd=cwd)  # fmt: skip
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1, 3):
+        sys.exit(f"typorisk {argv[0]} failed ({proc.returncode}): {proc.stderr}")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return cpu, wall, proc.stdout
+
+
+def commands(n_names: int, n_targets: int, planted: int, repeat: int) -> None:
+    """``watch nrd`` and ``match --bare-domains`` on one list (see the module docstring)."""
+    targets, names, plant = build_world(n_names, n_targets, planted)
+    with tempfile.TemporaryDirectory() as tmp:
+        listed, brands = Path(tmp) / "nrd.txt", Path(tmp) / "targets.txt"
+        listed.write_text("\n".join(names) + "\n", encoding="utf-8")
+        brands.write_text("\n".join(targets) + "\n", encoding="utf-8")
+        flags = ["--file", str(brands), "--format", "jsonl"]
+        where = subprocess.run([sys.executable, "-c", "import typorisk; print(typorisk.__file__)"],
+                               capture_output=True, text=True, check=True, cwd=tmp)  # fmt: skip
+        print(f"typorisk of the children: {where.stdout.strip()}")
+        found: dict[str, dict[str, tuple[str, str]]] = {}
+        for label, argv, rule in (
+            ("watch nrd", ["watch", "nrd", str(listed), "--reread"], "rule"),
+            ("match --bare-domains", ["match", "--bare-domains", str(listed)], "match"),
+        ):
+            runs = []
+            for n in range(repeat):
+                db = ["--db", str(Path(tmp) / f"w{n}.db")] if argv[0] == "watch" else []
+                runs.append(_child([*argv, *db, *flags], tmp))
+            rows = [json.loads(line) for line in runs[-1][2].splitlines()]
+            found[label] = {r["domain"]: (r["target"], r[rule]) for r in rows}
+            cpu = statistics.median(r[0] for r in runs)
+            wall = statistics.median(r[1] for r in runs)
+            got = sum(1 for d in found[label] if d in plant)
+            print(f"{label:22s} {got}/{len(plant)} planted, {len(found[label])} hits; "
+                  f"{len(names) / cpu:,.0f} names per CPU s [{len(names) / wall:,.0f}/s wall]"
+                  f" (median of {repeat}, start-up and candidates included)")  # fmt: skip
+    watched, matched = found["watch nrd"], found["match --bare-domains"]
+    print(
+        f"identical hits (domain, target, rule): {watched == matched}; only watch: "
+        f"{len(set(watched) - set(matched))}, only match: {len(set(matched) - set(watched))}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--names", type=int, default=1_000_000)
@@ -282,7 +344,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--examples-only", action="store_true", help="only openSquat's examples")
     parser.add_argument("--zone", type=int, default=1_000_000, help="delegations (0: skip)")
+    parser.add_argument("--commands", action="store_true", help="only watch nrd vs match")
     args = parser.parse_args()
+    if args.commands:
+        commands(args.names, args.targets, args.planted, args.repeat)
+        return
     examples()
     if args.zone:
         zone_speed(args.zone, args.repeat)
@@ -294,12 +360,14 @@ def main() -> None:
     print(f"world: {len(targets)} targets, {len(names):,} names ({len(plant)} planted), "
           f"built in {time.perf_counter() - started:.0f} s")  # fmt: skip
     started = time.perf_counter()
-    fast = build_lookalike_matcher(targets, LookalikeSettings(rules=FAST_RULES))
-    full = build_lookalike_matcher(targets)
+    from typorisk.match import FAST_RULES, MatchSettings, build_matcher
+
+    fast = build_matcher(targets, MatchSettings(rules=FAST_RULES))
+    full = build_matcher(targets)
     print(f"matchers built in {time.perf_counter() - started:.0f} s "
           f"({full.candidate_count:,} candidates)")  # fmt: skip
 
-    def batched(matcher: LookalikeMatcher, registrable: bool) -> list[Lookalike]:
+    def batched(matcher: Matcher, registrable: bool) -> list[Hit]:
         # in batches of BATCH names, as typorisk watch reads a list
         return [hit for start in range(0, len(names), BATCH)
                 for hit in matcher.match_names(names[start : start + BATCH],

@@ -1,4 +1,4 @@
-"""Distance, deletion index, matcher decisions and aggregation: tables."""
+"""Distance, the distance rule's search, matcher decisions and aggregation: tables."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from typorisk.match import Aggregator, DeletionIndex, MatchSettings, build_matcher, osa_distance
+from typorisk.match import Aggregator, MatchSettings, build_matcher, osa_distance
 from typorisk.match.logline import LogEvent
-from typorisk.match.matcher import edit_part
+from typorisk.match.model import edit_part
 
 
 @pytest.mark.parametrize(
@@ -31,16 +31,23 @@ def test_osa_distance(a: str, b: str, expected: int) -> None:
     assert osa_distance(a, b, 0) == min(expected, 1)
 
 
-def test_deletion_index_finds_exactly_the_near_keys() -> None:
+def test_distance_rule_finds_exactly_the_near_keys() -> None:
+    # the rule's search (Indel prefilter, then OSA on the pairs that pass) against brute force
     rnd = random.Random(3)
-    keys = ["".join(rnd.choice("abc.") for _ in range(rnd.randint(3, 7))) for _ in range(60)]
-    index = DeletionIndex(2)
-    for key in keys:
-        index.add(key)
-    for word in ("".join(p) for n in (3, 4, 5) for p in itertools.product("abc.", repeat=n)):
-        found = dict(index.near(word))
-        brute = {k: osa_distance(word, k, 2) for k in keys if osa_distance(word, k, 2) <= 2}
-        assert found == brute, word
+    keys = sorted(
+        {"".join(rnd.choice("abcd") for _ in range(rnd.randint(8, 10))) for _ in range(60)}
+    )
+    settings = MatchSettings(rules=frozenset({"distance"}), words=False, other_suffixes=False)
+    matcher = build_matcher([f"{k}.com" for k in keys], settings)
+    words = ["".join(p) for n in (8, 9) for p in itertools.product("abcd", repeat=n)][::97]
+    found = {h.name: h for h in matcher.match_names([f"{w}.com" for w in words])}
+    for word in words:
+        near = {k: osa_distance(word, k, 2) for k in keys if 0 < osa_distance(word, k, 2) <= 2}
+        hit = found.get(f"{word}.com")
+        assert (hit is not None) == bool(near) and word not in keys, word
+        if hit is not None:
+            assert hit.target.removesuffix(".com") in near
+            assert hit.distance == min(near.values()) == near[hit.target.removesuffix(".com")]
 
 
 @pytest.mark.parametrize(
@@ -72,7 +79,8 @@ def matcher():  # type: ignore[no-untyped-def]
         ("uscorp.com", ("uscorp.com", "us.corp.com", "candidate", 1, "dot")),
         ("pemtagkn.mil", ("pemtagkn.mil", "pentagon.mil", "distance", 2, "label")),
         ("pentaxgon.ml", ("pentaxgon.ml", "pentagon.mil", "distance", 2, "label+suffix")),
-        ("ibn.co", None),  # a short label allows one edit only
+        # rule (f) of rule (a): ibn is a generated typo label of ibm (ibn.com), here under .co
+        ("ibn.co", ("ibn.co", "ibm.com", "candidate", 2, "label+suffix")),
         ("ibm.co", ("ibm.co", "ibm.com", "candidate", 1, "suffix")),
         ("pentagon.mil", None),  # the target itself
         ("smtp.pentagon.mil", None),  # its subdomain
@@ -127,7 +135,7 @@ def test_aggregation_counts_times_statuses_and_ids(matcher) -> None:  # type: ig
 
 
 def test_short_labels_allow_one_edit_outside_the_candidates() -> None:
-    m = build_matcher(["ibm.com"], MatchSettings(top=3))
+    m = build_matcher(["ibm.com"], MatchSettings(top=3, min_distance_label=1))
     assert [(h.match, h.distance) for h in map(m.lookup, ["ibx.com", "ixx.com"]) if h] == [
         ("distance", 1)
     ]

@@ -8,7 +8,7 @@ import pytest
 from rapidfuzz.distance import OSA
 
 from typorisk import permute
-from typorisk.match.lookalike import LookalikeSettings, build_lookalike_matcher
+from typorisk.match import MatchSettings, build_matcher
 from typorisk.match.words import WordSplitter
 
 BRANDS = ["paypal", "other", "table", "microsoft", "my-brand"]
@@ -41,22 +41,22 @@ TARGETS = ["other.com", "paypal.com", "collection.com", "curvilinear.com"]
 
 
 def test_combo_rule_takes_glued_brands_only_between_words() -> None:
-    m = build_lookalike_matcher(TARGETS, LookalikeSettings(top=100))
+    m = build_matcher(TARGETS, MatchSettings(top=100))
     assert m.match("another.com") is None and m.match("anotherdog.com") is None
     found = m.match("otherdog.com")
     assert found is not None and found.rule == "combo"
     assert m.match("other-sand.com") is not None  # separated: no split needed
-    plain = build_lookalike_matcher(TARGETS, LookalikeSettings(top=100, words=False))
+    plain = build_matcher(TARGETS, MatchSettings(top=100, words=False))
     hit = plain.match("anotherdog.com")
     assert hit is not None and hit.rule == "combo"
 
 
 def test_distance_rule_skips_english_words() -> None:
-    only = LookalikeSettings(rules=frozenset({"distance"}))
-    m = build_lookalike_matcher(TARGETS, only)
+    only = MatchSettings(rules=frozenset({"distance"}))
+    m = build_matcher(TARGETS, only)
     assert m.match("correction.com") is None  # 2 edits from collection, and a word
     assert m.match("colectiom.com") is not None
-    off = build_lookalike_matcher(TARGETS, LookalikeSettings(rules=frozenset({"distance"}),
+    off = build_matcher(TARGETS, MatchSettings(rules=frozenset({"distance"}),
                                                              words=False))  # fmt: skip
     assert off.match("correction.com") is not None
 
@@ -64,7 +64,7 @@ def test_distance_rule_skips_english_words() -> None:
 def test_dot_remnants_shorter_than_half_the_brand_are_no_candidates() -> None:
     generated = {c.domain for c in permute(["curvilinear.com"], top=500)}
     assert "ear.com" in generated  # curvilin.ear.com
-    m = build_lookalike_matcher(["curvilinear.com"], LookalikeSettings(top=500))
+    m = build_matcher(["curvilinear.com"], MatchSettings(top=500))
     assert "ear.com" not in m._candidates and "linear.com" in m._candidates
     label = len("curvilinear")
     assert all(2 * d.find(".") >= label for d in m._candidates)
@@ -76,8 +76,8 @@ def test_distance_prefilter_loses_no_pair() -> None:
     rnd = random.Random(7)
     labels = ["collection", "microsoft", "pentagon", "sandwiches", "typorisk"]
     targets = [f"{label}.com" for label in labels]
-    settings = LookalikeSettings(rules=frozenset({"distance"}), words=False)
-    m = build_lookalike_matcher(targets, settings)
+    settings = MatchSettings(rules=frozenset({"distance"}), words=False)
+    m = build_matcher(targets, settings)
     names = []
     for _ in range(3000):
         chars = list(rnd.choice(labels))

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from typorisk.match import MatchSettings, build_matcher
-from typorisk.match.matcher import Matcher
+from typorisk.match import TYPO_RULES, Matcher, MatchSettings, build_matcher
 from typorisk.policyd import Policy, decide
 
 from .postfix import free_port, postfix, require_postfix
@@ -24,7 +23,7 @@ from .test_postfix import rcpt, wait_listening
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return build_matcher(["mail.mil"], MatchSettings(top=300))
+    return build_matcher(["mail.mil"], MatchSettings(top=300, rules=TYPO_RULES))
 
 
 def req(recipient: str) -> dict[str, str]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from typorisk.errors import PolicyConfigError
-from typorisk.match import MatchSettings, build_matcher
-from typorisk.match.matcher import Matcher
+from typorisk.match import TYPO_RULES, Matcher, MatchSettings, build_matcher
 from typorisk.policyd import Policy, decide, format_reply, parse_actions, parse_request
 
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return build_matcher(["pentagon.mil"], MatchSettings(top=300))
+    return build_matcher(["pentagon.mil"], MatchSettings(top=300, rules=TYPO_RULES))
 
 
 def req(recipient: str, **extra: str) -> dict[str, str]:

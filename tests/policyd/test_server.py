@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from typorisk.match import MatchSettings, build_matcher
+from typorisk.match import TYPO_RULES, MatchSettings, build_matcher
 from typorisk.policyd import Limits, Policy, PolicyServer, PolicyState
 
 from ..conftest import Ledger
@@ -18,7 +18,9 @@ REQUEST = "request=smtpd_access_policy\nprotocol_state=RCPT\nsender=s@corp.com\n
 
 
 def state(targets: list[str]) -> PolicyState:
-    return PolicyState(lambda: build_matcher(targets, MatchSettings(top=200)), Policy())
+    return PolicyState(
+        lambda: build_matcher(targets, MatchSettings(top=200, rules=TYPO_RULES)), Policy()
+    )
 
 
 DEFAULT_LIMITS = Limits()
@@ -140,7 +142,9 @@ def test_a_silent_new_connection_is_evicted_only_after_the_grace_period() -> Non
 def test_idle_connections_time_out_and_reload_swaps_targets() -> None:
     async def scenario() -> None:
         targets = ["pentagon.mil"]
-        st = PolicyState(lambda: build_matcher(list(targets), MatchSettings(top=50)), Policy())
+        st = PolicyState(
+            lambda: build_matcher(list(targets), MatchSettings(top=50, rules=TYPO_RULES)), Policy()
+        )
         srv, port = await started(st, Limits(idle_timeout=0.2))
         async with srv:
             reader, _ = await asyncio.open_connection("127.0.0.1", port)

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 
 from typorisk.cli import main
-from typorisk.match.lookalike import LookalikeMatcher, LookalikeSettings, build_lookalike_matcher
+from typorisk.match import Matcher, MatchSettings, build_matcher
 from typorisk.store import Store
 from typorisk.watch.ct import MAX_NAMED_PROOFS, CTLog, _picked, parse_log_list
 from typorisk.watch.ct_types import BatchBuilder
@@ -70,8 +70,8 @@ def corpus() -> Corpus:
 
 
 @cache
-def matcher() -> LookalikeMatcher:
-    return build_lookalike_matcher(TARGETS, LookalikeSettings(top=100))
+def matcher() -> Matcher:
+    return build_matcher(TARGETS, MatchSettings(top=100))
 
 
 def logs_of(*servers: CTLogServer, api: str) -> list[CTLog]:

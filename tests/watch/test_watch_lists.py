@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from typorisk.errors import DataFileError
-from typorisk.match.lookalike import LookalikeMatcher, LookalikeSettings, build_lookalike_matcher
+from typorisk.match import Matcher, MatchSettings, build_matcher
 from typorisk.store import Store
 from typorisk.watch.engine import watch_lists, watch_zone
 from typorisk.watch.lists import ListStats, read_names, zone_delegations
@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @cache
-def matcher() -> LookalikeMatcher:
-    return build_lookalike_matcher(TARGETS, LookalikeSettings(top=100))
+def matcher() -> Matcher:
+    return build_matcher(TARGETS, MatchSettings(top=100))
 
 
 def benign(n: int, start: int = 0) -> list[str]:
@@ -124,10 +124,10 @@ def test_a_missing_path_is_one_clear_error(tmp_path: Path) -> None:
 CHILD = """
 import sys
 from pathlib import Path
-from typorisk.match.lookalike import LookalikeSettings, build_lookalike_matcher
+from typorisk.match import MatchSettings, build_matcher
 from typorisk.store import Store
 from typorisk.watch.engine import watch_lists
-m = build_lookalike_matcher(["paypal.com", "pentagon.mil"], LookalikeSettings(top=100))
+m = build_matcher(["paypal.com", "pentagon.mil"], MatchSettings(top=100))
 with Store(sys.argv[2]) as store:
     print("ready", flush=True)
     watch_lists([Path(sys.argv[1])], m, store, batch=2000)

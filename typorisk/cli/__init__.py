@@ -120,7 +120,7 @@ REGISTRY: tuple[Entry, ...] = (
     Entry(
         "match",
         "typorisk.cli.match",
-        "find mail logs' recipients and senders at typo domains of protected domains",
+        "find mail logs' recipients and senders at look-alikes of protected domains",
     ),
     Entry(
         "watch",

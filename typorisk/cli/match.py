@@ -1,4 +1,8 @@
-"""``typorisk match``: which mail already went to (or came from) typo domains of your domains.
+"""``typorisk match``: which mail already went to (or came from) look-alikes of your domains.
+
+The logs' domains go through the one matcher of ``typorisk watch`` (:mod:`typorisk.match`):
+every rule by default, so a list given with ``--bare-domains`` gives the hits ``watch nrd``
+gives for it; ``--rule`` narrows the rules (``--rule candidate --rule distance``: typos only).
 
 Exit codes: 0 no typo domain found; 3 typo domains found (so cron can alert); 1 nothing found
 but some input was rejected or a log could not be read to the end; 2 usage or configuration
@@ -10,19 +14,18 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from typorisk.cli import EXIT_FINDINGS
 from typorisk.cli.common import check_readable, nonempty_targets, split_csv, target_texts
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.match import (
     ROLES,
+    RULES,
     Aggregator,
     Matcher,
     MatchSettings,
-    build_matcher,
     expand_rotated,
     rotation_order,
     scan_logs,
@@ -32,11 +35,8 @@ from typorisk.model import Target
 from typorisk.parse.targets import iter_targets, parse_target
 from typorisk.writers import write_rows
 
-if TYPE_CHECKING:
-    from typorisk.match.lookalike import LookalikeLookup
-
 NAME = "match"
-HELP = "find mail logs' recipients and senders at typo domains of protected domains"
+HELP = "find mail logs' recipients and senders at look-alikes of protected domains"
 EXIT_FOUND = EXIT_FINDINGS
 """Typo domains were found in the logs (the CLI's findings code)."""
 
@@ -47,8 +47,12 @@ COLUMNS = (
 TABLE_COLUMNS = ("domain", "target", "match", "count", "status", "first_seen", "last_seen")
 
 
-def add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--feed``/``--target``/``--file`` and the matcher settings (shared with ``policyd``)."""
+def add_target_arguments(
+    parser: argparse.ArgumentParser, default_rules: Collection[str] = RULES
+) -> None:
+    """``--feed``/``--target``/``--file`` and the matcher settings (shared with ``watch`` and
+    ``policyd``); ``default_rules``: the rules applied without ``--rule``."""
+    order = RULES.index
     parser.add_argument(
         "--feed",
         metavar="FEED.yaml",
@@ -82,6 +86,25 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DOMAIN",
         help="a domain of yours or a partner's that is never reported; repeatable",
     )
+    parser.add_argument(
+        "--rule",
+        action="append",
+        choices=RULES,
+        metavar="RULE",
+        help=f"rules to apply, repeatable (default: {', '.join(sorted(default_rules, key=order))})",
+    )
+    parser.add_argument(
+        "--min-score",
+        type=float,
+        default=0.0,
+        metavar="X",
+        help="drop hits scoring below X, in [0, 1]",
+    )
+    parser.add_argument(
+        "--same-suffix-only",
+        action="store_true",
+        help="only names under the target's own suffix (no rule f)",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,8 +130,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lookalike",
         action="store_true",
-        help="match with every look-alike rule of 'typorisk watch' (confusable skeletons, "
-        "combosquats, folded suffixes, any other suffix), not only typos",
+        help="every look-alike rule of 'typorisk watch' (the default; kept for scripts)",
     )
     parser.add_argument(
         "--format",
@@ -145,14 +167,17 @@ def load_targets(args: argparse.Namespace) -> tuple[list[Target], int]:
     return targets, rejected
 
 
-def matcher_for(args: argparse.Namespace, settings: MatchSettings) -> tuple[Matcher, int]:
-    """The matcher of the flags, and the number of targets rejected. With ``--feed``, the
-    candidate set is the feed's own (the one scan pipeline, offline, with the feed's kinds and
-    per-target top), so a mail log is matched against exactly what the feed blocks; the
-    ``--target``/``--file`` targets join it with the default settings."""
+def matcher_for(
+    args: argparse.Namespace, settings: MatchSettings, cache_dir: Path | None = None
+) -> tuple[Matcher, int]:
+    """The matcher of the flags, and the number of targets rejected. With ``--feed``, rule
+    (a)'s candidate set is the feed's own (the one scan pipeline, offline, with the feed's
+    kinds and per-target top), so names are matched against exactly what the feed blocks; the
+    ``--target``/``--file`` targets join it with the default settings. Otherwise the set is
+    generated (``cache_dir``: kept there between runs, :mod:`typorisk.match.cache`)."""
     targets, rejected = load_targets(args)
     if not args.feed:
-        return build_matcher(targets, settings), rejected
+        return Matcher(targets, settings, cache_dir=cache_dir), rejected
     from typorisk.feeds.spec import load_feed  # noqa: PLC0415  (see load_targets)
     from typorisk.pipeline.core import ScanTarget, candidates  # noqa: PLC0415
 
@@ -160,29 +185,36 @@ def matcher_for(args: argparse.Namespace, settings: MatchSettings) -> tuple[Matc
     fed = {parse_target(t.domain).fqdn: t for t in spec.targets}
     chosen = [ScanTarget(t, fed[t.fqdn].weight, fed[t.fqdn].top) if t.fqdn in fed else
               ScanTarget(t, top=settings.top) for t in targets]  # fmt: skip
-    found = (c for c in candidates(chosen, spec.options) if c.likelihood >= settings.min_likelihood)
-    return Matcher(list({t.fqdn: t for t in targets}.values()), found, settings), rejected
+    found = candidates(chosen, spec.options)
+    return Matcher(targets, settings, candidates=found), rejected
 
 
-def settings_from(args: argparse.Namespace) -> MatchSettings:
-    """:class:`MatchSettings` from the shared flags (validated)."""
+def settings_from(
+    args: argparse.Namespace, default_rules: Collection[str] = RULES
+) -> MatchSettings:
+    """:class:`MatchSettings` from the shared flags (validated); ``default_rules`` when no
+    ``--rule`` is given."""
     if args.top is not None and args.top < 1:
         raise TyporiskError("--top must be at least 1")
     if not 0.0 <= args.min_likelihood <= 1.0:
         raise TyporiskError("--min-likelihood is a probability: give a value in [0, 1]")
     if not 0 <= args.max_distance <= 3:
         raise TyporiskError("--max-distance must be 0, 1, 2 or 3")
+    if not 0.0 <= args.min_score <= 1.0:
+        raise TyporiskError("--min-score is a score: give a value in [0, 1]")
     allowed = list(args.allow)
     if getattr(args, "feed", None):
         from typorisk.feeds.spec import load_feed  # noqa: PLC0415  (see load_targets)
 
         allowed += load_feed(Path(args.feed)).allowlist
-    allow = frozenset(parse_target(a).registrable for a in allowed)
     return MatchSettings(
+        rules=frozenset(args.rule or default_rules),
+        other_suffixes=not args.same_suffix_only,
         top=args.top,
         min_likelihood=args.min_likelihood,
         max_distance=args.max_distance,
-        allow=allow,
+        min_score=args.min_score,
+        allow=frozenset(parse_target(a).registrable for a in allowed),
     )
 
 
@@ -202,21 +234,7 @@ def run(args: argparse.Namespace) -> int:
         raise TyporiskError(f"unknown role(s) {sorted(unknown)}; use {', '.join(ROLES)}")
     settings = settings_from(args)
     paths = _log_paths(args.logs, args.rotated)
-    matcher: Matcher | LookalikeLookup
-    if args.lookalike:
-        # numpy, rapidfuzz and the automaton load only for --lookalike (start-up stays short)
-        from typorisk.match.lookalike import (  # noqa: PLC0415
-            LookalikeLookup,
-            LookalikeMatcher,
-            LookalikeSettings,
-        )
-
-        targets, rejected = load_targets(args)
-        chosen = LookalikeSettings(top=settings.top, max_distance=settings.max_distance,
-                                   allow=settings.allow)  # fmt: skip
-        matcher = LookalikeLookup(LookalikeMatcher(targets, chosen))
-    else:
-        matcher, rejected = matcher_for(args, settings)
+    matcher, rejected = matcher_for(args, settings)
     found = Aggregator()
     started = time.perf_counter()
     stats = scan_logs(paths, matcher, found, roles=roles, bare_domains=args.bare_domains)

@@ -19,7 +19,7 @@ import sys
 from typorisk.cli.common import listen_address
 from typorisk.cli.match import add_target_arguments, matcher_for, settings_from
 from typorisk.errors import TyporiskError
-from typorisk.match import Matcher
+from typorisk.match import TYPO_RULES, Matcher
 from typorisk.parse.established import load_top_sites
 from typorisk.policyd import LEVELS, Limits, Policy, PolicyServer, PolicyState, parse_actions
 from typorisk.policyd.protocol import DEFAULT_TEXT
@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--listen", default="127.0.0.1:10040", metavar="HOST:PORT", help="address to listen on"
     )
-    add_target_arguments(parser)
+    add_target_arguments(parser, TYPO_RULES)
     parser.add_argument(
         "--action",
         action="append",
@@ -123,7 +123,7 @@ async def serve(state: PolicyState, limits: Limits, host: str, port: int) -> Non
 def run(args: argparse.Namespace) -> int:
     """Start the server; returns 0 after SIGTERM/SIGINT."""
     host, port = listen_address(args.listen)
-    settings = settings_from(args)
+    settings = settings_from(args, TYPO_RULES)
     policy = Policy(
         parse_actions(args.action),
         args.text,

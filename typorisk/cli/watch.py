@@ -31,10 +31,9 @@ from pathlib import Path
 from typorisk.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_REJECTED
 from typorisk.cli.common import add_network_argument, address_policy
 from typorisk.cli.history import DEFAULT_DB
-from typorisk.cli.match import add_target_arguments, load_targets
+from typorisk.cli.match import add_target_arguments, matcher_for, settings_from
 from typorisk.errors import TyporiskError
-from typorisk.match.lookalike import RULES, LookalikeMatcher, LookalikeSettings
-from typorisk.parse.targets import parse_target
+from typorisk.match import RULES, Matcher
 from typorisk.store import Store, WatchHit
 from typorisk.watch.engine import WatchReport
 from typorisk.writers import write_rows
@@ -62,25 +61,6 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_DB,
         metavar="PATH",
         help="store keeping each source's state and the hits",
-    )
-    parser.add_argument(
-        "--rule",
-        action="append",
-        choices=RULES,
-        metavar="RULE",
-        help=f"rules to apply, repeatable (default: all of {', '.join(RULES)})",
-    )
-    parser.add_argument(
-        "--min-score",
-        type=float,
-        default=0.0,
-        metavar="X",
-        help="drop hits scoring below X, in [0, 1]",
-    )
-    parser.add_argument(
-        "--same-suffix-only",
-        action="store_true",
-        help="only names under the target's own suffix (no rule f)",
     )
     parser.add_argument(
         "--format",
@@ -162,31 +142,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def matcher_of(args: argparse.Namespace) -> LookalikeMatcher:
-    """The look-alike matcher of the flags (targets, allowlist, rules, thresholds)."""
-    if not 0.0 <= args.min_score <= 1.0:
-        raise TyporiskError("--min-score is a score: give a value in [0, 1]")
-    if not 0 <= args.max_distance <= 3:
-        raise TyporiskError("--max-distance must be 0, 1, 2 or 3")
-    if args.top is not None and args.top < 1:
-        raise TyporiskError("--top must be at least 1")
-    targets, rejected = load_targets(args)
-    allowed = list(args.allow)
-    if args.feed:
-        from typorisk.feeds.spec import load_feed  # noqa: PLC0415  (only --feed pays for it)
-
-        allowed += load_feed(Path(args.feed)).allowlist
-    settings = LookalikeSettings(
-        rules=frozenset(args.rule or RULES),
-        other_suffixes=not args.same_suffix_only,
-        top=args.top,
-        max_distance=args.max_distance,
-        min_score=args.min_score,
-        allow=frozenset(parse_target(a).registrable for a in allowed),
-    )
-    args.rejected_targets = rejected
-    # the generated candidates are kept beside the store: a daily run skips their ~18 s
-    return LookalikeMatcher(targets, settings, cache_dir=Path(args.db).resolve().parent)
+def matcher_of(args: argparse.Namespace) -> Matcher:
+    """The matcher of the flags (targets, allowlist, rules, thresholds): the one ``typorisk
+    match`` builds from the same flags. Generated candidates are kept beside the store: a
+    daily run skips their ~18 s."""
+    settings = settings_from(args)
+    matcher, args.rejected_targets = matcher_for(args, settings, Path(args.db).resolve().parent)
+    return matcher
 
 
 def _rows(hits: list[WatchHit]) -> list[dict[str, object]]:
@@ -270,7 +232,7 @@ def _finish(report: WatchReport, args: argparse.Namespace) -> int:
     return EXIT_REJECTED if rejected else EXIT_OK
 
 
-def _ct(args: argparse.Namespace, matcher: LookalikeMatcher, store: Store) -> WatchReport:
+def _ct(args: argparse.Namespace, matcher: Matcher, store: Store) -> WatchReport:
     from typorisk.watch.ct import load_log_list  # noqa: PLC0415
     from typorisk.watch.ct_http import ct_session  # noqa: PLC0415
     from typorisk.watch.engine import CTOptions, watch_ct  # noqa: PLC0415

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from typorisk.match.logline import LogEvent
-from typorisk.match.matcher import Hit
+from typorisk.match.model import Hit
 
 MAX_QUEUE_IDS = 100_000
 MAX_FINDINGS = 100_000

@@ -2,9 +2,10 @@
 
 Library use::
 
-    from typorisk.match import build_matcher
+    from typorisk.match import TYPO_RULES, MatchSettings, build_matcher
     from typorisk.policyd import Limits, Policy, PolicyServer, PolicyState
-    state = PolicyState(lambda: build_matcher(["pentagon.mil"]), Policy())
+    typos = MatchSettings(rules=TYPO_RULES)  # what typorisk policyd answers for by default
+    state = PolicyState(lambda: build_matcher(["pentagon.mil"], typos), Policy())
     server = await PolicyServer(state, Limits()).start("127.0.0.1", 10040)
 """
 

@@ -2,7 +2,10 @@
 
 A request is ``name=value`` lines ended by an empty line (SMTPD_POLICY_README); the reply is
 ``action=...`` and an empty line. :func:`decide` maps the recipient's domain to a risk level
-and the level to an action:
+and the level to an action. The domain goes through the one look-alike matcher
+(:class:`~typorisk.match.Matcher`, built by ``typorisk policyd`` with the typing-error rules
+:data:`~typorisk.match.TYPO_RULES` unless ``--rule`` says otherwise); ``distance`` below is the
+hit's edit distance to the target:
 
 - ``high``: in the generated candidate set with likelihood ≥ ``high_likelihood`` (the typos
   people really make: ``pentagon.ml`` for ``pentagon.mil``);
@@ -25,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from typorisk.errors import PolicyConfigError
-from typorisk.match.matcher import Hit, Matcher
+from typorisk.match import Hit, Matcher
 from typorisk.parse.established import TopSites, load_top_sites, standing_of
 
 LEVELS = ("high", "medium", "low")

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from typorisk.errors import PolicyConfigError
-from typorisk.match.matcher import Matcher
+from typorisk.match import Matcher
 from typorisk.policyd.protocol import Decision, Policy, decide, format_reply, parse_request
 from typorisk.policyd.slots import Conn, Slots
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import aiohttp
 
 from typorisk.errors import BadGzipError, CTLogError, DataFileError, InputLimitError
-from typorisk.match.lookalike import Lookalike, LookalikeMatcher
+from typorisk.match import Hit, Matcher
 from typorisk.store import Store, WatchHit, utcnow
 from typorisk.watch.ct import CTBatch, CTLog, CTState, poll_log
 from typorisk.watch.lists import (
@@ -68,7 +68,7 @@ class WatchReport:
     """Source-specific counters (CT: entries, unparsable; zone: added)."""
 
 
-def to_hit(found: Lookalike) -> WatchHit:
+def to_hit(found: Hit) -> WatchHit:
     """The store's record of a matcher hit."""
     return WatchHit(found.domain, found.target, found.name, found.rule, found.score,
                     found.other_suffix, found.detail)  # fmt: skip
@@ -77,7 +77,7 @@ def to_hit(found: Lookalike) -> WatchHit:
 def _store_batch(
     store: Store,
     report: WatchReport,
-    hits: Sequence[Lookalike],
+    hits: Sequence[Hit],
     state: dict[str, object] | None,
     now: Callable[[], str],
 ) -> None:
@@ -87,7 +87,7 @@ def _store_batch(
 
 def watch_lists(
     paths: Sequence[Path],
-    matcher: LookalikeMatcher,
+    matcher: Matcher,
     store: Store,
     *,
     now: Callable[[], str] = utcnow,
@@ -123,7 +123,7 @@ def watch_lists(
 def watch_zone(
     old: Path,
     new: Path,
-    matcher: LookalikeMatcher,
+    matcher: Matcher,
     store: Store,
     *,
     now: Callable[[], str] = utcnow,
@@ -214,8 +214,8 @@ class _Auditor:
     """Matches each batch once, before it is proven, and names the entries that hit: those
     are proven by inclusion (RFC 6962) before their hits are believed."""
 
-    matcher: LookalikeMatcher
-    found: list[tuple[list[str], list[Lookalike]]] = field(default_factory=list)
+    matcher: Matcher
+    found: list[tuple[list[str], list[Hit]]] = field(default_factory=list)
 
     def __call__(self, batch: CTBatch) -> list[int]:
         names = ct_names(batch)
@@ -239,7 +239,7 @@ async def _watch_log(
     session: aiohttp.ClientSession,
     log: CTLog,
     *,
-    matcher: LookalikeMatcher,
+    matcher: Matcher,
     store: Store,
     report: WatchReport,
     options: CTOptions,
@@ -292,7 +292,7 @@ class CTOptions:
 
 async def watch_ct(
     logs: Sequence[CTLog],
-    matcher: LookalikeMatcher,
+    matcher: Matcher,
     store: Store,
     session: aiohttp.ClientSession,
     options: CTOptions = CTOptions(),

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from typorisk.errors import BadGzipError, DataFileError
 from typorisk.kit.reading import GiB, Limits, LineReader, Readable
-from typorisk.match.lookalike import normal_name
+from typorisk.match.model import normal_name
 from typorisk.register.zonefile import ZONE_LIMITS, parse_zone_line
 
 LIST_LIMITS = Limits(file_bytes=None, gzip=True)

@@ -1,4 +1,4 @@
-"""A file cache of the look-alike matcher's generated candidates (rule a), for daily watch runs.
+"""A file cache of the matcher's generated candidates (rule a), for daily watch runs.
 
 Generating the candidates of 1,000 targets takes ~18 s CPU (the permutation engine, ~18 ms per
 target even where the two-edit walk is skipped); reading them back from this cache ~0.9 s.
@@ -29,15 +29,15 @@ from typorisk.errors import OutputWriteError
 from typorisk.kit.atomic import atomic_write_text
 from typorisk.parse.psl import snapshot_path
 
-FORMAT = "typorisk-lookalike-candidates/1"
+FORMAT = "typorisk-lookalike-candidates/2"
 PREFIX = "typorisk-candidates-"
 KEEP = 4
 """Cache files kept per directory (the most recently written; older ones are removed)."""
 _CODE = ("typorisk.permute", "typorisk.parse", "typorisk.match")
 _DATA = ("idn_policy.json", "word_confusions.tsv")
 
-Entries = dict[str, tuple[int, str]]
-"""A name (candidate domain or label) → (target position, detail)."""
+Entries = dict[str, tuple[int, str, float]]
+"""A name (candidate domain or label) → (target position, detail, likelihood in [0, 1])."""
 
 
 def _code_digest() -> bytes:
@@ -71,8 +71,9 @@ def cache_path(directory: Path, key: str) -> Path:
 def _columns(entries: Entries, details: dict[str, int]) -> dict[str, object]:
     return {
         "names": "\n".join(entries),
-        "where": [where for where, _ in entries.values()],
-        "detail": [details.setdefault(detail, len(details)) for _, detail in entries.values()],
+        "where": [where for where, _, _ in entries.values()],
+        "detail": [details.setdefault(detail, len(details)) for _, detail, _ in entries.values()],
+        "likelihood": [likelihood for _, _, likelihood in entries.values()],
     }
 
 
@@ -109,14 +110,31 @@ def _entries(part: object, targets: int, details: list[str]) -> Entries | None:
     if not _checked(names, where, detail, (targets, len(details))):
         return None
     assert isinstance(names, str) and isinstance(where, list) and isinstance(detail, list)
+    likelihood = part.get("likelihood")
+    if not _probabilities(likelihood, len(where)):
+        return None
+    assert isinstance(likelihood, list)
     split = names.split("\n") if names else []
-    return dict(zip(split, zip(where, map(details.__getitem__, detail), strict=True), strict=True))
+    rows = zip(where, map(details.__getitem__, detail), map(float, likelihood), strict=True)
+    return dict(zip(split, rows, strict=True))
+
+
+def _probabilities(column: object, length: int) -> bool:
+    """True when ``column`` is a list of ``length`` numbers in [0, 1]."""
+    if not isinstance(column, list) or len(column) != length:
+        return False
+    if not column:
+        return True
+    if set(map(type, column)) - {int, float}:
+        return False
+    return bool(min(column) >= 0.0 and max(column) <= 1.0)
 
 
 def parse_cache(text: str, key: str, targets: list[str]) -> tuple[Entries, Entries] | None:
     """(candidates, labels) of a cache file's text, or None unless it is a well-formed file
     of ``key`` for exactly ``targets``: names a string, target positions in range, detail
-    positions in range, the three columns of one length. Pure; never raises on bad text."""
+    positions in range, likelihoods in [0, 1], the four columns of one length. Pure; never
+    raises on bad text."""
     try:
         doc = json.loads(text)
     except (ValueError, RecursionError):

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from typorisk import permute
-from typorisk.match.lookalike import LookalikeSettings, build_lookalike_matcher
-from typorisk.match.lookalike_cache import PREFIX, cache_key, parse_cache
+from typorisk.match import MatchSettings, build_matcher
+from typorisk.match.cache import PREFIX, cache_key, parse_cache
 
 TARGETS = ["paypal.com", "pentagon.mil", "microsoft.com", "example.co.uk"]
-SETTINGS = LookalikeSettings(top=100)
+SETTINGS = MatchSettings(top=100)
 NAMES = ["paypa1.com", "rnicrosoft.com", "pentagnoo.mil", "exampel.co.uk", "weather.com",
          "microsfot-login.net", "paypal.net"]  # fmt: skip
 
@@ -22,9 +22,9 @@ def _files(directory: Path) -> list[Path]:
 
 
 def test_second_build_reads_the_cache_and_matches_the_same(tmp_path: Path) -> None:
-    fresh = build_lookalike_matcher(TARGETS, SETTINGS)
-    first = build_lookalike_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
-    second = build_lookalike_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
+    fresh = build_matcher(TARGETS, SETTINGS)
+    first = build_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
+    second = build_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
     assert not first.cached and second.cached
     assert len(_files(tmp_path)) == 1
     assert second._candidates == fresh._candidates
@@ -38,17 +38,17 @@ def test_second_build_reads_the_cache_and_matches_the_same(tmp_path: Path) -> No
     [
         (TARGETS[::-1], SETTINGS),  # order decides the target positions
         (TARGETS[:3], SETTINGS),
-        (TARGETS, LookalikeSettings(top=50)),
-        (TARGETS, LookalikeSettings(top=100, allow=frozenset({"paypa1.com"}))),
-        (TARGETS, LookalikeSettings(top=100, max_distance=1)),  # the walk is not skipped
+        (TARGETS, MatchSettings(top=50)),
+        (TARGETS, MatchSettings(top=100, allow=frozenset({"paypa1.com"}))),
+        (TARGETS, MatchSettings(top=100, max_distance=1)),  # the walk is not skipped
     ],
 )
 def test_anything_that_shapes_the_set_changes_the_key(tmp_path: Path, other) -> None:  # type: ignore[no-untyped-def]
-    build_lookalike_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
+    build_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
     targets, settings = other
-    again = build_lookalike_matcher(targets, settings, cache_dir=tmp_path)
+    again = build_matcher(targets, settings, cache_dir=tmp_path)
     assert not again.cached
-    assert again._candidates == build_lookalike_matcher(targets, settings)._candidates
+    assert again._candidates == build_matcher(targets, settings)._candidates
     assert len(_files(tmp_path)) == 2
 
 
@@ -70,18 +70,18 @@ def _tamper(doc: dict[str, object], how: str) -> str:
 
 @pytest.mark.parametrize("how", ["index", "detail", "type", "length", "targets", "garbage"])
 def test_a_damaged_cache_is_ignored_and_rewritten(tmp_path: Path, how: str) -> None:
-    build_lookalike_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
+    build_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
     (path,) = _files(tmp_path)
     text = path.read_text()
     path.write_text("{[not json" if how == "garbage" else _tamper(json.loads(text), how))
-    again = build_lookalike_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
+    again = build_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
     assert not again.cached
     assert path.read_text() == text  # rewritten whole
-    assert build_lookalike_matcher(TARGETS, SETTINGS, cache_dir=tmp_path).cached
+    assert build_matcher(TARGETS, SETTINGS, cache_dir=tmp_path).cached
 
 
 def test_parse_refuses_another_key(tmp_path: Path) -> None:
-    build_lookalike_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
+    build_matcher(TARGETS, SETTINGS, cache_dir=tmp_path)
     (path,) = _files(tmp_path)
     key = path.name.removeprefix(PREFIX).removesuffix(".json")
     assert parse_cache(path.read_text(), key, TARGETS) is not None
@@ -94,14 +94,14 @@ def test_parse_refuses_another_key(tmp_path: Path) -> None:
 def test_a_missing_directory_means_no_cache(tmp_path: Path) -> None:
     where = tmp_path / "no" / "such"
     (tmp_path / "no").write_text("a file, not a directory")
-    m = build_lookalike_matcher(TARGETS, SETTINGS, cache_dir=where)
+    m = build_matcher(TARGETS, SETTINGS, cache_dir=where)
     assert not m.cached and m.match("paypa1.com") is not None
 
 
 def test_long_labels_skip_the_two_edit_walk_yet_their_two_edit_typos_match() -> None:
-    m = build_lookalike_matcher(["paypal.com", "microsoft.com"], LookalikeSettings(top=500))
+    m = build_matcher(["paypal.com", "microsoft.com"], MatchSettings(top=500))
     kinds: dict[int, set[str]] = {0: set(), 1: set()}
-    for where, detail in m._candidates.values():
+    for where, detail, _ in m._candidates.values():
         kinds[where].update(detail.removeprefix("kinds ").split(","))
     assert "two-edit" in kinds[0]  # paypal: 6 letters, rule (e) takes one edit only
     walked = {k for c in permute(["microsoft.com"], top=500) for k in c.kinds}

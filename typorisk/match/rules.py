@@ -1,7 +1,7 @@
 """The look-alike rules that scan whole batches: containment (c, d) and edit distance (e).
 
-:class:`RuleBase` is the half of :class:`~typorisk.match.lookalike.LookalikeMatcher` that turns
-a match into a :class:`~typorisk.match.lookalike_model.Lookalike` (rule f, best per name) and
+:class:`RuleBase` is the half of :class:`~typorisk.match.matcher.Matcher` that turns a match
+into a :class:`~typorisk.match.model.Hit` (rule f, best per name) and
 runs the batch rules: one Aho-Corasick pass (pyahocorasick) over the newline-joined heads for
 (c) and (d), rapidfuzz ``cdist`` per label length for (e).
 """
@@ -13,12 +13,12 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
-from typorisk.match.lookalike_model import (
+from typorisk.match.model import (
     OTHER_SUFFIX_FACTOR,
     RULES,
     Batch,
-    Lookalike,
-    LookalikeSettings,
+    Hit,
+    MatchSettings,
     Targets,
     rule_score,
 )
@@ -35,7 +35,7 @@ one translate of the joined batch, lengths unchanged."""
 class RuleBase:
     """Hits, and the batch rules (c), (d), (e), for a matcher built by its subclass."""
 
-    settings: LookalikeSettings
+    settings: MatchSettings
     _t: Targets
     _automaton: ahocorasick.Automaton | None
     _folded: dict[int, frozenset[str]]
@@ -44,7 +44,7 @@ class RuleBase:
 
     def _hit(
         self, batch: Batch, i: int, where: int, rule: str, *, score: float, detail: str
-    ) -> Lookalike | None:
+    ) -> Hit | None:
         """The hit of name ``i`` for target ``where`` (rule f applied), or None when it is
         under another suffix and rule (f) is off."""
         target = self._t.targets[where]
@@ -55,9 +55,9 @@ class RuleBase:
         if other and rule not in ("folded", "candidate"):
             score = round(score * OTHER_SUFFIX_FACTOR, 4)
         domain = batch.domains[i] or ""
-        return Lookalike(batch.names[i], domain, target.registrable, rule, score, other, detail)
+        return Hit(batch.names[i], domain, target.fqdn, rule, score, other, detail)
 
-    def _offer(self, batch: Batch, i: int, hit: Lookalike | None) -> None:
+    def _offer(self, batch: Batch, i: int, hit: Hit | None) -> None:
         if hit is None:
             return
         known = batch.best.get(i)
@@ -104,9 +104,7 @@ class RuleBase:
                 hit = self._classify(batch, line, head, (begin, label, t))
                 self._offer(batch, line, hit)
 
-    def _classify(
-        self, batch: Batch, i: int, head: str, found: tuple[int, str, int]
-    ) -> Lookalike | None:
+    def _classify(self, batch: Batch, i: int, head: str, found: tuple[int, str, int]) -> Hit | None:
         """Rule (d) or (c) for name ``i`` whose ``head`` (digits read as letters) holds the
         label of target ``t`` at ``begin``: ``found`` is ``(begin, label, t)``."""
         begin, label, t = found
