@@ -43,6 +43,17 @@ def test_decide(matcher: Matcher, attrs: dict[str, str], action: str, level: str
     assert "\n" not in decision.action
 
 
+def test_a_label_typo_under_an_unrelated_suffix_holds_no_mail() -> None:
+    """The matcher reports ``nav.de`` (a generated label of ``navy.mil`` under another suffix):
+    not a typo of the address as typed, so no decision; two edits away is only a warning."""
+    matcher = build_matcher(["navy.mil", "ibm.com"], MatchSettings(top=300, rules=TYPO_RULES))
+    hit = matcher.lookup("nav.de")
+    assert hit is not None and hit.likelihood == 0.0 and hit.distance > 2
+    assert decide(req("a@nav.de"), matcher, Policy()).action == "DUNNO"
+    assert decide(req("a@ibn.co"), matcher, Policy()).action.startswith("WARN ")
+    assert decide(req("a@navy.ml"), matcher, Policy()).action.startswith("REJECT ")
+
+
 def test_medium_level_and_custom_actions(matcher: Matcher) -> None:
     policy = Policy(parse_actions(["medium=REJECT", "high=hold"]), "{recipient} {domain}", 0.5)
     decision = decide(req("a@pentagon.ml"), matcher, policy)  # likelihood 0.0015 < 0.5

@@ -10,7 +10,11 @@ hit's edit distance to the target:
 - ``high``: in the generated candidate set with likelihood ≥ ``high_likelihood`` (the typos
   people really make: ``pentagon.ml`` for ``pentagon.mil``);
 - ``medium``: any other generated candidate, or one edit away from a target;
-- ``low``: two or more edits away (found by the distance check only).
+- ``low``: two edits away (found by the distance check, or a typo of the target's label under
+  another suffix: two errors in one address);
+- no level (``DUNNO``): further than two edits. A generated label under an unrelated suffix
+  (``nav.de`` for ``navy.mil``) is a hit of the matcher but not a typo of the address as
+  typed, and no mail decision is made on it.
 
 Default actions: high → ``REJECT``, medium → ``HOLD`` (quarantine for review), low → ``WARN``
 (logged by Postfix, delivered). Anything that is not a typo, and anything malformed, gets
@@ -109,11 +113,20 @@ def parse_request(lines: Sequence[bytes]) -> dict[str, str]:
     return attrs
 
 
-def risk_level(hit: Hit, policy: Policy) -> str:
-    """``high``, ``medium`` or ``low`` for a typo hit (see the module docstring)."""
-    if hit.match == "candidate":
+MAX_DISTANCE = 2
+"""Edit distance (to the target's registrable domain or typed name) beyond which a hit that is
+not a generated candidate of the target gets no level."""
+
+
+def risk_level(hit: Hit, policy: Policy) -> str | None:
+    """``high``, ``medium``, ``low`` or ``None`` (no decision) for a typo hit (see the module
+    docstring). Only a generated candidate (likelihood > 0) is graded by its likelihood; a label
+    typo under another suffix (likelihood 0) is graded by its distance like any other hit."""
+    if hit.match == "candidate" and hit.likelihood > 0.0:
         return "high" if hit.likelihood >= policy.high_likelihood else "medium"
-    return "medium" if hit.distance <= 1 else "low"
+    if hit.distance <= 1:
+        return "medium"
+    return "low" if hit.distance <= MAX_DISTANCE else None
 
 
 def _safe_text(policy: Policy, hit: Hit, recipient: str) -> str:
@@ -139,6 +152,8 @@ def decide(attrs: Mapping[str, str], matcher: Matcher, policy: Policy) -> Decisi
         text = f"{text} ({standing.reason()})"
         return Decision(f"WARN {_UNSAFE.sub('?', text)[:MAX_TEXT]}", "established", hit)
     level = risk_level(hit, policy)
+    if level is None:
+        return Decision("DUNNO", "", hit)
     action = policy.actions.get(level, "DUNNO")
     if action != "DUNNO":
         text = _safe_text(policy, hit, recipient)
