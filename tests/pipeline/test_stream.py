@@ -9,7 +9,7 @@ import tracemalloc
 from collections.abc import Callable
 
 from typorisk.pipeline import AsyncScan, ScanOptions, scan, to_row
-from typorisk.pipeline.ranking import Records, Rows, observation_of
+from typorisk.pipeline.ranking import RecordPayload, RowPayload, observation_of
 from typorisk.pipeline.rows import scan_columns_of
 from typorisk.rank import MemorySpill, Observation, Ranker, Spill, SqliteSpill, observation_from_row
 
@@ -32,8 +32,8 @@ def test_ranked_rows_are_the_ranked_records_rows(resolver: str) -> None:  # noqa
     records = list(scan([TARGET], _options(resolver, rank=False)))
     ranking = AsyncScan([TARGET], _options(resolver))
     for columns in (scan_columns_of(ranking.options), None):
-        by_records = ranking.rank_stage(Records())
-        by_rows = ranking.rank_stage(Rows(columns))
+        by_records = ranking.rank_stage(RecordPayload())
+        by_rows = ranking.rank_stage(RowPayload(columns))
         for record in records:
             by_records.add(record)
             by_rows.add(record)

@@ -10,7 +10,7 @@ import dns.rrset
 import pytest
 
 from typorisk.resolve import Outcome, Registration, classify, wire
-from typorisk.resolve.question import Done, Policy, Question, Send, Wait, read_reply
+from typorisk.resolve.question import Done, Question, RetryPolicy, Send, Wait, read_reply
 from typorisk.resolve.transport import NameServer, Reply
 
 NAME = "example.com"
@@ -19,7 +19,7 @@ S1, S2, S3 = (NameServer("127.0.0.1", port) for port in (5301, 5302, 5303))
 
 
 def question(*pool: NameServer, start: int = 0, limit: int = 3) -> Question:
-    policy = Policy(limit, timeout=1.5, backoff=0.1, jitter=lambda: 1.0)
+    policy = RetryPolicy(limit, timeout=1.5, backoff=0.1, jitter=lambda: 1.0)
     return Question(QUESTION, True, pool or (S1, S2), start, policy)
 
 
@@ -209,7 +209,7 @@ def test_resent_queries_are_counted_twice() -> None:
 def test_default_jitter_stays_within_half_and_one_and_a_half() -> None:
     waits = []
     for _ in range(50):
-        q = Question(QUESTION, True, (S1,), policy=Policy(backoff=1.0))
+        q = Question(QUESTION, True, (S1,), policy=RetryPolicy(backoff=1.0))
         q.next_attempt()
         q.on_timeout()
         action = q.next_attempt()
@@ -222,7 +222,7 @@ def test_a_question_needs_a_server_and_a_try() -> None:
     with pytest.raises(ValueError):
         Question(QUESTION, True, ())
     with pytest.raises(ValueError):
-        Policy(tries=0)
+        RetryPolicy(tries=0)
 
 
 def test_read_reply_checks_before_the_header_is_believed() -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from typorisk.store import Store
 from typorisk.watch.ct import parse_log_list
-from typorisk.watch.engine import ct_source
+from typorisk.watch.runs import ct_source
 
 from .ctlog_server import CTLogServer, make_corpus, serve_in_thread
 

@@ -21,7 +21,7 @@ from typorisk.match import Matcher, MatchSettings, build_matcher
 from typorisk.store import Store
 from typorisk.watch.ct import MAX_NAMED_PROOFS, CTLog, _picked, parse_log_list
 from typorisk.watch.ct_types import BatchBuilder
-from typorisk.watch.engine import CTOptions, WatchReport, ct_source, watch_ct
+from typorisk.watch.runs import CTOptions, WatchReport, ct_source, watch_ct
 
 from ..conftest import Ledger
 from .ctlog_server import (

@@ -15,7 +15,7 @@ from typorisk.cli import main
 from typorisk.match import Matcher, MatchSettings, build_matcher
 from typorisk.store import Store
 from typorisk.watch.ct import CTLog, parse_log_list
-from typorisk.watch.engine import CTOptions, WatchReport, ct_source, watch_ct
+from typorisk.watch.runs import CTOptions, WatchReport, ct_source, watch_ct
 
 from .ctlog_server import PLANTED, Corpus, CTLogServer, make_corpus, serve_in_thread
 

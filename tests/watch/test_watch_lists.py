@@ -17,8 +17,8 @@ import pytest
 from typorisk.errors import DataFileError
 from typorisk.match import Matcher, MatchSettings, build_matcher
 from typorisk.store import Store
-from typorisk.watch.engine import watch_lists, watch_zone
 from typorisk.watch.lists import ListStats, read_names, zone_delegations
+from typorisk.watch.runs import watch_lists, watch_zone
 
 TARGETS = ("paypal.com", "pentagon.mil")
 PLANTED = {
@@ -126,7 +126,7 @@ import sys
 from pathlib import Path
 from typorisk.match import MatchSettings, build_matcher
 from typorisk.store import Store
-from typorisk.watch.engine import watch_lists
+from typorisk.watch.runs import watch_lists
 m = build_matcher(["paypal.com", "pentagon.mil"], MatchSettings(top=100))
 with Store(sys.argv[2]) as store:
     print("ready", flush=True)

@@ -11,7 +11,7 @@ import pytest
 
 from typorisk.errors import DataFileError
 from typorisk.store import Store
-from typorisk.watch.engine import watch_zone
+from typorisk.watch.runs import watch_zone
 from typorisk.watch.zonediff import (
     GZIP_RATIO,
     MAX_PARTS,

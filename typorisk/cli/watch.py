@@ -35,7 +35,7 @@ from typorisk.cli.match import add_target_arguments, matcher_for, settings_from
 from typorisk.errors import TyporiskError
 from typorisk.match import RULES, Matcher
 from typorisk.store import Store, WatchHit
-from typorisk.watch.engine import WatchReport
+from typorisk.watch.runs import WatchReport
 from typorisk.writers import write_rows
 
 NAME = "watch"
@@ -235,7 +235,7 @@ def _finish(report: WatchReport, args: argparse.Namespace) -> int:
 def _ct(args: argparse.Namespace, matcher: Matcher, store: Store) -> WatchReport:
     from typorisk.watch.ct import load_log_list  # noqa: PLC0415
     from typorisk.watch.ct_http import ct_session  # noqa: PLC0415
-    from typorisk.watch.engine import CTOptions, watch_ct  # noqa: PLC0415
+    from typorisk.watch.runs import CTOptions, watch_ct  # noqa: PLC0415
 
     if args.max_entries < 1 or args.rate <= 0 or args.timeout <= 0:
         raise TyporiskError("--max-entries, --rate and --timeout must be positive")
@@ -268,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
     """Run one watch source (see the module docstring for the exit codes)."""
     if args.source == "hits":
         return _hits(args)
-    from typorisk.watch.engine import watch_lists, watch_zone  # noqa: PLC0415
+    from typorisk.watch.runs import watch_lists, watch_zone  # noqa: PLC0415
 
     matcher = matcher_of(args)
     with Store(args.db) as store:

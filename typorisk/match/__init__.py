@@ -14,8 +14,8 @@ Library use::
 """
 
 from typorisk.match.aggregate import Aggregator, Finding
-from typorisk.match.engine import ROLES, MatchStats, scan_lines, scan_logs
 from typorisk.match.logline import LogEvent, parse_line
+from typorisk.match.logscan import ROLES, MatchStats, scan_lines, scan_logs
 from typorisk.match.matcher import Matcher, build_matcher
 from typorisk.match.model import (
     FAST_RULES,

@@ -50,7 +50,7 @@ from typorisk.match.model import (
     Batch,
     Hit,
     MatchSettings,
-    Targets,
+    MatchTargets,
     chosen_rules,
     closest,
     normal_name,
@@ -92,7 +92,7 @@ class Matcher(RuleBase):
         self.settings = settings
         self._psl = psl or load_psl()
         unique = list({t.fqdn: t for t in targets}.values())
-        self._t = Targets(unique)
+        self._t = MatchTargets(unique)
         self._by_fqdn = {t.fqdn: t for t in unique}
         self._own = {t.registrable for t in unique} | set(settings.allow)
         self._simple: dict[str, bool] = {}

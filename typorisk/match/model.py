@@ -263,7 +263,7 @@ class Batch:
 
 
 @dataclass(slots=True)
-class Targets:
+class MatchTargets:
     """Targets and the indexes built from them (one list; indexes hold positions in it)."""
 
     targets: list[Target]

@@ -19,7 +19,7 @@ from typorisk.match.model import (
     Batch,
     Hit,
     MatchSettings,
-    Targets,
+    MatchTargets,
     rule_score,
 )
 from typorisk.match.words import WordSplitter
@@ -36,7 +36,7 @@ class RuleBase:
     """Hits, and the batch rules (c), (d), (e), for a matcher built by its subclass."""
 
     settings: MatchSettings
-    _t: Targets
+    _t: MatchTargets
     _automaton: ahocorasick.Automaton | None
     _folded: dict[int, frozenset[str]]
     _words: WordSplitter | None

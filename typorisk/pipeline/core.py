@@ -38,7 +38,7 @@ from typorisk.pipeline.clients import Clients, default_clients
 from typorisk.pipeline.enrich import Enricher, check_enrich_options
 from typorisk.pipeline.lifecycle import AsyncRun, Resolve, Synced, resolver
 from typorisk.pipeline.options import ScanOptions
-from typorisk.pipeline.ranking import Payload, RankStage, Records, Rows
+from typorisk.pipeline.ranking import Payload, RankStage, RecordPayload, RowPayload
 from typorisk.pipeline.record import ScanRecord
 from typorisk.pipeline.servers import preflight
 from typorisk.pipeline.summary import ScanSummary
@@ -198,7 +198,7 @@ class AsyncScan:
         return RankStage(self.options, self.summary, payload)
 
     def __aiter__(self) -> AsyncIterator[ScanRecord]:
-        return self.payloads(Records())
+        return self.payloads(RecordPayload())
 
     async def payloads(self, payload: Payload[Any, P]) -> AsyncIterator[P]:
         """The scan's records as ``payload`` gives them (ranked when :attr:`ranks`)."""
@@ -254,13 +254,13 @@ class Scan:
         self.targets = self._async.targets
 
     def __iter__(self) -> Iterator[ScanRecord]:
-        return self.payloads(Records())
+        return self.payloads(RecordPayload())
 
     def rows(self, columns: Sequence[str] | None = None) -> Iterator[dict[str, object]]:
         """The records as rows (:func:`~typorisk.pipeline.rows.to_row`; ``columns``: exactly
         those), in the order iterating gives them. What the CLI and feeds write: when ranking,
         the rows wait in the spill rather than the records (same rows, less work)."""
-        return self.payloads(Rows(columns))
+        return self.payloads(RowPayload(columns))
 
     def payloads(self, payload: Payload[Any, P]) -> Iterator[P]:
         """The scan's records as ``payload`` gives them (ranked when the scan ranks)."""

@@ -45,7 +45,7 @@ class Resolve(Protocol):
     ) -> AsyncIterator[tuple[I, Resolution]]: ...
 
 
-class Source(Protocol[T_co]):
+class NameSource(Protocol[T_co]):
     """Where a run's items come from, and what becomes of them once resolved."""
 
     def offline(self) -> Iterator[T_co] | None:
@@ -73,7 +73,7 @@ class AsyncRun(Generic[T]):
     """One run of ``source`` (see the module docstring): an async iterator of its items."""
 
     def __init__(
-        self, source: Source[T], options: ScanOptions, summary: ScanSummary, clients: Clients
+        self, source: NameSource[T], options: ScanOptions, summary: ScanSummary, clients: Clients
     ) -> None:
         self.source = source
         self.options = options

@@ -49,7 +49,7 @@ class Payload(Protocol[H, P_co]):
         ...
 
 
-class Records:
+class RecordPayload:
     """The scan yields :class:`ScanRecord` (ranked ones with their risk facet)."""
 
     def of(self, record: ScanRecord) -> ScanRecord:
@@ -63,7 +63,7 @@ class Records:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Rows:
+class RowPayload:
     """The scan yields rows (:func:`~typorisk.pipeline.rows.to_row`; ``columns``: exactly
     those); the row waits in the spill instead of the record (same rows, less work)."""
 

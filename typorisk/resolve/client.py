@@ -44,9 +44,9 @@ from typing import Any, NamedTuple
 from typorisk.errors import ResolverConfigError
 from typorisk.kit.rate import LOCAL_START_RATE, START_RATE, AdaptiveRate, Ticket
 from typorisk.resolve import wire
-from typorisk.resolve.question import Done, Policy, Question, Send, read_reply
+from typorisk.resolve.question import Done, Question, RetryPolicy, Send, read_reply
 from typorisk.resolve.records import ServerStats
-from typorisk.resolve.stats import MALFORMED_RCODE, Event, QueryCounts, Tally
+from typorisk.resolve.stats import MALFORMED_RCODE, QueryCounts, QueryEvent, Tally
 from typorisk.resolve.transport import NameServer, Reply, Settle, UdpChannel, tcp_exchange
 
 RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
@@ -112,7 +112,7 @@ class DnsClient:
         self.start_rate = start_rate
         self.share = share
         self.backoff = backoff
-        self._policy = Policy(retries + 1, timeout, backoff)
+        self._policy = RetryPolicy(retries + 1, timeout, backoff)
         self._channels: dict[NameServer, asyncio.Task[UdpChannel]] = {}
         self._open: dict[NameServer, UdpChannel] = {}
         """The sockets opened so far, each once its query awaited it (the hot path takes them
@@ -243,7 +243,7 @@ class DnsClient:
             action = question.next_attempt()
             if isinstance(action, Send):
                 if action.retry:
-                    self._tally.note(self._tally.row(action.server), Event.RETRY)
+                    self._tally.note(self._tally.row(action.server), QueryEvent.RETRY)
                 if action.tcp:
                     await self._over_tcp(question, action)
                 else:
@@ -321,8 +321,8 @@ class DnsClient:
         if qid is None:
             return NEEDS_TASK  # not sent (a closed socket): run counts it
         if question.made:
-            tally.note(row, Event.RETRY)
-        tally.note(row, Event.SENT)
+            tally.note(row, QueryEvent.RETRY)
+        tally.note(row, QueryEvent.SENT)
         return Flight(channel, qid, settle)
 
     # -- one try --------------------------------------------------------------------------------
@@ -334,9 +334,9 @@ class DnsClient:
         ticket = pace.take_now() or await pace.acquire()
         channel = self._open.get(server) or await self._channel(server)
         row = self._tally.row(server)
-        self._tally.note(row, Event.SENT)
+        self._tally.note(row, QueryEvent.SENT)
         if channel is None:
-            self._tally.note(row, Event.TIMEOUT)
+            self._tally.note(row, QueryEvent.TIMEOUT)
             question.on_timeout()
             return
         data, resent = await channel.exchange(
@@ -359,10 +359,10 @@ class DnsClient:
         ``row``: the server's counters."""
         tally = self._tally
         if resent:
-            tally.note(row, Event.RESENT)
+            tally.note(row, QueryEvent.RESENT)
         reply = None if data is None else read_reply(data, question.wire, tcp=False)
         if reply is None:
-            tally.note(row, Event.TIMEOUT)
+            tally.note(row, QueryEvent.TIMEOUT)
             if not resent:
                 pace.failed(ticket, timeout=True)
             question.on_timeout(resent=resent)
@@ -374,11 +374,11 @@ class DnsClient:
             else:
                 pace.answered(ticket)
         if reply.header.flags & wire.FLAG_TC:
-            tally.note(row, Event.REPLY)  # unchecked: its TCP retry is counted
+            tally.note(row, QueryEvent.REPLY)  # unchecked: its TCP retry is counted
         elif reply.malformed:
-            tally.note(row, Event.REPLY, MALFORMED_RCODE)
+            tally.note(row, QueryEvent.REPLY, MALFORMED_RCODE)
         else:
-            tally.note(row, Event.REPLY, _RCODE_KEYS.get(rcode) or str(rcode))
+            tally.note(row, QueryEvent.REPLY, _RCODE_KEYS.get(rcode) or str(rcode))
         question.on_reply(reply, resent=resent)
 
     async def _over_tcp(self, question: Question, action: Send) -> None:
@@ -386,14 +386,14 @@ class DnsClient:
         server = action.server
         self._pace(server)
         row = self._tally.row(server)
-        self._tally.note(row, Event.SENT_TCP)
+        self._tally.note(row, QueryEvent.SENT_TCP)
         data = await tcp_exchange(server, question.wire, rd=question.rd, timeout=action.timeout)
         reply = None if data is None else read_reply(data, question.wire, tcp=True)
         if reply is None:
-            self._tally.note(row, Event.TIMEOUT)
+            self._tally.note(row, QueryEvent.TIMEOUT)
             question.on_timeout()
             return
-        self._tally.note(row, Event.REPLY, _rcode_name(reply))
+        self._tally.note(row, QueryEvent.REPLY, _rcode_name(reply))
         question.on_reply(reply)
 
 

@@ -13,7 +13,7 @@ does with one question, and the client only sends, receives and waits. The drive
         else:                          # Send: one query to action.server (UDP, or TCP)
             ... question.on_reply(reply) or question.on_timeout() ...
 
-The policy (:class:`Policy`: up to ``tries`` tries, each at the next server of ``pool`` in
+The policy (:class:`RetryPolicy`: up to ``tries`` tries, each at the next server of ``pool`` in
 rotation from ``start``):
 
 - a reply other than SERVFAIL ends the question; REFUSED moves on to the next server without
@@ -80,7 +80,7 @@ def _jitter() -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class Policy:
+class RetryPolicy:
     """The retry policy that questions share (one per client).
 
     Raises ``ValueError`` for fewer than one try.
@@ -100,7 +100,7 @@ class Policy:
             raise ValueError("a question needs at least one try")
 
 
-DEFAULT_POLICY = Policy()
+DEFAULT_POLICY = RetryPolicy()
 
 
 class Question:
@@ -126,7 +126,7 @@ class Question:
         rd: bool,
         pool: tuple[NameServer, ...],
         start: int = 0,
-        policy: Policy = DEFAULT_POLICY,
+        policy: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
         if not pool:
             raise ValueError("a question needs at least one server")

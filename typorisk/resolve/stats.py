@@ -1,6 +1,6 @@
 """The DNS client's statistics: events, counted in one place, read as frozen records.
 
-The client reports what happens to each query as an :class:`Event` (with the server's row, and
+The client reports what happens to each query as an :class:`QueryEvent` (with the server's row, and
 the rcode of a checked reply) to its :class:`Tally`; :meth:`Tally.note` is the only code that
 increments a counter: one per event and server (the hot path pays one increment), folded into
 the totals when they are read (``sent`` is UDP, TCP and resent queries together). Readers get
@@ -19,7 +19,7 @@ from typorisk.resolve.records import ServerStats
 from typorisk.resolve.transport import NameServer
 
 
-class Event(enum.IntEnum):
+class QueryEvent(enum.IntEnum):
     """What happened to one query."""
 
     SENT = 0
@@ -36,9 +36,9 @@ class Event(enum.IntEnum):
     """A question made another try after an earlier one ended."""
 
 
-MALFORMED = len(Event)
+MALFORMED = len(QueryEvent)
 """Index, in a :class:`Tally` row, of the malformed replies (those noted with
-:data:`MALFORMED_RCODE`); the other indexes are the :class:`Event` values."""
+:data:`MALFORMED_RCODE`); the other indexes are the :class:`QueryEvent` values."""
 MALFORMED_RCODE = "MALFORMED"
 """The rcode name under which malformed replies are counted (also in ``malformed``)."""
 
@@ -85,7 +85,7 @@ class Tally:
             row = self._rows[server] = [0] * (MALFORMED + 1)
         return row
 
-    def note(self, row: list[int], event: Event, rcode: str | None = None) -> None:
+    def note(self, row: list[int], event: QueryEvent, rcode: str | None = None) -> None:
         """Count ``event`` of a query to the server of ``row`` (:meth:`row`); ``rcode``: the
         checked reply's rcode name."""
         row[event] += 1
@@ -98,13 +98,13 @@ class Tally:
         """The totals now, over every server."""
         sums = [sum(column) for column in zip(*self._rows.values(), strict=True)] or _EMPTY
         return QueryCounts(
-            sent=sums[Event.SENT] + sums[Event.SENT_TCP] + sums[Event.RESENT],
-            resent=sums[Event.RESENT],
-            timeouts=sums[Event.TIMEOUT],
-            answered=sums[Event.REPLY],
+            sent=sums[QueryEvent.SENT] + sums[QueryEvent.SENT_TCP] + sums[QueryEvent.RESENT],
+            resent=sums[QueryEvent.RESENT],
+            timeouts=sums[QueryEvent.TIMEOUT],
+            answered=sums[QueryEvent.REPLY],
             malformed=sums[MALFORMED],
-            tcp=sums[Event.SENT_TCP],
-            retried=sums[Event.RETRY],
+            tcp=sums[QueryEvent.SENT_TCP],
+            retried=sums[QueryEvent.RETRY],
             rcodes=dict(self._rcodes),
         )
 
@@ -116,11 +116,11 @@ class Tally:
             row = self._rows.get(server, _EMPTY)
             pace = paces.get(server)
             out[str(server)] = ServerStats(
-                row[Event.SENT] + row[Event.SENT_TCP] + row[Event.RESENT],
-                row[Event.REPLY],
-                row[Event.TIMEOUT],
+                row[QueryEvent.SENT] + row[QueryEvent.SENT_TCP] + row[QueryEvent.RESENT],
+                row[QueryEvent.REPLY],
+                row[QueryEvent.TIMEOUT],
                 row[MALFORMED],
-                resent=row[Event.RESENT],
+                resent=row[QueryEvent.RESENT],
                 rate=None if pace is None else pace.rate,
                 peak_rate=None if pace is None else pace.peak,
                 cuts=0 if pace is None else pace.cuts,
