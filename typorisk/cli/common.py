@@ -226,6 +226,19 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+HIT_FORMATS = ("table", "csv", "jsonl", "yaml")
+"""The output formats of the look-alike hit lists (``match``, ``watch``)."""
+
+
+def add_hit_format_argument(parser: argparse.ArgumentParser) -> None:
+    """``--format`` of a command that prints look-alike hits (:data:`HIT_FORMATS`)."""
+    parser.add_argument(
+        "--format",
+        choices=list(HIT_FORMATS),
+        help="output format (default: table on a terminal, jsonl otherwise)",
+    )
+
+
 def target_texts_of(args: argparse.Namespace) -> Iterable[str]:
     """The targets of :func:`add_target_arguments`; an error when none is given, or when a
     ``--file`` cannot be read (checked before any output)."""

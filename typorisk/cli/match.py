@@ -18,7 +18,13 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from typorisk.cli import EXIT_FINDINGS
-from typorisk.cli.common import check_readable, nonempty_targets, split_csv, target_texts
+from typorisk.cli.common import (
+    add_hit_format_argument,
+    check_readable,
+    nonempty_targets,
+    split_csv,
+    target_texts,
+)
 from typorisk.errors import InvalidTargetError, TyporiskError
 from typorisk.match import (
     ROLES,
@@ -132,11 +138,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="every look-alike rule of 'typorisk watch' (the default; kept for scripts)",
     )
-    parser.add_argument(
-        "--format",
-        choices=["table", "csv", "jsonl", "yaml"],
-        help="output format (default: table on a terminal, jsonl otherwise)",
-    )
+    add_hit_format_argument(parser)
 
 
 def load_targets(args: argparse.Namespace) -> tuple[list[Target], int]:

@@ -29,7 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 from typorisk.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_REJECTED
-from typorisk.cli.common import add_network_argument, address_policy
+from typorisk.cli.common import add_hit_format_argument, add_network_argument, address_policy
 from typorisk.cli.history import DEFAULT_DB
 from typorisk.cli.match import add_target_arguments, matcher_for, settings_from
 from typorisk.errors import TyporiskError
@@ -62,11 +62,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="store keeping each source's state and the hits",
     )
-    parser.add_argument(
-        "--format",
-        choices=["table", "csv", "jsonl", "yaml"],
-        help="output format (default: table on a terminal, jsonl otherwise)",
-    )
+    add_hit_format_argument(parser)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,11 +131,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="X",
         help="drop hits scoring below X, in [0, 1]",
     )
-    hits.add_argument(
-        "--format",
-        choices=["table", "csv", "jsonl", "yaml"],
-        help="output format (default: table on a terminal, jsonl otherwise)",
-    )
+    add_hit_format_argument(hits)
 
 
 def matcher_of(args: argparse.Namespace) -> Matcher:
